@@ -1,0 +1,20 @@
+# Choeur: the two commands a newcomer needs are `make run` and `make test`.
+.PHONY: run test lint messages clean
+
+run:  ## serve the portal on http://127.0.0.1:8000 (SQLite in ./var), with a worker
+	./scripts/run.sh
+
+test:  ## lint, then the whole suite on SQLite and on a throwaway PostgreSQL 15 cluster
+	./scripts/test.sh
+
+lint:
+	./scripts/venv.sh test
+	.venv/bin/ruff check src tests
+
+messages:  ## refresh and compile the English catalogue (the source strings are French)
+	./scripts/venv.sh
+	cd src/choeur && ../../.venv/bin/choeur manage makemessages -l en --no-location --no-obsolete
+	cd src/choeur && ../../.venv/bin/choeur manage compilemessages -l en
+
+clean:  ## remove the virtualenv and test artefacts (keeps ./var, your data)
+	rm -rf .venv test-artifacts

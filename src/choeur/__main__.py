@@ -1,0 +1,3 @@
+from choeur.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,317 @@
+"""The `choeur` command: serve, worker, migrate, createadmin, check, manage.
+
+The configuration is checked before Django starts, so a bad value stops the command with one
+line naming the variable (exit status 2) rather than a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+from choeur import __version__, config
+
+
+def _fail(message: str, status: int = 2) -> int:
+    print(f"choeur: {message}", file=sys.stderr)
+    return status
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "choeur.settings")
+    import django
+
+    django.setup()
+
+
+def _database_error(exc: Exception) -> str:
+    # The driver's first line says what is wrong (refused, unknown database, bad password)
+    # without echoing the URL and its password.
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return f"CHOEUR_DATABASE_URL: cannot use the database ({first})"
+
+
+# --- serve ----------------------------------------------------------------------------------
+
+
+class Child:
+    """One child process of `choeur serve`, started from this same program."""
+
+    def __init__(self, name: str, args: list[str], restart: bool):
+        self.name = name
+        self.args = args
+        self.restart = restart
+        self.process: subprocess.Popen | None = None
+        self.delay = 1.0
+        self.started = 0.0
+        self.restart_at: float | None = None
+
+    def start(self) -> None:
+        command = [sys.executable, "-m", "choeur", *self.args, "--parent-pid", str(os.getpid())]
+        # Own session: a Ctrl-C in the terminal reaches `serve` alone, which then stops its
+        # children in order instead of racing them.
+        self.process = subprocess.Popen(command, start_new_session=True)  # noqa: S603
+        self.started = time.monotonic()
+        self.restart_at = None
+
+    def signal(self, signum: int) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signum)
+
+    def wait(self, timeout: float) -> None:
+        if not self.process:
+            return
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def supervise(children: list[Child]) -> int:
+    """Run the children until a signal or the death of one that must not be restarted."""
+    stopping: list[int] = []
+
+    def on_signal(signum, frame):
+        stopping.append(signum)
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, on_signal)
+    for child in children:
+        child.start()
+    status = 0
+    while not stopping:
+        time.sleep(0.2)
+        for child in children:
+            code = child.process.poll() if child.process else None
+            if child.restart_at is not None:
+                if time.monotonic() >= child.restart_at:
+                    child.start()
+                continue
+            if code is None:
+                continue
+            if not child.restart:
+                print(f"choeur: {child.name} exited with status {code}; stopping", file=sys.stderr)
+                status = code or 1
+                stopping.append(signal.SIGTERM)
+                break
+            if time.monotonic() - child.started > 60:
+                child.delay = 1.0
+            print(f"choeur: {child.name} exited with status {code}; restarting in "
+                  f"{child.delay:.0f} s", file=sys.stderr)
+            child.restart_at = time.monotonic() + child.delay
+            child.delay = min(child.delay * 2, 30.0)
+    for child in children:
+        child.signal(signal.SIGTERM)
+    for child in children:
+        child.wait(timeout=25)
+    return status
+
+
+def _gunicorn_app(cfg: config.Config, parent_pid: int | None):
+    from gunicorn.app.base import BaseApplication
+
+    class ChoeurGunicorn(BaseApplication):
+        def load_config(self):
+            host = f"[{cfg.host}]" if ":" in cfg.host else cfg.host
+            options = {
+                "bind": f"{host}:{cfg.port}",
+                "workers": cfg.web_workers,
+                "threads": cfg.web_threads,
+                "worker_class": "gthread",
+                "accesslog": "-",
+                "errorlog": "-",
+                "loglevel": cfg.log_level.lower(),
+                "timeout": 60,
+                "graceful_timeout": 20,
+                "proc_name": "choeur",
+                "forwarded_allow_ips": "127.0.0.1,::1",
+                # The control socket lives in $HOME: two instances side by side would fight
+                # over it, and `choeur serve` is what controls the server anyway.
+                "control_socket_disable": True,
+            }
+            if parent_pid:
+                options["on_starting"] = _exit_with_parent(parent_pid)
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            from choeur.wsgi import application
+
+            return application
+
+    return ChoeurGunicorn()
+
+
+def _exit_with_parent(parent_pid: int):
+    """Gunicorn hook: stop the web server if `choeur serve` dies without stopping it."""
+
+    def on_starting(server):
+        def watch():
+            while os.getppid() == parent_pid:
+                time.sleep(1)
+            os.kill(os.getpid(), signal.SIGTERM)
+
+        threading.Thread(target=watch, name="choeur-parent-watch", daemon=True).start()
+
+    return on_starting
+
+
+def cmd_serve(args, cfg: config.Config) -> int:
+    from choeur.core.health import pending_migrations
+
+    pending = pending_migrations()
+    if pending:
+        return _fail(f"{len(pending)} migration(s) not applied: run `choeur migrate` first", 1)
+    children = [Child("web server", ["web"], restart=False)]
+    if not args.no_worker:
+        children.append(Child("worker", ["worker"], restart=True))
+    print(f"Choeur {__version__} ({cfg.environment}) on {cfg.base_url}/ — data: {cfg.data_dir}",
+          flush=True)
+    return supervise(children)
+
+
+def cmd_web(args, cfg: config.Config) -> int:
+    from django.db import connections
+
+    connections.close_all()  # never hand an open connection to forked gunicorn workers
+    _gunicorn_app(cfg, args.parent_pid).run()
+    return 0
+
+
+# --- other commands ---------------------------------------------------------------------------
+
+
+def cmd_worker(args, cfg: config.Config) -> int:
+    from choeur.core import worker
+
+    worker.run(queues=args.queues, interval=args.interval, batch=args.batch,
+               parent_pid=args.parent_pid)
+    return 0
+
+
+def cmd_migrate(args, cfg: config.Config) -> int:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=1 if args.verbose else 0)
+    from choeur.core.health import pending_migrations
+
+    print("Database up to date." if not pending_migrations() else "Migrations still pending!")
+    return 0
+
+
+def cmd_createadmin(args, cfg: config.Config) -> int:
+    from django.db import transaction
+
+    from choeur.accounts import services
+    from choeur.core.errors import ChoeurError
+
+    email = args.email or os.environ.get("CHOEUR_ADMIN_EMAIL") or "admin@localhost"
+    password = os.environ.get("CHOEUR_ADMIN_PASSWORD") or None
+    create = services.create_first_admin if args.if_none else services.create_admin
+    try:
+        with transaction.atomic():
+            result = create("cli", email, password)
+    except ChoeurError as exc:
+        variable = "CHOEUR_ADMIN_PASSWORD" if exc.code == "ACCOUNTS_WEAK_PASSWORD" else (
+            "CHOEUR_ADMIN_EMAIL")
+        return _fail(f"{variable}: {exc.message('en')}", 1)
+    if not result.created:
+        print("An administrator already exists; nothing to do.")
+        return 0
+    print(f"Administrator created: {result.user.email}")
+    if result.generated_password:
+        print(f"Password (shown once, change it after logging in): {result.generated_password}")
+    else:
+        print("Password: the one given in CHOEUR_ADMIN_PASSWORD.")
+    return 0
+
+
+def cmd_check(args, cfg: config.Config) -> int:
+    from django.core.management import call_command
+
+    from choeur.core import health
+
+    print("Configuration:")
+    for name, value in cfg.summary().items():
+        print(f"  {name:<22} {value}")
+    call_command("check", fail_level="ERROR")
+    report = health.report()
+    print("Health:")
+    for name in ("database", "migrations", "worker"):
+        check = report[name]
+        details = ", ".join(f"{k}={v}" for k, v in check.items() if k != "ok")
+        state = "ok" if check["ok"] else "FAIL"
+        print(f"  {name:<22} {state}  ({details})" if details else f"  {name:<22} {state}")
+    # A worker that is not running is normal on a machine that only runs `choeur check`.
+    return 0 if report["database"]["ok"] and report["migrations"]["ok"] else 1
+
+
+def cmd_manage(args, cfg: config.Config) -> int:
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["choeur manage", *args.rest])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="choeur", description="Choeur: a self-hostable Chorus Pro."
+    )
+    parser.add_argument("--version", action="version", version=f"choeur {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("serve", help="serve the portal with gunicorn, with one background worker")
+    p.add_argument("--no-worker", action="store_true", help="do not start the background worker")
+    p.set_defaults(handler=cmd_serve)
+
+    p = sub.add_parser("web", help="run the gunicorn web server alone (`serve` runs it)")
+    p.add_argument("--parent-pid", type=int, default=None, help=argparse.SUPPRESS)
+    p.set_defaults(handler=cmd_web)
+
+    p = sub.add_parser("worker", help="run a background worker (tasks, e-mails)")
+    p.add_argument("--queues", default="*", help="comma-separated queue names (default: all)")
+    p.add_argument("--interval", type=float, default=1.0, help="seconds between polls when idle")
+    p.add_argument("--batch", action="store_true", help="run what is queued, then exit")
+    p.add_argument("--parent-pid", type=int, default=None, help=argparse.SUPPRESS)
+    p.set_defaults(handler=cmd_worker)
+
+    p = sub.add_parser("migrate", help="create or update the database schema")
+    p.add_argument("-v", "--verbose", action="store_true")
+    p.set_defaults(handler=cmd_migrate)
+
+    p = sub.add_parser("createadmin", help="create a platform administrator")
+    p.add_argument("--email", help="login e-mail (default: CHOEUR_ADMIN_EMAIL or admin@localhost)")
+    p.add_argument("--if-none", action="store_true",
+                   help="do nothing when an administrator exists already")
+    p.set_defaults(handler=cmd_createadmin)
+
+    p = sub.add_parser("check", help="show the configuration and check database and worker")
+    p.set_defaults(handler=cmd_check)
+
+    p = sub.add_parser("manage", help="run a Django management command (developers)")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(handler=cmd_manage)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        cfg = config.load()
+    except config.ConfigError as exc:
+        return _fail(f"configuration error: {exc}")
+    _setup_django()
+    from django.db import DatabaseError
+
+    try:
+        return args.handler(args, cfg)
+    except DatabaseError as exc:
+        return _fail(_database_error(exc))
+    except KeyboardInterrupt:
+        return 130

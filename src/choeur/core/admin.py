@@ -1,0 +1,35 @@
+from django.contrib import admin
+
+from choeur.core.models import AuditEvent, Blob, WorkerHeartbeat
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """The audit log and the stored files are evidence: nobody edits them, not even admins."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ("at", "actor_label", "action", "object_type", "object_label")
+    list_filter = ("action", "actor_type", "object_type")
+    search_fields = ("actor_label", "object_label", "object_id", "action")
+    date_hierarchy = "at"
+
+
+@admin.register(Blob)
+class BlobAdmin(ReadOnlyAdmin):
+    list_display = ("sha256", "size", "content_type", "created_at")
+    search_fields = ("sha256",)
+
+
+@admin.register(WorkerHeartbeat)
+class WorkerHeartbeatAdmin(ReadOnlyAdmin):
+    list_display = ("worker_id", "hostname", "pid", "started_at", "last_seen")

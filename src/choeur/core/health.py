@@ -1,0 +1,78 @@
+"""Health checks for load balancers and `choeur check`: database, migrations, worker."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.migrations.executor import MigrationExecutor
+
+from choeur.core import clock
+from choeur.core.models import WorkerHeartbeat
+
+_migrations_known_applied = False
+
+
+def check_database() -> dict:
+    try:
+        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # any driver error means "not reachable"
+        return {"ok": False, "error": type(exc).__name__}
+    return {"ok": True, "vendor": connections[DEFAULT_DB_ALIAS].vendor}
+
+
+def pending_migrations() -> list[str]:
+    executor = MigrationExecutor(connections[DEFAULT_DB_ALIAS])
+    targets = executor.loader.graph.leaf_nodes()
+    return [f"{m.app_label}.{m.name}" for m, _ in executor.migration_plan(targets)]
+
+
+def check_migrations() -> dict:
+    global _migrations_known_applied
+    # Loading the migration graph costs tens of milliseconds; once a process has seen the schema
+    # up to date it stays so (migrations are applied before new code starts).
+    if _migrations_known_applied:
+        return {"ok": True}
+    try:
+        pending = pending_migrations()
+    except Exception as exc:
+        return {"ok": False, "error": type(exc).__name__}
+    if pending:
+        return {"ok": False, "pending": pending}
+    _migrations_known_applied = True
+    return {"ok": True}
+
+
+def check_worker() -> dict:
+    try:
+        latest = WorkerHeartbeat.objects.order_by("-last_seen").first()
+    except Exception as exc:
+        return {"ok": False, "error": type(exc).__name__}
+    if latest is None:
+        return {"ok": False, "error": "no worker has ever reported"}
+    age = (clock.now() - latest.last_seen).total_seconds()
+    alive = WorkerHeartbeat.objects.filter(
+        last_seen__gte=clock.now() - timedelta(seconds=settings.CHOEUR_WORKER_STALE_SECONDS)
+    ).count()
+    return {
+        "ok": age <= settings.CHOEUR_WORKER_STALE_SECONDS,
+        "alive": alive,
+        "last_seen": latest.last_seen.isoformat(),
+        "age_seconds": round(age, 1),
+    }
+
+
+def report() -> dict:
+    database = check_database()
+    checks = {"database": database}
+    if database["ok"]:
+        checks["migrations"] = check_migrations()
+        checks["worker"] = check_worker() if checks["migrations"]["ok"] else {"ok": False}
+    else:
+        checks["migrations"] = {"ok": False}
+        checks["worker"] = {"ok": False}
+    ok = all(c["ok"] for c in checks.values())
+    return {"status": "ok" if ok else "fail", "environment": settings.CHOEUR_ENVIRONMENT, **checks}

@@ -1,0 +1,68 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from choeur.core import clock
+
+
+class AuditEvent(models.Model):
+    """One line of the audit log: who did what to which object, when, with what details.
+
+    Written by services inside the transaction of the change itself (see `choeur.core.audit`),
+    so a change and its trace are committed or rolled back together. Never updated.
+    """
+
+    at = models.DateTimeField(_("date"), default=clock.now, db_index=True)
+    actor_type = models.CharField(_("type d'acteur"), max_length=32)
+    actor_id = models.CharField(_("identifiant de l'acteur"), max_length=64, blank=True)
+    actor_label = models.CharField(_("acteur"), max_length=255, blank=True)
+    action = models.CharField(_("action"), max_length=100, db_index=True)
+    object_type = models.CharField(_("type d'objet"), max_length=100, blank=True)
+    object_id = models.CharField(_("identifiant de l'objet"), max_length=64, blank=True)
+    object_label = models.CharField(_("objet"), max_length=255, blank=True)
+    details = models.JSONField(_("détails"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("événement du journal d'audit")
+        verbose_name_plural = _("journal d'audit")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.object_label}"
+
+
+class Blob(models.Model):
+    """A stored file, named by the sha256 of its content. Never rewritten (house rule 4)."""
+
+    sha256 = models.CharField(max_length=64, primary_key=True)
+    size = models.BigIntegerField()
+    content_type = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        verbose_name = _("fichier stocké")
+        verbose_name_plural = _("fichiers stockés")
+
+    def __str__(self) -> str:
+        return f"{self.sha256} ({self.size} o)"
+
+    @property
+    def storage_name(self) -> str:
+        return f"blobs/{self.sha256[:2]}/{self.sha256[2:4]}/{self.sha256}"
+
+
+class WorkerHeartbeat(models.Model):
+    """Last sign of life of each background worker; /healthz reads it."""
+
+    worker_id = models.CharField(max_length=64, primary_key=True)
+    hostname = models.CharField(max_length=255)
+    pid = models.IntegerField()
+    started_at = models.DateTimeField()
+    last_seen = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("worker")
+        verbose_name_plural = _("workers")
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} @ {self.hostname}:{self.pid}"

@@ -1,0 +1,99 @@
+"""Content-addressed file storage: a file is stored once, under its sha256, and never rewritten.
+
+Deposited invoices are originals (house rule 4): the same bytes always get the same name, a
+second upload of the same file stores nothing new, and a read can prove the bytes are intact.
+The bytes go to the `blobs` Django storage (local data directory, or S3 with CHOEUR_STORAGE);
+a `Blob` row records size and type.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from typing import BinaryIO
+
+from django.core.files import File
+from django.core.files.storage import storages
+
+from choeur.core import clock
+from choeur.core.errors import BlobCorrupted, BlobMissing, FileTooLarge
+from choeur.core.models import Blob
+
+CHUNK = 1024 * 1024
+
+
+def _storage():
+    return storages["blobs"]
+
+
+def _spool(source: bytes | BinaryIO, max_size: int | None) -> tuple[BinaryIO, str, int]:
+    """Copy the source to a temporary file while hashing it, stopping at `max_size`."""
+    if isinstance(source, bytes):
+        if max_size is not None and len(source) > max_size:
+            raise FileTooLarge(limit=max_size)
+        spool = tempfile.SpooledTemporaryFile(max_size=8 * CHUNK)  # noqa: SIM115
+        spool.write(source)
+        spool.seek(0)
+        return spool, hashlib.sha256(source).hexdigest(), len(source)
+    digest = hashlib.sha256()
+    size = 0
+    spool = tempfile.SpooledTemporaryFile(max_size=8 * CHUNK)  # noqa: SIM115
+    while chunk := source.read(CHUNK):
+        size += len(chunk)
+        if max_size is not None and size > max_size:
+            spool.close()
+            raise FileTooLarge(limit=max_size)
+        digest.update(chunk)
+        spool.write(chunk)
+    spool.seek(0)
+    return spool, digest.hexdigest(), size
+
+
+def put(source: bytes | BinaryIO, content_type: str = "", max_size: int | None = None) -> Blob:
+    """Store bytes (or a readable file) once; return its Blob. Idempotent."""
+    spool, sha256, size = _spool(source, max_size)
+    with spool:
+        blob = Blob(sha256=sha256, size=size, content_type=content_type, created_at=clock.now())
+        storage = _storage()
+        name = blob.storage_name
+        if not storage.exists(name):
+            saved = storage.save(name, File(spool, name=name))
+            if saved != name:
+                # Another process stored the same bytes between exists() and save(): the storage
+                # picked another name for our copy, which is redundant.
+                storage.delete(saved)
+    blob, _ = Blob.objects.get_or_create(
+        sha256=sha256,
+        defaults={"size": size, "content_type": content_type, "created_at": blob.created_at},
+    )
+    return blob
+
+
+def open_blob(sha256: str) -> BinaryIO:
+    """Open a stored file for reading (no integrity check: use `read` or `verify` for that)."""
+    name = Blob(sha256=sha256, size=0).storage_name
+    storage = _storage()
+    if not storage.exists(name):
+        raise BlobMissing(sha256=sha256)
+    return storage.open(name, "rb")
+
+
+def read(sha256: str) -> bytes:
+    """The stored bytes, checked against their fingerprint."""
+    with open_blob(sha256) as fh:
+        data = fh.read()
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise BlobCorrupted(sha256=sha256)
+    return data
+
+
+def verify(sha256: str) -> bool:
+    """True when the stored bytes still hash to their name (conservation checks)."""
+    digest = hashlib.sha256()
+    try:
+        with open_blob(sha256) as fh:
+            while chunk := fh.read(CHUNK):
+                digest.update(chunk)
+    except BlobMissing:
+        return False
+    return digest.hexdigest() == sha256

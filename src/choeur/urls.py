@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+admin.site.site_header = "Choeur — administration"
+admin.site.site_title = "Choeur"
+admin.site.index_title = "Administration de la plateforme"
+
+urlpatterns = [
+    path("", include("choeur.web.urls")),
+    path("", include("choeur.core.urls")),
+    path("langue/", set_language, name="set_language"),
+    path("admin/", admin.site.urls),
+]

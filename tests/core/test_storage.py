@@ -1,0 +1,60 @@
+import hashlib
+import io
+import os
+
+import pytest
+from django.core.files.storage import storages
+
+from choeur.core import storage
+from choeur.core.errors import BlobCorrupted, BlobMissing, FileTooLarge
+from choeur.core.models import Blob
+
+pytestmark = pytest.mark.django_db
+
+DATA = b"%PDF-1.7 facture F2026-0001\n" * 100
+
+
+def test_put_names_the_file_by_its_sha256_and_reads_back():
+    blob = storage.put(DATA, content_type="application/pdf")
+    assert blob.sha256 == hashlib.sha256(DATA).hexdigest()
+    assert blob.size == len(DATA)
+    assert storage.read(blob.sha256) == DATA
+    assert storage.verify(blob.sha256)
+
+
+def test_same_bytes_stored_once_never_rewritten():
+    first = storage.put(DATA)
+    path = storages["blobs"].path(first.storage_name)
+    mtime = os.stat(path).st_mtime_ns
+    second = storage.put(io.BytesIO(DATA))
+    assert second.sha256 == first.sha256
+    assert Blob.objects.count() == 1
+    assert os.stat(path).st_mtime_ns == mtime
+    # no stray copy under an alternative name beside the original
+    assert os.listdir(os.path.dirname(path)) == [first.sha256]
+
+
+def test_streams_are_hashed_while_copied():
+    stream = io.BytesIO(b"x" * (3 * storage.CHUNK + 17))
+    blob = storage.put(stream)
+    assert blob.size == 3 * storage.CHUNK + 17
+
+
+def test_size_limit_stores_nothing():
+    with pytest.raises(FileTooLarge):
+        storage.put(io.BytesIO(b"y" * 2048), max_size=1024)
+    with pytest.raises(FileTooLarge):
+        storage.put(b"y" * 2048, max_size=1024)
+    assert not Blob.objects.exists()
+
+
+def test_missing_and_corrupted_files_are_detected():
+    blob = storage.put(DATA)
+    with open(storages["blobs"].path(blob.storage_name), "wb") as fh:
+        fh.write(b"tampered")
+    assert not storage.verify(blob.sha256)
+    with pytest.raises(BlobCorrupted):
+        storage.read(blob.sha256)
+    with pytest.raises(BlobMissing):
+        storage.read("0" * 64)
+    assert not storage.verify("0" * 64)

@@ -1,0 +1,57 @@
+"""House rule 5: walk every portal URL as an outsider; nothing private may answer."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+pytestmark = pytest.mark.django_db
+
+# Pages anyone may see. Everything else must send an outsider to a login page or refuse.
+LOGIN_PAGES = {"/connexion/", "/admin/login/"}
+PUBLIC = {"/", "/connexion/", "/healthz", "/admin/login/", "/langue/"}
+
+
+def _walk(patterns, prefix=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern)
+
+
+def _concrete(route: str) -> str:
+    """Turn a route into a URL: converters get a plausible value, regexes are simplified."""
+    import re
+
+    url = re.sub(r"<(?:\w+:)?(\w+)>", "1", route)
+    url = url.replace("^", "").replace("$", "").replace("\\Z", "")
+    url = re.sub(r"\(\?P<\w+>[^)]*\)", "1", url)
+    url = re.sub(r"\([^)]*\)", "", url)
+    return "/" + url.replace("\\", "")
+
+
+def all_urls():
+    return sorted({_concrete(r) for r in _walk(get_resolver().url_patterns)})
+
+
+def test_the_walk_finds_the_private_pages():
+    urls = all_urls()
+    assert "/administration/courriels/" in urls
+    assert "/admin/accounts/user/" in urls
+    assert len(urls) > 30
+
+
+@pytest.mark.parametrize("as_user", [False, True], ids=["anonymous", "non-staff user"])
+def test_every_private_url_refuses_an_outsider(client, user, as_user):
+    if as_user:
+        client.force_login(user)
+    leaks = []
+    for url in all_urls():
+        if url in PUBLIC:
+            continue
+        response = client.get(url, follow=True)
+        landed = response.request["PATH_INFO"]
+        if response.status_code == 200 and landed not in LOGIN_PAGES:
+            leaks.append(f"{url} -> {landed}" if response.redirect_chain else url)
+        else:
+            assert response.status_code in (200, 400, 403, 404, 405), (url, response.status_code)
+    assert leaks == []
