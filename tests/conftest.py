@@ -101,7 +101,7 @@ def admin_user(db):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser(pytestconfig):
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         pytest.fail(f"chromium not found at {CHROMIUM}: `make test` installs Debian's chromium")
     from playwright.sync_api import sync_playwright
@@ -110,6 +110,10 @@ def browser():
         instance = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )
+        # Say so in the output of `make test`: a real browser ran, not a stand-in.
+        capture = pytestconfig.pluginmanager.get_plugin("capturemanager")
+        with capture.global_and_fixture_disabled():
+            print(f"\n[browser] launched chromium {instance.version} ({CHROMIUM})")
         yield instance
         instance.close()
 

@@ -1,4 +1,7 @@
-"""`choeur serve` for real: gunicorn and a worker as separate processes, like `make run`."""
+"""`choeur serve` for real: gunicorn and a worker as separate processes, like `make run`.
+
+On the PostgreSQL run, the server gets a database of its own on the test cluster.
+"""
 
 import json
 import os
@@ -9,6 +12,9 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -36,49 +42,111 @@ def healthz(port):
         return None, None
 
 
-def wait_healthy(port, deadline):
-    status = body = None
+def wait_for(predicate, seconds, what):
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        status, body = healthz(port)
-        if status == 200:
-            return body
-        time.sleep(0.5)
-    raise AssertionError(f"/healthz never answered 200: {status} {body}")
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.3)
+    raise AssertionError(f"timed out waiting for {what}")
 
 
-@pytest.mark.skipif(
-    os.environ.get("CHOEUR_DATABASE_URL", "").startswith("postgres"),
-    reason="runs on its own SQLite data directory, as `make run` does",
-)
-def test_serve_answers_healthz_keeps_data_and_stops_cleanly(tmp_path):
-    port = free_port()
-    env = {**os.environ, "CHOEUR_DATA_DIR": str(tmp_path / "var"), "CHOEUR_PORT": str(port),
+def worker_ids(env) -> set[str]:
+    result = choeur("manage", "shell", "-v", "0", "-c",
+                    "from choeur.core.models import WorkerHeartbeat as W; "
+                    "print(','.join(W.objects.values_list('worker_id', flat=True)))", env=env)
+    return set(filter(None, result.stdout.strip().split(",")))
+
+
+@pytest.fixture
+def serve_env(tmp_path):
+    env = {**os.environ, "CHOEUR_DATA_DIR": str(tmp_path / "var"), "CHOEUR_PORT": str(free_port()),
            "CHOEUR_WEB_WORKERS": "1", "CHOEUR_ADMIN_EMAIL": "boss@example.fr"}
-    env.pop("CHOEUR_DATABASE_URL", None)
     env.pop("CHOEUR_ADMIN_PASSWORD", None)
+    url = os.environ.get("CHOEUR_DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        env.pop("CHOEUR_DATABASE_URL", None)
+        yield env
+        return
+    import psycopg
+
+    name = f"serve_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    parts = urlsplit(url)
+    env["CHOEUR_DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{name}"))
+    yield env
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def test_serve_answers_healthz_runs_tasks_keeps_data_and_stops_cleanly(serve_env):
+    env, port = serve_env, int(serve_env["CHOEUR_PORT"])
+    vendor = "postgresql" if env.get("CHOEUR_DATABASE_URL") else "sqlite"
     assert choeur("migrate", env=env).returncode == 0
     created = choeur("createadmin", "--if-none", env=env)
     assert "Administrator created: boss@example.fr" in created.stdout
+    outbox = Path(env["CHOEUR_DATA_DIR"]) / "outbox"
 
-    for _run in range(2):  # stop and start again: the data stays
+    for run in range(2):  # stop and start again: the data stays
         server = subprocess.Popen([sys.executable, "-m", "choeur", "serve"], env=env,
                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         try:
-            body = wait_healthy(port, time.monotonic() + 60)
-            assert body["database"]["vendor"] == "sqlite"
+            status, body = wait_for(lambda: (s := healthz(port))[0] == 200 and s, 60, "healthz")
+            assert body["database"]["vendor"] == vendor
             assert body["worker"]["ok"]
+            # An e-mail queued by another process is delivered by the server's worker.
+            queued = choeur("manage", "shell", "-v", "0", "-c",
+                            "from django.db import transaction; from choeur.core import mail\n"
+                            "with transaction.atomic():\n"
+                            f"    mail.send_mail('a@example.fr', 'Essai {run}', 'Corps')", env=env)
+            assert queued.returncode == 0, queued.stderr
+            expected = run + 1
+            wait_for(lambda: len(list(outbox.glob("*.eml"))) == expected, 30, "the e-mail")  # noqa: B023
         finally:
             server.send_signal(signal.SIGTERM)
             output = server.communicate(timeout=60)[0]
         assert server.returncode == 0, output
         assert healthz(port) == (None, None)
+        assert worker_ids(env) == set()  # a worker stopping cleanly removes its heartbeat
         again = choeur("createadmin", "--if-none", env=env)
         assert "already exists" in again.stdout
 
 
-def test_serve_refuses_an_unmigrated_database(tmp_path):
-    env = {**os.environ, "CHOEUR_DATA_DIR": str(tmp_path / "var"), "CHOEUR_PORT": str(free_port())}
-    env.pop("CHOEUR_DATABASE_URL", None)
-    result = choeur("serve", env=env, timeout=60)
+def test_serve_restarts_a_dead_worker(serve_env):
+    env, port = serve_env, int(serve_env["CHOEUR_PORT"])
+    assert choeur("migrate", env=env).returncode == 0
+    server = subprocess.Popen([sys.executable, "-m", "choeur", "serve"], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_for(lambda: healthz(port)[0] == 200, 60, "healthz")
+        [first] = worker_ids(env)
+        pid = int(choeur("manage", "shell", "-v", "0", "-c",
+                         "from choeur.core.models import WorkerHeartbeat as W; "
+                         "print(W.objects.get().pid)", env=env).stdout)
+        os.kill(pid, signal.SIGKILL)
+        wait_for(lambda: worker_ids(env) - {first}, 30, "a new worker")
+        assert healthz(port)[0] == 200
+    finally:
+        server.send_signal(signal.SIGTERM)
+        output = server.communicate(timeout=60)[0]
+    assert "worker exited with status -9; restarting" in output
+
+
+def test_children_stop_when_serve_is_killed(serve_env):
+    env, port = serve_env, int(serve_env["CHOEUR_PORT"])
+    assert choeur("migrate", env=env).returncode == 0
+    server = subprocess.Popen([sys.executable, "-m", "choeur", "serve"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for(lambda: healthz(port)[0] == 200, 60, "healthz")
+    server.kill()  # SIGKILL: no chance to stop its children
+    server.wait()
+    wait_for(lambda: healthz(port) == (None, None), 30, "the web server to stop")
+    wait_for(lambda: worker_ids(env) == set(), 30, "the worker to stop")
+
+
+def test_serve_refuses_an_unmigrated_database(serve_env):
+    result = choeur("serve", env=serve_env, timeout=60)
     assert result.returncode == 1
     assert "run `choeur migrate` first" in result.stderr
