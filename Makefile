@@ -1,4 +1,6 @@
 # Choeur: the two commands a newcomer needs are `make run` and `make test`.
+# Commands below that run from a subfolder must still use the project's data directory.
+export CHOEUR_DATA_DIR ?= $(CURDIR)/var
 .PHONY: run test lint messages clean
 
 run:  ## serve the portal on http://127.0.0.1:8000 (SQLite in ./var), with a worker

@@ -5,7 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/venv.sh
-export CHOEUR_DATA_DIR=${CHOEUR_DATA_DIR:-var}
 .venv/bin/choeur migrate
 .venv/bin/choeur createadmin --if-none
 exec .venv/bin/choeur serve

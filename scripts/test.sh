@@ -13,7 +13,6 @@ SUDO=""
 missing=()
 [ -x "$CHROMIUM" ] || missing+=(chromium)
 [ -x "$PG_BIN/initdb" ] || missing+=(postgresql-15)
-command -v msgfmt >/dev/null || missing+=(gettext)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== Installing Debian packages: ${missing[*]}"
   $SUDO apt-get update -qq
@@ -26,7 +25,8 @@ echo "== Lint (ruff)"
 .venv/bin/ruff check src tests
 
 PYTEST=(.venv/bin/pytest -p no:cacheprovider "$@")
-export CHOEUR_TEST_ARTIFACTS=${CHOEUR_TEST_ARTIFACTS:-$PWD/test-artifacts}
+artifacts=${CHOEUR_TEST_ARTIFACTS:-$PWD/test-artifacts}
+rm -rf "$artifacts/sqlite" "$artifacts/postgresql"  # screenshots of failures of this run only
 work=$(mktemp -d /tmp/choeur-test.XXXXXX)
 chmod 755 "$work"
 pg_data="$work/pg"
@@ -44,7 +44,8 @@ trap cleanup EXIT
 echo
 echo "================================ Run 1/2: SQLite ================================"
 sqlite_status=0
-CHOEUR_DATA_DIR="$work/sqlite" CHOEUR_DATABASE_URL="" "${PYTEST[@]}" || sqlite_status=$?
+CHOEUR_DATA_DIR="$work/sqlite" CHOEUR_DATABASE_URL="" CHOEUR_TEST_ARTIFACTS="$artifacts/sqlite" \
+  "${PYTEST[@]}" || sqlite_status=$?
 
 # --- Run 2: throwaway PostgreSQL 15 cluster ------------------------------------------------
 echo
@@ -65,7 +66,7 @@ port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 echo "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$port ($pg_data)"
 pg_status=0
 CHOEUR_DATA_DIR="$work/postgresql" CHOEUR_DATABASE_URL="postgresql://choeur@127.0.0.1:$port/choeur" \
-  "${PYTEST[@]}" || pg_status=$?
+  CHOEUR_TEST_ARTIFACTS="$artifacts/postgresql" "${PYTEST[@]}" || pg_status=$?
 
 echo
 echo "== Summary: SQLite run exit status $sqlite_status, PostgreSQL run exit status $pg_status"

@@ -16,10 +16,16 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "== Installing Choeur ($spec) into $VENV"
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip 2>&1 \
-    | grep -v '^WARNING: Location' || true
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$spec" 2>&1 \
-    | grep -v '^WARNING: Location' || true
-  "$VENV/bin/python" -c "import choeur, django" # fail here, clearly, if the install did not work
+  log=$(mktemp)
+  # pip's own exit status decides; its output is shown without the noise of local index notes.
+  if ! { "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip &&
+         "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$spec"; } >"$log" 2>&1; then
+    grep -v '^WARNING: Location' "$log" >&2 || true
+    rm -f "$log"
+    echo "choeur: installing $spec into $VENV failed" >&2
+    exit 1
+  fi
+  grep -v '^WARNING: Location' "$log" || true
+  rm -f "$log"
   touch "$stamp"
 fi

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from choeur.cli import build_parser, main
@@ -10,15 +12,15 @@ def test_check_prints_configuration_without_secrets(capsys, settings):
     assert "CHOEUR_DATA_DIR" in out and "CHOEUR_DATABASE_URL" in out
     assert settings.SECRET_KEY not in out
     assert "database" in out and "migrations" in out
-    assert "worker                 FAIL" in out  # no worker runs during the tests
+    assert re.search(r"^  worker +FAIL", out, re.MULTILINE)  # no worker runs during the tests
 
 
-def test_every_command_has_help():
-    parser = build_parser()
-    commands = parser._subparsers._group_actions[0].choices
-    assert {"serve", "web", "worker", "migrate", "createadmin", "check", "manage"} <= set(commands)
-    for name, sub in commands.items():
-        assert sub.format_help(), name
+def test_the_commands_the_issue_asks_for(capsys):
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--help"])
+    usage = capsys.readouterr().out
+    for command in ("serve", "worker", "migrate", "createadmin", "check"):
+        assert re.search(rf"^    {command}\b", usage, re.MULTILINE), command
 
 
 def test_python_dash_m_works():

@@ -37,6 +37,42 @@ def test_secret_key_generated_once_and_kept(tmp_path):
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
 
 
+def test_processes_starting_together_share_one_key(tmp_path):
+    script = (
+        "import sys; from choeur import config; "
+        f"print(config.load({{'CHOEUR_DATA_DIR': {str(tmp_path / 'data')!r}}}).secret_key)"
+    )
+    starts = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+              for _ in range(6)]
+    keys = {p.communicate(timeout=60)[0].strip() for p in starts}
+    assert len(keys) == 1 and len(keys.pop()) >= 50
+    assert sorted(os.listdir(tmp_path / "data")) == [config.SECRET_KEY_FILE]  # no temp file left
+
+
+def test_an_empty_key_file_is_reported(tmp_path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / config.SECRET_KEY_FILE).write_text("")
+    with pytest.raises(config.ConfigError, match="too short: remove the file"):
+        config.load(env(tmp_path))
+
+
+def test_data_dir_is_private(tmp_path):
+    config.load(env(tmp_path))
+    assert stat.S_IMODE((tmp_path / "data").stat().st_mode) == 0o700
+
+
+def test_ipv6_host(tmp_path):
+    cfg = config.load(env(tmp_path, CHOEUR_HOST="::1"))
+    assert cfg.base_url == "http://[::1]:8000"
+    assert cfg.allowed_hosts.count("[::1]") == 1
+
+
+def test_base_url_host_is_allowed_and_trailing_slash_dropped(tmp_path):
+    cfg = config.load(env(tmp_path, CHOEUR_BASE_URL="https://factures.example.org/"))
+    assert cfg.base_url == "https://factures.example.org"
+    assert "factures.example.org" in cfg.allowed_hosts
+
+
 def test_secret_key_from_environment_wins(tmp_path):
     key = "k" * 40
     assert config.load(env(tmp_path, CHOEUR_SECRET_KEY=key)).secret_key == key
@@ -53,6 +89,8 @@ def test_secret_key_from_environment_wins(tmp_path):
         ("CHOEUR_DATABASE_URL", "postgresql://u@host/", "no database name"),
         ("CHOEUR_SECRET_KEY", "short", "32 characters"),
         ("CHOEUR_BASE_URL", "ftp://example.org", "http(s) URL"),
+        ("CHOEUR_BASE_URL", "https://example.org/choeur", "scheme://host[:port] only"),
+        ("CHOEUR_BASE_URL", "https://example.org:port", "invalid port"),
         ("CHOEUR_ALLOWED_HOSTS", "a.example, b/c", "not a host name"),
         ("CHOEUR_STORAGE", "gcs://bucket", "s3://"),
         ("CHOEUR_EMAIL_URL", "imap://mail.example.org", "smtp://"),
@@ -119,6 +157,22 @@ def test_toml_file_unknown_key(tmp_path):
     toml = tmp_path / "choeur.toml"
     toml.write_text('prot = 9001\n')
     with pytest.raises(config.ConfigError, match="unknown setting 'prot'") as excinfo:
+        config.load(env(tmp_path, CHOEUR_CONFIG_FILE=str(toml)))
+    assert excinfo.value.variable == "CHOEUR_CONFIG_FILE"
+
+
+def test_toml_lists_and_booleans(tmp_path):
+    toml = tmp_path / "choeur.toml"
+    toml.write_text('allowed_hosts = ["a.example.org", "b.example.org"]\ndebug = true\n')
+    cfg = config.load(env(tmp_path, CHOEUR_CONFIG_FILE=str(toml)))
+    assert cfg.allowed_hosts[:2] == ("a.example.org", "b.example.org") and cfg.debug
+
+
+@pytest.mark.parametrize("line", ['admin_password = "x"', "port = [1, 2]", "[database]"])
+def test_toml_refuses_secrets_and_odd_values(tmp_path, line):
+    toml = tmp_path / "choeur.toml"
+    toml.write_text(line + "\n")
+    with pytest.raises(config.ConfigError) as excinfo:
         config.load(env(tmp_path, CHOEUR_CONFIG_FILE=str(toml)))
     assert excinfo.value.variable == "CHOEUR_CONFIG_FILE"
 

@@ -7,4 +7,5 @@ from django.core.management import call_command
 @pytest.mark.django_db
 def test_models_and_migrations_agree():
     out = StringIO()
-    call_command("makemigrations", "--check", "--dry-run", stdout=out)
+    call_command("makemigrations", "--check", "--dry-run", stdout=out)  # exits 1 on a change
+    assert "No changes detected" in out.getvalue()

@@ -64,6 +64,7 @@ def serve_env(tmp_path):
     env = {**os.environ, "CHOEUR_DATA_DIR": str(tmp_path / "var"), "CHOEUR_PORT": str(free_port()),
            "CHOEUR_WEB_WORKERS": "1", "CHOEUR_ADMIN_EMAIL": "boss@example.fr"}
     env.pop("CHOEUR_ADMIN_PASSWORD", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for Playwright only; not for real servers
     url = os.environ.get("CHOEUR_DATABASE_URL", "")
     if not url.startswith("postgres"):
         env.pop("CHOEUR_DATABASE_URL", None)
@@ -139,9 +140,11 @@ def test_children_stop_when_serve_is_killed(serve_env):
     assert choeur("migrate", env=env).returncode == 0
     server = subprocess.Popen([sys.executable, "-m", "choeur", "serve"], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_for(lambda: healthz(port)[0] == 200, 60, "healthz")
-    server.kill()  # SIGKILL: no chance to stop its children
-    server.wait()
+    try:
+        wait_for(lambda: healthz(port)[0] == 200, 60, "healthz")
+    finally:
+        server.kill()  # SIGKILL: no chance to stop its children
+        server.wait()
     wait_for(lambda: healthz(port) == (None, None), 30, "the web server to stop")
     wait_for(lambda: worker_ids(env) == set(), 30, "the worker to stop")
 

@@ -11,7 +11,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 
 from choeur import __version__, config
@@ -40,7 +39,10 @@ def _database_error(exc: Exception) -> str:
 
 
 class Child:
-    """One child process of `choeur serve`, started from this same program."""
+    """One child process of `choeur serve`, started from this same program.
+
+    Each child gets `--parent-pid` and stops by itself if `serve` dies (core.lifecycle).
+    """
 
     def __init__(self, name: str, args: list[str], restart: bool):
         self.name = name
@@ -113,7 +115,7 @@ def supervise(children: list[Child]) -> int:
     return status
 
 
-def _gunicorn_app(cfg: config.Config, parent_pid: int | None):
+def _gunicorn_app(cfg: config.Config):
     from gunicorn.app.base import BaseApplication
 
     class ChoeurGunicorn(BaseApplication):
@@ -135,8 +137,6 @@ def _gunicorn_app(cfg: config.Config, parent_pid: int | None):
                 # over it, and `choeur serve` is what controls the server anyway.
                 "control_socket_disable": True,
             }
-            if parent_pid:
-                options["on_starting"] = _exit_with_parent(parent_pid)
             for key, value in options.items():
                 self.cfg.set(key, value)
 
@@ -148,24 +148,13 @@ def _gunicorn_app(cfg: config.Config, parent_pid: int | None):
     return ChoeurGunicorn()
 
 
-def _exit_with_parent(parent_pid: int):
-    """Gunicorn hook: stop the web server if `choeur serve` dies without stopping it."""
-
-    def on_starting(server):
-        def watch():
-            while os.getppid() == parent_pid:
-                time.sleep(1)
-            os.kill(os.getpid(), signal.SIGTERM)
-
-        threading.Thread(target=watch, name="choeur-parent-watch", daemon=True).start()
-
-    return on_starting
-
-
 def cmd_serve(args, cfg: config.Config) -> int:
+    from django.db import connections
+
     from choeur.core.health import pending_migrations
 
     pending = pending_migrations()
+    connections.close_all()  # the supervisor needs no connection for the rest of its life
     if pending:
         return _fail(f"{len(pending)} migration(s) not applied: run `choeur migrate` first", 1)
     children = [Child("web server", ["web"], restart=False)]
@@ -179,8 +168,11 @@ def cmd_serve(args, cfg: config.Config) -> int:
 def cmd_web(args, cfg: config.Config) -> int:
     from django.db import connections
 
+    from choeur.core.lifecycle import exit_with_parent
+
+    exit_with_parent(args.parent_pid)
     connections.close_all()  # never hand an open connection to forked gunicorn workers
-    _gunicorn_app(cfg, args.parent_pid).run()
+    _gunicorn_app(cfg).run()
     return 0
 
 
@@ -189,19 +181,23 @@ def cmd_web(args, cfg: config.Config) -> int:
 
 def cmd_worker(args, cfg: config.Config) -> int:
     from choeur.core import worker
+    from choeur.core.lifecycle import exit_with_parent
 
-    worker.run(queues=args.queues, interval=args.interval, batch=args.batch,
-               parent_pid=args.parent_pid)
+    exit_with_parent(args.parent_pid)
+    worker.run(queues=args.queues, interval=args.interval, batch=args.batch)
     return 0
 
 
 def cmd_migrate(args, cfg: config.Config) -> int:
     from django.core.management import call_command
 
-    call_command("migrate", interactive=False, verbosity=1 if args.verbose else 0)
     from choeur.core.health import pending_migrations
 
-    print("Database up to date." if not pending_migrations() else "Migrations still pending!")
+    call_command("migrate", interactive=False, verbosity=1 if args.verbose else 0)
+    pending = pending_migrations()
+    if pending:
+        return _fail(f"{len(pending)} migration(s) still pending after migrate", 1)
+    print("Database up to date.")
     return 0
 
 
@@ -234,13 +230,18 @@ def cmd_createadmin(args, cfg: config.Config) -> int:
 
 def cmd_check(args, cfg: config.Config) -> int:
     from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
 
     from choeur.core import health
 
     print("Configuration:")
     for name, value in cfg.summary().items():
         print(f"  {name:<22} {value}")
-    call_command("check", fail_level="ERROR")
+    try:
+        call_command("check", fail_level="ERROR")
+    except SystemCheckError as exc:
+        print(str(exc).strip(), file=sys.stderr)
+        return _fail("Django's system checks found errors (listed above)", 1)
     report = health.report()
     print("Health:")
     for name in ("database", "migrations", "worker"):
@@ -302,6 +303,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # Files Choeur creates (database, outbox, blobs) are private to the account running it.
+    os.umask(0o077)
     try:
         cfg = config.load()
     except config.ConfigError as exc:

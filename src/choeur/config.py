@@ -47,6 +47,10 @@ VARIABLES = {
 }
 
 
+#: Read from the environment only: a password has no place in a file kept beside the data.
+ENVIRONMENT_ONLY = {"CHOEUR_CONFIG_FILE", "CHOEUR_ADMIN_EMAIL", "CHOEUR_ADMIN_PASSWORD"}
+
+
 class ConfigError(Exception):
     """A configuration value is wrong; the message names the variable."""
 
@@ -161,8 +165,16 @@ class _Source:
                 raise ConfigError("CHOEUR_CONFIG_FILE", f"{path} is not valid TOML: {exc}") from exc
             for key, value in raw.items():
                 name = "CHOEUR_" + key.upper()
-                if name not in VARIABLES or name == "CHOEUR_CONFIG_FILE":
+                if name not in VARIABLES or name in ENVIRONMENT_ONLY:
                     raise ConfigError("CHOEUR_CONFIG_FILE", f"{path}: unknown setting {key!r}")
+                if isinstance(value, list) and all(isinstance(v, str) for v in value):
+                    value = ",".join(value)  # allowed_hosts = ["a", "b"]
+                elif not isinstance(value, str | int | bool):
+                    raise ConfigError(
+                        "CHOEUR_CONFIG_FILE", f"{path}: {key} must be a string, number or boolean"
+                    )
+                if isinstance(value, bool):
+                    value = "true" if value else "false"
                 self.file_values[name] = value
 
     def get(self, name: str, default: str = "") -> str:
@@ -198,7 +210,8 @@ def _data_dir(src: _Source) -> Path:
     raw = src.get("CHOEUR_DATA_DIR", "var")
     path = Path(raw).expanduser().resolve()
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        # Private: the database, the secret key and the outbox (with its links) live here.
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError("CHOEUR_DATA_DIR", f"cannot create {path}: {exc.strerror}") from exc
     if not os.access(path, os.W_OK | os.X_OK):
@@ -234,30 +247,49 @@ def _secret_key(src: _Source, data_dir: Path) -> str:
         return key
     path = data_dir / SECRET_KEY_FILE
     try:
-        # O_EXCL: two processes starting at once must not each write their own key.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
+        if not path.exists():
+            # Written whole to a temporary file, then published with link(), which fails if
+            # another process published its key first: every process ends up with the same key
+            # and nobody ever reads a half-written file.
+            tmp = data_dir / f".{SECRET_KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(50) + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                pass
+            finally:
+                tmp.unlink()
         key = path.read_text().strip()
-        if len(key) < 32:
-            raise ConfigError("CHOEUR_SECRET_KEY", f"the key kept in {path} is too short") from None
-        return key
     except OSError as exc:
-        raise ConfigError("CHOEUR_DATA_DIR", f"cannot write {path}: {exc.strerror}") from exc
-    key = secrets.token_urlsafe(50)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(key + "\n")
+        raise ConfigError("CHOEUR_DATA_DIR", f"cannot use {path}: {exc.strerror}") from exc
+    if len(key) < 32:
+        raise ConfigError(
+            "CHOEUR_SECRET_KEY", f"the key kept in {path} is too short: remove the file"
+        )
     return key
 
 
 def _base_url(src: _Source, host: str, port: int) -> str:
     default_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
+    if ":" in default_host:
+        default_host = f"[{default_host}]"  # an IPv6 address
     raw = src.get("CHOEUR_BASE_URL", f"http://{default_host}:{port}")
     parts = urlsplit(raw)
+    try:
+        parts.port  # noqa: B018 (raises on a bad port)
+    except ValueError:
+        raise ConfigError("CHOEUR_BASE_URL", f"has an invalid port (got {raw!r})") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError("CHOEUR_BASE_URL", f"must be an http(s) URL (got {raw!r})")
-    if parts.query or parts.fragment:
-        raise ConfigError("CHOEUR_BASE_URL", "must not have a query or fragment")
-    return raw.rstrip("/")
+    if parts.path.strip("/") or parts.query or parts.fragment:
+        # Choeur is served at the root of its host; a path prefix would break CSRF origins
+        # and every absolute link.
+        raise ConfigError("CHOEUR_BASE_URL", f"must be scheme://host[:port] only (got {raw!r})")
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _allowed_hosts(src: _Source, base_url: str) -> tuple[str, ...]:
@@ -266,8 +298,10 @@ def _allowed_hosts(src: _Source, base_url: str) -> tuple[str, ...]:
     if not raw:
         hosts = ["localhost", "127.0.0.1", "[::1]"]
     base_host = urlsplit(base_url).hostname or ""
+    if ":" in base_host:
+        base_host = f"[{base_host}]"  # Django spells IPv6 hosts with brackets
     if base_host and base_host not in hosts and "*" not in hosts:
-        hosts.append(base_host if ":" not in base_host else f"[{base_host}]")
+        hosts.append(base_host)
     for h in hosts:
         if " " in h or "/" in h:
             raise ConfigError("CHOEUR_ALLOWED_HOSTS", f"{h!r} is not a host name")

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "choeur.core.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "choeur.web.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -79,11 +80,10 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets the web processes read while the worker writes; IMMEDIATE takes the write
         # lock at BEGIN so two writers queue up instead of failing with "database is locked".
         "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
-            "PRAGMA busy_timeout=20000;"
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
         ),
         "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
+        "timeout": 20,  # the busy timeout, in seconds
     }
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -120,8 +120,8 @@ CSRF_FAILURE_VIEW = "choeur.web.views.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if _https:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# No SECURE_PROXY_SSL_HEADER: gunicorn sets the scheme from X-Forwarded-Proto only for the
+# proxies it trusts (forwarded_allow_ips), where Django would trust any client.
 
 # --- Internationalisation: French first, English available ---------------------------------
 LANGUAGE_CODE = "fr"

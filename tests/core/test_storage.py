@@ -48,6 +48,19 @@ def test_size_limit_stores_nothing():
     assert not Blob.objects.exists()
 
 
+def test_no_temporary_file_left_behind():
+    blob = storage.put(DATA)
+    directory = os.path.dirname(storages["blobs"].path(blob.storage_name))
+    storage.put(DATA)
+    assert os.listdir(directory) == [blob.sha256]
+
+
+def test_only_fingerprints_name_files():
+    for forged in ("../../secret_key", "A" * 64, "", None):
+        with pytest.raises(BlobMissing):
+            storage.open_blob(forged)
+
+
 def test_missing_and_corrupted_files_are_detected():
     blob = storage.put(DATA)
     with open(storages["blobs"].path(blob.storage_name), "wb") as fh:

@@ -60,6 +60,23 @@ def test_login_and_logout(client, user):
     assert "Marie Curie" not in client.get("/").content.decode()
 
 
+def test_login_ignores_the_case_of_the_address(client, user):
+    response = client.post(reverse("login"), {"username": "  Marie.Curie@Example.FR ",
+                                              "password": PASSWORD})
+    assert response.status_code == 302
+
+
+def test_one_account_per_address_whatever_the_case(user):
+    from django.core.exceptions import ValidationError
+
+    from choeur.accounts.models import User
+
+    twin = User(email="MARIE.CURIE@example.fr")
+    twin.set_password(PASSWORD)
+    with pytest.raises(ValidationError):
+        twin.full_clean()
+
+
 def test_wrong_password_gives_a_clear_message(client, user):
     response = client.post(reverse("login"), {"username": user.email, "password": "nope"})
     assert response.status_code == 200

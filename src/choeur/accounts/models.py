@@ -1,17 +1,26 @@
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from choeur.core import clock
 
 
+def normalise_email(email: str) -> str:
+    """Logins are case-insensitive: Marie@Example.fr and marie@example.fr are one account."""
+    return (email or "").strip().lower()
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
+
+    def get_by_natural_key(self, email):
+        return self.get(email=normalise_email(email))
 
     def create_user(self, email, password=None, **extra):
         if not email:
             raise ValueError("users need an e-mail address")
-        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user = self.model(email=normalise_email(email), **extra)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -44,9 +53,22 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = _("utilisateur")
         verbose_name_plural = _("utilisateurs")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(email=Lower("email")), name="user_email_lower_case"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.email
+
+    def clean(self):
+        super().clean()
+        self.email = normalise_email(self.email)
+
+    def save(self, *args, **kwargs):
+        self.email = normalise_email(self.email)
+        super().save(*args, **kwargs)
 
     def get_full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip() or self.email

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from choeur.core.models import AuditEvent, Blob, WorkerHeartbeat
+from choeur.core.models import AuditEvent, Blob, OutgoingEmail, WorkerHeartbeat
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -33,3 +33,11 @@ class BlobAdmin(ReadOnlyAdmin):
 @admin.register(WorkerHeartbeat)
 class WorkerHeartbeatAdmin(ReadOnlyAdmin):
     list_display = ("worker_id", "hostname", "pid", "started_at", "last_seen")
+
+
+@admin.register(OutgoingEmail)
+class OutgoingEmailAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "subject", "status", "attempts", "sent_at")
+    list_filter = ("status",)
+    search_fields = ("subject",)
+    exclude = ("body", "html_body")  # may hold one-time links until delivered

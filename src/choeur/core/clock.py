@@ -33,6 +33,15 @@ def now() -> datetime:
     return _wall() + _offset
 
 
+def wall_now() -> datetime:
+    """Real time, never frozen nor shifted.
+
+    For infrastructure only (worker heartbeats, task scheduling), which must agree across
+    processes and machines whatever business time a qualification instance travels to.
+    """
+    return _wall()
+
+
 def today() -> date:
     """The current date in France (Europe/Paris), as invoice and deposit dates are."""
     return now().astimezone(PARIS).date()

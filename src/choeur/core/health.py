@@ -41,7 +41,7 @@ def check_migrations() -> dict:
     except Exception as exc:
         return {"ok": False, "error": type(exc).__name__}
     if pending:
-        return {"ok": False, "pending": pending}
+        return {"ok": False, "pending": len(pending)}
     _migrations_known_applied = True
     return {"ok": True}
 
@@ -53,9 +53,10 @@ def check_worker() -> dict:
         return {"ok": False, "error": type(exc).__name__}
     if latest is None:
         return {"ok": False, "error": "no worker has ever reported"}
-    age = (clock.now() - latest.last_seen).total_seconds()
+    now = clock.wall_now()  # heartbeats are written in wall time (see core.worker.beat)
+    age = (now - latest.last_seen).total_seconds()
     alive = WorkerHeartbeat.objects.filter(
-        last_seen__gte=clock.now() - timedelta(seconds=settings.CHOEUR_WORKER_STALE_SECONDS)
+        last_seen__gte=now - timedelta(seconds=settings.CHOEUR_WORKER_STALE_SECONDS)
     ).count()
     return {
         "ok": age <= settings.CHOEUR_WORKER_STALE_SECONDS,

@@ -1,17 +1,21 @@
-"""Outgoing e-mail: queued after commit, delivered by the worker (house rule 2).
+"""Outgoing e-mail: recorded in the transaction, delivered by the worker after commit.
 
-`send_mail()` is what services call. Nothing leaves while the transaction is open: a rollback
-sends nothing. The worker delivers through Django's mail backend: the outbox (a folder of .eml
-files in the data directory, readable by administrators in the portal) unless
-CHOEUR_EMAIL_URL names an SMTP server.
+`send_mail()` is what services call. It records an `OutgoingEmail` row and enqueues its
+delivery task in the caller's transaction: with the database task backend, the task becomes
+visible to workers only when the transaction commits, and a rollback removes both (nothing is
+sent, and no window exists where the change is committed but the e-mail forgotten). The worker
+delivers through Django's mail backend: the outbox (a folder of .eml files in the data
+directory, readable by platform administrators in the portal) unless CHOEUR_EMAIL_URL names an
+SMTP server. Failed deliveries are retried with growing delays.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage as StdEmailMessage
 from pathlib import Path
@@ -23,8 +27,13 @@ from django.db import transaction
 from django.utils.crypto import get_random_string
 
 from choeur.core import clock
+from choeur.core.models import OutgoingEmail
 
-OUTBOX_NAME = re.compile(r"^\d{8}T\d{6}-[a-z0-9]{12}\.eml$")
+logger = logging.getLogger("choeur.mail")
+
+OUTBOX_NAME = re.compile(r"\d{8}T\d{6}-[a-z0-9]{12}\.eml")
+RETRY_DELAYS = [timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30),
+                timedelta(hours=2), timedelta(hours=6)]
 
 
 def send_mail(
@@ -33,31 +42,58 @@ def send_mail(
     body: str,
     html_body: str | None = None,
     reply_to: list[str] | None = None,
-) -> None:
+) -> OutgoingEmail:
     """Queue one e-mail, to be delivered once the current transaction commits."""
     from choeur.core.tasks import deliver_email
 
-    payload = {
-        "to": [to] if isinstance(to, str) else list(to),
-        "subject": subject,
-        "body": body,
-        "html_body": html_body,
-        "reply_to": reply_to or [],
-    }
-    transaction.on_commit(lambda: deliver_email.enqueue(payload))
+    with transaction.atomic():  # the row and its task are committed together, or neither
+        email = OutgoingEmail.objects.create(
+            to=[to] if isinstance(to, str) else list(to),
+            reply_to=reply_to or [],
+            subject=subject,
+            body=body,
+            html_body=html_body or "",
+            created_at=clock.now(),
+        )
+        deliver_email.enqueue(email.pk)
+    return email
 
 
-def deliver(payload: dict) -> None:
-    message = EmailMultiAlternatives(
-        subject=payload["subject"],
-        body=payload["body"],
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=payload["to"],
-        reply_to=payload.get("reply_to") or None,
-    )
-    if payload.get("html_body"):
-        message.attach_alternative(payload["html_body"], "text/html")
-    message.send(fail_silently=False)
+def deliver(email_id: int) -> None:
+    """Deliver one queued e-mail; on failure, schedule another attempt or give up."""
+    from choeur.core.tasks import deliver_email
+
+    with transaction.atomic():
+        email = OutgoingEmail.objects.select_for_update().filter(pk=email_id).first()
+        if email is None or email.status != OutgoingEmail.Status.QUEUED:
+            return  # already delivered (a retried task) or given up
+        message = EmailMultiAlternatives(
+            subject=email.subject,
+            body=email.body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=email.to,
+            reply_to=email.reply_to or None,
+        )
+        if email.html_body:
+            message.attach_alternative(email.html_body, "text/html")
+        email.attempts += 1
+        try:
+            message.send(fail_silently=False)
+        except Exception as exc:  # SMTP and socket errors alike: retry later
+            email.last_error = f"{type(exc).__name__}: {exc}"[:500]
+            if email.attempts > len(RETRY_DELAYS):
+                email.status = OutgoingEmail.Status.FAILED
+                logger.error("e-mail %s given up after %s attempts", email.pk, email.attempts)
+            else:
+                delay = RETRY_DELAYS[email.attempts - 1]
+                deliver_email.using(run_after=clock.wall_now() + delay).enqueue(email.pk)
+            email.save()
+            return
+        email.status = OutgoingEmail.Status.SENT
+        email.sent_at = clock.now()
+        email.last_error = ""
+        email.body = email.html_body = ""  # may hold one-time links: not kept once delivered
+        email.save()
 
 
 class OutboxBackend(BaseEmailBackend):
@@ -108,12 +144,14 @@ def outbox_messages(limit: int = 200) -> list[OutboxMessage]:
     outbox = Path(settings.CHOEUR_OUTBOX_DIR)
     if not outbox.is_dir():
         return []
-    names = sorted((p.name for p in outbox.iterdir() if OUTBOX_NAME.match(p.name)), reverse=True)
+    names = sorted(
+        (p.name for p in outbox.iterdir() if OUTBOX_NAME.fullmatch(p.name)), reverse=True
+    )
     return [_parse(outbox / name) for name in names[:limit]]
 
 
 def outbox_message(name: str) -> OutboxMessage | None:
-    if not OUTBOX_NAME.match(name):  # also what keeps "../" out
+    if not OUTBOX_NAME.fullmatch(name):  # also what keeps "../" out
         return None
     path = Path(settings.CHOEUR_OUTBOX_DIR) / name
     return _parse(path) if path.is_file() else None

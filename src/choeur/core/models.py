@@ -66,3 +66,35 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker_id} @ {self.hostname}:{self.pid}"
+
+
+class OutgoingEmail(models.Model):
+    """An e-mail to deliver. The task that delivers it carries only this row's id, so message
+    bodies (which may hold one-time links) never sit in the task table; once delivered, the
+    bodies are blanked and only the envelope is kept."""
+
+    class Status(models.TextChoices):
+        QUEUED = "QUEUED", _("en attente")
+        SENT = "SENT", _("envoyé")
+        FAILED = "FAILED", _("échec")
+
+    created_at = models.DateTimeField(_("créé le"), default=clock.now)
+    to = models.JSONField(_("destinataires"))
+    reply_to = models.JSONField(_("répondre à"), default=list, blank=True)
+    subject = models.CharField(_("objet"), max_length=998)
+    body = models.TextField(_("texte"), blank=True)
+    html_body = models.TextField(_("HTML"), blank=True)
+    status = models.CharField(
+        _("état"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
+    last_error = models.CharField(_("dernière erreur"), max_length=500, blank=True)
+    sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("courriel")
+        verbose_name_plural = _("courriels")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{', '.join(self.to)}: {self.subject}"

@@ -9,6 +9,9 @@ a `Blob` row records size and type.
 from __future__ import annotations
 
 import hashlib
+import io
+import os
+import re
 import tempfile
 from typing import BinaryIO
 
@@ -20,6 +23,7 @@ from choeur.core.errors import BlobCorrupted, BlobMissing, FileTooLarge
 from choeur.core.models import Blob
 
 CHUNK = 1024 * 1024
+SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def _storage():
@@ -27,14 +31,9 @@ def _storage():
 
 
 def _spool(source: bytes | BinaryIO, max_size: int | None) -> tuple[BinaryIO, str, int]:
-    """Copy the source to a temporary file while hashing it, stopping at `max_size`."""
+    """Copy the source to a temporary file while hashing it, stopping past `max_size`."""
     if isinstance(source, bytes):
-        if max_size is not None and len(source) > max_size:
-            raise FileTooLarge(limit=max_size)
-        spool = tempfile.SpooledTemporaryFile(max_size=8 * CHUNK)  # noqa: SIM115
-        spool.write(source)
-        spool.seek(0)
-        return spool, hashlib.sha256(source).hexdigest(), len(source)
+        source = io.BytesIO(source)
     digest = hashlib.sha256()
     size = 0
     spool = tempfile.SpooledTemporaryFile(max_size=8 * CHUNK)  # noqa: SIM115
@@ -49,19 +48,41 @@ def _spool(source: bytes | BinaryIO, max_size: int | None) -> tuple[BinaryIO, st
     return spool, digest.hexdigest(), size
 
 
+def _publish_local(storage, name: str, spool: BinaryIO) -> None:
+    """Write next to the final name, then link(): readers see the whole file or nothing, and a
+    concurrent writer of the same bytes loses the race harmlessly."""
+    final = storage.path(name)
+    os.makedirs(os.path.dirname(final), exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(final), prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            while chunk := spool.read(CHUNK):
+                fh.write(chunk)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o640)
+        try:
+            os.link(tmp, final)
+        except FileExistsError:
+            pass
+    finally:
+        os.unlink(tmp)
+
+
 def put(source: bytes | BinaryIO, content_type: str = "", max_size: int | None = None) -> Blob:
     """Store bytes (or a readable file) once; return its Blob. Idempotent."""
     spool, sha256, size = _spool(source, max_size)
+    blob = Blob(sha256=sha256, size=size, content_type=content_type, created_at=clock.now())
+    storage = _storage()
+    name = blob.storage_name
     with spool:
-        blob = Blob(sha256=sha256, size=size, content_type=content_type, created_at=clock.now())
-        storage = _storage()
-        name = blob.storage_name
         if not storage.exists(name):
-            saved = storage.save(name, File(spool, name=name))
-            if saved != name:
-                # Another process stored the same bytes between exists() and save(): the storage
-                # picked another name for our copy, which is redundant.
-                storage.delete(saved)
+            if hasattr(storage, "path"):
+                _publish_local(storage, name, spool)
+            else:
+                # Object stores (S3) make a PUT visible whole or not at all; file_overwrite is
+                # off, and the same name always carries the same bytes.
+                storage.save(name, File(spool, name=name))
     blob, _ = Blob.objects.get_or_create(
         sha256=sha256,
         defaults={"size": size, "content_type": content_type, "created_at": blob.created_at},
@@ -71,6 +92,8 @@ def put(source: bytes | BinaryIO, content_type: str = "", max_size: int | None =
 
 def open_blob(sha256: str) -> BinaryIO:
     """Open a stored file for reading (no integrity check: use `read` or `verify` for that)."""
+    if not SHA256.fullmatch(sha256 or ""):
+        raise BlobMissing(sha256=str(sha256)[:64])
     name = Blob(sha256=sha256, size=0).storage_name
     storage = _storage()
     if not storage.exists(name):

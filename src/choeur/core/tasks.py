@@ -4,6 +4,6 @@ from choeur.core import mail
 
 
 @task()
-def deliver_email(payload: dict) -> None:
+def deliver_email(email_id: int) -> None:
     """Deliver one queued e-mail (see `choeur.core.mail.send_mail`)."""
-    mail.deliver(payload)
+    mail.deliver(email_id)

@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from choeur.core.permissions import is_platform_admin
+
 
 @dataclass(frozen=True)
 class NavEntry:
@@ -34,7 +36,7 @@ def _staff(user) -> bool:
 
 MAIN = [
     NavEntry(_("Accueil"), "home", _everyone),
-    NavEntry(_("Courriels envoyés"), "outbox", _staff),
+    NavEntry(_("Courriels envoyés"), "outbox", is_platform_admin),
     NavEntry(_("Administration"), "admin:index", _staff),
 ]
 
