@@ -27,6 +27,8 @@ class HealthCheckMiddleware:
         report = health.report()
         response = JsonResponse(report, status=200 if report["status"] == "ok" else 503)
         add_never_cache_headers(response)
+        # A failing probe every few seconds is the body's news, not an error for the log.
+        response._has_been_logged = True
         return response
 
 
