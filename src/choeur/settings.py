@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "choeur.core",
     "choeur.accounts",
+    "choeur.organisations",
     "choeur.web",
 ]
 

@@ -8,6 +8,8 @@ admin.site.index_title = "Administration de la plateforme"
 
 urlpatterns = [
     path("", include("choeur.web.urls")),
+    path("", include("choeur.accounts.urls")),
+    path("", include("choeur.organisations.urls")),
     path("", include("choeur.core.urls")),
     path("langue/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
