@@ -34,8 +34,13 @@ def _staff(user) -> bool:
     return bool(user.is_authenticated and user.is_staff)
 
 
+def _authenticated(user) -> bool:
+    return bool(user.is_authenticated)
+
+
 MAIN = [
     NavEntry(_("Accueil"), "home", _everyone),
+    NavEntry(_("Mes structures"), "structures", _authenticated),
     NavEntry(_("Courriels envoyés"), "outbox", is_platform_admin),
     NavEntry(_("Administration"), "admin:index", _staff),
 ]

@@ -1,0 +1,64 @@
+from django.contrib import admin
+
+from choeur.organisations.models import (
+    BankAccount,
+    Habilitation,
+    OpenEspace,
+    Rattachement,
+    Service,
+    Structure,
+)
+
+# Support agents work here. Changes made in the admin bypass the portal's use cases: they are
+# for fixing data, and the admin's own log (django_admin_log) records them.
+
+
+class ServiceInline(admin.TabularInline):
+    model = Service
+    extra = 0
+    fields = ("code", "name", "is_active", "engagement_required", "payment_status_reported")
+
+
+class OpenEspaceInline(admin.TabularInline):
+    model = OpenEspace
+    extra = 0
+
+
+@admin.register(Structure)
+class StructureAdmin(admin.ModelAdmin):
+    list_display = ("company_name", "identifier_type", "identifier", "kind", "is_active")
+    list_filter = ("kind", "identifier_type", "is_active")
+    search_fields = ("company_name", "identifier", "vat_number")
+    inlines = [ServiceInline, OpenEspaceInline]
+    readonly_fields = ("created_at", "updated_at")
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "structure", "is_active")
+    list_filter = ("is_active", "engagement_required")
+    search_fields = ("code", "name", "structure__company_name", "structure__identifier")
+    raw_id_fields = ("structure",)
+
+
+class HabilitationInline(admin.TabularInline):
+    model = Habilitation
+    extra = 0
+
+
+@admin.register(Rattachement)
+class RattachementAdmin(admin.ModelAdmin):
+    list_display = ("user", "structure", "role", "status", "requested_at", "decided_at")
+    list_filter = ("status", "role")
+    search_fields = ("user__email", "structure__company_name", "structure__identifier")
+    raw_id_fields = ("user", "structure", "decided_by")
+    filter_horizontal = ("services",)
+    inlines = [HabilitationInline]
+
+
+@admin.register(BankAccount)
+class BankAccountAdmin(admin.ModelAdmin):
+    list_display = ("label", "structure", "masked_iban", "bic", "is_factor", "is_active")
+    list_filter = ("is_factor", "is_active")
+    search_fields = ("structure__company_name", "structure__identifier", "label")
+    raw_id_fields = ("structure",)

@@ -1,0 +1,143 @@
+"""Typed errors of the organisation feature (stable codes, French and English messages)."""
+
+from choeur.core.errors import ChoeurError
+
+
+class InvalidIdentifier(ChoeurError):
+    code = "ORG_INVALID_IDENTIFIER"
+    message_fr = "L'identifiant « {identifier} » n'est pas un {type_label} valide : {reason}"
+    message_en = "“{identifier}” is not a valid {type_label}: {reason_en}"
+
+
+class StructureAlreadyExists(ChoeurError):
+    code = "ORG_STRUCTURE_EXISTS"
+    http_status = 409
+    message_fr = (
+        "Une structure existe déjà avec l'identifiant {identifier}. Demandez-y votre "
+        "rattachement plutôt que de la créer à nouveau."
+    )
+    message_en = (
+        "A structure with identifier {identifier} already exists. Ask to be attached to it "
+        "instead of creating it again."
+    )
+
+
+class InvalidVatNumber(ChoeurError):
+    code = "ORG_INVALID_VAT"
+    message_fr = "Le numéro de TVA « {vat} » n'est pas valide{detail_fr}."
+    message_en = "VAT number “{vat}” is not valid{detail_en}."
+
+
+class StructureInactive(ChoeurError):
+    code = "ORG_STRUCTURE_INACTIVE"
+    message_fr = "La structure {structure} est désactivée."
+    message_en = "Structure {structure} is deactivated."
+
+
+class ServiceCodeTaken(ChoeurError):
+    code = "ORG_SERVICE_CODE_TAKEN"
+    http_status = 409
+    message_fr = "La structure a déjà un service de code « {code} »."
+    message_en = "The structure already has a service with code “{code}”."
+
+
+class InvalidServiceCode(ChoeurError):
+    code = "ORG_INVALID_SERVICE_CODE"
+    message_fr = (
+        "Le code service « {code} » n'est pas valide : 1 à 100 caractères parmi lettres, "
+        "chiffres, tiret, tiret bas, point et barre oblique."
+    )
+    message_en = (
+        "Service code “{code}” is not valid: 1 to 100 characters among letters, digits, "
+        "hyphen, underscore, dot and slash."
+    )
+
+
+class InvalidValidityDates(ChoeurError):
+    code = "ORG_INVALID_VALIDITY_DATES"
+    message_fr = "La fin de validité ne peut pas précéder le début de validité."
+    message_en = "The end of validity cannot precede its start."
+
+
+class DefaultServiceLocked(ChoeurError):
+    code = "ORG_DEFAULT_SERVICE_LOCKED"
+    message_fr = "Le service par défaut FACTURES_PUBLIQUES ne peut être ni renommé ni désactivé."
+    message_en = "The default service FACTURES_PUBLIQUES can be neither renamed nor deactivated."
+
+
+class RattachementExists(ChoeurError):
+    code = "ORG_RATTACHEMENT_EXISTS"
+    http_status = 409
+    message_fr = "Vous êtes déjà rattaché à cette structure, ou votre demande est en cours."
+    message_en = "You are already attached to this structure, or your request is pending."
+
+
+class RattachementNotPending(ChoeurError):
+    code = "ORG_RATTACHEMENT_NOT_PENDING"
+    http_status = 409
+    message_fr = "Cette demande de rattachement a déjà été traitée."
+    message_en = "This attachment request has already been handled."
+
+
+class RefusalReasonRequired(ChoeurError):
+    code = "ORG_REFUSAL_REASON_REQUIRED"
+    message_fr = "Indiquez le motif du refus : il est communiqué au demandeur."
+    message_en = "Give the reason for the refusal: it is sent to the requester."
+
+
+class PrincipalCannotLeave(ChoeurError):
+    code = "ORG_PRINCIPAL_CANNOT_LEAVE"
+    message_fr = (
+        "Le gestionnaire principal ne peut pas être détaché ni perdre son rôle : transférez "
+        "d'abord le rôle de gestionnaire principal à un autre utilisateur."
+    )
+    message_en = (
+        "The principal gestionnaire cannot be detached nor lose the role: transfer the "
+        "principal role to another user first."
+    )
+
+
+class UserNotFound(ChoeurError):
+    code = "ORG_USER_NOT_FOUND"
+    http_status = 404
+    message_fr = "Aucun compte actif n'existe pour l'adresse {email}."
+    message_en = "No active account exists for {email}."
+
+
+class ServiceNotInStructure(ChoeurError):
+    code = "ORG_SERVICE_NOT_IN_STRUCTURE"
+    message_fr = "Un des services choisis n'appartient pas à cette structure ou est inactif."
+    message_en = "One of the chosen services does not belong to this structure or is inactive."
+
+
+class EspaceNotOpen(ChoeurError):
+    code = "ORG_ESPACE_NOT_OPEN"
+    message_fr = "L'espace « {espace} » n'est pas ouvert sur cette structure."
+    message_en = "Espace “{espace}” is not open on this structure."
+
+
+class EspaceLocked(ChoeurError):
+    code = "ORG_ESPACE_LOCKED"
+    message_fr = "L'espace « {espace} » est toujours ouvert : il ne peut pas être fermé."
+    message_en = "Espace “{espace}” is always open: it cannot be closed."
+
+
+class InvalidIban(ChoeurError):
+    code = "ORG_INVALID_IBAN"
+    bt = "BT-84"
+    message_fr = "L'IBAN « {iban} » n'est pas valide : {reason}"
+    message_en = "IBAN “{iban}” is not valid: {reason}"
+
+
+class InvalidBic(ChoeurError):
+    code = "ORG_INVALID_BIC"
+    bt = "BT-86"
+    message_fr = "Le BIC « {bic} » n'est pas valide, ou ne correspond pas à l'IBAN."
+    message_en = "BIC “{bic}” is not valid, or does not match the IBAN."
+
+
+class BankAccountExists(ChoeurError):
+    code = "ORG_BANK_ACCOUNT_EXISTS"
+    http_status = 409
+    message_fr = "Ces coordonnées bancaires sont déjà enregistrées pour la structure."
+    message_en = "These bank details are already recorded for the structure."

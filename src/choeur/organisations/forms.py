@@ -1,0 +1,118 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from choeur.organisations.models import (
+    Espace,
+    HabilitationMode,
+    IdentifierType,
+    Service,
+    Structure,
+)
+
+STRUCTURE_DATA_FIELDS = [
+    "company_name", "email", "vat_number", "rcs_number", "address_line1", "address_line2",
+    "postcode", "city", "country",
+]
+STRUCTURE_PARAMETER_FIELDS = [
+    "service_code_required", "engagement_required", "engagement_or_service_required",
+    "payment_status_not_reported", "moa", "moa_only", "edi_connection", "receives_via_edi",
+    "second_factor_for_gestionnaires",
+]
+
+
+class StructureCreateForm(forms.ModelForm):
+    """Format checks live in the service (one place for portal, API and import)."""
+
+    identifier_type = forms.ChoiceField(
+        label=_("Type d'identifiant"), choices=IdentifierType.choices,
+        initial=IdentifierType.SIRET,
+    )
+    identifier = forms.CharField(
+        label=_("Identifiant"), max_length=80, required=False,
+        help_text=_("SIRET : 14 chiffres. UE hors France : numéro de TVA avec le préfixe du "
+                    "pays. Hors UE : code pays et début de la raison sociale."),
+    )
+
+    class Meta:
+        model = Structure
+        fields = ["company_name", "first_name", "last_name", *STRUCTURE_DATA_FIELDS[1:]]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["company_name"].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        kind = cleaned.get("identifier_type")
+        if kind != IdentifierType.PARTICULIER and not cleaned.get("company_name"):
+            self.add_error("company_name", _("La raison sociale est obligatoire."))
+        if kind == IdentifierType.PARTICULIER and not cleaned.get("last_name"):
+            self.add_error("last_name", _("Le nom est obligatoire pour un particulier."))
+        if kind != IdentifierType.PARTICULIER and not cleaned.get("identifier"):
+            self.add_error("identifier", _("L'identifiant est obligatoire."))
+        return cleaned
+
+    def _post_clean(self):
+        pass  # no model validation here: the service checks and normalises
+
+
+class StructureEditForm(forms.ModelForm):
+    class Meta:
+        model = Structure
+        fields = STRUCTURE_DATA_FIELDS + STRUCTURE_PARAMETER_FIELDS
+
+    def _post_clean(self):
+        pass
+
+
+class ServiceForm(forms.ModelForm):
+    class Meta:
+        model = Service
+        fields = [
+            "code", "name", "description", "address_line1", "postcode", "city", "valid_from",
+            "valid_until", "payment_status_reported", "engagement_required",
+        ]
+        widgets = {
+            "valid_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "valid_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def _post_clean(self):
+        pass
+
+
+class ServiceEditForm(ServiceForm):
+    class Meta(ServiceForm.Meta):
+        fields = [f for f in ServiceForm.Meta.fields if f != "code"]
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("SIRET (3 chiffres au moins) ou raison sociale exacte"), max_length=99,
+        required=False,
+    )
+
+
+class RefuseForm(forms.Form):
+    reason = forms.CharField(label=_("Motif du refus"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AttachForm(forms.Form):
+    email = forms.EmailField(label=_("Adresse électronique de connexion de l'utilisateur"))
+    gestionnaire = forms.BooleanField(label=_("Gestionnaire"), required=False)
+
+
+class BankAccountForm(forms.Form):
+    label = forms.CharField(label=_("Libellé"), max_length=100)
+    holder = forms.CharField(label=_("Titulaire du compte"), max_length=100)
+    iban = forms.CharField(label=_("IBAN"), max_length=50)
+    bic = forms.CharField(
+        label=_("BIC"), max_length=20, required=False,
+        help_text=_("Facultatif pour un IBAN français : déduit de l'IBAN."),
+    )
+    is_factor = forms.BooleanField(label=_("Compte d'un affactureur"), required=False)
+
+
+ESPACE_CHOICES = Espace.choices
+MODE_CHOICES = [("", _("Aucun accès")), *HabilitationMode.choices]

@@ -1,0 +1,135 @@
+"""Who may see and do what on a structure (house rule 5). The one place that decides.
+
+- Seeing a structure at all needs a VALIDEE rattachement to it. Outsiders get "not found",
+  never "forbidden": the existence of another structure's data is not disclosed.
+- Gestionnaires (principal or not) manage the structure, its services, espaces, users and bank
+  details, and act in every open espace.
+- Other users act in an espace only when it is open on the structure and they hold a
+  habilitation in it: CONSULTATION to see, MODIFICATION to change.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from choeur.core.errors import NotFound, PermissionRefused
+from choeur.organisations.models import (
+    Espace,
+    HabilitationMode,
+    OpenEspace,
+    Rattachement,
+    Structure,
+)
+
+#: Espaces every user of the structure may use without a habilitation.
+ALWAYS_OPEN = (Espace.MON_COMPTE,)
+
+
+def rattachement_of(user, structure: Structure) -> Rattachement | None:
+    """The user's valid rattachement to the structure, or None."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    cache = getattr(user, "_rattachement_cache", None)
+    if cache is None:
+        cache = user._rattachement_cache = {}
+    if structure.pk not in cache:
+        cache[structure.pk] = (
+            Rattachement.objects.filter(
+                user=user, structure=structure, status=Rattachement.Status.VALIDEE
+            ).first()
+        )
+    return cache[structure.pk]
+
+
+def forget(user) -> None:
+    """Drop what `rattachement_of` remembered (after the user's rights changed)."""
+    user.__dict__.pop("_rattachement_cache", None)
+
+
+def visible_structures(user) -> QuerySet[Structure]:
+    if not user.is_authenticated or not user.is_active:
+        return Structure.objects.none()
+    return Structure.objects.filter(
+        rattachements__user=user, rattachements__status=Rattachement.Status.VALIDEE
+    ).distinct()
+
+
+def is_gestionnaire(user, structure: Structure) -> bool:
+    rattachement = rattachement_of(user, structure)
+    return bool(rattachement and rattachement.is_gestionnaire)
+
+
+def is_principal(user, structure: Structure) -> bool:
+    rattachement = rattachement_of(user, structure)
+    return bool(
+        rattachement and rattachement.role == Rattachement.Role.GESTIONNAIRE_PRINCIPAL
+    )
+
+
+def open_espaces(structure: Structure) -> set[str]:
+    return set(OpenEspace.objects.filter(structure=structure).values_list("espace", flat=True))
+
+
+def espace_mode(user, structure: Structure, espace: str) -> str | None:
+    """MODIFICATION, CONSULTATION or None: what the user may do in an espace of the structure."""
+    rattachement = rattachement_of(user, structure)
+    if rattachement is None:
+        return None
+    if espace in ALWAYS_OPEN:
+        return HabilitationMode.MODIFICATION
+    if espace not in open_espaces(structure):
+        return None
+    if rattachement.is_gestionnaire:
+        return HabilitationMode.MODIFICATION
+    habilitation = rattachement.habilitations.filter(espace=espace).first()
+    return habilitation.mode if habilitation else None
+
+
+def can_see(user, structure: Structure, espace: str) -> bool:
+    return espace_mode(user, structure, espace) is not None
+
+
+def can_modify(user, structure: Structure, espace: str) -> bool:
+    return espace_mode(user, structure, espace) == HabilitationMode.MODIFICATION
+
+
+# --- Guards used by services and views ------------------------------------------------------
+
+
+def structure_for(user, structure_id) -> Structure:
+    """The structure if the user is attached to it; NotFound otherwise (forged ids included)."""
+    try:
+        structure = Structure.objects.get(pk=int(structure_id))
+    except (Structure.DoesNotExist, TypeError, ValueError):
+        raise NotFound(object_label="Structure") from None
+    if rattachement_of(user, structure) is None:
+        raise NotFound(object_label="Structure")
+    return structure
+
+
+def require_attached(user, structure: Structure) -> Rattachement:
+    rattachement = rattachement_of(user, structure)
+    if rattachement is None:
+        raise NotFound(object_label="Structure")
+    return rattachement
+
+
+def require_gestionnaire(user, structure: Structure) -> Rattachement:
+    rattachement = require_attached(user, structure)
+    if not rattachement.is_gestionnaire:
+        raise PermissionRefused()
+    return rattachement
+
+
+def require_principal(user, structure: Structure) -> Rattachement:
+    rattachement = require_attached(user, structure)
+    if rattachement.role != Rattachement.Role.GESTIONNAIRE_PRINCIPAL:
+        raise PermissionRefused()
+    return rattachement
+
+
+def require_espace(user, structure: Structure, espace: str, *, modify: bool = False) -> None:
+    require_attached(user, structure)
+    mode = espace_mode(user, structure, espace)
+    if mode is None or (modify and mode != HabilitationMode.MODIFICATION):
+        raise PermissionRefused()

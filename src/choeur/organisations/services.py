@@ -1,0 +1,595 @@
+"""Use cases of the organisation feature: one function each, called alike by the portal, the
+CLI, the API and the tests. Each takes the acting user first, checks permissions through
+`organisations.permissions`, raises typed errors, writes its audit line and queues its e-mails
+in the caller's transaction (the entry point owns it)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import date
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from choeur.accounts.models import User, normalise_email
+from choeur.core import audit, clock, mail
+from choeur.core.errors import NotFound, PermissionRefused
+from choeur.organisations import errors, permissions
+from choeur.organisations.identifiers import normalise_identifier, normalise_vat
+from choeur.organisations.models import (
+    BankAccount,
+    Espace,
+    Habilitation,
+    HabilitationMode,
+    IdentifierType,
+    OpenEspace,
+    Rattachement,
+    Service,
+    Structure,
+)
+
+FRENCH_BANKING_AREA = {"FR", "MC", "GP", "MQ", "GF", "RE", "YT", "PM", "NC", "PF", "BL", "MF"}
+SERVICE_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-./]{0,99}")
+
+#: Espaces opened on a new structure (reference §3.3).
+DEFAULT_ESPACES = {
+    Structure.Kind.PRIVEE: [
+        Espace.FACTURES_EMISES, Espace.SOLLICITATIONS_EMISES, Espace.SOLLICITATIONS_RECUES,
+        Espace.COORDONNEES_BANCAIRES, Espace.ACTIVITES_GESTIONNAIRE, Espace.MON_COMPTE,
+    ],
+    Structure.Kind.PUBLIQUE: [
+        Espace.FACTURES_EMISES, Espace.FACTURES_RECUES, Espace.SOLLICITATIONS_EMISES,
+        Espace.SOLLICITATIONS_RECUES, Espace.ACTIVITES_GESTIONNAIRE, Espace.MON_COMPTE,
+    ],
+}
+#: Habilitations a newly validated user receives in the espaces open on the structure.
+DEFAULT_HABILITATIONS = {
+    Espace.FACTURES_EMISES: HabilitationMode.MODIFICATION,
+    Espace.SOLLICITATIONS_EMISES: HabilitationMode.MODIFICATION,
+    Espace.SOLLICITATIONS_RECUES: HabilitationMode.MODIFICATION,
+}
+#: Espaces that stay open whatever the gestionnaire does.
+LOCKED_ESPACES = {Espace.MON_COMPTE, Espace.ACTIVITES_GESTIONNAIRE}
+
+STRUCTURE_FIELDS = (
+    "company_name", "last_name", "first_name", "email", "vat_number", "rcs_number",
+    "address_line1", "address_line2", "postcode", "city", "country",
+)
+STRUCTURE_PARAMETERS = (
+    "service_code_required", "engagement_required", "engagement_or_service_required",
+    "payment_status_not_reported", "moa", "moa_only", "edi_connection", "receives_via_edi",
+    "second_factor_for_gestionnaires",
+)
+SERVICE_FIELDS = (
+    "name", "description", "address_line1", "postcode", "city", "valid_from", "valid_until",
+    "payment_status_reported", "engagement_required",
+)
+
+
+# --- E-mails ------------------------------------------------------------------------------
+
+
+def _notify(users: Iterable[User], template: str, context: dict) -> None:
+    """One e-mail per user, to their contact address, in French (the platform's language)."""
+    for user in users:
+        with translation.override("fr"):
+            subject = render_to_string(f"organisations/email/{template}_subject.txt", context)
+            body = render_to_string(
+                f"organisations/email/{template}.txt",
+                {**context, "recipient": user, "base_url": settings.CHOEUR_BASE_URL},
+            )
+        mail.send_mail(_contact_address(user), " ".join(subject.split()), body)
+
+
+def _contact_address(user: User) -> str:
+    return getattr(user, "contact_email", "") or user.email
+
+
+def _gestionnaires(structure: Structure) -> list[User]:
+    return [
+        r.user for r in Rattachement.objects.select_related("user").filter(
+            structure=structure, status=Rattachement.Status.VALIDEE,
+            role__in=Rattachement.GESTIONNAIRE_ROLES,
+        )
+    ]
+
+
+# --- Structures ----------------------------------------------------------------------------
+
+
+def _clean_structure_data(data: dict, identifier_type: str, identifier: str) -> dict:
+    cleaned = {k: (data.get(k) or "").strip() if isinstance(data.get(k, ""), str) else data[k]
+               for k in STRUCTURE_FIELDS if k in data}
+    if "vat_number" in cleaned:
+        cleaned["vat_number"] = normalise_vat(
+            cleaned["vat_number"],
+            siret=identifier if identifier_type == IdentifierType.SIRET else None,
+        )
+    if "email" in cleaned:
+        cleaned["email"] = normalise_email(cleaned["email"])
+    if "country" in cleaned:
+        cleaned["country"] = (cleaned["country"] or "FR").upper()[:2]
+    for flag in STRUCTURE_PARAMETERS:
+        if flag in data:
+            cleaned[flag] = bool(data[flag])
+    return cleaned
+
+
+def _open_default_espaces(structure: Structure) -> None:
+    OpenEspace.objects.bulk_create(
+        [OpenEspace(structure=structure, espace=e, opened_at=clock.now())
+         for e in DEFAULT_ESPACES[structure.kind]]
+    )
+
+
+def _create(actor, identifier_type: str, identifier: str, kind: str, data: dict) -> Structure:
+    identifier = normalise_identifier(identifier_type, identifier)
+    if identifier_type == IdentifierType.PARTICULIER and not data.get("company_name"):
+        data = {**data, "company_name": f"{data.get('first_name', '')} "
+                                        f"{data.get('last_name', '')}".strip()}
+    if Structure.objects.filter(identifier_type=identifier_type, identifier=identifier).exists():
+        raise errors.StructureAlreadyExists(identifier=identifier)
+    now = clock.now()
+    try:
+        with transaction.atomic():
+            structure = Structure.objects.create(
+                identifier_type=identifier_type, identifier=identifier, kind=kind,
+                created_at=now, updated_at=now,
+                **_clean_structure_data(data, identifier_type, identifier),
+            )
+    except IntegrityError:  # created by someone else between our check and our insert
+        raise errors.StructureAlreadyExists(identifier=identifier) from None
+    _open_default_espaces(structure)
+    if kind == Structure.Kind.PUBLIQUE:
+        Service.objects.create(
+            structure=structure, code=Service.DEFAULT_PUBLIC_CODE,
+            name="Service des factures publiques", created_at=now, updated_at=now,
+        )
+    audit.record(actor, "organisations.structure_created", structure,
+                 identifier_type=identifier_type, identifier=identifier, kind=kind)
+    return structure
+
+
+def create_private_structure(
+    actor: User, identifier_type: str, identifier: str, data: dict
+) -> Structure:
+    """A user creates their company's structure and becomes its gestionnaire principal."""
+    structure = _create(actor, identifier_type, identifier, Structure.Kind.PRIVEE, data)
+    _attach(actor, structure, actor, Rattachement.Role.GESTIONNAIRE_PRINCIPAL, services=())
+    return structure
+
+
+def create_public_structure(actor, identifier: str, data: dict) -> Structure:
+    """Public structures come from the import or the platform administrator (no gestionnaire:
+    the first user attached to it becomes its gestionnaire principal)."""
+    if isinstance(actor, User) and not actor.is_superuser:
+        raise PermissionRefused()
+    return _create(actor, IdentifierType.SIRET, identifier, Structure.Kind.PUBLIQUE, data)
+
+
+def update_structure(actor: User, structure: Structure, data: dict) -> Structure:
+    permissions.require_gestionnaire(actor, structure)
+    changes = _clean_structure_data(data, structure.identifier_type, structure.identifier)
+    changed = {k: v for k, v in changes.items() if getattr(structure, k) != v}
+    for key, value in changed.items():
+        setattr(structure, key, value)
+    if changed:
+        structure.updated_at = clock.now()
+        structure.save()
+        audit.record(actor, "organisations.structure_updated", structure,
+                     fields=sorted(changed))
+    return structure
+
+
+def set_structure_active(actor: User, structure: Structure, active: bool) -> Structure:
+    permissions.require_principal(actor, structure)
+    if structure.is_active != active:
+        structure.is_active = active
+        structure.updated_at = clock.now()
+        structure.save(update_fields=["is_active", "updated_at"])
+        audit.record(actor, "organisations.structure_" + ("activated" if active else
+                                                          "deactivated"), structure)
+    return structure
+
+
+# --- Services ------------------------------------------------------------------------------
+
+
+def _check_service_data(data: dict) -> dict:
+    cleaned = {k: data[k] for k in SERVICE_FIELDS if k in data}
+    for key in ("name", "description", "address_line1", "postcode", "city"):
+        if key in cleaned:
+            cleaned[key] = (cleaned[key] or "").strip()
+    valid_from: date | None = cleaned.get("valid_from")
+    valid_until: date | None = cleaned.get("valid_until")
+    if valid_from and valid_until and valid_until < valid_from:
+        raise errors.InvalidValidityDates()
+    return cleaned
+
+
+def create_service(actor: User, structure: Structure, code: str, data: dict) -> Service:
+    permissions.require_gestionnaire(actor, structure)
+    code = (code or "").strip()
+    if not SERVICE_CODE.fullmatch(code):
+        raise errors.InvalidServiceCode(code=code)
+    if structure.services.filter(code__iexact=code).exists():
+        raise errors.ServiceCodeTaken(code=code)
+    now = clock.now()
+    try:
+        with transaction.atomic():
+            service = Service.objects.create(
+                structure=structure, code=code, created_at=now, updated_at=now,
+                **_check_service_data(data),
+            )
+    except IntegrityError:
+        raise errors.ServiceCodeTaken(code=code) from None
+    audit.record(actor, "organisations.service_created", service, structure=structure.pk)
+    return service
+
+
+def update_service(actor: User, service: Service, data: dict) -> Service:
+    permissions.require_gestionnaire(actor, service.structure)
+    cleaned = _check_service_data({**{k: getattr(service, k) for k in SERVICE_FIELDS}, **data})
+    if service.code == Service.DEFAULT_PUBLIC_CODE and cleaned.get("name") != service.name:
+        raise errors.DefaultServiceLocked()
+    changed = {k: v for k, v in cleaned.items() if getattr(service, k) != v}
+    for key, value in changed.items():
+        setattr(service, key, value)
+    if changed:
+        service.updated_at = clock.now()
+        service.save()
+        audit.record(actor, "organisations.service_updated", service, fields=sorted(changed))
+    return service
+
+
+def set_service_active(actor: User, service: Service, active: bool) -> Service:
+    permissions.require_gestionnaire(actor, service.structure)
+    if service.code == Service.DEFAULT_PUBLIC_CODE and not active:
+        raise errors.DefaultServiceLocked()
+    if service.is_active != active:
+        service.is_active = active
+        service.updated_at = clock.now()
+        service.save(update_fields=["is_active", "updated_at"])
+        audit.record(actor, "organisations.service_" + ("activated" if active else
+                                                        "deactivated"), service)
+    return service
+
+
+# --- Rattachements ---------------------------------------------------------------------------
+
+
+def search_structures(query: str, limit: int = 50):
+    """For the rattachement request: by SIRET (3+ characters, partial) or exact company name.
+    Only active structures; only what a requester needs to recognise one."""
+    query = (query or "").strip()
+    digits = re.sub(r"\s", "", query)
+    base = Structure.objects.filter(is_active=True)
+    if len(digits) >= 3 and digits.isdigit():
+        return base.filter(identifier__startswith=digits)[:limit]
+    if len(query) >= 3:
+        return base.filter(Q(company_name__iexact=query) | Q(identifier__iexact=query))[:limit]
+    return base.none()
+
+
+def _services_of(structure: Structure, service_ids: Iterable) -> list[Service]:
+    ids = set()
+    for raw in service_ids:
+        try:
+            ids.add(int(raw))
+        except (TypeError, ValueError):
+            raise errors.ServiceNotInStructure() from None
+    services = list(structure.services.filter(pk__in=ids, is_active=True))
+    if len(services) != len(ids):
+        raise errors.ServiceNotInStructure()
+    return services
+
+
+def _attach(actor, structure: Structure, user: User, role: str, services) -> Rattachement:
+    now = clock.now()
+    try:
+        with transaction.atomic():
+            rattachement = Rattachement.objects.create(
+                user=user, structure=structure, status=Rattachement.Status.VALIDEE, role=role,
+                requested_at=now, decided_at=now,
+                decided_by=actor if isinstance(actor, User) else None,
+            )
+    except IntegrityError:
+        raise errors.RattachementExists() from None
+    rattachement.services.set(services)
+    _grant_default_habilitations(rattachement)
+    permissions.forget(user)
+    audit.record(actor, "organisations.user_attached", rattachement,
+                 structure=structure.pk, user=user.email, role=role)
+    return rattachement
+
+
+def _grant_default_habilitations(rattachement: Rattachement) -> None:
+    opened = permissions.open_espaces(rattachement.structure)
+    Habilitation.objects.bulk_create(
+        [Habilitation(rattachement=rattachement, espace=e, mode=m)
+         for e, m in DEFAULT_HABILITATIONS.items() if e in opened],
+        ignore_conflicts=True,
+    )
+
+
+def request_rattachement(actor: User, structure: Structure, service_ids=()) -> Rattachement:
+    """Ask to be attached to a structure. A structure nobody manages yet (a public structure
+    from the import) makes the requester its gestionnaire principal at once."""
+    if not structure.is_active:
+        raise errors.StructureInactive(structure=structure.identifier)
+    services = _services_of(structure, service_ids)
+    if Rattachement.objects.filter(
+        user=actor, structure=structure, status__in=Rattachement.OPEN_STATUSES
+    ).exists():
+        raise errors.RattachementExists()
+    has_principal = Rattachement.objects.filter(
+        structure=structure, status=Rattachement.Status.VALIDEE,
+        role=Rattachement.Role.GESTIONNAIRE_PRINCIPAL,
+    ).exists()
+    if not has_principal:
+        return _attach(actor, structure, actor, Rattachement.Role.GESTIONNAIRE_PRINCIPAL,
+                       services)
+    try:
+        with transaction.atomic():
+            rattachement = Rattachement.objects.create(
+                user=actor, structure=structure,
+                status=Rattachement.Status.EN_COURS_DE_VALIDATION, requested_at=clock.now(),
+            )
+    except IntegrityError:
+        raise errors.RattachementExists() from None
+    rattachement.services.set(services)
+    audit.record(actor, "organisations.rattachement_requested", rattachement,
+                 structure=structure.pk, services=[s.code for s in services])
+    _notify(_gestionnaires(structure), "rattachement_requested",
+            {"rattachement": rattachement, "structure": structure, "services": services})
+    return rattachement
+
+
+def _pending(structure: Structure, ids: Iterable) -> list[Rattachement]:
+    try:
+        wanted = {int(i) for i in ids}
+    except (TypeError, ValueError):
+        raise NotFound(object_label="Demande de rattachement") from None
+    found = list(
+        Rattachement.objects.select_related("user").filter(structure=structure, pk__in=wanted)
+    )
+    if len(found) != len(wanted):  # forged ids, or ids of another structure
+        raise NotFound(object_label="Demande de rattachement")
+    return found
+
+
+def _decide(actor: User, structure: Structure, ids, status: str, reason: str = ""):
+    permissions.require_gestionnaire(actor, structure)
+    decided = []
+    for rattachement in _pending(structure, ids):
+        # Conditional update: two gestionnaires clicking at once decide only once.
+        updated = Rattachement.objects.filter(
+            pk=rattachement.pk, status=Rattachement.Status.EN_COURS_DE_VALIDATION
+        ).update(status=status, decided_at=clock.now(), decided_by=actor, reason=reason)
+        if not updated:
+            raise errors.RattachementNotPending()
+        rattachement.refresh_from_db()
+        decided.append(rattachement)
+    return decided
+
+
+def validate_rattachements(actor: User, structure: Structure, ids) -> list[Rattachement]:
+    decided = _decide(actor, structure, ids, Rattachement.Status.VALIDEE)
+    for rattachement in decided:
+        _grant_default_habilitations(rattachement)
+        permissions.forget(rattachement.user)
+        audit.record(actor, "organisations.rattachement_validated", rattachement,
+                     structure=structure.pk, user=rattachement.user.email)
+        _notify([rattachement.user], "rattachement_validated",
+                {"rattachement": rattachement, "structure": structure})
+    return decided
+
+
+def refuse_rattachements(actor: User, structure: Structure, ids, reason: str):
+    reason = (reason or "").strip()
+    if not reason:
+        raise errors.RefusalReasonRequired()
+    decided = _decide(actor, structure, ids, Rattachement.Status.REFUSEE, reason)
+    for rattachement in decided:
+        audit.record(actor, "organisations.rattachement_refused", rattachement,
+                     structure=structure.pk, user=rattachement.user.email, reason=reason)
+        _notify([rattachement.user], "rattachement_refused",
+                {"rattachement": rattachement, "structure": structure, "reason": reason})
+    return decided
+
+
+def attach_user(actor: User, structure: Structure, email: str, service_ids=(),
+                gestionnaire: bool = False) -> Rattachement:
+    """The gestionnaire attaches an existing user directly, without a request."""
+    permissions.require_gestionnaire(actor, structure)
+    user = User.objects.filter(email=normalise_email(email), is_active=True).first()
+    if user is None:
+        raise errors.UserNotFound(email=normalise_email(email))
+    services = _services_of(structure, service_ids)
+    if Rattachement.objects.filter(
+        user=user, structure=structure, status__in=Rattachement.OPEN_STATUSES
+    ).exists():
+        raise errors.RattachementExists()
+    role = Rattachement.Role.GESTIONNAIRE if gestionnaire else Rattachement.Role.UTILISATEUR
+    rattachement = _attach(actor, structure, user, role, services)
+    _notify([user], "rattachement_validated",
+            {"rattachement": rattachement, "structure": structure})
+    return rattachement
+
+
+def _member(structure: Structure, rattachement_id) -> Rattachement:
+    try:
+        return Rattachement.objects.select_related("user").get(
+            pk=int(rattachement_id), structure=structure, status=Rattachement.Status.VALIDEE
+        )
+    except (Rattachement.DoesNotExist, TypeError, ValueError):
+        raise NotFound(object_label="Rattachement") from None
+
+
+def detach_user(actor: User, structure: Structure, rattachement_id) -> Rattachement:
+    permissions.require_gestionnaire(actor, structure)
+    rattachement = _member(structure, rattachement_id)
+    if rattachement.role == Rattachement.Role.GESTIONNAIRE_PRINCIPAL:
+        raise errors.PrincipalCannotLeave()
+    rattachement.status = Rattachement.Status.DESACTIVEE
+    rattachement.decided_at = clock.now()
+    rattachement.decided_by = actor
+    rattachement.save(update_fields=["status", "decided_at", "decided_by"])
+    permissions.forget(rattachement.user)
+    audit.record(actor, "organisations.user_detached", rattachement,
+                 structure=structure.pk, user=rattachement.user.email)
+    _notify([rattachement.user], "user_detached", {"structure": structure})
+    return rattachement
+
+
+def set_gestionnaire(actor: User, structure: Structure, rattachement_id, grant: bool):
+    """Grant or withdraw gestionnaire rights (the principal role is moved by `transfer`)."""
+    permissions.require_principal(actor, structure)
+    rattachement = _member(structure, rattachement_id)
+    if rattachement.role == Rattachement.Role.GESTIONNAIRE_PRINCIPAL:
+        raise errors.PrincipalCannotLeave()
+    role = Rattachement.Role.GESTIONNAIRE if grant else Rattachement.Role.UTILISATEUR
+    if rattachement.role != role:
+        rattachement.role = role
+        rattachement.save(update_fields=["role"])
+        permissions.forget(rattachement.user)
+        audit.record(actor, "organisations.gestionnaire_" + ("granted" if grant else
+                                                             "withdrawn"), rattachement,
+                     structure=structure.pk, user=rattachement.user.email)
+        _notify([rattachement.user], "role_changed",
+                {"structure": structure, "rattachement": rattachement})
+    return rattachement
+
+
+def transfer_principal(actor: User, structure: Structure, rattachement_id) -> Rattachement:
+    current = permissions.require_principal(actor, structure)
+    successor = _member(structure, rattachement_id)
+    if successor.pk == current.pk:
+        return current
+    # Order matters for the "one principal" constraint: step down first.
+    current.role = Rattachement.Role.GESTIONNAIRE
+    current.save(update_fields=["role"])
+    successor.role = Rattachement.Role.GESTIONNAIRE_PRINCIPAL
+    successor.save(update_fields=["role"])
+    permissions.forget(actor)
+    permissions.forget(successor.user)
+    audit.record(actor, "organisations.principal_transferred", structure,
+                 previous=actor.email, new=successor.user.email)
+    _notify([successor.user, actor], "principal_transferred",
+            {"structure": structure, "successor": successor.user, "previous": actor})
+    return successor
+
+
+def leave_structure(actor: User, structure: Structure) -> Rattachement:
+    """A user ends their own rattachement."""
+    rattachement = permissions.require_attached(actor, structure)
+    if rattachement.role == Rattachement.Role.GESTIONNAIRE_PRINCIPAL:
+        raise errors.PrincipalCannotLeave()
+    rattachement.status = Rattachement.Status.SUPPRIMEE
+    rattachement.decided_at = clock.now()
+    rattachement.save(update_fields=["status", "decided_at"])
+    permissions.forget(actor)
+    audit.record(actor, "organisations.rattachement_left", rattachement, structure=structure.pk)
+    return rattachement
+
+
+# --- Espaces and habilitations ---------------------------------------------------------------
+
+
+def set_espace_open(actor: User, structure: Structure, espace: str, open_: bool) -> None:
+    permissions.require_gestionnaire(actor, structure)
+    espace = Espace(espace)
+    if not open_ and espace in LOCKED_ESPACES:
+        raise errors.EspaceLocked(espace=espace.label)
+    if open_:
+        _, created = OpenEspace.objects.get_or_create(
+            structure=structure, espace=espace, defaults={"opened_at": clock.now()}
+        )
+    else:
+        created = OpenEspace.objects.filter(structure=structure, espace=espace).delete()[0] > 0
+        Habilitation.objects.filter(rattachement__structure=structure, espace=espace).delete()
+    if created:
+        audit.record(actor, "organisations.espace_" + ("opened" if open_ else "closed"),
+                     structure, espace=espace.value)
+
+
+def set_habilitation(actor: User, structure: Structure, rattachement_id, espace: str,
+                     mode: str | None) -> None:
+    """Subscribe a user to an espace in CONSULTATION or MODIFICATION, or unsubscribe (None)."""
+    permissions.require_gestionnaire(actor, structure)
+    rattachement = _member(structure, rattachement_id)
+    espace = Espace(espace)
+    if mode is not None:
+        mode = HabilitationMode(mode)
+        if espace not in permissions.open_espaces(structure):
+            raise errors.EspaceNotOpen(espace=espace.label)
+        Habilitation.objects.update_or_create(
+            rattachement=rattachement, espace=espace, defaults={"mode": mode}
+        )
+    else:
+        Habilitation.objects.filter(rattachement=rattachement, espace=espace).delete()
+    permissions.forget(rattachement.user)
+    audit.record(actor, "organisations.habilitation_set", rattachement,
+                 user=rattachement.user.email, espace=espace.value, mode=mode or "")
+
+
+# --- Bank details ------------------------------------------------------------------------------
+
+
+def add_bank_account(actor: User, structure: Structure, label: str, holder: str, iban: str,
+                     bic: str = "", is_factor: bool = False) -> BankAccount:
+    permissions.require_gestionnaire(actor, structure)
+    from schwifty import BIC, IBAN
+    from schwifty.exceptions import SchwiftyException
+
+    try:
+        parsed = IBAN(iban)
+    except SchwiftyException as exc:
+        raise errors.InvalidIban(iban=iban, reason=str(exc)) from None
+    bic = re.sub(r"\s", "", bic or "").upper()
+    if bic:
+        try:
+            parsed_bic = BIC(bic)
+        except SchwiftyException:
+            raise errors.InvalidBic(bic=bic) from None
+        # Monaco and the overseas territories bank with French BICs.
+        bic_countries = {parsed.country_code}
+        if parsed.country_code in FRENCH_BANKING_AREA:
+            bic_countries |= FRENCH_BANKING_AREA
+        if parsed_bic.country_code not in bic_countries:
+            raise errors.InvalidBic(bic=bic)
+        bic = str(parsed_bic)
+    else:
+        guessed = parsed.bic
+        if guessed is None:
+            raise errors.InvalidBic(bic="")
+        bic = str(guessed)
+    if structure.bank_accounts.filter(iban=parsed.compact, is_active=True).exists():
+        raise errors.BankAccountExists()
+    account = BankAccount.objects.create(
+        structure=structure, label=(label or "").strip()[:100] or "Compte principal",
+        holder=(holder or "").strip()[:100] or structure.company_name, iban=parsed.compact,
+        bic=bic, is_factor=bool(is_factor), created_at=clock.now(),
+    )
+    audit.record(actor, "organisations.bank_account_added", account, structure=structure.pk,
+                 iban=account.masked_iban, factor=account.is_factor)
+    _notify(_gestionnaires(structure), "bank_account_added",
+            {"structure": structure, "account": account, "actor": actor})
+    return account
+
+
+def deactivate_bank_account(actor: User, structure: Structure, account_id) -> BankAccount:
+    permissions.require_gestionnaire(actor, structure)
+    try:
+        account = structure.bank_accounts.get(pk=int(account_id), is_active=True)
+    except (BankAccount.DoesNotExist, TypeError, ValueError):
+        raise NotFound(object_label="Coordonnées bancaires") from None
+    account.is_active = False
+    account.save(update_fields=["is_active"])
+    audit.record(actor, "organisations.bank_account_deactivated", account,
+                 structure=structure.pk, iban=account.masked_iban)
+    return account

@@ -1,0 +1,374 @@
+"""Portal pages of the organisation feature. Thin: each POST calls one service function inside
+a transaction; permission checks live in `permissions` and in the services."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from choeur.core import audit
+from choeur.core.errors import ChoeurError, NotFound
+from choeur.core.models import AuditEvent
+from choeur.organisations import forms, permissions, services
+from choeur.organisations.models import (
+    Espace,
+    HabilitationMode,
+    Rattachement,
+    Service,
+    Structure,
+)
+
+
+def attempt(request, use_case, *args, form=None, **kwargs):
+    """Run a use case in its own transaction. A user error (bad input, conflict) is shown on
+    the form or as a message and the page is shown again; refusals (403/404) propagate."""
+    try:
+        with transaction.atomic():
+            return True, use_case(request.user, *args, **kwargs)
+    except ChoeurError as exc:
+        if exc.http_status in (403, 404):
+            raise
+        text = f"{exc.message()} [{exc.code}]"
+        if form is not None:
+            form.add_error(None, text)
+        else:
+            messages.error(request, text)
+        return False, exc
+
+
+def _service_of(structure: Structure, service_id) -> Service:
+    try:
+        return structure.services.get(pk=int(service_id))
+    except (Service.DoesNotExist, TypeError, ValueError):
+        raise NotFound(object_label="Service") from None
+
+
+# --- Structures ----------------------------------------------------------------------------------
+
+
+@login_required
+def structure_list(request):
+    rattachements = (
+        Rattachement.objects.filter(user=request.user)
+        .exclude(status=Rattachement.Status.SUPPRIMEE)
+        .select_related("structure")
+        .order_by("structure__company_name")
+    )
+    return render(request, "organisations/structure_list.html", {"rattachements": rattachements})
+
+
+@login_required
+def structure_create(request):
+    form = forms.StructureCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        identifier_type = data.pop("identifier_type")
+        identifier = data.pop("identifier")
+        ok, structure = attempt(
+            request, services.create_private_structure, identifier_type, identifier, data,
+            form=form,
+        )
+        if ok:
+            messages.success(request, _("La structure est créée : vous en êtes le gestionnaire "
+                                        "principal."))
+            return redirect("structure-detail", structure.pk)
+    return render(request, "organisations/structure_create.html", {"form": form})
+
+
+@login_required
+def structure_detail(request, pk):
+    structure = permissions.structure_for(request.user, pk)
+    rattachement = permissions.rattachement_of(request.user, structure)
+    opened = permissions.open_espaces(structure)
+    espaces = [
+        (e, permissions.espace_mode(request.user, structure, e.value)) for e in Espace
+        if e.value in opened or e in permissions.ALWAYS_OPEN
+    ]
+    return render(request, "organisations/structure_detail.html", {
+        "structure": structure,
+        "rattachement": rattachement,
+        "is_gestionnaire": rattachement.is_gestionnaire,
+        "services": structure.services.all(),
+        "espaces": espaces,
+        "parameters": [
+            (structure._meta.get_field(f), getattr(structure, f))
+            for f in forms.STRUCTURE_PARAMETER_FIELDS
+        ],
+    })
+
+
+@login_required
+def structure_edit(request, pk):
+    structure = permissions.structure_for(request.user, pk)
+    permissions.require_gestionnaire(request.user, structure)
+    form = forms.StructureEditForm(request.POST or None, instance=structure)
+    if request.method == "POST" and form.is_valid():
+        ok, _result = attempt(request, services.update_structure, structure,
+                              form.cleaned_data, form=form)
+        if ok:
+            messages.success(request, _("Les données de la structure sont enregistrées."))
+            return redirect("structure-detail", structure.pk)
+        structure.refresh_from_db()
+    return render(request, "organisations/structure_edit.html",
+                  {"structure": structure, "form": form})
+
+
+@login_required
+@require_POST
+def structure_toggle(request, pk):
+    structure = permissions.structure_for(request.user, pk)
+    active = request.POST.get("active") == "1"
+    ok, _result = attempt(request, services.set_structure_active, structure, active)
+    if ok:
+        messages.success(request, _("La structure est activée.") if active
+                         else _("La structure est désactivée."))
+    return redirect("structure-detail", structure.pk)
+
+
+@login_required
+def structure_history(request, pk):
+    structure = permissions.structure_for(request.user, pk)
+    permissions.require_espace(request.user, structure, Espace.ACTIVITES_GESTIONNAIRE)
+    permissions.require_gestionnaire(request.user, structure)
+    events = AuditEvent.objects.filter(
+        action__startswith="organisations.", details__structure=structure.pk
+    ) | audit.history(structure)
+    return render(request, "organisations/structure_history.html", {
+        "structure": structure, "events": events.order_by("-at", "-id")[:200],
+    })
+
+
+# --- Services ------------------------------------------------------------------------------------
+
+
+@login_required
+def service_create(request, pk):
+    structure = permissions.structure_for(request.user, pk)
+    permissions.require_gestionnaire(request.user, structure)
+    form = forms.ServiceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        code = data.pop("code")
+        ok, service = attempt(request, services.create_service, structure, code, data,
+                              form=form)
+        if ok:
+            messages.success(request, _("Le service %(code)s est créé.") % {"code": service.code})
+            return redirect("structure-detail", structure.pk)
+    return render(request, "organisations/service_form.html",
+                  {"structure": structure, "form": form, "service": None})
+
+
+@login_required
+def service_edit(request, pk, service_id):
+    structure = permissions.structure_for(request.user, pk)
+    permissions.require_gestionnaire(request.user, structure)
+    service = _service_of(structure, service_id)
+    form = forms.ServiceEditForm(request.POST or None, instance=service)
+    if request.method == "POST" and form.is_valid():
+        ok, _result = attempt(request, services.update_service, service, form.cleaned_data,
+                              form=form)
+        if ok:
+            messages.success(request, _("Le service est enregistré."))
+            return redirect("structure-detail", structure.pk)
+        service.refresh_from_db()
+    return render(request, "organisations/service_form.html",
+                  {"structure": structure, "form": form, "service": service})
+
+
+@login_required
+@require_POST
+def service_toggle(request, pk, service_id):
+    structure = permissions.structure_for(request.user, pk)
+    service = _service_of(structure, service_id)
+    active = request.POST.get("active") == "1"
+    ok, _result = attempt(request, services.set_service_active, service, active)
+    if ok:
+        messages.success(request, _("Le service est activé.") if active
+                         else _("Le service est désactivé."))
+    return redirect("structure-detail", structure.pk)
+
+
+# --- Users of a structure (gestionnaire) ---------------------------------------------------------
+
+
+@login_required
+def structure_users(request, pk):
+    structure = permissions.structure_for(request.user, pk)
+    me = permissions.require_gestionnaire(request.user, structure)
+    refuse_form = forms.RefuseForm()
+    attach_form = forms.AttachForm()
+    if request.method == "POST":
+        action = request.POST.get("action")
+        ids = request.POST.getlist("ids")
+        if action == "validate":
+            ok, done = attempt(request, services.validate_rattachements, structure, ids)
+            if ok:
+                messages.success(request, _("%(n)d demande(s) validée(s).") % {"n": len(done)})
+                return redirect("structure-users", structure.pk)
+        elif action == "refuse":
+            refuse_form = forms.RefuseForm(request.POST)
+            reason = request.POST.get("reason", "")
+            ok, done = attempt(request, services.refuse_rattachements, structure, ids, reason)
+            if ok:
+                messages.success(request, _("%(n)d demande(s) refusée(s).") % {"n": len(done)})
+                return redirect("structure-users", structure.pk)
+        elif action == "attach":
+            attach_form = forms.AttachForm(request.POST)
+            if attach_form.is_valid():
+                ok, _result = attempt(
+                    request, services.attach_user, structure, attach_form.cleaned_data["email"],
+                    request.POST.getlist("services"),
+                    gestionnaire=attach_form.cleaned_data["gestionnaire"], form=attach_form,
+                )
+                if ok:
+                    messages.success(request, _("L'utilisateur est rattaché."))
+                    return redirect("structure-users", structure.pk)
+        else:
+            use_case = {
+                "detach": services.detach_user,
+                "grant": lambda actor, s, r: services.set_gestionnaire(actor, s, r, True),
+                "withdraw": lambda actor, s, r: services.set_gestionnaire(actor, s, r, False),
+                "transfer": services.transfer_principal,
+            }.get(action)
+            if use_case is None:
+                messages.error(request, _("Action inconnue."))
+            else:
+                ok, _result = attempt(request, use_case, structure, request.POST.get("id"))
+                if ok:
+                    messages.success(request, _("C'est fait."))
+                    return redirect("structure-users", structure.pk)
+    rattachements = structure.rattachements.select_related("user").prefetch_related("services")
+    return render(request, "organisations/structure_users.html", {
+        "structure": structure,
+        "me": me,
+        "pending": rattachements.filter(status=Rattachement.Status.EN_COURS_DE_VALIDATION),
+        "members": rattachements.filter(status=Rattachement.Status.VALIDEE),
+        "services": structure.services.filter(is_active=True),
+        "refuse_form": refuse_form,
+        "attach_form": attach_form,
+    })
+
+
+# --- Espaces and habilitations -------------------------------------------------------------------
+
+
+@login_required
+def structure_espaces(request, pk):
+    structure = permissions.structure_for(request.user, pk)
+    permissions.require_gestionnaire(request.user, structure)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action in ("open", "close"):
+            ok, _result = attempt(request, services.set_espace_open, structure,
+                                  _espace(request.POST.get("espace")), action == "open")
+        else:
+            mode = request.POST.get("mode") or None
+            if mode is not None and mode not in HabilitationMode.values:
+                raise NotFound(object_label="Mode")
+            ok, _result = attempt(request, services.set_habilitation, structure,
+                                  request.POST.get("id"), _espace(request.POST.get("espace")),
+                                  mode)
+        if ok:
+            messages.success(request, _("C'est enregistré."))
+            return redirect("structure-espaces", structure.pk)
+    opened = permissions.open_espaces(structure)
+    members = list(
+        structure.rattachements.filter(status=Rattachement.Status.VALIDEE)
+        .select_related("user").prefetch_related("habilitations")
+    )
+    matrix = []
+    for member in members:
+        modes = {h.espace: h.mode for h in member.habilitations.all()}
+        matrix.append((member, [(e, modes.get(e.value, "")) for e in Espace
+                                if e.value in opened and e not in permissions.ALWAYS_OPEN]))
+    return render(request, "organisations/structure_espaces.html", {
+        "structure": structure,
+        "espaces": [(e, e.value in opened, e in services.LOCKED_ESPACES) for e in Espace],
+        "matrix": matrix,
+        "mode_choices": forms.MODE_CHOICES,
+    })
+
+
+def _espace(value):
+    if value not in Espace.values:
+        raise NotFound(object_label="Espace")
+    return value
+
+
+# --- Bank details --------------------------------------------------------------------------------
+
+
+@login_required
+def bank_accounts(request, pk):
+    structure = permissions.structure_for(request.user, pk)
+    permissions.require_espace(request.user, structure, Espace.COORDONNEES_BANCAIRES)
+    is_gestionnaire = permissions.is_gestionnaire(request.user, structure)
+    form = forms.BankAccountForm(request.POST or None)
+    if request.method == "POST":
+        if request.POST.get("action") == "deactivate":
+            ok, _result = attempt(request, services.deactivate_bank_account, structure,
+                                  request.POST.get("id"))
+            if ok:
+                messages.success(request, _("Les coordonnées bancaires sont désactivées."))
+                return redirect("bank-accounts", structure.pk)
+        elif form.is_valid():
+            ok, _result = attempt(request, services.add_bank_account, structure, form=form,
+                                  **form.cleaned_data)
+            if ok:
+                messages.success(request, _("Les coordonnées bancaires sont enregistrées."))
+                return redirect("bank-accounts", structure.pk)
+    return render(request, "organisations/bank_accounts.html", {
+        "structure": structure,
+        "accounts": structure.bank_accounts.all(),
+        "form": form,
+        "is_gestionnaire": is_gestionnaire,
+    })
+
+
+# --- The user's own rattachements ----------------------------------------------------------------
+
+
+@login_required
+def rattachement_request(request):
+    search = forms.SearchForm(request.GET or None)
+    results = []
+    if search.is_valid() and search.cleaned_data["q"]:
+        results = list(services.search_structures(search.cleaned_data["q"]))
+    chosen = None
+    if request.method == "POST":
+        try:
+            chosen = Structure.objects.get(pk=int(request.POST.get("structure", "")),
+                                           is_active=True)
+        except (Structure.DoesNotExist, ValueError):
+            raise NotFound(object_label="Structure") from None
+        if request.POST.get("confirm") == "1":
+            ok, rattachement = attempt(request, services.request_rattachement, chosen,
+                                       request.POST.getlist("services"))
+            if ok:
+                if rattachement.status == Rattachement.Status.VALIDEE:
+                    messages.success(request, _("Vous êtes le gestionnaire principal de cette "
+                                                "structure."))
+                    return redirect("structure-detail", chosen.pk)
+                messages.success(request, _("Votre demande est envoyée au gestionnaire de la "
+                                            "structure."))
+                return redirect("structures")
+    return render(request, "organisations/rattachement_request.html", {
+        "search": search,
+        "results": results,
+        "chosen": chosen,
+        "chosen_services": chosen.services.filter(is_active=True) if chosen else [],
+    })
+
+
+@login_required
+@require_POST
+def rattachement_leave(request, pk):
+    structure = permissions.structure_for(request.user, pk)
+    ok, _result = attempt(request, services.leave_structure, structure)
+    if ok:
+        messages.success(request, _("Vous n'êtes plus rattaché à cette structure."))
+    return redirect("structures")
