@@ -80,8 +80,8 @@ def test_smtp_failure_is_retried_later_then_given_up(settings, run_tasks, monkey
 
 def test_outbox_names_cannot_escape_the_folder():
     assert mail.outbox_message("../secret_key") is None
-    assert mail.outbox_message("20260101T000000-abcdefghijkl.eml/../../x") is None
-    assert mail.outbox_message("20260101T000000-abcdefghijkl.eml\n") is None
+    assert mail.outbox_message("20260101T000000.000000-abcdefghijkl.eml/../../x") is None
+    assert mail.outbox_message("20260101T000000.000000-abcdefghijkl.eml\n") is None
 
 
 @pytest.mark.django_db

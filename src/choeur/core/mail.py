@@ -31,7 +31,8 @@ from choeur.core.models import OutgoingEmail
 
 logger = logging.getLogger("choeur.mail")
 
-OUTBOX_NAME = re.compile(r"\d{8}T\d{6}-[a-z0-9]{12}\.eml")
+# Named by wall-clock time to the microsecond, so that names sort in sending order.
+OUTBOX_NAME = re.compile(r"\d{8}T\d{6}\.\d{6}-[a-z0-9]{12}\.eml")
 RETRY_DELAYS = [timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30),
                 timedelta(hours=2), timedelta(hours=6)]
 
@@ -104,7 +105,7 @@ class OutboxBackend(BaseEmailBackend):
         outbox.mkdir(parents=True, exist_ok=True)
         sent = 0
         for message in email_messages:
-            stamp = clock.now().strftime("%Y%m%dT%H%M%S")
+            stamp = clock.wall_now().strftime("%Y%m%dT%H%M%S.%f")
             name = f"{stamp}-{get_random_string(12, 'abcdefghijklmnopqrstuvwxyz0123456789')}.eml"
             tmp = outbox / f".{name}.tmp"
             tmp.write_bytes(message.message().as_bytes(linesep="\n"))
@@ -130,7 +131,7 @@ def _parse(path: Path) -> OutboxMessage:
     html_part = msg.get_body(preferencelist=("html",))
     return OutboxMessage(
         name=path.name,
-        sent_at=datetime.strptime(path.name[:15], "%Y%m%dT%H%M%S").replace(tzinfo=clock.UTC),
+        sent_at=datetime.strptime(path.name[:22], "%Y%m%dT%H%M%S.%f").replace(tzinfo=clock.UTC),
         sender=str(msg.get("From", "")),
         to=str(msg.get("To", "")),
         subject=str(msg.get("Subject", "")),

@@ -1,0 +1,115 @@
+import pytest
+
+from choeur.core.errors import NotFound, PermissionRefused
+from choeur.core.models import AuditEvent
+from choeur.organisations import errors, permissions, services
+from choeur.organisations.models import Espace, Rattachement, Service, Structure
+
+from .conftest import SIRET, make_user, run
+
+pytestmark = pytest.mark.django_db
+
+
+def test_creator_becomes_gestionnaire_principal(structure, gp):
+    rattachement = Rattachement.objects.get(structure=structure)
+    assert rattachement.user == gp
+    assert rattachement.status == "VALIDEE" and rattachement.role == "GESTIONNAIRE_PRINCIPAL"
+    assert structure.kind == "PRIVEE" and structure.identifier == SIRET
+    assert permissions.can_modify(gp, structure, Espace.FACTURES_EMISES)
+    assert not permissions.can_see(gp, structure, Espace.FACTURES_RECUES)  # not opened
+    assert AuditEvent.objects.filter(action="organisations.structure_created").exists()
+
+
+def test_duplicate_structure_refused_and_nothing_changes(structure, db):
+    someone = make_user("x@example.fr")
+    with pytest.raises(errors.StructureAlreadyExists):
+        run(services.create_private_structure, someone, "SIRET", "732 829 320 00074",
+            {"company_name": "Copie"})
+    assert Structure.objects.count() == 1
+    assert not Rattachement.objects.filter(user=someone).exists()
+
+
+def test_invalid_siret_changes_nothing(gp):
+    with pytest.raises(errors.InvalidIdentifier):
+        run(services.create_private_structure, gp, "SIRET", "73282932000075",
+            {"company_name": "Faute de frappe"})
+    assert not Structure.objects.exists()
+
+
+def test_vat_must_match_the_siren(gp):
+    with pytest.raises(errors.InvalidVatNumber):
+        run(services.create_private_structure, gp, "SIRET", SIRET,
+            {"company_name": "ACME", "vat_number": "FR40303265045"})
+    assert not Structure.objects.exists()
+
+
+def test_particulier_gets_a_name(gp):
+    structure = run(services.create_private_structure, gp, "PARTICULIER", "p-0001",
+                    {"first_name": "Jeanne", "last_name": "Dupont"})
+    assert structure.company_name == "Jeanne Dupont"
+
+
+def test_public_structure_from_the_administrator_has_the_default_service(db):
+    admin = make_user("root@example.fr", is_superuser=True, is_staff=True)
+    structure = run(services.create_public_structure, admin, "11000201100044",
+                    {"company_name": "Ministère des Essais"})
+    assert structure.kind == "PUBLIQUE"
+    assert list(structure.services.values_list("code", flat=True)) == ["FACTURES_PUBLIQUES"]
+    assert permissions.open_espaces(structure) >= {"FACTURES_RECUES", "FACTURES_EMISES"}
+    with pytest.raises(PermissionRefused):
+        run(services.create_public_structure, make_user("nobody@example.fr"),
+            "13002526500013", {"company_name": "Pas moi"})
+
+
+def test_update_by_gestionnaire_only(structure, gp, member, outsider):
+    run(services.update_structure, gp, structure, {"company_name": "ACME SAS",
+                                                  "service_code_required": True})
+    structure.refresh_from_db()
+    assert structure.company_name == "ACME SAS" and structure.service_code_required
+    with pytest.raises(PermissionRefused):
+        run(services.update_structure, member, structure, {"company_name": "Pirate"})
+    with pytest.raises(NotFound):
+        run(services.update_structure, outsider, structure, {"company_name": "Pirate"})
+    structure.refresh_from_db()
+    assert structure.company_name == "ACME SAS"
+
+
+def test_deactivation_by_the_principal_only(structure, gp, member):
+    with pytest.raises(PermissionRefused):
+        run(services.set_structure_active, member, structure, False)
+    run(services.set_structure_active, gp, structure, False)
+    structure.refresh_from_db()
+    assert not structure.is_active
+    with pytest.raises(errors.StructureInactive):
+        run(services.request_rattachement, make_user("late@example.fr"), structure)
+
+
+def test_services_lifecycle(structure, gp, member):
+    service = structure.services.get(code="COMPTA")
+    with pytest.raises(errors.ServiceCodeTaken):
+        run(services.create_service, gp, structure, "compta", {"name": "Doublon"})
+    with pytest.raises(errors.InvalidServiceCode):
+        run(services.create_service, gp, structure, "pas de blanc", {"name": "x"})
+    with pytest.raises(PermissionRefused):
+        run(services.create_service, member, structure, "NEW", {"name": "x"})
+    import datetime
+
+    with pytest.raises(errors.InvalidValidityDates):
+        run(services.update_service, gp, service, {"valid_from": datetime.date(2026, 5, 1),
+                                                   "valid_until": datetime.date(2026, 4, 1)})
+    run(services.update_service, gp, service, {"engagement_required": True})
+    run(services.set_service_active, gp, service, False)
+    service.refresh_from_db()
+    assert service.engagement_required and not service.is_active
+    assert structure.services.count() == 2
+
+
+def test_default_public_service_is_locked(db):
+    admin = make_user("root@example.fr", is_superuser=True, is_staff=True)
+    structure = run(services.create_public_structure, admin, "11000201100044",
+                    {"company_name": "Ministère"})
+    gp = make_user("agent@ministere.gouv.fr")
+    run(services.request_rattachement, gp, structure)  # first requester: principal at once
+    default = structure.services.get(code=Service.DEFAULT_PUBLIC_CODE)
+    with pytest.raises(errors.DefaultServiceLocked):
+        run(services.set_service_active, gp, default, False)
