@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from choeur.core import audit
 from choeur.core.errors import ChoeurError, NotFound
@@ -51,6 +51,7 @@ def _service_of(structure: Structure, service_id) -> Service:
 
 
 @login_required
+@require_safe
 def structure_list(request):
     rattachements = (
         Rattachement.objects.filter(user=request.user)
@@ -80,6 +81,7 @@ def structure_create(request):
 
 
 @login_required
+@require_safe
 def structure_detail(request, pk):
     structure = permissions.structure_for(request.user, pk)
     rattachement = permissions.rattachement_of(request.user, structure)
@@ -130,6 +132,7 @@ def structure_toggle(request, pk):
 
 
 @login_required
+@require_safe
 def structure_history(request, pk):
     structure = permissions.structure_for(request.user, pk)
     permissions.require_espace(request.user, structure, Espace.ACTIVITES_GESTIONNAIRE)
