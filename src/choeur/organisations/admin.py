@@ -1,12 +1,14 @@
 from django.contrib import admin
 
 from choeur.organisations.models import (
+    ApiClient,
     BankAccount,
     Habilitation,
     OpenEspace,
     Rattachement,
     Service,
     Structure,
+    TechnicalAccount,
 )
 
 # Support agents work here. Changes made in the admin bypass the portal's use cases: they are
@@ -62,3 +64,21 @@ class BankAccountAdmin(admin.ModelAdmin):
     list_filter = ("is_factor", "is_active")
     search_fields = ("structure__company_name", "structure__identifier", "label")
     raw_id_fields = ("structure",)
+
+
+@admin.register(TechnicalAccount)
+class TechnicalAccountAdmin(admin.ModelAdmin):
+    list_display = ("login", "structure", "password_expires_at", "is_active", "last_used_at")
+    list_filter = ("is_active",)
+    search_fields = ("login", "structure__company_name", "structure__identifier")
+    exclude = ("password",)  # reset by the gestionnaire principal in the portal only
+    readonly_fields = ("login", "structure", "password_expires_at", "created_at", "last_used_at")
+
+
+@admin.register(ApiClient)
+class ApiClientAdmin(admin.ModelAdmin):
+    list_display = ("label", "client_id", "structure", "is_active", "last_used_at")
+    list_filter = ("is_active",)
+    search_fields = ("label", "client_id", "structure__company_name")
+    exclude = ("secret",)
+    readonly_fields = ("client_id", "structure", "created_at", "last_used_at")

@@ -141,3 +141,17 @@ class BankAccountExists(ChoeurError):
     http_status = 409
     message_fr = "Ces coordonnées bancaires sont déjà enregistrées pour la structure."
     message_en = "These bank details are already recorded for the structure."
+
+
+class TechnicalAccountNotFound(ChoeurError):
+    code = "ORG_TECHNICAL_ACCOUNT_NOT_FOUND"
+    http_status = 404
+    message_fr = "Compte technique introuvable pour cette structure."
+    message_en = "Technical account not found for this structure."
+
+
+class ApiClientNotFound(ChoeurError):
+    code = "ORG_API_CLIENT_NOT_FOUND"
+    http_status = 404
+    message_fr = "Client OAuth2 introuvable pour cette structure."
+    message_en = "OAuth2 client not found for this structure."

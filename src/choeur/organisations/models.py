@@ -314,3 +314,58 @@ class BankAccount(models.Model):
     @property
     def masked_iban(self) -> str:
         return f"{self.iban[:4]} •••• {self.iban[-4:]}"
+
+
+class TechnicalAccount(models.Model):
+    """Compte technique: the login an API client sends in `cpro-account` (base64 login:password).
+
+    Its password expires after 424 days (14 months), as on Chorus Pro; only the gestionnaire
+    principal resets it. The password is stored hashed and shown once, when it is set.
+    """
+
+    PASSWORD_LIFETIME_DAYS = 424
+
+    structure = models.ForeignKey(
+        Structure, on_delete=models.PROTECT, related_name="technical_accounts"
+    )
+    login = models.CharField(_("identifiant de connexion"), max_length=100, unique=True)
+    password = models.CharField(max_length=255)
+    password_expires_at = models.DateTimeField(
+        _("expiration du mot de passe")
+    )  # dateExpirationMotPasseCompteTech
+    is_active = models.BooleanField(_("actif"), default=True)
+    created_at = models.DateTimeField(_("créé le"), default=clock.now)
+    last_used_at = models.DateTimeField(_("dernière utilisation"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("compte technique")
+        verbose_name_plural = _("comptes techniques")
+        ordering = ["structure", "login"]
+
+    def __str__(self) -> str:
+        return self.login
+
+    @property
+    def is_expired(self) -> bool:
+        return self.password_expires_at <= clock.now()
+
+
+class ApiClient(models.Model):
+    """OAuth2 client credentials for the token endpoint (`/api/oauth/token`). The secret is
+    stored hashed and shown once."""
+
+    structure = models.ForeignKey(Structure, on_delete=models.PROTECT, related_name="api_clients")
+    label = models.CharField(_("libellé"), max_length=100)
+    client_id = models.CharField(_("client_id"), max_length=64, unique=True)
+    secret = models.CharField(max_length=255)
+    is_active = models.BooleanField(_("actif"), default=True)
+    created_at = models.DateTimeField(_("créé le"), default=clock.now)
+    last_used_at = models.DateTimeField(_("dernière utilisation"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("client OAuth2")
+        verbose_name_plural = _("clients OAuth2")
+        ordering = ["structure", "label"]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.client_id})"

@@ -18,6 +18,8 @@ urlpatterns = [
     path("structures/<int:pk>/espaces/", views.structure_espaces, name="structure-espaces"),
     path("structures/<int:pk>/coordonnees-bancaires/", views.bank_accounts,
          name="bank-accounts"),
+    path("structures/<int:pk>/raccordements/", views.structure_raccordements,
+         name="structure-raccordements"),
     path("structures/<int:pk>/quitter/", views.rattachement_leave, name="rattachement-leave"),
     path("rattachements/demande/", views.rattachement_request, name="rattachement-request"),
 ]

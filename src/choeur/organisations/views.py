@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST, require_safe
 from choeur.core import audit
 from choeur.core.errors import ChoeurError, NotFound
 from choeur.core.models import AuditEvent
-from choeur.organisations import forms, permissions, services
+from choeur.organisations import forms, permissions, raccordements, services
 from choeur.organisations.models import (
     Espace,
     HabilitationMode,
@@ -375,3 +375,47 @@ def rattachement_leave(request, pk):
     if ok:
         messages.success(request, _("Vous n'êtes plus rattaché à cette structure."))
     return redirect("structures")
+
+
+# --- Raccordements: technical accounts and OAuth2 clients --------------------------------------
+
+
+@login_required
+def structure_raccordements(request, pk):
+    structure = permissions.structure_for(request.user, pk)
+    is_gestionnaire = permissions.is_gestionnaire(request.user, structure)
+    if not is_gestionnaire:
+        permissions.require_espace(request.user, structure, Espace.RACCORDEMENTS)
+    revealed = None  # a secret is shown once, in the answer to the POST that made it
+    if request.method == "POST":
+        action = request.POST.get("action")
+        target = request.POST.get("id")
+        use_case = {
+            "create_account": lambda actor, s: raccordements.create_technical_account(actor, s),
+            "reset_password": lambda actor, s: raccordements.reset_technical_password(
+                actor, s, target),
+            "deactivate_account": lambda actor, s: raccordements.deactivate_technical_account(
+                actor, s, target),
+            "create_client": lambda actor, s: raccordements.create_api_client(
+                actor, s, request.POST.get("label", "")),
+            "revoke_client": lambda actor, s: raccordements.revoke_api_client(actor, s, target),
+        }.get(action)
+        if use_case is None:
+            raise NotFound(object_label="Action")
+        ok, result = attempt(request, use_case, structure)
+        if ok and isinstance(result, tuple):
+            revealed = {"object": result[0], "secret": result[1], "action": action}
+        elif ok:
+            messages.success(request, _("C'est fait."))
+            return redirect("structure-raccordements", structure.pk)
+    response = render(request, "organisations/structure_raccordements.html", {
+        "structure": structure,
+        "is_gestionnaire": is_gestionnaire,
+        "is_principal": permissions.is_principal(request.user, structure),
+        "accounts": structure.technical_accounts.all(),
+        "clients": structure.api_clients.all(),
+        "revealed": revealed,
+    })
+    if revealed:
+        response["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,126 @@
+"""Raccordements: technical accounts and OAuth2 clients of a structure, for the API.
+
+Use cases (gestionnaires manage, the principal alone resets a technical password) and the two
+authentication helpers the API layer calls. Secrets are generated here, returned once to be
+shown, and stored only as Django password hashes (Argon2).
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from django.contrib.auth.hashers import check_password, make_password
+
+from choeur.core import audit, clock
+from choeur.organisations import errors, permissions
+from choeur.organisations.models import ApiClient, Structure, TechnicalAccount
+
+# A hash of a random string, checked when the login does not exist, so that an unknown login
+# and a wrong password take the same time.
+_DUMMY_HASH = make_password(secrets.token_urlsafe(16))
+
+
+def _new_password() -> str:
+    # 24 characters from the URL-safe alphabet, with one of each class the policy asks for.
+    return secrets.token_urlsafe(18) + "aZ9!"
+
+
+def _account(structure: Structure, account_id) -> TechnicalAccount:
+    try:
+        return structure.technical_accounts.get(pk=int(account_id))
+    except (TechnicalAccount.DoesNotExist, TypeError, ValueError):
+        raise errors.TechnicalAccountNotFound() from None
+
+
+def create_technical_account(actor, structure: Structure) -> tuple[TechnicalAccount, str]:
+    permissions.require_gestionnaire(actor, structure)
+    password = _new_password()
+    number = structure.technical_accounts.count() + 1
+    login = f"TECH_{structure.identifier}_{number}_{secrets.token_hex(3).upper()}"
+    account = TechnicalAccount.objects.create(
+        structure=structure, login=login,
+        password=make_password(password), created_at=clock.now(),
+        password_expires_at=clock.now() + timedelta(days=TechnicalAccount.PASSWORD_LIFETIME_DAYS),
+    )
+    audit.record(actor, "organisations.technical_account_created", account,
+                 structure=structure.pk)
+    return account, password
+
+
+def reset_technical_password(
+    actor, structure: Structure, account_id
+) -> tuple[TechnicalAccount, str]:
+    permissions.require_principal(actor, structure)
+    account = _account(structure, account_id)
+    password = _new_password()
+    account.password = make_password(password)
+    account.password_expires_at = clock.now() + timedelta(
+        days=TechnicalAccount.PASSWORD_LIFETIME_DAYS
+    )
+    account.is_active = True
+    account.save(update_fields=["password", "password_expires_at", "is_active"])
+    audit.record(actor, "organisations.technical_password_reset", account,
+                 structure=structure.pk)
+    return account, password
+
+
+def deactivate_technical_account(actor, structure: Structure, account_id) -> TechnicalAccount:
+    permissions.require_gestionnaire(actor, structure)
+    account = _account(structure, account_id)
+    account.is_active = False
+    account.save(update_fields=["is_active"])
+    audit.record(actor, "organisations.technical_account_deactivated", account,
+                 structure=structure.pk)
+    return account
+
+
+def create_api_client(actor, structure: Structure, label: str) -> tuple[ApiClient, str]:
+    permissions.require_gestionnaire(actor, structure)
+    secret = secrets.token_urlsafe(32)
+    client = ApiClient.objects.create(
+        structure=structure, label=(label or "").strip()[:100] or "Application",
+        client_id=secrets.token_hex(16), secret=make_password(secret), created_at=clock.now(),
+    )
+    audit.record(actor, "organisations.api_client_created", client, structure=structure.pk)
+    return client, secret
+
+
+def revoke_api_client(actor, structure: Structure, client_id) -> ApiClient:
+    permissions.require_gestionnaire(actor, structure)
+    try:
+        client = structure.api_clients.get(pk=int(client_id))
+    except (ApiClient.DoesNotExist, TypeError, ValueError):
+        raise errors.ApiClientNotFound() from None
+    client.is_active = False
+    client.save(update_fields=["is_active"])
+    audit.record(actor, "organisations.api_client_revoked", client, structure=structure.pk)
+    return client
+
+
+# --- For the API layer ---------------------------------------------------------------------------
+
+
+def authenticate_technical_account(login: str, password: str) -> TechnicalAccount | None:
+    """The active, unexpired technical account of an active structure with these credentials."""
+    account = (
+        TechnicalAccount.objects.select_related("structure")
+        .filter(login__iexact=(login or "").strip(), is_active=True, structure__is_active=True)
+        .first()
+    )
+    if account is None:
+        check_password(password or "", _DUMMY_HASH)
+        return None
+    if not check_password(password or "", account.password) or account.is_expired:
+        return None
+    return account
+
+
+def authenticate_api_client(client_id: str, secret: str) -> ApiClient | None:
+    client = ApiClient.objects.filter(
+        client_id=(client_id or "").strip(), is_active=True, structure__is_active=True
+    ).first()
+    if client is None:
+        check_password(secret or "", _DUMMY_HASH)
+        return None
+    return client if check_password(secret or "", client.secret) else None
