@@ -7,7 +7,16 @@ pytestmark = pytest.mark.django_db
 
 # Pages anyone may see. Everything else must send an outsider to a login page or refuse.
 LOGIN_PAGES = {"/connexion/", "/admin/login/"}
-PUBLIC = {"/", "/connexion/", "/healthz", "/admin/login/", "/langue/"}
+PUBLIC = {
+    "/", "/connexion/", "/healthz", "/admin/login/", "/langue/",
+    # Accounts: registration, activation, recovery and the login's second step.
+    "/inscription/", "/inscription/envoyee/", "/conditions-generales/", "/activation/renvoyer/",
+    "/mot-de-passe/oublie/", "/connexion/code/", "/connexion/second-facteur/",
+    # Mon compte: every logged-in user's own account, nobody else's (no id in the URL);
+    # tests/accounts/test_views.py checks that anonymous visitors are sent to the login page.
+    "/mon-compte/", "/mon-compte/profil/", "/mon-compte/mot-de-passe/", "/mon-compte/adresse/",
+    "/mon-compte/second-facteur/", "/mon-compte/desactiver/",
+}
 
 
 def _walk(patterns, prefix=""):
