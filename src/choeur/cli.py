@@ -253,6 +253,28 @@ def cmd_check(args, cfg: config.Config) -> int:
     return 0 if report["database"]["ok"] and report["migrations"]["ok"] else 1
 
 
+def cmd_import_structures(args, cfg: config.Config) -> int:
+    from django.db import transaction
+
+    from choeur.core.errors import ChoeurError
+    from choeur.organisations.imports import import_structures
+
+    try:
+        with open(args.file, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        return _fail(f"{args.file}: {exc.strerror}", 1)
+    try:
+        with transaction.atomic():
+            report = import_structures("import", data)
+            if args.dry_run:
+                transaction.set_rollback(True)
+    except ChoeurError as exc:
+        return _fail(f"{exc.code}: {exc.message('en')}", 1)
+    print(("Dry run, nothing written: " if args.dry_run else "") + report.summary())
+    return 0
+
+
 def cmd_manage(args, cfg: config.Config) -> int:
     from django.core.management import execute_from_command_line
 
@@ -294,6 +316,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help="show the configuration and check database and worker")
     p.set_defaults(handler=cmd_check)
+
+    p = sub.add_parser("import-structures",
+                       help="import public structures and their services from a CSV file")
+    p.add_argument("file", help="CSV file (the columns of the annuaire's CSV export)")
+    p.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
+    p.set_defaults(handler=cmd_import_structures)
 
     p = sub.add_parser("manage", help="run a Django management command (developers)")
     p.add_argument("rest", nargs=argparse.REMAINDER)

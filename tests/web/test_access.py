@@ -16,6 +16,10 @@ PUBLIC = {
     # tests/accounts/test_views.py checks that anonymous visitors are sent to the login page.
     "/mon-compte/", "/mon-compte/profil/", "/mon-compte/mot-de-passe/", "/mon-compte/adresse/",
     "/mon-compte/second-facteur/", "/mon-compte/desactiver/",
+    # Organisations: the public annuaire, and a user's own structures and requests (no id);
+    # pages of one structure are walked with real ids in tests/organisations/test_access.py.
+    "/annuaire/", "/annuaire.csv", "/structures/", "/structures/creer/",
+    "/rattachements/demande/",
 }
 
 

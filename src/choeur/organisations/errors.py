@@ -155,3 +155,9 @@ class ApiClientNotFound(ChoeurError):
     http_status = 404
     message_fr = "Client OAuth2 introuvable pour cette structure."
     message_en = "OAuth2 client not found for this structure."
+
+
+class ImportFileInvalid(ChoeurError):
+    code = "ORG_IMPORT_INVALID"
+    message_fr = "Fichier d'import refusé, rien n'a été importé : {problem}"
+    message_en = "Import file refused, nothing was imported: {problem_en}"

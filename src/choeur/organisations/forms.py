@@ -116,3 +116,18 @@ class BankAccountForm(forms.Form):
 
 ESPACE_CHOICES = Espace.choices
 MODE_CHOICES = [("", _("Aucun accès")), *HabilitationMode.choices]
+
+
+class AnnuaireSearchForm(forms.Form):
+    siret = forms.CharField(label=_("SIRET (ou son début)"), max_length=14, required=False)
+    name = forms.CharField(label=_("Nom de la structure (ou une partie)"), max_length=99,
+                           required=False)
+    postcode = forms.CharField(label=_("Code postal (ou son début)"), max_length=10,
+                               required=False)
+    city = forms.CharField(label=_("Ville"), max_length=80, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not any((cleaned.get(k) or "").strip() for k in ("siret", "name", "postcode", "city")):
+            raise forms.ValidationError(_("Renseignez au moins un critère de recherche."))
+        return cleaned

@@ -21,5 +21,8 @@ urlpatterns = [
     path("structures/<int:pk>/raccordements/", views.structure_raccordements,
          name="structure-raccordements"),
     path("structures/<int:pk>/quitter/", views.rattachement_leave, name="rattachement-leave"),
+    path("annuaire/", views.annuaire_search, name="annuaire"),
+    path("annuaire/<int:pk>/", views.annuaire_detail, name="annuaire-detail"),
+    path("annuaire.csv", views.annuaire_csv, name="annuaire-csv"),
     path("rattachements/demande/", views.rattachement_request, name="rattachement-request"),
 ]

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db import transaction
-from django.shortcuts import redirect, render
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from choeur.core import audit
 from choeur.core.errors import ChoeurError, NotFound
 from choeur.core.models import AuditEvent
-from choeur.organisations import forms, permissions, raccordements, services
+from choeur.organisations import annuaire, forms, permissions, raccordements, services
 from choeur.organisations.models import (
     Espace,
     HabilitationMode,
@@ -418,4 +420,30 @@ def structure_raccordements(request, pk):
     })
     if revealed:
         response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- Annuaire (public) ------------------------------------------------------------------------
+
+
+@require_safe
+def annuaire_search(request):
+    form = forms.AnnuaireSearchForm(request.GET or None)
+    page = None
+    if form.is_valid():
+        results = annuaire.search(**form.cleaned_data)
+        page = Paginator(results, 50).get_page(request.GET.get("page"))
+    return render(request, "organisations/annuaire_search.html", {"form": form, "page": page})
+
+
+@require_safe
+def annuaire_detail(request, pk):
+    structure = get_object_or_404(annuaire.public_structures(), pk=pk)
+    return render(request, "organisations/annuaire_detail.html", {"structure": structure})
+
+
+@require_safe
+def annuaire_csv(request):
+    response = StreamingHttpResponse(annuaire.csv_rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="annuaire-destinataires.csv"'
     return response
