@@ -113,3 +113,33 @@ def test_default_public_service_is_locked(db):
     default = structure.services.get(code=Service.DEFAULT_PUBLIC_CODE)
     with pytest.raises(errors.DefaultServiceLocked):
         run(services.set_service_active, gp, default, False)
+
+
+def test_change_of_identifier_copies_all_but_bank_and_technical_accounts(
+    structure, gp, member, run_tasks
+):
+    from choeur.organisations import raccordements
+
+    run(services.add_bank_account, gp, structure, "Principal", "ACME",
+        "FR1420041010050500013M02606")
+    run(raccordements.create_technical_account, gp, structure)
+    mine = Rattachement.objects.get(user=member, structure=structure)
+    run(services.set_habilitation, gp, structure, mine.pk, Espace.COORDONNEES_BANCAIRES,
+        "CONSULTATION")
+    with pytest.raises(PermissionRefused):
+        run(services.change_identifier, member, structure, "SIRET", "55208131766522")
+    with pytest.raises(errors.InvalidIdentifier):
+        run(services.change_identifier, gp, structure, "SIRET", "55208131766523")
+    new = run(services.change_identifier, gp, structure, "SIRET", "552 081 317 66522")
+    structure.refresh_from_db()
+    assert not structure.is_active and new.is_active and new.origin == structure
+    assert new.company_name == structure.company_name
+    assert sorted(new.services.values_list("code", flat=True)) == ["ACHATS", "COMPTA"]
+    assert set(new.rattachements.values_list("user__email", "role")) == {
+        (gp.email, "GESTIONNAIRE_PRINCIPAL"), (member.email, "UTILISATEUR")}
+    permissions.forget(member)
+    assert permissions.can_see(member, new, Espace.COORDONNEES_BANCAIRES)
+    assert not new.bank_accounts.exists() and not new.technical_accounts.exists()
+    with pytest.raises(errors.StructureInactive):
+        run(services.change_identifier, gp, structure, "SIRET", "35600000000048")
+    run_tasks()

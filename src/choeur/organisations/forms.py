@@ -131,3 +131,16 @@ class AnnuaireSearchForm(forms.Form):
         if not any((cleaned.get(k) or "").strip() for k in ("siret", "name", "postcode", "city")):
             raise forms.ValidationError(_("Renseignez au moins un critère de recherche."))
         return cleaned
+
+
+class ChangeIdentifierForm(forms.Form):
+    identifier_type = forms.ChoiceField(
+        label=_("Nouveau type d'identifiant"),
+        choices=[c for c in IdentifierType.choices if c[0] != IdentifierType.PARTICULIER],
+        initial=IdentifierType.SIRET,
+    )
+    identifier = forms.CharField(label=_("Nouvel identifiant"), max_length=80)
+    confirm = forms.BooleanField(
+        label=_("Je comprends que l'ancienne fiche sera désactivée et que les coordonnées "
+                "bancaires et comptes techniques devront être saisis à nouveau."),
+    )

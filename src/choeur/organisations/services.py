@@ -196,6 +196,61 @@ def set_structure_active(actor: User, structure: Structure, active: bool) -> Str
     return structure
 
 
+def change_identifier(actor: User, structure: Structure, identifier_type: str,
+                      identifier: str) -> Structure:
+    """« Modifier l'identifiant »: a copy of the structure under its new identifier, with its
+    data, parameters, services, espaces, users and their habilitations; the old structure is
+    deactivated. Bank details, technical accounts and API clients are not copied (as on
+    Chorus Pro: they belong to the old identity and must be entered again)."""
+    permissions.require_principal(actor, structure)
+    if not structure.is_active:
+        raise errors.StructureInactive(structure=structure.identifier)
+    identifier = normalise_identifier(identifier_type, identifier)
+    if Structure.objects.filter(identifier_type=identifier_type, identifier=identifier).exists():
+        raise errors.StructureAlreadyExists(identifier=identifier)
+    now = clock.now()
+    copied_fields = {f: getattr(structure, f) for f in STRUCTURE_FIELDS + STRUCTURE_PARAMETERS}
+    if copied_fields["vat_number"] and identifier_type == IdentifierType.SIRET:
+        copied_fields["vat_number"] = normalise_vat(copied_fields["vat_number"], identifier)
+    new = Structure.objects.create(
+        identifier_type=identifier_type, identifier=identifier, kind=structure.kind,
+        origin=structure, created_at=now, updated_at=now, **copied_fields,
+    )
+    service_map = {}
+    for service in structure.services.all():
+        old_pk = service.pk
+        service.pk = None
+        service.structure = new
+        service.created_at = service.updated_at = now
+        service.save()
+        service_map[old_pk] = service
+    OpenEspace.objects.bulk_create(
+        [OpenEspace(structure=new, espace=e, opened_at=now)
+         for e in permissions.open_espaces(structure)]
+    )
+    for old in structure.rattachements.filter(status=Rattachement.Status.VALIDEE):
+        copy = Rattachement.objects.create(
+            user=old.user, structure=new, status=old.status, role=old.role,
+            requested_at=old.requested_at, decided_at=now, decided_by=actor,
+        )
+        copy.services.set([service_map[s.pk] for s in old.services.all()])
+        Habilitation.objects.bulk_create(
+            [Habilitation(rattachement=copy, espace=h.espace, mode=h.mode)
+             for h in old.habilitations.all()]
+        )
+        permissions.forget(old.user)
+    structure.is_active = False
+    structure.updated_at = now
+    structure.save(update_fields=["is_active", "updated_at"])
+    audit.record(actor, "organisations.identifier_changed", structure, structure=structure.pk,
+                 new_structure=new.pk, new_identifier=identifier)
+    audit.record(actor, "organisations.structure_created", new, structure=new.pk,
+                 origin=structure.pk)
+    _notify(_gestionnaires(new), "identifier_changed",
+            {"structure": new, "origin": structure})
+    return new
+
+
 # --- Services ------------------------------------------------------------------------------
 
 

@@ -7,6 +7,8 @@ urlpatterns = [
     path("structures/creer/", views.structure_create, name="structure-create"),
     path("structures/<int:pk>/", views.structure_detail, name="structure-detail"),
     path("structures/<int:pk>/modifier/", views.structure_edit, name="structure-edit"),
+    path("structures/<int:pk>/identifiant/", views.structure_change_identifier,
+         name="structure-change-identifier"),
     path("structures/<int:pk>/activation/", views.structure_toggle, name="structure-toggle"),
     path("structures/<int:pk>/historique/", views.structure_history, name="structure-history"),
     path("structures/<int:pk>/services/nouveau/", views.service_create, name="service-create"),

@@ -122,6 +122,23 @@ def structure_edit(request, pk):
 
 
 @login_required
+def structure_change_identifier(request, pk):
+    structure = permissions.structure_for(request.user, pk)
+    permissions.require_principal(request.user, structure)
+    form = forms.ChangeIdentifierForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        ok, new = attempt(request, services.change_identifier, structure,
+                          form.cleaned_data["identifier_type"],
+                          form.cleaned_data["identifier"], form=form)
+        if ok:
+            messages.success(request, _("La structure a un nouvel identifiant ; l'ancienne "
+                                        "fiche est désactivée."))
+            return redirect("structure-detail", new.pk)
+    return render(request, "organisations/structure_change_identifier.html",
+                  {"structure": structure, "form": form})
+
+
+@login_required
 @require_POST
 def structure_toggle(request, pk):
     structure = permissions.structure_for(request.user, pk)
