@@ -32,18 +32,21 @@ FAILED = object()
 
 
 def _run(form, service, *args, **kwargs):
-    """Call one use case in its transaction. On a typed error: the error goes onto the form,
-    and the transaction is rolled back unless the error is a counted failure."""
+    """Call one use case in its transaction. On a typed error, the transaction is rolled back
+    unless the error is a counted failure (`keeps_changes`); then the error goes onto the form,
+    or is raised again when there is no form."""
+    error = None
     with transaction.atomic():
         try:
             return service(*args, **kwargs)
         except ChoeurError as exc:
             if not getattr(exc, "keeps_changes", False):
                 transaction.set_rollback(True)
-            if form is None:
-                raise
-            forms.add_error(form, exc)
-            return FAILED
+            error = exc  # raised below, once the block has committed what it must keep
+    if form is None:
+        raise error
+    forms.add_error(form, error)
+    return FAILED
 
 
 def _safe_next(request, url: str | None) -> str:
