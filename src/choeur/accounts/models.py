@@ -23,6 +23,8 @@ class UserManager(BaseUserManager):
         # Made by code (CLI, administrator, tests): active at once. Self-registration goes
         # through choeur.accounts.services.register(), which creates the account inactive.
         extra.setdefault("is_active", True)
+        if extra["is_active"]:
+            extra.setdefault("activated_at", clock.now())
         user = self.model(email=normalise_email(email), **extra)
         user.set_password(password)
         user.save(using=self._db)
@@ -50,8 +52,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     A self-registered account starts inactive (`is_active=False`, `activated_at` empty) until
     its owner opens the activation link, sets a password and two secret questions. Accounts
-    made by the platform administrator from the command line or `create_user()` are active
-    at once (`activated_at` stays empty for them).
+    made by code (`create_user()`, the `createadmin` command) are active at once.
     """
 
     email = models.EmailField(_("adresse électronique de connexion"), unique=True)

@@ -425,8 +425,6 @@ def create_admin(actor, email: str, password: str | None = None) -> AdminCreatio
     except ValidationError as exc:
         raise WeakPassword(reasons=" ".join(str(m) for m in exc.messages)) from None
     user = User.objects.create_superuser(email=email, password=password)
-    user.activated_at = clock.now()
-    user.save(update_fields=["activated_at"])
     audit.record(actor, "accounts.admin_created", user)
     return AdminCreation(user=user, generated_password=generated, created=True)
 
