@@ -41,6 +41,7 @@ def _authenticated(user) -> bool:
 MAIN = [
     NavEntry(_("Accueil"), "home", _everyone),
     NavEntry(_("Mes structures"), "structures", _authenticated),
+    NavEntry(_("Mon compte"), "account", _authenticated),
     NavEntry(_("Annuaire"), "annuaire", _everyone),
     NavEntry(_("Courriels envoyés"), "outbox", is_platform_admin),
     NavEntry(_("Administration"), "admin:index", _staff),
