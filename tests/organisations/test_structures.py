@@ -143,3 +143,38 @@ def test_change_of_identifier_copies_all_but_bank_and_technical_accounts(
     with pytest.raises(errors.StructureInactive):
         run(services.change_identifier, gp, structure, "SIRET", "35600000000048")
     run_tasks()
+
+
+def test_public_structure_made_in_the_admin_is_set_up(client, db):
+    admin = make_user("root@example.fr", is_superuser=True, is_staff=True)
+    client.force_login(admin)
+    form = {"identifier_type": "SIRET", "kind": "PUBLIQUE", "country": "FR",
+            "company_name": "Préfecture d'Essai", "created_at_0": "2026-01-01",
+            "created_at_1": "10:00:00", "updated_at_0": "2026-01-01",
+            "updated_at_1": "10:00:00", "is_active": "on",
+            "services-TOTAL_FORMS": "0", "services-INITIAL_FORMS": "0",
+            "espaces-TOTAL_FORMS": "0", "espaces-INITIAL_FORMS": "0"}
+    bad = client.post("/admin/organisations/structure/add/",
+                      {**form, "identifier": "11000201100045"})
+    assert bad.status_code == 200 and "ORG_INVALID_IDENTIFIER" in bad.content.decode()
+    assert not Structure.objects.exists()
+    good = client.post("/admin/organisations/structure/add/",
+                       {**form, "identifier": "110 002 011 00044"})
+    assert good.status_code == 302, good.content.decode()[:2000]
+    structure = Structure.objects.get()
+    assert structure.identifier == "11000201100044"
+    assert list(structure.services.values_list("code", flat=True)) == ["FACTURES_PUBLIQUES"]
+    assert "FACTURES_RECUES" in permissions.open_espaces(structure)
+
+
+def test_structures_can_require_a_second_factor_of_their_gestionnaires(structure, gp, member):
+    from choeur.accounts import policy
+    from choeur.accounts import services as accounts_services
+    from tests.conftest import PASSWORD
+
+    assert not policy.requires_second_factor(gp)
+    run(services.update_structure, gp, structure, {"second_factor_for_gestionnaires": True})
+    assert policy.requires_second_factor(gp)
+    assert not policy.requires_second_factor(member)  # users, not gestionnaires
+    step = run(accounts_services.authenticate, "test", gp.email, PASSWORD)
+    assert step.needs_setup and not step.complete

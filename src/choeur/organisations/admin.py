@@ -1,5 +1,8 @@
+from django import forms
 from django.contrib import admin
 
+from choeur.core.errors import ChoeurError
+from choeur.organisations.identifiers import normalise_identifier
 from choeur.organisations.models import (
     ApiClient,
     BankAccount,
@@ -10,6 +13,23 @@ from choeur.organisations.models import (
     Structure,
     TechnicalAccount,
 )
+
+
+class StructureAdminForm(forms.ModelForm):
+    """Identifiers are checked as in the portal, and shown as form errors. (No Meta: the
+    admin builds the form class for its own fieldsets.)"""
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("identifier_type") and cleaned.get("identifier"):
+            try:
+                cleaned["identifier"] = normalise_identifier(
+                    cleaned["identifier_type"], cleaned["identifier"]
+                )
+            except ChoeurError as exc:
+                self.add_error("identifier", f"{exc.message()} [{exc.code}]")
+        return cleaned
+
 
 # Support agents work here. Changes made in the admin bypass the portal's use cases: they are
 # for fixing data, and the admin's own log (django_admin_log) records them.
@@ -33,6 +53,15 @@ class StructureAdmin(admin.ModelAdmin):
     search_fields = ("company_name", "identifier", "vat_number")
     inlines = [ServiceInline, OpenEspaceInline]
     readonly_fields = ("created_at", "updated_at")
+
+    form = StructureAdminForm
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            from choeur.organisations.services import set_up_new_structure
+
+            set_up_new_structure(request.user, obj)
 
 
 @admin.register(Service)

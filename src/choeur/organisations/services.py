@@ -122,7 +122,8 @@ def _clean_structure_data(data: dict, identifier_type: str, identifier: str) -> 
 def _open_default_espaces(structure: Structure) -> None:
     OpenEspace.objects.bulk_create(
         [OpenEspace(structure=structure, espace=e, opened_at=clock.now())
-         for e in DEFAULT_ESPACES[structure.kind]]
+         for e in DEFAULT_ESPACES[structure.kind]],
+        ignore_conflicts=True,
     )
 
 
@@ -143,15 +144,23 @@ def _create(actor, identifier_type: str, identifier: str, kind: str, data: dict)
             )
     except IntegrityError:  # created by someone else between our check and our insert
         raise errors.StructureAlreadyExists(identifier=identifier) from None
+    set_up_new_structure(actor, structure)
+    return structure
+
+
+def set_up_new_structure(actor, structure: Structure) -> None:
+    """What every new structure gets, however it was created (portal, import, the admin): its
+    default espaces and, for a public structure, the default service FACTURES_PUBLIQUES."""
     _open_default_espaces(structure)
-    if kind == Structure.Kind.PUBLIQUE:
-        Service.objects.create(
+    if structure.kind == Structure.Kind.PUBLIQUE:
+        Service.objects.get_or_create(
             structure=structure, code=Service.DEFAULT_PUBLIC_CODE,
-            name="Service des factures publiques", created_at=now, updated_at=now,
+            defaults={"name": "Service des factures publiques", "created_at": clock.now(),
+                      "updated_at": clock.now()},
         )
     audit.record(actor, "organisations.structure_created", structure,
-                 identifier_type=identifier_type, identifier=identifier, kind=kind)
-    return structure
+                 identifier_type=structure.identifier_type, identifier=structure.identifier,
+                 kind=structure.kind)
 
 
 def create_private_structure(
