@@ -116,8 +116,10 @@ def test_from_registration_to_an_approved_rattachement(page, run_tasks):
     page.get_by_role("link", name="ACME Fournitures").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("ACME Fournitures")
     espaces = page.get_by_role("region", name="Vos espaces")
-    expect(espaces).to_contain_text("Factures émises — modification")
-    expect(espaces).to_contain_text("Coordonnées bancaires — pas d'accès")
+    expect(espaces.get_by_role("row", name=re.compile("^Factures émises"))).to_contain_text(
+        "modification")
+    expect(espaces.get_by_role("row", name=re.compile("^Coordonnées bancaires"))).to_contain_text(
+        "pas d'accès")
     expect(page.get_by_role("link", name="Utilisateurs")).to_have_count(0)
     expect(page.get_by_role("link", name="Créer un service")).to_have_count(0)
     response = page.goto(page.url + "coordonnees-bancaires/")

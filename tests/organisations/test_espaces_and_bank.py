@@ -62,3 +62,57 @@ def test_bank_account_checked_and_gestionnaire_only(structure, gp, member, run_t
     account.refresh_from_db()
     assert not account.is_active
     run_tasks()  # gestionnaires are told of every new bank account
+
+
+def test_users_subscribe_or_ask_for_espaces(structure, gp, member, run_tasks):
+    from choeur.organisations.models import HabilitationRequest
+
+    run(services.set_espace_open, gp, structure, Espace.FACTURES_TRAVAUX, True)
+    # Factures émises: a subscription without approval (here: upgrade to... already MODIF)
+    with pytest.raises(errors.HabilitationUseless):
+        run(services.request_habilitation, member, structure, Espace.FACTURES_EMISES,
+            "MODIFICATION")
+    with pytest.raises(errors.HabilitationUseless):
+        run(services.request_habilitation, gp, structure, Espace.FACTURES_TRAVAUX,
+            "MODIFICATION")
+    with pytest.raises(errors.EspaceNotOpen):
+        run(services.request_habilitation, member, structure, Espace.ENGAGEMENTS,
+            "CONSULTATION")
+    pending = run(services.request_habilitation, member, structure, Espace.FACTURES_TRAVAUX,
+                  "CONSULTATION")
+    assert isinstance(pending, HabilitationRequest)
+    assert not permissions.can_see(member, structure, Espace.FACTURES_TRAVAUX)
+    with pytest.raises(errors.HabilitationRequestPending):
+        run(services.request_habilitation, member, structure, Espace.FACTURES_TRAVAUX,
+            "MODIFICATION")
+    with pytest.raises(PermissionRefused):
+        run(services.decide_habilitation_request, member, structure, pending.pk, True)
+    run(services.decide_habilitation_request, gp, structure, pending.pk, True)
+    permissions.forget(member)
+    assert permissions.espace_mode(member, structure, Espace.FACTURES_TRAVAUX) == "CONSULTATION"
+    with pytest.raises(errors.RattachementNotPending):  # a second click
+        run(services.decide_habilitation_request, gp, structure, pending.pk, False)
+    # Sollicitations: self-service, no approval; removed then subscribed again
+    mine = Rattachement.objects.get(user=member, structure=structure, status="VALIDEE")
+    run(services.set_habilitation, gp, structure, mine.pk, Espace.SOLLICITATIONS_RECUES, None)
+    permissions.forget(member)
+    run(services.request_habilitation, member, structure, Espace.SOLLICITATIONS_RECUES,
+        "CONSULTATION")
+    permissions.forget(member)
+    assert permissions.can_see(member, structure, Espace.SOLLICITATIONS_RECUES)
+    run_tasks()
+
+
+def test_habilitation_request_pages(client, structure, gp, member):
+    run(services.set_espace_open, gp, structure, Espace.FACTURES_TRAVAUX, True)
+    client.force_login(member)
+    page = client.get(f"/structures/{structure.pk}/").content.decode()
+    assert "Demander" in page
+    client.post(f"/structures/{structure.pk}/espaces/demande/",
+                {"espace": "FACTURES_TRAVAUX", "mode": "MODIFICATION"})
+    assert "Demande en attente" in client.get(f"/structures/{structure.pk}/").content.decode()
+    assert client.post(f"/structures/{structure.pk}/espaces/demande/",
+                       {"espace": "FACTURES_TRAVAUX", "mode": "ROOT"}).status_code == 404
+    client.force_login(gp)
+    espaces_page = client.get(f"/structures/{structure.pk}/espaces/").content.decode()
+    assert member.email in espaces_page and "Accorder" in espaces_page

@@ -161,3 +161,16 @@ class ImportFileInvalid(ChoeurError):
     code = "ORG_IMPORT_INVALID"
     message_fr = "Fichier d'import refusé, rien n'a été importé : {problem}"
     message_en = "Import file refused, nothing was imported: {problem_en}"
+
+
+class HabilitationUseless(ChoeurError):
+    code = "ORG_HABILITATION_USELESS"
+    message_fr = "Vous avez déjà cet accès à l'espace (les gestionnaires ont accès à tout)."
+    message_en = "You already have this access to the espace (gestionnaires have access to all)."
+
+
+class HabilitationRequestPending(ChoeurError):
+    code = "ORG_HABILITATION_REQUEST_PENDING"
+    http_status = 409
+    message_fr = "Votre demande d'accès à l'espace « {espace} » est déjà en attente."
+    message_en = "Your request for access to espace “{espace}” is already pending."

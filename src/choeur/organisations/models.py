@@ -369,3 +369,42 @@ class ApiClient(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label} ({self.client_id})"
+
+
+class HabilitationRequest(models.Model):
+    """A user asks the gestionnaires for access to an espace of their structure."""
+
+    class Status(models.TextChoices):
+        EN_COURS_DE_VALIDATION = "EN_COURS_DE_VALIDATION", _("En cours de validation")
+        VALIDEE = "VALIDEE", _("Validée")
+        REFUSEE = "REFUSEE", _("Refusée")
+
+    rattachement = models.ForeignKey(
+        Rattachement, on_delete=models.CASCADE, related_name="habilitation_requests"
+    )
+    espace = models.CharField(_("espace"), max_length=30, choices=Espace.choices)
+    mode = models.CharField(_("mode"), max_length=12, choices=HabilitationMode.choices)
+    status = models.CharField(
+        _("statut"), max_length=24, choices=Status.choices,
+        default=Status.EN_COURS_DE_VALIDATION,
+    )
+    requested_at = models.DateTimeField(_("demandée le"), default=clock.now)
+    decided_at = models.DateTimeField(_("décidée le"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("demande d'habilitation")
+        verbose_name_plural = _("demandes d'habilitation")
+        ordering = ["requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rattachement", "espace"], condition=Q(status="EN_COURS_DE_VALIDATION"),
+                name="habilitation_request_one_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rattachement.user} — {self.get_espace_display()} ({self.mode})"

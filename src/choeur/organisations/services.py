@@ -25,6 +25,7 @@ from choeur.organisations.models import (
     Espace,
     Habilitation,
     HabilitationMode,
+    HabilitationRequest,
     IdentifierType,
     OpenEspace,
     Rattachement,
@@ -51,6 +52,10 @@ DEFAULT_HABILITATIONS = {
     Espace.FACTURES_EMISES: HabilitationMode.MODIFICATION,
     Espace.SOLLICITATIONS_EMISES: HabilitationMode.MODIFICATION,
     Espace.SOLLICITATIONS_RECUES: HabilitationMode.MODIFICATION,
+}
+#: Espaces a user subscribes to without a gestionnaire's approval (reference §3.3).
+SELF_SERVICE_ESPACES = {
+    Espace.FACTURES_EMISES, Espace.SOLLICITATIONS_EMISES, Espace.SOLLICITATIONS_RECUES,
 }
 #: Espaces that stay open whatever the gestionnaire does.
 LOCKED_ESPACES = {Espace.MON_COMPTE, Espace.ACTIVITES_GESTIONNAIRE}
@@ -599,6 +604,70 @@ def set_habilitation(actor: User, structure: Structure, rattachement_id, espace:
     permissions.forget(rattachement.user)
     audit.record(actor, "organisations.habilitation_set", rattachement,
                  user=rattachement.user.email, espace=espace.value, mode=mode or "")
+
+
+def request_habilitation(actor: User, structure: Structure, espace: str, mode: str):
+    """A user asks for access to an espace. Self-service espaces are granted at once; the
+    others wait for a gestionnaire. Returns the Habilitation granted or the pending request."""
+    rattachement = permissions.require_attached(actor, structure)
+    espace, mode = Espace(espace), HabilitationMode(mode)
+    if espace not in permissions.open_espaces(structure):
+        raise errors.EspaceNotOpen(espace=espace.label)
+    if rattachement.is_gestionnaire:
+        raise errors.HabilitationUseless()
+    current = permissions.espace_mode(actor, structure, espace)
+    if current == HabilitationMode.MODIFICATION or current == mode:
+        raise errors.HabilitationUseless()
+    if espace in SELF_SERVICE_ESPACES:
+        habilitation, _ = Habilitation.objects.update_or_create(
+            rattachement=rattachement, espace=espace, defaults={"mode": mode}
+        )
+        permissions.forget(actor)
+        audit.record(actor, "organisations.habilitation_subscribed", rattachement,
+                     structure=structure.pk, espace=espace.value, mode=mode.value)
+        return habilitation
+    try:
+        with transaction.atomic():
+            request = HabilitationRequest.objects.create(
+                rattachement=rattachement, espace=espace, mode=mode, requested_at=clock.now()
+            )
+    except IntegrityError:
+        raise errors.HabilitationRequestPending(espace=espace.label) from None
+    audit.record(actor, "organisations.habilitation_requested", rattachement,
+                 structure=structure.pk, espace=espace.value, mode=mode.value)
+    _notify(_gestionnaires(structure), "habilitation_requested",
+            {"structure": structure, "request": request, "requester": actor})
+    return request
+
+
+def decide_habilitation_request(actor: User, structure: Structure, request_id,
+                                approve: bool) -> HabilitationRequest:
+    permissions.require_gestionnaire(actor, structure)
+    try:
+        request = HabilitationRequest.objects.select_related("rattachement__user").get(
+            pk=int(request_id), rattachement__structure=structure
+        )
+    except (HabilitationRequest.DoesNotExist, TypeError, ValueError):
+        raise NotFound(object_label="Demande d'habilitation") from None
+    status = (HabilitationRequest.Status.VALIDEE if approve
+              else HabilitationRequest.Status.REFUSEE)
+    updated = HabilitationRequest.objects.filter(
+        pk=request.pk, status=HabilitationRequest.Status.EN_COURS_DE_VALIDATION
+    ).update(status=status, decided_at=clock.now(), decided_by=actor)
+    if not updated:  # decided by another gestionnaire a moment ago
+        raise errors.RattachementNotPending()
+    request.refresh_from_db()
+    if approve:
+        if request.rattachement.status != Rattachement.Status.VALIDEE:
+            raise errors.RattachementNotPending()
+        set_habilitation(actor, structure, request.rattachement_id, request.espace,
+                         request.mode)
+    audit.record(actor, "organisations.habilitation_request_" + ("approved" if approve
+                                                                 else "refused"),
+                 request.rattachement, structure=structure.pk, espace=request.espace)
+    _notify([request.rattachement.user], "habilitation_decided",
+            {"structure": structure, "request": request, "approved": approve})
+    return request
 
 
 # --- Bank details ------------------------------------------------------------------------------

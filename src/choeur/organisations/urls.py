@@ -18,6 +18,8 @@ urlpatterns = [
          name="service-toggle"),
     path("structures/<int:pk>/utilisateurs/", views.structure_users, name="structure-users"),
     path("structures/<int:pk>/espaces/", views.structure_espaces, name="structure-espaces"),
+    path("structures/<int:pk>/espaces/demande/", views.habilitation_request,
+         name="habilitation-request"),
     path("structures/<int:pk>/coordonnees-bancaires/", views.bank_accounts,
          name="bank-accounts"),
     path("structures/<int:pk>/raccordements/", views.structure_raccordements,

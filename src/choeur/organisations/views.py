@@ -19,6 +19,7 @@ from choeur.organisations import annuaire, forms, permissions, raccordements, se
 from choeur.organisations.models import (
     Espace,
     HabilitationMode,
+    HabilitationRequest,
     Rattachement,
     Service,
     Structure,
@@ -88,9 +89,12 @@ def structure_detail(request, pk):
     structure = permissions.structure_for(request.user, pk)
     rattachement = permissions.rattachement_of(request.user, structure)
     opened = permissions.open_espaces(structure)
+    pending = set(rattachement.habilitation_requests.filter(
+        status=HabilitationRequest.Status.EN_COURS_DE_VALIDATION).values_list("espace",
+                                                                              flat=True))
     espaces = [
-        (e, permissions.espace_mode(request.user, structure, e.value)) for e in Espace
-        if e.value in opened or e in permissions.ALWAYS_OPEN
+        (e, permissions.espace_mode(request.user, structure, e.value), e.value in pending)
+        for e in Espace if e.value in opened or e in permissions.ALWAYS_OPEN
     ]
     return render(request, "organisations/structure_detail.html", {
         "structure": structure,
@@ -98,6 +102,7 @@ def structure_detail(request, pk):
         "is_gestionnaire": rattachement.is_gestionnaire,
         "services": structure.services.all(),
         "espaces": espaces,
+        "self_service": services.SELF_SERVICE_ESPACES,
         "parameters": [
             (structure._meta.get_field(f), getattr(structure, f))
             for f in forms.STRUCTURE_PARAMETER_FIELDS
@@ -287,6 +292,9 @@ def structure_espaces(request, pk):
         if action in ("open", "close"):
             ok, _result = attempt(request, services.set_espace_open, structure,
                                   _espace(request.POST.get("espace")), action == "open")
+        elif action in ("approve_request", "refuse_request"):
+            ok, _result = attempt(request, services.decide_habilitation_request, structure,
+                                  request.POST.get("id"), action == "approve_request")
         else:
             mode = request.POST.get("mode") or None
             if mode is not None and mode not in HabilitationMode.values:
@@ -309,10 +317,30 @@ def structure_espaces(request, pk):
                                 if e.value in opened and e not in permissions.ALWAYS_OPEN]))
     return render(request, "organisations/structure_espaces.html", {
         "structure": structure,
+        "requests": HabilitationRequest.objects.filter(
+            rattachement__structure=structure,
+            status=HabilitationRequest.Status.EN_COURS_DE_VALIDATION,
+        ).select_related("rattachement__user"),
         "espaces": [(e, e.value in opened, e in services.LOCKED_ESPACES) for e in Espace],
         "matrix": matrix,
         "mode_choices": forms.MODE_CHOICES,
     })
+
+
+@login_required
+@require_POST
+def habilitation_request(request, pk):
+    structure = permissions.structure_for(request.user, pk)
+    mode = request.POST.get("mode")
+    if mode not in HabilitationMode.values:
+        raise NotFound(object_label="Mode")
+    ok, result = attempt(request, services.request_habilitation, structure,
+                         _espace(request.POST.get("espace")), mode)
+    if ok:
+        messages.success(request, _("L'accès à l'espace vous est ouvert.")
+                         if not isinstance(result, HabilitationRequest)
+                         else _("Votre demande d'accès est envoyée aux gestionnaires."))
+    return redirect("structure-detail", structure.pk)
 
 
 def _espace(value):
