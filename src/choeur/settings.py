@@ -86,6 +86,9 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,  # the busy timeout, in seconds
     }
+    # Tests run on a file, like production (WAL, locks between connections), not on the
+    # in-memory database Django would use, whose table locks behave differently.
+    _db["TEST"] = {"NAME": str(DATA_DIR / "test-choeur.sqlite3")}
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

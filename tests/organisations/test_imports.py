@@ -62,7 +62,8 @@ def test_any_bad_line_refuses_the_whole_file(csv_file, capsys):
     assert main(["import-structures", csv_file(bad)]) == 1
     err = capsys.readouterr().err
     assert "ORG_IMPORT_INVALID" in err and "line 5" in err and "line 6" in err
-    assert "line 7" in err and "3 error(s)" in err
+    assert "line 7: the data of structure 13002526500013 differs from line 6" in err
+    assert "4 error(s)" in err
     assert not Structure.objects.exists()
 
 

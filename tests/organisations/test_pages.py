@@ -55,11 +55,12 @@ def test_request_and_approve_through_the_pages(client, gp, structure):
     client.force_login(requester)
     found = client.get("/rattachements/demande/", {"q": SIRET[:5]}).content.decode()
     assert "ACME Fournitures" in found
-    chosen = client.post("/rattachements/demande/", {"structure": structure.pk})
+    chosen = client.post("/rattachements/demande/", {"structure": structure.pk,
+                                                     "q": SIRET[:5]})
     assert "COMPTA" in chosen.content.decode()
     compta = structure.services.get(code="COMPTA")
     sent = client.post("/rattachements/demande/", {"structure": structure.pk, "confirm": "1",
-                                                   "services": [compta.pk]})
+                                                   "q": SIRET[:5], "services": [compta.pk]})
     assert sent.status_code == 302
     assert "En cours de validation" in client.get("/structures/").content.decode()
     assert client.get(f"/structures/{structure.pk}/").status_code == 404

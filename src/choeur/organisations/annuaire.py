@@ -25,7 +25,7 @@ def public_structures() -> QuerySet[Structure]:
     return (
         Structure.objects.filter(kind=Structure.Kind.PUBLIQUE, is_active=True)
         .prefetch_related(
-            Prefetch("services", queryset=Service.objects.filter(is_active=True),
+            Prefetch("services", queryset=Service.objects.current(),
                      to_attr="active_services")
         )
         .order_by("company_name", "identifier")
@@ -46,6 +46,16 @@ def search(siret: str = "", name: str = "", postcode: str = "", city: str = ""):
     if not criteria:
         return public_structures().none()
     return public_structures().filter(criteria)
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: str) -> str:
+    """Text a spreadsheet will not run: a cell starting like a formula gets a leading
+    apostrophe (the import takes it off again)."""
+    value = value or ""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def _yes_no(value: bool) -> str:
@@ -69,8 +79,8 @@ def csv_rows() -> Iterator[str]:
     yield flush()
     for structure in public_structures().iterator(chunk_size=500):
         head = [
-            structure.identifier, structure.identifier_type, structure.company_name,
-            structure.address_line1, structure.postcode, structure.city,
+            structure.identifier, structure.identifier_type, _cell(structure.company_name),
+            _cell(structure.address_line1), _cell(structure.postcode), _cell(structure.city),
             _yes_no(structure.service_code_required), _yes_no(structure.engagement_required),
             _yes_no(structure.engagement_or_service_required),
             _yes_no(structure.payment_status_not_reported),
@@ -80,7 +90,7 @@ def csv_rows() -> Iterator[str]:
             writer.writerow([*head, "", "", "", "", ""])
         for service in services:
             writer.writerow([
-                *head, service.code, service.name, _yes_no(service.engagement_required),
+                *head, service.code, _cell(service.name), _yes_no(service.engagement_required),
                 service.valid_from.isoformat() if service.valid_from else "",
                 service.valid_until.isoformat() if service.valid_until else "",
             ])

@@ -174,3 +174,12 @@ class HabilitationRequestPending(ChoeurError):
     http_status = 409
     message_fr = "Votre demande d'accès à l'espace « {espace} » est déjà en attente."
     message_en = "Your request for access to espace “{espace}” is already pending."
+
+
+class StructureReplaced(ChoeurError):
+    code = "ORG_STRUCTURE_REPLACED"
+    http_status = 409
+    message_fr = ("La structure {structure} a changé d'identifiant : c'est sa nouvelle fiche qui "
+                  "vit, l'ancienne ne peut pas être réactivée.")
+    message_en = ("Structure {structure} changed its identifier: its new record lives on, the "
+                  "old one cannot be reactivated.")

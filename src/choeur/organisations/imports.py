@@ -15,6 +15,9 @@ import io
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
 from choeur.core import audit, clock
 from choeur.organisations import errors, services
 from choeur.organisations.identifiers import normalise_identifier
@@ -54,6 +57,18 @@ class _Line:
     identifier: str
     structure: dict
     service: dict | None
+
+
+def _uncell(value: str) -> str:
+    """Undo the annuaire export's protection of formula-like cells ('=SUM… → =SUM…)."""
+    if value.startswith("'") and value[1:2] in ("=", "+", "-", "@"):
+        return value[1:]
+    return value
+
+
+# The longest text each column may hold (the model's field lengths).
+MAX_LENGTHS = {"raison_sociale": 99, "adresse": 100, "code_postal": 10, "ville": 80,
+               "email": 254, "nom_service": 100}
 
 
 def _flag(value: str, column: str, number: int, problems: list[str]) -> bool:
@@ -102,7 +117,7 @@ def parse(data: bytes) -> list[_Line]:
         if None in row:  # more cells than columns
             problems.append(f"line {number}: more cells than columns")
             continue
-        row = {k: (v or "").strip() for k, v in row.items()}
+        row = {k: _uncell((v or "").strip()) for k, v in row.items()}
         if row.get("type_identifiant", "SIRET") not in ("", IdentifierType.SIRET):
             problems.append(f"line {number}: public structures are identified by SIRET")
             continue
@@ -114,6 +129,17 @@ def parse(data: bytes) -> list[_Line]:
         if not row["raison_sociale"]:
             problems.append(f"line {number}: raison_sociale is empty")
             continue
+        too_long = [f"{c} ({len(row[c])} > {n})" for c, n in MAX_LENGTHS.items()
+                    if len(row.get(c) or "") > n]
+        if too_long:
+            problems.append(f"line {number}: too long: {', '.join(too_long)}")
+            continue
+        if row.get("email"):
+            try:
+                validate_email(row["email"])
+            except ValidationError:
+                problems.append(f"line {number}: invalid email {row['email']!r}")
+                continue
         structure = {attr: row[col] for col, attr in TEXTS.items() if col in row}
         structure.update({attr: _flag(row[col], col, number, problems)
                           for col, attr in FLAGS.items() if col in row})
@@ -134,6 +160,12 @@ def parse(data: bytes) -> list[_Line]:
                                      "service_fin_validite", number, problems),
             }
         lines.append(_Line(number, identifier, structure, service))
+    first_seen: dict[str, _Line] = {}
+    for line in lines:  # one structure, one set of data: lines must agree
+        first = first_seen.setdefault(line.identifier, line)
+        if first.structure != line.structure:
+            problems.append(f"line {line.number}: the data of structure {line.identifier} "
+                            f"differs from line {first.number}")
     existing_private = set(
         Structure.objects.filter(
             identifier_type=IdentifierType.SIRET, kind=Structure.Kind.PRIVEE,

@@ -107,6 +107,11 @@ class Structure(models.Model):
     )
 
     is_active = models.BooleanField(_("active"), default=True)
+    principal_assigned_at = models.DateTimeField(
+        _("premier gestionnaire principal le"), null=True, blank=True,
+        help_text=_("Vide tant que personne n'a jamais géré la structure : une structure "
+                    "publique importée revient alors à son premier demandeur."),
+    )
     origin = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates",
         verbose_name=_("structure d'origine"),
@@ -133,6 +138,16 @@ class Structure(models.Model):
         return self.kind == self.Kind.PUBLIQUE
 
 
+class ServiceQuerySet(models.QuerySet):
+    def current(self):
+        """Active services whose validity period includes today (French date)."""
+        today = clock.today()
+        return self.filter(is_active=True).filter(
+            Q(valid_from__isnull=True) | Q(valid_from__lte=today),
+            Q(valid_until__isnull=True) | Q(valid_until__gte=today),
+        )
+
+
 class Service(models.Model):
     DEFAULT_PUBLIC_CODE = "FACTURES_PUBLIQUES"
 
@@ -156,6 +171,8 @@ class Service(models.Model):
     is_active = models.BooleanField(_("actif"), default=True)  # estActif
     created_at = models.DateTimeField(_("créé le"), default=clock.now)
     updated_at = models.DateTimeField(_("modifié le"), default=clock.now)
+
+    objects = ServiceQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("service")

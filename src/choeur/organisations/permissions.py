@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from choeur.core.errors import NotFound, PermissionRefused
@@ -26,9 +27,21 @@ ALWAYS_OPEN = (Espace.MON_COMPTE,)
 
 
 def rattachement_of(user, structure: Structure) -> Rattachement | None:
-    """The user's valid rattachement to the structure, or None."""
+    """The user's valid rattachement to the structure, or None.
+
+    Inside a transaction (every use case runs in one), the row is read afresh and locked
+    (SELECT ... FOR UPDATE on PostgreSQL): a right withdrawn or a role transferred a moment
+    ago is seen, and concurrent changes to the same rattachement queue up. Outside one (pages
+    that only read), the answer is remembered for the request.
+    """
     if not user.is_authenticated or not user.is_active:
         return None
+    if connection.in_atomic_block:
+        return (
+            Rattachement.objects.select_for_update()
+            .filter(user=user, structure=structure, status=Rattachement.Status.VALIDEE)
+            .first()
+        )
     cache = getattr(user, "_rattachement_cache", None)
     if cache is None:
         cache = user._rattachement_cache = {}
@@ -112,6 +125,27 @@ def require_attached(user, structure: Structure) -> Rattachement:
     if rattachement is None:
         raise NotFound(object_label="Structure")
     return rattachement
+
+
+def require_active(structure: Structure) -> None:
+    """A deactivated structure is read-only (its successor, after a change of identifier,
+    is the one that lives on)."""
+    if not structure.is_active:
+        from choeur.organisations.errors import StructureInactive
+
+        raise StructureInactive(structure=structure.identifier)
+
+
+def services_of(user, structure: Structure) -> list | None:
+    """The services a user's rattachement is limited to, or None for the whole structure.
+    (The invoicing feature scopes the invoices a user sees with this.)"""
+    rattachement = rattachement_of(user, structure)
+    if rattachement is None:
+        return []
+    if rattachement.is_gestionnaire:
+        return None
+    chosen = list(rattachement.services.all())
+    return chosen or None
 
 
 def require_gestionnaire(user, structure: Structure) -> Rattachement:

@@ -35,6 +35,7 @@ def _account(structure: Structure, account_id) -> TechnicalAccount:
 
 def create_technical_account(actor, structure: Structure) -> tuple[TechnicalAccount, str]:
     permissions.require_gestionnaire(actor, structure)
+    permissions.require_active(structure)
     password = _new_password()
     number = structure.technical_accounts.count() + 1
     login = f"TECH_{structure.identifier}_{number}_{secrets.token_hex(3).upper()}"
@@ -52,6 +53,7 @@ def reset_technical_password(
     actor, structure: Structure, account_id
 ) -> tuple[TechnicalAccount, str]:
     permissions.require_principal(actor, structure)
+    permissions.require_active(structure)
     account = _account(structure, account_id)
     password = _new_password()
     account.password = make_password(password)
@@ -77,6 +79,7 @@ def deactivate_technical_account(actor, structure: Structure, account_id) -> Tec
 
 def create_api_client(actor, structure: Structure, label: str) -> tuple[ApiClient, str]:
     permissions.require_gestionnaire(actor, structure)
+    permissions.require_active(structure)
     secret = secrets.token_urlsafe(32)
     client = ApiClient.objects.create(
         structure=structure, label=(label or "").strip()[:100] or "Application",

@@ -11,7 +11,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -187,8 +187,11 @@ def create_public_structure(actor, identifier: str, data: dict) -> Structure:
 
 def update_structure(actor: User, structure: Structure, data: dict) -> Structure:
     permissions.require_gestionnaire(actor, structure)
+    permissions.require_active(structure)
     changes = _clean_structure_data(data, structure.identifier_type, structure.identifier)
     changed = {k: v for k, v in changes.items() if getattr(structure, k) != v}
+    if "second_factor_for_gestionnaires" in changed:
+        permissions.require_principal(actor, structure)  # a rule over the gestionnaires
     for key, value in changed.items():
         setattr(structure, key, value)
     if changed:
@@ -201,6 +204,8 @@ def update_structure(actor: User, structure: Structure, data: dict) -> Structure
 
 def set_structure_active(actor: User, structure: Structure, active: bool) -> Structure:
     permissions.require_principal(actor, structure)
+    if active and structure.duplicates.exists():
+        raise errors.StructureReplaced(structure=structure.identifier)
     if structure.is_active != active:
         structure.is_active = active
         structure.updated_at = clock.now()
@@ -217,19 +222,27 @@ def change_identifier(actor: User, structure: Structure, identifier_type: str,
     deactivated. Bank details, technical accounts and API clients are not copied (as on
     Chorus Pro: they belong to the old identity and must be entered again)."""
     permissions.require_principal(actor, structure)
-    if not structure.is_active:
-        raise errors.StructureInactive(structure=structure.identifier)
     identifier = normalise_identifier(identifier_type, identifier)
     if Structure.objects.filter(identifier_type=identifier_type, identifier=identifier).exists():
         raise errors.StructureAlreadyExists(identifier=identifier)
     now = clock.now()
+    # Deactivate first, conditionally: of two submissions at once, only one gets a copy made.
+    if not Structure.objects.filter(pk=structure.pk, is_active=True).update(
+        is_active=False, updated_at=now
+    ):
+        raise errors.StructureInactive(structure=structure.identifier)
     copied_fields = {f: getattr(structure, f) for f in STRUCTURE_FIELDS + STRUCTURE_PARAMETERS}
     if copied_fields["vat_number"] and identifier_type == IdentifierType.SIRET:
         copied_fields["vat_number"] = normalise_vat(copied_fields["vat_number"], identifier)
-    new = Structure.objects.create(
-        identifier_type=identifier_type, identifier=identifier, kind=structure.kind,
-        origin=structure, created_at=now, updated_at=now, **copied_fields,
-    )
+    try:
+        with transaction.atomic():
+            new = Structure.objects.create(
+                identifier_type=identifier_type, identifier=identifier, kind=structure.kind,
+                origin=structure, created_at=now, updated_at=now,
+                principal_assigned_at=now, **copied_fields,
+            )
+    except IntegrityError:
+        raise errors.StructureAlreadyExists(identifier=identifier) from None
     service_map = {}
     for service in structure.services.all():
         old_pk = service.pk
@@ -253,9 +266,7 @@ def change_identifier(actor: User, structure: Structure, identifier_type: str,
              for h in old.habilitations.all()]
         )
         permissions.forget(old.user)
-    structure.is_active = False
-    structure.updated_at = now
-    structure.save(update_fields=["is_active", "updated_at"])
+    structure.refresh_from_db()
     audit.record(actor, "organisations.identifier_changed", structure, structure=structure.pk,
                  new_structure=new.pk, new_identifier=identifier)
     audit.record(actor, "organisations.structure_created", new, structure=new.pk,
@@ -282,6 +293,7 @@ def _check_service_data(data: dict) -> dict:
 
 def create_service(actor: User, structure: Structure, code: str, data: dict) -> Service:
     permissions.require_gestionnaire(actor, structure)
+    permissions.require_active(structure)
     code = (code or "").strip()
     if not SERVICE_CODE.fullmatch(code):
         raise errors.InvalidServiceCode(code=code)
@@ -302,6 +314,7 @@ def create_service(actor: User, structure: Structure, code: str, data: dict) -> 
 
 def update_service(actor: User, service: Service, data: dict) -> Service:
     permissions.require_gestionnaire(actor, service.structure)
+    permissions.require_active(service.structure)
     cleaned = _check_service_data({**{k: getattr(service, k) for k in SERVICE_FIELDS}, **data})
     if service.code == Service.DEFAULT_PUBLIC_CODE and cleaned.get("name") != service.name:
         raise errors.DefaultServiceLocked()
@@ -311,12 +324,14 @@ def update_service(actor: User, service: Service, data: dict) -> Service:
     if changed:
         service.updated_at = clock.now()
         service.save()
-        audit.record(actor, "organisations.service_updated", service, fields=sorted(changed))
+        audit.record(actor, "organisations.service_updated", service,
+                     structure=service.structure_id, fields=sorted(changed))
     return service
 
 
 def set_service_active(actor: User, service: Service, active: bool) -> Service:
     permissions.require_gestionnaire(actor, service.structure)
+    permissions.require_active(service.structure)
     if service.code == Service.DEFAULT_PUBLIC_CODE and not active:
         raise errors.DefaultServiceLocked()
     if service.is_active != active:
@@ -324,24 +339,30 @@ def set_service_active(actor: User, service: Service, active: bool) -> Service:
         service.updated_at = clock.now()
         service.save(update_fields=["is_active", "updated_at"])
         audit.record(actor, "organisations.service_" + ("activated" if active else
-                                                        "deactivated"), service)
+                                                        "deactivated"), service,
+                     structure=service.structure_id)
     return service
 
 
 # --- Rattachements ---------------------------------------------------------------------------
 
 
-def search_structures(query: str, limit: int = 50):
+def search_structures(query: str, limit: int = 50) -> QuerySet[Structure]:
     """For the rattachement request: by SIRET (3+ characters, partial) or exact company name.
     Only active structures; only what a requester needs to recognise one."""
     query = (query or "").strip()
     digits = re.sub(r"\s", "", query)
-    base = Structure.objects.filter(is_active=True)
+    # Private individuals are not searchable: a structure of theirs is theirs alone.
+    base = Structure.objects.filter(is_active=True).exclude(
+        identifier_type=IdentifierType.PARTICULIER
+    )
     if len(digits) >= 3 and digits.isdigit():
-        return base.filter(identifier__startswith=digits)[:limit]
-    if len(query) >= 3:
-        return base.filter(Q(company_name__iexact=query) | Q(identifier__iexact=query))[:limit]
-    return base.none()
+        found = base.filter(identifier__startswith=digits)
+    elif len(query) >= 3:
+        found = base.filter(Q(company_name__iexact=query) | Q(identifier__iexact=query))
+    else:
+        return base.none()
+    return base.filter(pk__in=found.order_by("company_name", "pk").values("pk")[:limit])
 
 
 def _services_of(structure: Structure, service_ids: Iterable) -> list[Service]:
@@ -351,7 +372,7 @@ def _services_of(structure: Structure, service_ids: Iterable) -> list[Service]:
             ids.add(int(raw))
         except (TypeError, ValueError):
             raise errors.ServiceNotInStructure() from None
-    services = list(structure.services.filter(pk__in=ids, is_active=True))
+    services = list(structure.services.current().filter(pk__in=ids))
     if len(services) != len(ids):
         raise errors.ServiceNotInStructure()
     return services
@@ -369,6 +390,9 @@ def _attach(actor, structure: Structure, user: User, role: str, services) -> Rat
     except IntegrityError:
         raise errors.RattachementExists() from None
     rattachement.services.set(services)
+    if role == Rattachement.Role.GESTIONNAIRE_PRINCIPAL and structure.principal_assigned_at is None:
+        structure.principal_assigned_at = now
+        structure.save(update_fields=["principal_assigned_at"])
     _grant_default_habilitations(rattachement)
     permissions.forget(user)
     audit.record(actor, "organisations.user_attached", rattachement,
@@ -395,11 +419,13 @@ def request_rattachement(actor: User, structure: Structure, service_ids=()) -> R
         user=actor, structure=structure, status__in=Rattachement.OPEN_STATUSES
     ).exists():
         raise errors.RattachementExists()
-    has_principal = Rattachement.objects.filter(
-        structure=structure, status=Rattachement.Status.VALIDEE,
-        role=Rattachement.Role.GESTIONNAIRE_PRINCIPAL,
-    ).exists()
-    if not has_principal:
+    # Only a public structure nobody has ever managed (fresh from the import) is claimed by its
+    # first requester; any other waits for its gestionnaires (or for the support, through the
+    # admin, if it has none).
+    claimable = Structure.objects.filter(
+        pk=structure.pk, kind=Structure.Kind.PUBLIQUE, principal_assigned_at__isnull=True
+    ).update(principal_assigned_at=clock.now())  # a conditional update: one claimant wins
+    if claimable:
         return _attach(actor, structure, actor, Rattachement.Role.GESTIONNAIRE_PRINCIPAL,
                        services)
     try:
@@ -433,6 +459,7 @@ def _pending(structure: Structure, ids: Iterable) -> list[Rattachement]:
 
 def _decide(actor: User, structure: Structure, ids, status: str, reason: str = ""):
     permissions.require_gestionnaire(actor, structure)
+    permissions.require_active(structure)
     decided = []
     for rattachement in _pending(structure, ids):
         # Conditional update: two gestionnaires clicking at once decide only once.
@@ -475,6 +502,9 @@ def attach_user(actor: User, structure: Structure, email: str, service_ids=(),
                 gestionnaire: bool = False) -> Rattachement:
     """The gestionnaire attaches an existing user directly, without a request."""
     permissions.require_gestionnaire(actor, structure)
+    permissions.require_active(structure)
+    if gestionnaire:
+        permissions.require_principal(actor, structure)  # as for set_gestionnaire
     user = User.objects.filter(email=normalise_email(email), is_active=True).first()
     if user is None:
         raise errors.UserNotFound(email=normalise_email(email))
@@ -491,8 +521,9 @@ def attach_user(actor: User, structure: Structure, email: str, service_ids=(),
 
 
 def _member(structure: Structure, rattachement_id) -> Rattachement:
+    """A valid rattachement of the structure, read afresh and locked for the change."""
     try:
-        return Rattachement.objects.select_related("user").get(
+        return Rattachement.objects.select_for_update().select_related("user").get(
             pk=int(rattachement_id), structure=structure, status=Rattachement.Status.VALIDEE
         )
     except (Rattachement.DoesNotExist, TypeError, ValueError):
@@ -504,6 +535,8 @@ def detach_user(actor: User, structure: Structure, rattachement_id) -> Rattachem
     rattachement = _member(structure, rattachement_id)
     if rattachement.role == Rattachement.Role.GESTIONNAIRE_PRINCIPAL:
         raise errors.PrincipalCannotLeave()
+    if rattachement.role == Rattachement.Role.GESTIONNAIRE:
+        permissions.require_principal(actor, structure)  # gestionnaires answer to the principal
     rattachement.status = Rattachement.Status.DESACTIVEE
     rattachement.decided_at = clock.now()
     rattachement.decided_by = actor
@@ -571,6 +604,7 @@ def leave_structure(actor: User, structure: Structure) -> Rattachement:
 
 def set_espace_open(actor: User, structure: Structure, espace: str, open_: bool) -> None:
     permissions.require_gestionnaire(actor, structure)
+    permissions.require_active(structure)
     espace = Espace(espace)
     if not open_ and espace in LOCKED_ESPACES:
         raise errors.EspaceLocked(espace=espace.label)
@@ -590,20 +624,33 @@ def set_habilitation(actor: User, structure: Structure, rattachement_id, espace:
                      mode: str | None) -> None:
     """Subscribe a user to an espace in CONSULTATION or MODIFICATION, or unsubscribe (None)."""
     permissions.require_gestionnaire(actor, structure)
+    permissions.require_active(structure)
     rattachement = _member(structure, rattachement_id)
     espace = Espace(espace)
     if mode is not None:
         mode = HabilitationMode(mode)
         if espace not in permissions.open_espaces(structure):
             raise errors.EspaceNotOpen(espace=espace.label)
-        Habilitation.objects.update_or_create(
-            rattachement=rattachement, espace=espace, defaults={"mode": mode}
-        )
+        _upsert_habilitation(rattachement, espace, mode)
     else:
         Habilitation.objects.filter(rattachement=rattachement, espace=espace).delete()
     permissions.forget(rattachement.user)
     audit.record(actor, "organisations.habilitation_set", rattachement,
-                 user=rattachement.user.email, espace=espace.value, mode=mode or "")
+                 structure=structure.pk, user=rattachement.user.email, espace=espace.value,
+                 mode=mode or "")
+
+
+def _upsert_habilitation(rattachement: Rattachement, espace: str, mode: str) -> Habilitation:
+    try:
+        with transaction.atomic():
+            habilitation, _ = Habilitation.objects.update_or_create(
+                rattachement=rattachement, espace=espace, defaults={"mode": mode}
+            )
+    except IntegrityError:  # created by a concurrent request: apply ours over it
+        habilitation = Habilitation.objects.get(rattachement=rattachement, espace=espace)
+        habilitation.mode = mode
+        habilitation.save(update_fields=["mode"])
+    return habilitation
 
 
 def request_habilitation(actor: User, structure: Structure, espace: str, mode: str):
@@ -618,10 +665,10 @@ def request_habilitation(actor: User, structure: Structure, espace: str, mode: s
     current = permissions.espace_mode(actor, structure, espace)
     if current == HabilitationMode.MODIFICATION or current == mode:
         raise errors.HabilitationUseless()
-    if espace in SELF_SERVICE_ESPACES:
-        habilitation, _ = Habilitation.objects.update_or_create(
-            rattachement=rattachement, espace=espace, defaults={"mode": mode}
-        )
+    # Self-service subscribes a user who has no access yet; changing what a gestionnaire set
+    # (an upgrade from consultation) is for the gestionnaires to decide.
+    if espace in SELF_SERVICE_ESPACES and current is None:
+        habilitation = _upsert_habilitation(rattachement, espace, mode)
         permissions.forget(actor)
         audit.record(actor, "organisations.habilitation_subscribed", rattachement,
                      structure=structure.pk, espace=espace.value, mode=mode.value)
@@ -643,6 +690,7 @@ def request_habilitation(actor: User, structure: Structure, espace: str, mode: s
 def decide_habilitation_request(actor: User, structure: Structure, request_id,
                                 approve: bool) -> HabilitationRequest:
     permissions.require_gestionnaire(actor, structure)
+    permissions.require_active(structure)
     try:
         request = HabilitationRequest.objects.select_related("rattachement__user").get(
             pk=int(request_id), rattachement__structure=structure
@@ -676,6 +724,7 @@ def decide_habilitation_request(actor: User, structure: Structure, request_id,
 def add_bank_account(actor: User, structure: Structure, label: str, holder: str, iban: str,
                      bic: str = "", is_factor: bool = False) -> BankAccount:
     permissions.require_gestionnaire(actor, structure)
+    permissions.require_active(structure)
     from schwifty import BIC, IBAN
     from schwifty.exceptions import SchwiftyException
 
@@ -703,11 +752,15 @@ def add_bank_account(actor: User, structure: Structure, label: str, holder: str,
         bic = str(guessed)
     if structure.bank_accounts.filter(iban=parsed.compact, is_active=True).exists():
         raise errors.BankAccountExists()
-    account = BankAccount.objects.create(
-        structure=structure, label=(label or "").strip()[:100] or "Compte principal",
-        holder=(holder or "").strip()[:100] or structure.company_name, iban=parsed.compact,
-        bic=bic, is_factor=bool(is_factor), created_at=clock.now(),
-    )
+    try:
+        with transaction.atomic():  # a double click: the second insert meets the constraint
+            account = BankAccount.objects.create(
+                structure=structure, label=(label or "").strip()[:100] or "Compte principal",
+                holder=(holder or "").strip()[:100] or structure.company_name,
+                iban=parsed.compact, bic=bic, is_factor=bool(is_factor), created_at=clock.now(),
+            )
+    except IntegrityError:
+        raise errors.BankAccountExists() from None
     audit.record(actor, "organisations.bank_account_added", account, structure=structure.pk,
                  iban=account.masked_iban, factor=account.is_factor)
     _notify(_gestionnaires(structure), "bank_account_added",

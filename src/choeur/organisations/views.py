@@ -388,11 +388,14 @@ def rattachement_request(request):
     results = []
     if search.is_valid() and search.cleaned_data["q"]:
         results = list(services.search_structures(search.cleaned_data["q"]))
+    query = request.POST.get("q") or (search.cleaned_data["q"] if search.is_valid() else "")
     chosen = None
     if request.method == "POST":
+        # Only a structure the search shows for the words typed: a forged id does not reveal
+        # another structure's name and services.
+        found = services.search_structures(request.POST.get("q", ""))
         try:
-            chosen = Structure.objects.get(pk=int(request.POST.get("structure", "")),
-                                           is_active=True)
+            chosen = found.get(pk=int(request.POST.get("structure", "")))
         except (Structure.DoesNotExist, ValueError):
             raise NotFound(object_label="Structure") from None
         if request.POST.get("confirm") == "1":
@@ -408,6 +411,7 @@ def rattachement_request(request):
                 return redirect("structures")
     return render(request, "organisations/rattachement_request.html", {
         "search": search,
+        "query": query,
         "results": results,
         "chosen": chosen,
         "chosen_services": chosen.services.filter(is_active=True) if chosen else [],
