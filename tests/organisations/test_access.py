@@ -5,8 +5,8 @@ CONSULTATION user trying to change things. All are refused, nothing leaks, nothi
 import pytest
 from django.urls import URLPattern, get_resolver
 
-from choeur.organisations import services
-from choeur.organisations.models import BankAccount, Espace, Rattachement
+from choeur.organisations import raccordements, services
+from choeur.organisations.models import BankAccount, Espace, HabilitationRequest, Rattachement
 from tests.conftest import PASSWORD
 
 from .conftest import make_user, run
@@ -33,13 +33,36 @@ def organisation_routes():
                     yield pattern
 
 
+ACTIONS = ("validate", "refuse", "detach", "grant", "withdraw", "transfer", "open", "close",
+           "deactivate", "attach", "habilitation", "approve_request", "refuse_request",
+           "create_account", "reset_password", "deactivate_account", "create_client",
+           "revoke_client")
+
+
 @pytest.fixture
 def victim(structure, gp, member):
     run(services.add_bank_account, gp, structure, "Principal", "ACME",
         "FR1420041010050500013M02606")
     pending = make_user("pending@example.fr")
     run(services.request_rattachement, pending, structure)
+    run(raccordements.create_technical_account, gp, structure)
+    run(raccordements.create_api_client, gp, structure, "ERP")
+    run(services.set_espace_open, gp, structure, Espace.FACTURES_TRAVAUX, True)
+    run(services.request_habilitation, member, structure, Espace.FACTURES_TRAVAUX,
+        "CONSULTATION")
     return structure
+
+
+def foreign_ids(structure):
+    """Every id of the victim's objects, to be sent where a form expects one."""
+    return [
+        *structure.rattachements.values_list("pk", flat=True),
+        *structure.bank_accounts.values_list("pk", flat=True),
+        *structure.technical_accounts.values_list("pk", flat=True),
+        *structure.api_clients.values_list("pk", flat=True),
+        *HabilitationRequest.objects.filter(rattachement__structure=structure).values_list(
+            "pk", flat=True),
+    ]
 
 
 def snapshot(structure):
@@ -53,6 +76,10 @@ def snapshot(structure):
         sorted(structure.espaces.values_list("espace", flat=True)),
         sorted(Rattachement.objects.filter(structure=structure).values_list(
             "habilitations__espace", "habilitations__mode"), key=str),
+        sorted(structure.technical_accounts.values_list("login", "password", "is_active")),
+        sorted(structure.api_clients.values_list("client_id", "secret", "is_active")),
+        sorted(HabilitationRequest.objects.filter(rattachement__structure=structure)
+               .values_list("espace", "status")),
     )
 
 
@@ -106,10 +133,9 @@ def test_consultation_user_cannot_modify(client, victim, gp, member):
     before = snapshot(victim)
     for name, url, rattachement_ids in urls_for(victim):
         if name in ("structures", "structure-create", "rattachement-request",
-                    "rattachement-leave"):
-            continue
-        for action in ("validate", "refuse", "detach", "grant", "transfer", "open", "close",
-                       "deactivate", "attach", "habilitation"):
+                    "rattachement-leave", "habilitation-request"):
+            continue  # a member's own rights: leaving, asking (asking changes no access)
+        for action in ACTIONS:
             response = client.post(url, {**EVIL_POST, "action": action, "ids": rattachement_ids,
                                          "id": rattachement_ids[-1]})
             assert response.status_code in (403, 405, 302), (url, action, response.status_code)
@@ -130,3 +156,23 @@ def test_members_see_only_what_their_espaces_allow(client, victim, member):
 
 def test_login_works_for_these_users(client, member):
     assert client.login(username=member.email, password=PASSWORD)
+
+
+def test_foreign_ids_on_ones_own_structure_change_nothing_of_the_victim(
+    client, victim, outsider
+):
+    """The other gestionnaire uses the forms of their own structure with the victim's ids."""
+    own = outsider.rattachements.get().structure
+    run(services.create_service, outsider, own, "MIEN", {"name": "Mien"})
+    client.force_login(outsider)
+    before = snapshot(victim)
+    for _name, url, _ids in urls_for(own):
+        if "pk" not in url:
+            continue
+        for action in ACTIONS:
+            for forged in foreign_ids(victim):
+                response = client.post(url, {**EVIL_POST, "action": action, "ids": [forged],
+                                             "id": forged})
+                assert response.status_code in (200, 302, 404, 405, 409), (url, action)
+                assert "ACME" not in response.content.decode(), (url, action)
+    assert snapshot(victim) == before

@@ -4,7 +4,7 @@ from choeur.core.errors import NotFound, PermissionRefused
 from choeur.organisations import errors, permissions, services
 from choeur.organisations.models import BankAccount, Espace, Rattachement
 
-from .conftest import run
+from .conftest import make_user, run
 
 pytestmark = pytest.mark.django_db
 
@@ -116,3 +116,13 @@ def test_habilitation_request_pages(client, structure, gp, member):
     client.force_login(gp)
     espaces_page = client.get(f"/structures/{structure.pk}/espaces/").content.decode()
     assert member.email in espaces_page and "Accorder" in espaces_page
+
+
+def test_services_a_user_is_limited_to(structure, gp, member):
+    compta = structure.services.get(code="COMPTA")
+    assert permissions.services_of(gp, structure) is None  # gestionnaire: everything
+    assert permissions.services_of(member, structure) is None  # attached to the whole
+    limited = make_user("limite@acme.fr")
+    run(services.attach_user, gp, structure, limited.email, [compta.pk])
+    assert permissions.services_of(limited, structure) == [compta]
+    assert permissions.services_of(make_user("nobody@x.fr"), structure) == []
