@@ -93,13 +93,21 @@ def test_registration_refuses_bad_input_and_changes_nothing(overrides, error, fi
     assert mails(run_tasks) == []
 
 
-def test_duplicate_address_whatever_the_case(user, run_tasks):
-    before = snapshot()
-    with pytest.raises(services.EmailAlreadyUsed) as caught:
-        register(email="MARIE.CURIE@example.fr")
-    assert caught.value.code == "ACCOUNTS_EMAIL_ALREADY_USED"
-    assert "marie.curie@example.fr" in caught.value.message("fr")
-    assert snapshot() == before and mails(run_tasks) == []
+def test_duplicate_address_is_not_disclosed_but_its_owner_is_told(user, run_tasks):
+    """Registering an address that has an account answers as a new registration does (the
+    page cannot tell), creates nothing, and e-mails the owner the links to log in and to
+    reset the password."""
+    users = list(User.objects.order_by("pk").values())
+    returned = register(email="MARIE.CURIE@example.fr")
+    assert returned.email == "marie.curie@example.fr"
+    assert list(User.objects.order_by("pk").values()) == users
+    [notice] = mails(run_tasks)
+    assert notice.to == "marie.curie@example.fr"
+    assert "essayer de créer un compte" in notice.text
+    assert "/connexion/" in notice.text and "/mot-de-passe/oublie/" in notice.text
+    assert "/activation/" not in notice.text
+    assert AuditEvent.objects.filter(action="accounts.registration_of_existing_address",
+                                     object_id=str(user.pk)).exists()
 
 
 # --- Activation --------------------------------------------------------------------------------
@@ -269,15 +277,59 @@ def test_unknown_address_gets_the_same_error(db):
 
 
 def test_not_activated_and_deactivated_accounts(frozen_now, run_tasks, active):
+    """Their state is told only to whoever gives the password: an account awaiting
+    activation (no password yet) answers as an unknown address does."""
     register(email="new@example.fr")
-    with pytest.raises(services.NotActivated) as caught:
+    with pytest.raises(services.BadCredentials) as caught:
         login("new@example.fr", "whatever")
-    assert caught.value.code == "ACCOUNTS_NOT_ACTIVATED"
+    assert caught.value.code == "ACCOUNTS_BAD_CREDENTIALS"
+    pending = User.objects.get(email="new@example.fr")
+    assert pending.failed_login_count == 0
+    pending.set_password(STRONG)  # an administrator gave it a password
+    pending.save()
+    with pytest.raises(services.NotActivated):
+        login("new@example.fr", STRONG)
     entry(services.deactivate, active, password=STRONG)
     with pytest.raises(services.Deactivated):
         login(active.email, STRONG)
     with pytest.raises(services.BadCredentials):
         login(active.email, "mauvais")
+
+
+@pytest.mark.parametrize("email", ["personne@example.fr", "new@example.fr",
+                                   "jean.dupont@example.fr"])
+def test_the_password_is_always_hashed(active, run_tasks, monkeypatch, email):
+    """Unknown, awaiting activation, active or locked: one password hash each time, so the
+    answer's timing tells nothing."""
+    from django.contrib.auth import hashers
+
+    register(email="new@example.fr")
+    calls = []
+    original_make, original_check = hashers.make_password, hashers.check_password
+    monkeypatch.setattr(services, "make_password",
+                        lambda *a, **k: calls.append("make") or original_make(*a, **k))
+    monkeypatch.setattr("django.contrib.auth.base_user.check_password",
+                        lambda *a, **k: calls.append("check") or original_check(*a, **k))
+    with pytest.raises(services.BadCredentials):
+        login(email, "mauvais")
+    assert len(calls) == 1
+
+
+def test_a_locked_account_tells_only_the_right_password(active, frozen_now):
+    for _ in range(4):
+        with pytest.raises(services.BadCredentials):
+            login(active.email, "mauvais")
+    with pytest.raises(services.LockedOut):  # the failure that locks says so, and until when
+        login(active.email, "mauvais")
+    with pytest.raises(services.BadCredentials) as caught:  # then, a wrong password: as usual
+        login(active.email, "encore-faux")
+    assert caught.value.code == "ACCOUNTS_BAD_CREDENTIALS"
+    with pytest.raises(services.LockedOut) as caught:  # the right one: locked, until 11:30
+        login(active.email, STRONG)
+    assert "11:30" in caught.value.message("fr")
+    active.refresh_from_db()
+    assert active.failed_login_count == 5
+    assert active.locked_until == frozen_now + timedelta(hours=1)
 
 
 def test_the_backend_applies_the_lock_out_too(active, rf):
@@ -555,14 +607,78 @@ def test_bot_check(frozen_now):
     assert challenge.question.startswith("Combien font ")
     words = challenge.question.removeprefix("Combien font ").removesuffix(" ?").split(" plus ")
     answer = sum(botcheck.NUMBERS_FR.index(w) for w in words)
-    botcheck.verify(challenge.token, str(answer))
     botcheck.verify(challenge.token, botcheck.NUMBERS_FR[answer].upper())
+    for wrong in (str(answer + 1), "", "beaucoup", "9" * 50):
+        with pytest.raises(botcheck.BotCheckFailed):
+            botcheck.verify(botcheck_token_for(answer), wrong)
     with pytest.raises(botcheck.BotCheckFailed):
-        botcheck.verify(challenge.token, str(answer + 1))
-    with pytest.raises(botcheck.BotCheckFailed):
-        botcheck.verify(challenge.token, str(answer), honeypot="http://spam")
+        botcheck.verify(botcheck_token_for(answer), str(answer), honeypot="http://spam")
     with pytest.raises(botcheck.BotCheckExpired):
         botcheck.verify(challenge.token + "x", str(answer))
+    late = botcheck.new_challenge()
     clock.advance(timedelta(minutes=31))
     with pytest.raises(botcheck.BotCheckExpired):
+        botcheck.verify(late.token, str(answer_of(late)))
+
+
+def answer_of(challenge) -> int:
+    words = challenge.question.removeprefix("Combien font ").removesuffix(" ?").split(" plus ")
+    return sum(botcheck.NUMBERS_FR.index(w) for w in words)
+
+
+def botcheck_token_for(answer: int) -> str:
+    while True:
+        challenge = botcheck.new_challenge()
+        if answer_of(challenge) == answer:
+            return challenge.token
+
+
+def test_bot_check_token_does_not_carry_the_answer(frozen_now, settings):
+    import base64
+
+    challenge = botcheck.new_challenge()
+    answer = answer_of(challenge)
+    nonce, issued, digest = challenge.token.split(".")
+    assert int(issued) == int(frozen_now.timestamp())
+    assert len(digest) == 64 and len(nonce) >= 16
+    readable = challenge.token
+    for part in (nonce, digest):
+        try:
+            readable += base64.urlsafe_b64decode(part + "==").decode("latin-1")
+        except ValueError:
+            pass
+    assert f'"a":{answer}' not in readable and '"a"' not in readable
+    # Keyed with the secret key: another key, another hash; a changed time, a refusal.
+    settings.SECRET_KEY = "another-secret-key-" + "x" * 40
+    with pytest.raises(botcheck.BotCheckExpired):
         botcheck.verify(challenge.token, str(answer))
+    settings.SECRET_KEY = settings.SECRET_KEY.replace("another", "original")
+    challenge = botcheck.new_challenge()
+    nonce, issued, digest = challenge.token.split(".")
+    later = f"{nonce}.{int(issued) + 3600}.{digest}"
+    with pytest.raises(botcheck.BotCheckExpired):
+        botcheck.verify(later, str(answer_of(challenge)))
+
+
+def test_bot_check_token_is_accepted_once(frozen_now):
+    from choeur.accounts.models import UsedBotCheckNonce
+
+    challenge = botcheck.new_challenge()
+    answer = answer_of(challenge)
+    botcheck.verify(challenge.token, str(answer))
+    with pytest.raises(botcheck.BotCheckUsed) as caught:
+        botcheck.verify(challenge.token, str(answer))
+    assert caught.value.code == "ACCOUNTS_BOT_CHECK_USED"
+    # A wrong answer uses the token too: no trying every sum with one token.
+    other = botcheck.new_challenge()
+    with pytest.raises(botcheck.BotCheckFailed):
+        botcheck.verify(other.token, str(answer_of(other) + 1))
+    with pytest.raises(botcheck.BotCheckUsed):
+        botcheck.verify(other.token, str(answer_of(other)))
+    # Forged tokens are not recorded; old nonces are pruned.
+    with pytest.raises(botcheck.BotCheckExpired):
+        botcheck.verify("A" * 22 + ".1." + "0" * 64, "3")
+    assert UsedBotCheckNonce.objects.count() == 2
+    clock.advance(timedelta(minutes=40))
+    botcheck.verify((third := botcheck.new_challenge()).token, str(answer_of(third)))
+    assert UsedBotCheckNonce.objects.count() == 1

@@ -91,11 +91,29 @@ def test_bot_question_expires_after_30_minutes(client, frozen_now):
     assert not User.objects.exists()
 
 
-def test_register_duplicate_address(client, user):
-    html = registration(client, email="Marie.Curie@example.fr").content.decode()
-    assert "ACCOUNTS_EMAIL_ALREADY_USED" in html
-    assert reverse("password-forgotten") in html
+def test_register_duplicate_address(client, user, run_tasks):
+    """The page answers as for a new account; the owner of the address is told by e-mail."""
+    response = registration(client, email="Marie.Curie@example.fr")
+    assert response.status_code == 302 and response.url == reverse("register-done")
+    done = client.get(response.url).content.decode()
+    assert "Vérifiez votre messagerie" in done and "marie.curie@example.fr" in done
+    assert "ACCOUNTS_EMAIL_ALREADY_USED" not in done
     assert User.objects.count() == 1
+    [notice] = mails(run_tasks)
+    assert notice.to == "marie.curie@example.fr" and "Tentative" in notice.subject
+    assert reverse("login") in notice.text and reverse("password-forgotten") in notice.text
+
+
+def test_the_same_bot_check_answers_once(client):
+    html = client.get(reverse("register")).content.decode()
+    fields = bot_fields(html)
+    data = {"email": "a@example.fr", "first_name": "A", "last_name": "B", "accept_terms": "on",
+            **fields}
+    assert client.post(reverse("register"), data).status_code == 302
+    data["email"] = "b@example.fr"
+    html = client.post(reverse("register"), data).content.decode()
+    assert "ACCOUNTS_BOT_CHECK_USED" in html
+    assert not User.objects.filter(email="b@example.fr").exists()
 
 
 def test_activation_link_errors(client, run_tasks, frozen_now):
@@ -150,11 +168,19 @@ def test_login_lock_out_message(client, user, frozen_now):
 
 
 def test_login_of_an_account_awaiting_activation(client, run_tasks):
+    """Not disclosed: the same answer as for an unknown address (the page still links to a
+    new activation link)."""
     registration(client)
-    response = client.post(reverse("login"), {"username": "jean.dupont@example.fr",
-                                              "password": "peu importe"})
-    html = response.content.decode()
-    assert "ACCOUNTS_NOT_ACTIVATED" in html and reverse("activation-resend") in html
+    answers = []
+    for email in ("jean.dupont@example.fr", "personne@example.fr"):
+        response = client.post(reverse("login"), {"username": email,
+                                                  "password": "peu importe"})
+        html = response.content.decode()
+        assert "ACCOUNTS_BAD_CREDENTIALS" in html and "ACCOUNTS_NOT_ACTIVATED" not in html
+        assert reverse("activation-resend") in html
+        answers.append(re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "",
+                              html.replace(email, "EMAIL")))
+    assert answers[0] == answers[1]
 
 
 def test_login_keeps_a_safe_next(client, user):
@@ -217,16 +243,34 @@ def test_pending_login_expires(client, user, frozen_now):
     assert response.url == reverse("login")
 
 
-def test_required_second_factor_sends_to_the_set_up_page(client, user, monkeypatch):
+def require_second_factor(monkeypatch, required=True):
+    """Pretend every structure requires a second factor of its gestionnaires."""
     import sys
     import types
 
     fake = types.ModuleType("choeur.organisations.policy")
-    fake.second_factor_required_by_structure = lambda u: True
+    fake.second_factor_required_by_structure = lambda u: required
     monkeypatch.setitem(sys.modules, "choeur.organisations.policy", fake)
+
+
+def test_required_second_factor_sends_to_the_set_up_page(client, user, monkeypatch,
+                                                         run_tasks):
+    require_second_factor(monkeypatch)
     response = client.post(reverse("login"), {"username": user.email, "password": PASSWORD})
     assert response.url == reverse("login-setup")
     assert "_auth_user_id" not in client.session
+    # The password alone does not let anyone enrol their own authenticator.
+    html = client.post(reverse("login-setup"), {"action": "totp_start"}).content.decode()
+    assert "ACCOUNTS_MAILBOX_NOT_PROVEN" in html
+    assert not User.objects.get(pk=user.pk).totp_secret
+    html = client.get(reverse("login-setup")).content.decode()
+    assert "otpauth://" not in html and "mailbox_send" in html
+    client.post(reverse("login-setup"), {"action": "mailbox_send"})
+    [message] = mails(run_tasks, user.email)
+    html = client.post(reverse("login-setup"), {"action": "mailbox_confirm",
+                                                "code": "000000"}).content.decode()
+    assert "ACCOUNTS_LOGIN_CODE_WRONG" in html
+    client.post(reverse("login-setup"), {"action": "mailbox_confirm", "code": code_in(message)})
     client.post(reverse("login-setup"), {"action": "totp_start"})
     html = client.get(reverse("login-setup")).content.decode()
     assert "<svg" in html and "otpauth://totp/" in html
@@ -234,6 +278,22 @@ def test_required_second_factor_sends_to_the_set_up_page(client, user, monkeypat
     response = client.post(reverse("login-setup"), {"action": "totp_confirm",
                                                     "code": pyotp.TOTP(secret).now()})
     assert response.status_code == 302 and client.session["_auth_user_id"] == str(user.pk)
+    assert client.session["choeur_2fa_verified"] is True
+
+
+def test_forced_set_up_with_emailed_codes_after_the_mailbox_proof(client, user, run_tasks,
+                                                                 monkeypatch, frozen_now):
+    require_second_factor(monkeypatch)
+    client.post(reverse("login"), {"username": user.email, "password": PASSWORD})
+    html = client.post(reverse("login-setup"), {"action": "email_enable"}).content.decode()
+    assert "ACCOUNTS_MAILBOX_NOT_PROVEN" in html
+    assert User.objects.get(pk=user.pk).email_otp_enabled_at is None
+    client.post(reverse("login-setup"), {"action": "mailbox_send"})
+    [message] = mails(run_tasks, user.email)
+    client.post(reverse("login-setup"), {"action": "mailbox_confirm", "code": code_in(message)})
+    response = client.post(reverse("login-setup"), {"action": "email_enable"})
+    assert response.status_code == 302 and client.session["_auth_user_id"] == str(user.pk)
+    assert User.objects.get(pk=user.pk).email_otp_enabled_at == frozen_now
 
 
 def test_password_forgotten_and_reset(client, run_tasks, frozen_now):

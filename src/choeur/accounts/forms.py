@@ -37,6 +37,14 @@ def add_error(form: forms.Form, error) -> None:
     form.choeur_error = error
 
 
+def error_form(error) -> forms.Form:
+    """A form without fields carrying one coded error, for an action that has no form."""
+    form = forms.Form(data={})
+    form.is_valid()
+    add_error(form, error)
+    return form
+
+
 def _email(label, *, required=True, autocomplete="email", help_text=""):
     return forms.CharField(
         label=label,

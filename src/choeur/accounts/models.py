@@ -169,3 +169,37 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.first_name or self.email
+
+
+class UsedBotCheckNonce(models.Model):
+    """A bot-check token already presented: each one is accepted once. Rows older than the
+    token's validity are pruned (a token that old is refused for its age anyway)."""
+
+    nonce = models.CharField(max_length=64, unique=True)
+    used_at = models.DateTimeField(default=clock.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("question anti-robot utilisée")
+        verbose_name_plural = _("questions anti-robot utilisées")
+
+    def __str__(self) -> str:
+        return self.nonce
+
+
+class EmailThrottle(models.Model):
+    """One e-mail sent to an address for an action that anyone may trigger (activation link,
+    recovery link, login code, notice of a registration attempt): a few per window, no more.
+    Rows older than the window are pruned."""
+
+    address = models.EmailField()
+    action = models.CharField(max_length=32)
+    sent_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        verbose_name = _("courriel limité")
+        verbose_name_plural = _("courriels limités")
+        indexes = [models.Index(fields=["address", "action", "sent_at"],
+                                name="accounts_throttle_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.action} → {self.address}"

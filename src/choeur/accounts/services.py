@@ -33,7 +33,7 @@ from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from choeur.accounts import policy, tokens
-from choeur.accounts.models import SecretQuestion, User, normalise_email
+from choeur.accounts.models import EmailThrottle, SecretQuestion, User, normalise_email
 from choeur.core import audit, clock, mail
 from choeur.core.errors import ChoeurError
 
@@ -42,6 +42,11 @@ LOCK_DURATION = timedelta(hours=1)
 MAX_RECOVERY_FAILURES = 5
 RECOVERY_LOCK_DURATION = timedelta(hours=1)
 LOGIN_CODE_VALIDITY = timedelta(minutes=10)
+MAILBOX_PROOF_VALIDITY = timedelta(minutes=10)
+# E-mails anyone may trigger (activation, recovery, login codes, registration notices):
+# at most EMAIL_THROTTLE_COUNT per address and per action in EMAIL_THROTTLE_WINDOW.
+EMAIL_THROTTLE_COUNT = 3
+EMAIL_THROTTLE_WINDOW = timedelta(minutes=15)
 TOTP_ISSUER = "Choeur"
 PHONE_RE = re.compile(r"^\+?[0-9 .()\-]{6,25}$")
 
@@ -307,6 +312,37 @@ class SetupCodeWrong(AccountsError):
     field = "code"
 
 
+class SecondFactorUnknown(AccountsError):
+    code = "ACCOUNTS_SECOND_FACTOR_UNKNOWN"
+    message_fr = ("Second facteur inconnu : choisissez l'application d'authentification ou le "
+                  "code par courriel.")
+    message_en = "Unknown second factor: choose the authenticator app or the e-mailed code."
+
+
+class SecondFactorNotEnabled(AccountsError):
+    code = "ACCOUNTS_SECOND_FACTOR_NOT_ENABLED"
+    message_fr = "Ce second facteur n'est pas activé sur votre compte."
+    message_en = "This second factor is not enabled on your account."
+
+
+class MailboxNotProven(AccountsError):
+    code = "ACCOUNTS_MAILBOX_NOT_PROVEN"
+    http_status = 403
+    message_fr = ("Saisissez d'abord le code envoyé à votre adresse de connexion : il prouve "
+                  "que vous recevez ses courriels.")
+    message_en = ("First enter the code sent to your login address: it proves that you "
+                  "receive its e-mails.")
+
+
+class PrincipalMustTransfer(AccountsError):
+    code = "ACCOUNTS_PRINCIPAL_MUST_TRANSFER"
+    http_status = 409
+    message_fr = ("Vous êtes gestionnaire principal d'au moins une structure : transférez ce "
+                  "rôle à un autre utilisateur avant de désactiver votre accès.")
+    message_en = ("You are the main gestionnaire of at least one structure: transfer that "
+                  "role to another user before deactivating your access.")
+
+
 class SecondFactorRequired(AccountsError):
     code = "ACCOUNTS_SECOND_FACTOR_REQUIRED"
     http_status = 403
@@ -326,6 +362,30 @@ def _absolute(path: str) -> str:
 def _send(to: str, subject: str, template: str, **context) -> None:
     body = render_to_string(f"accounts/emails/{template}.txt", context)
     mail.send_mail(to, subject, body)
+
+
+def _throttled(actor, address: str, action: str, user: User | None = None) -> bool:
+    """True when `address` already received EMAIL_THROTTLE_COUNT e-mails for `action` in the
+    last EMAIL_THROTTLE_WINDOW (the caller then sends nothing and answers as usual; the
+    refusal is audited). Otherwise the e-mail about to be sent is counted."""
+    now = clock.now()
+    since = now - EMAIL_THROTTLE_WINDOW
+    EmailThrottle.objects.filter(sent_at__lte=since).delete()
+    sent = EmailThrottle.objects.filter(address=address, action=action, sent_at__gt=since)
+    if sent.count() >= EMAIL_THROTTLE_COUNT:
+        audit.record(actor, "accounts.email_throttled", user, action=action, address=address)
+        return True
+    EmailThrottle.objects.create(address=address, action=action, sent_at=now)
+    return False
+
+
+def _check_password_always(user: User | None, password: str) -> bool:
+    """The password check, as slow for an unknown account or one without a usable password
+    as for a real one: its timing tells nothing about the account."""
+    if user is None or not user.has_usable_password():
+        make_password(password)
+        return False
+    return user.check_password(password)
 
 
 def _valid_email(email: str, error_field: str = "email") -> str:
@@ -442,7 +502,12 @@ def register(
     contact_email: str = "",
     accept_terms: bool = False,
 ) -> User:
-    """Self-registration: an inactive account and an activation link to the login address."""
+    """Self-registration: an inactive account and an activation link to the login address.
+
+    An address that already has an account is not disclosed: nothing is created, its owner
+    is told by e-mail that someone tried to register it (with the links to log in and to
+    reset the password), and the caller answers exactly as for a new account (the existing
+    account is returned, unchanged)."""
     email = _valid_email(email)
     contact = _valid_email(contact_email, "contact_email") if (contact_email or "").strip() \
         else email
@@ -454,8 +519,10 @@ def register(
     phone = _check_phone(phone)
     if not accept_terms:
         raise TermsNotAccepted()
-    if User.objects.filter(email=email).exists():
-        raise EmailAlreadyUsed(email=email)
+    existing = User.objects.filter(email=email).first()
+    if existing is not None:
+        _notify_registration_attempt(actor, email, existing)
+        return existing
     now = clock.now()
     user = User(
         email=email,
@@ -472,10 +539,21 @@ def register(
         with transaction.atomic():
             user.save()
     except IntegrityError:  # registered twice at the same instant
-        raise EmailAlreadyUsed(email=email) from None
+        _notify_registration_attempt(actor, email, None)
+        return user
     audit.record(actor, "accounts.registered", user)
+    _throttled(actor, user.email, "activation", user)  # counts the first link; never refused
     _send_activation_link(actor, user)
     return user
+
+
+def _notify_registration_attempt(actor, email: str, user: User | None) -> None:
+    audit.record(actor, "accounts.registration_of_existing_address", user)
+    if _throttled(actor, email, "registration_attempt", user):
+        return
+    _send(email, "Tentative de création d'un compte Choeur avec votre adresse",
+          "registration_attempt", link_login=_absolute(reverse("login")),
+          link_recovery=_absolute(reverse("password-forgotten")), minutes=60)
 
 
 def _send_activation_link(actor, user: User) -> None:
@@ -493,6 +571,8 @@ def resend_activation(actor, email: str) -> None:
     """
     user = User.objects.filter(email=normalise_email(email)).first()
     if user is not None and user.awaiting_activation:
+        if _throttled(actor, user.email, "activation", user):
+            return
         _send_activation_link(actor, user)
 
 
@@ -589,12 +669,19 @@ def _count_login_failure(actor, user: User, now, reason: str, error: type[Accoun
 
 def authenticate(actor, email: str, password: str) -> LoginStep:
     """The password step of a login. Raises BadCredentials, LockedOut, NotActivated,
-    Deactivated; five wrong passwords in a row lock the account for an hour."""
+    Deactivated; five wrong passwords in a row lock the account for an hour.
+
+    The password is always hashed (a dummy hash for an unknown account, or one awaiting
+    activation), and the state of an account is only told to whoever gives its password: a
+    wrong password gets BadCredentials whether the address is unknown, awaiting activation,
+    deactivated or locked. Two exceptions, so that the owner knows: the wrong password that
+    locks the account (the fifth) gets LockedOut, and so does the right password during the
+    lock."""
     now = clock.now()
     email = normalise_email(email)
     user = User.objects.select_for_update().filter(email=email).first()
+    password_ok = _check_password_always(user, password)
     if user is None:
-        User().set_password(password)  # as slow as a real check: no timing oracle
         details = {"reason": "unknown_account"}
         try:
             validate_email(email)
@@ -605,11 +692,17 @@ def authenticate(actor, email: str, password: str) -> LoginStep:
         raise BadCredentials()
     _release_expired_lock(user, now)
     if user.is_locked(now):
+        if not password_ok:
+            audit.record(actor, "accounts.login_failed", user, reason="locked")
+            raise BadCredentials()
         audit.record(actor, "accounts.login_refused_locked", user)
         raise LockedOut.until(user.locked_until, user.failed_login_count or MAX_LOGIN_FAILURES)
     if user.awaiting_activation:
+        if not password_ok:  # no password yet: nothing to guess, nothing counted
+            audit.record(actor, "accounts.login_failed", user, reason="not_activated")
+            raise BadCredentials()
         raise NotActivated()
-    if not user.check_password(password):
+    if not password_ok:
         _count_login_failure(actor, user, now, "bad_password", BadCredentials)
     if not user.is_active:
         raise Deactivated()
@@ -618,7 +711,7 @@ def authenticate(actor, email: str, password: str) -> LoginStep:
     user.save(update_fields=["failed_login_count", "locked_until"])
     if policy.has_second_factor(user):
         if user.email_otp_enabled_at and not user.totp_enabled_at:
-            _issue_login_code(user)
+            _issue_login_code(actor, user)
         return LoginStep(user, needs_code=True)
     if policy.requires_second_factor(user):
         return LoginStep(user, needs_setup=True)
@@ -631,13 +724,18 @@ def _otp_digest(user: User, code: str) -> str:
                        algorithm="sha256").hexdigest()
 
 
-def _issue_login_code(user: User) -> None:
+def _issue_login_code(actor, user: User) -> bool:
+    """E-mail a new code to the login address; False (nothing sent, the pending code kept)
+    when the address already received its share of codes (see _throttled)."""
+    if _throttled(actor, user.email, "login_code", user):
+        return False
     code = f"{secrets.randbelow(10**6):06d}"
     user.email_otp_hash = _otp_digest(user, code)
     user.email_otp_expires_at = clock.now() + LOGIN_CODE_VALIDITY
     user.save(update_fields=["email_otp_hash", "email_otp_expires_at"])
     _send(user.email, "Votre code de connexion à Choeur", "login_code",
           user=user, code=code, minutes=int(LOGIN_CODE_VALIDITY.total_seconds() // 60))
+    return True
 
 
 def send_login_code(actor, user: User) -> None:
@@ -645,8 +743,8 @@ def send_login_code(actor, user: User) -> None:
     user = _locked_user(user)
     if not user.email_otp_enabled_at:
         raise LoginCodeUnavailable()
-    _issue_login_code(user)
-    audit.record(actor, "accounts.login_code_sent", user)
+    if _issue_login_code(actor, user):
+        audit.record(actor, "accounts.login_code_sent", user)
 
 
 def _normalise_code(code: str) -> str:
@@ -755,8 +853,54 @@ def confirm_totp(actor: User, code: str) -> User:
 def start_email_codes(actor: User) -> None:
     """Send a first code to the login address; it enables e-mailed codes once typed back."""
     user = _locked_user(actor)
-    _issue_login_code(user)
-    audit.record(actor, "accounts.login_code_sent", user, purpose="setup")
+    if _issue_login_code(actor, user):
+        audit.record(actor, "accounts.login_code_sent", user, purpose="setup")
+
+
+def send_mailbox_proof(actor, user: User) -> None:
+    """A forced set-up of the second factor, after the password step, starts here: a code
+    e-mailed to the login address, so that someone who only has the password cannot enrol
+    their own authenticator."""
+    user = _locked_user(user)
+    if _issue_login_code(actor, user):
+        audit.record(actor, "accounts.login_code_sent", user, purpose="mailbox_proof")
+
+
+def confirm_mailbox(actor, user: User, code: str):
+    """Check the code sent by `send_mailbox_proof`; returns the instant of the proof (the
+    caller keeps it for `enable_email_codes_after_proof`). Wrong codes count towards the
+    lock-out, as wrong login codes do."""
+    now = clock.now()
+    user = _locked_user(user)
+    _release_expired_lock(user, now)
+    if user.is_locked(now):
+        raise LockedOut.until(user.locked_until, user.failed_login_count or MAX_LOGIN_FAILURES)
+    outcome = _match_email_code(user, _normalise_code(code))
+    if outcome == "expired":
+        raise LoginCodeExpired()
+    if outcome != "ok":
+        _count_login_failure(actor, user, now, "bad_mailbox_code", LoginCodeWrong)
+    user.email_otp_hash = ""
+    user.email_otp_expires_at = None
+    user.save(update_fields=["email_otp_hash", "email_otp_expires_at"])
+    audit.record(actor, "accounts.mailbox_confirmed", user)
+    return now
+
+
+def enable_email_codes_after_proof(actor, user: User, proven_at) -> User:
+    """Turn e-mailed codes on for a user who has just typed back a code sent to the login
+    address (`confirm_mailbox`, less than MAILBOX_PROOF_VALIDITY ago)."""
+    user = _locked_user(user)
+    now = clock.now()
+    if proven_at is None or not (now - MAILBOX_PROOF_VALIDITY <= proven_at <= now):
+        raise MailboxNotProven()
+    if not user.email_otp_enabled_at:
+        user.email_otp_enabled_at = now
+        user.save(update_fields=["email_otp_enabled_at"])
+        audit.record(actor, "accounts.email_codes_enabled", user)
+        _send(user.email, "Second facteur activé sur votre compte Choeur",
+              "second_factor_enabled", user=user, factor="courriel")
+    return user
 
 
 def confirm_email_codes(actor: User, code: str) -> User:
@@ -777,11 +921,16 @@ def confirm_email_codes(actor: User, code: str) -> User:
 
 
 def disable_second_factor(actor: User, *, factor: str, password: str) -> User:
-    """Turn off the authenticator app ("totp") or e-mailed codes ("email")."""
+    """Turn off the authenticator app ("totp") or e-mailed codes ("email"). The last factor
+    stays when the user's structures require one."""
+    if factor not in ("totp", "email"):
+        raise SecondFactorUnknown()
     user = _locked_user(actor)
     if not user.check_password(password):
         raise WrongPassword()
     remaining = {"totp": bool(user.totp_enabled_at), "email": bool(user.email_otp_enabled_at)}
+    if not remaining[factor]:
+        raise SecondFactorNotEnabled()
     remaining[factor] = False
     if not any(remaining.values()) and policy.second_factor_required_by_others(user):
         raise SecondFactorRequired()
@@ -806,6 +955,8 @@ def request_password_reset(actor, email: str) -> None:
     the caller answers the same whatever happened."""
     user = User.objects.filter(email=normalise_email(email)).first()
     if user is None or not user.is_active:
+        return
+    if _throttled(actor, user.email, "recovery", user):
         return
     path = reverse("password-reset", kwargs={"uidb64": tokens.encode_uid(user),
                                              "token": tokens.recovery_tokens.make_token(user)})
@@ -961,11 +1112,26 @@ def confirm_email_change(actor: User, token: str) -> User:
     return user
 
 
+def is_principal_gestionnaire(user: User) -> bool:
+    """The user is the (validated) gestionnaire principal of a structure, which would be left
+    without one if they went."""
+    try:
+        from choeur.organisations.models import Rattachement
+    except ImportError:
+        return False
+    return Rattachement.objects.filter(
+        user=user, status=Rattachement.Status.VALIDEE,
+        role=Rattachement.Role.GESTIONNAIRE_PRINCIPAL,
+    ).exists()
+
+
 def deactivate(actor: User, *, password: str) -> User:
     """The user closes their own access: no login any more (an administrator can reopen it)."""
     user = _locked_user(actor)
     if not user.check_password(password):
         raise WrongPassword()
+    if is_principal_gestionnaire(user):
+        raise PrincipalMustTransfer()
     user.is_active = False
     user.save(update_fields=["is_active"])
     audit.record(actor, "accounts.deactivated", user)

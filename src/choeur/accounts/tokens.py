@@ -3,8 +3,8 @@
 Each is Django's password-reset token (an HMAC of the user's state and a timestamp, nothing
 stored) with its own salt, a 60-minute life and Choeur's clock, so tests and qualification
 can travel in time. A link dies when the state it hashes changes: the activation link once
-the account is active, the recovery link once the password changed, the e-mail link once the
-address changed.
+the account is active, the recovery link once the password changed or the user logged in,
+the e-mail link once the address changed.
 """
 
 from __future__ import annotations
@@ -65,7 +65,12 @@ class RecoveryTokenGenerator(_ClockTokenGenerator):
     key_salt = "choeur.accounts.tokens.RecoveryTokenGenerator"
 
     def _make_hash_value(self, user, timestamp):
-        return f"{user.pk}{user.password}{user.is_active}{user.email}{timestamp}"
+        # Like Django's own: a login after the link was sent kills it too.
+        login = (
+            "" if user.last_login is None
+            else user.last_login.replace(microsecond=0, tzinfo=None).isoformat()
+        )
+        return f"{user.pk}{user.password}{user.is_active}{user.email}{login}{timestamp}"
 
 
 class EmailChangeTokenGenerator(_ClockTokenGenerator):

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pyotp
 import segno
 from django.contrib import messages
@@ -50,8 +52,17 @@ def _run(form, service, *args, **kwargs):
 
 
 def _safe_next(request, url: str | None) -> str:
-    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()},
-                                               require_https=request.is_secure()):
+    """A local path of this site, or the home page: never another host, whatever the
+    spelling (`//host`, `/\\host`, `https://host`, control characters, spaces)."""
+    if (
+        url
+        and isinstance(url, str)
+        and url.startswith("/")
+        and not url.startswith(("//", "/\\"))
+        and not any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url)
+        and url_has_allowed_host_and_scheme(url, allowed_hosts=set(),
+                                            require_https=request.is_secure())
+    ):
         return url
     return reverse("home")
 
@@ -75,13 +86,31 @@ def _start_pending(request, user, next_url: str, *, setup: bool) -> None:
 
 
 def _pending(request):
-    """(user, data) of a login waiting for its second step, or (None, None)."""
+    """(user, data) of a login waiting for its second step, or (None, None).
+
+    A logged-in user whose session must pass a second factor it never passed (see
+    `policy.needs_step_up`) gets such a pending step too: the code and set-up pages then
+    work for them as after the password step."""
     data = request.session.get(PENDING_KEY)
-    if not isinstance(data, dict):
-        return None, None
-    if clock.now().timestamp() - float(data.get("at", 0)) > PENDING_SECONDS:
+    if isinstance(data, dict) and (
+        clock.now().timestamp() - float(data.get("at", 0)) > PENDING_SECONDS
+        or (request.user.is_authenticated and data.get("user") != request.user.pk)
+    ):
         request.session.pop(PENDING_KEY, None)
-        return None, None
+        data = None
+    if not isinstance(data, dict):
+        if not policy.needs_step_up(request):
+            return None, None
+        user = request.user
+        data = {
+            "user": user.pk,
+            "at": clock.now().timestamp(),
+            "next": _safe_next(request, request.GET.get("next")),
+            "setup": not policy.has_second_factor(user),
+            "step_up": True,
+        }
+        request.session[PENDING_KEY] = data
+        return user, data
     user = User.objects.filter(pk=data.get("user"), is_active=True).first()
     return (user, data) if user is not None else (None, None)
 
@@ -89,6 +118,7 @@ def _pending(request):
 def _finish_login(request, user, data):
     request.session.pop(PENDING_KEY, None)
     auth_login(request, user)
+    request.session[policy.SESSION_KEY] = True  # this login passed a second factor
     return redirect(_safe_next(request, data.get("next")))
 
 
@@ -113,6 +143,7 @@ def login_view(request):
             step = form.step
             if step.complete:
                 auth_login(request, step.user)
+                request.session[policy.SESSION_KEY] = False  # the password only
                 return redirect(next_url)
             _start_pending(request, step.user, next_url, setup=step.needs_setup)
             return redirect("login-setup" if step.needs_setup else "login-code")
@@ -154,6 +185,7 @@ def login_code(request):
         "pending_user": user,
         "totp": bool(user.totp_enabled_at),
         "email_codes": bool(user.email_otp_enabled_at),
+        "step_up": bool(data.get("step_up")),
     })
 
 
@@ -192,11 +224,24 @@ def _second_factor_actions(request, user, form):
     return None
 
 
+MAILBOX_KEY = "mailbox_proven_at"
+
+
+def _mailbox_proven_at(data):
+    try:
+        return datetime.fromtimestamp(float(data[MAILBOX_KEY]), tz=UTC)
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 @sensitive_post_parameters("code")
 @never_cache
 @require_http_methods(["GET", "POST"])
 def login_setup(request):
-    """After the password, for a user who must have a second factor and has none yet."""
+    """After the password, for a user who must have a second factor and has none yet (or a
+    logged-in user whose structure now requires one). The password is not enough to enrol a
+    factor: a code e-mailed to the login address comes first (control of the mailbox), then
+    the user chooses the authenticator app or e-mailed codes."""
     user, data = _pending(request)
     if user is None:
         return _pending_expired(request)
@@ -204,19 +249,49 @@ def login_setup(request):
         data["setup"] = False
         request.session[PENDING_KEY] = data
         return redirect("login-code")
-    form = forms.CodeForm(request.POST if "confirm" in request.POST.get("action", "") else None)
+    action = request.POST.get("action", "")
+    form = forms.CodeForm(request.POST if action.endswith("_confirm") else None)
+    proven_at = _mailbox_proven_at(data)
+    if proven_at is not None and clock.now() - proven_at > services.MAILBOX_PROOF_VALIDITY:
+        proven_at = None
     if request.method == "POST":
-        outcome = _second_factor_actions(request, user, form)
-        if outcome == "enabled":
-            with transaction.atomic():
-                audit.record(user, "accounts.login", user, factor="setup")
-            return _finish_login(request, user, data)
-        if outcome == "ok":
-            return redirect("login-setup")
+        if action == "mailbox_send":
+            if _run(form, services.send_mailbox_proof, user, user) is not FAILED:
+                messages.success(request, _("Un code a été envoyé à votre adresse de "
+                                            "connexion ; il est valable 10 minutes."))
+                data["mailbox_sent"] = True
+                request.session[PENDING_KEY] = data
+                return redirect("login-setup")
+        elif action == "mailbox_confirm":
+            if form.is_valid():
+                at = _run(form, services.confirm_mailbox, user, user,
+                          form.cleaned_data["code"])
+                if at is not FAILED:
+                    data[MAILBOX_KEY] = at.timestamp()
+                    request.session[PENDING_KEY] = data
+                    return redirect("login-setup")
+        elif proven_at is None:
+            form = forms.error_form(services.MailboxNotProven())
+        elif action == "email_enable":
+            done = _run(form, services.enable_email_codes_after_proof, user, user, proven_at)
+            if done is not FAILED:
+                with transaction.atomic():
+                    audit.record(user, "accounts.login", user, factor="setup")
+                return _finish_login(request, user, data)
+        elif action in ("totp_start", "totp_confirm"):
+            outcome = _second_factor_actions(request, user, form)
+            if outcome == "enabled":
+                with transaction.atomic():
+                    audit.record(user, "accounts.login", user, factor="setup")
+                return _finish_login(request, user, data)
+            if outcome == "ok":
+                return redirect("login-setup")
         user.refresh_from_db()
     return render(request, "accounts/login_setup.html", {
-        "form": form, "pending_user": user, **_totp_context(user),
-        "email_code_sent": bool(user.email_otp_hash),
+        "form": form, "pending_user": user, "action": action,
+        "mailbox_proven": proven_at is not None,
+        "mailbox_sent": bool(data.get("mailbox_sent")),
+        **(_totp_context(user) if proven_at is not None else {}),
     })
 
 
@@ -421,6 +496,10 @@ def account_email_confirm(request, token):
 @require_http_methods(["GET", "POST"])
 def account_second_factor(request):
     user = request.user
+    if policy.needs_step_up(request):
+        # This session never passed the second factor it needs: pass it (or set one up,
+        # mailbox first) on the login's pages, not here with the password alone.
+        return redirect("login-code" if policy.has_second_factor(user) else "login-setup")
     action = request.POST.get("action", "")
     code_form = forms.CodeForm(request.POST if action.endswith("_confirm") else None)
     password_form = forms.PasswordConfirmForm(
@@ -437,6 +516,7 @@ def account_second_factor(request):
         else:
             outcome = _second_factor_actions(request, user, code_form)
             if outcome == "enabled":
+                request.session[policy.SESSION_KEY] = True  # a code was just given
                 messages.success(request, _("Le second facteur est activé : il vous sera "
                                             "demandé à chaque connexion."))
                 return redirect("account-second-factor")
