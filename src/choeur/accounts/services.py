@@ -373,7 +373,7 @@ def _throttled(actor, address: str, action: str, user: User | None = None) -> bo
     EmailThrottle.objects.filter(sent_at__lte=since).delete()
     sent = EmailThrottle.objects.filter(address=address, action=action, sent_at__gt=since)
     if sent.count() >= EMAIL_THROTTLE_COUNT:
-        audit.record(actor, "accounts.email_throttled", user, action=action, address=address)
+        audit.record(actor, "accounts.email_throttled", user, kind=action, address=address)
         return True
     EmailThrottle.objects.create(address=address, action=action, sent_at=now)
     return False
