@@ -104,6 +104,13 @@ class Engine:
         for ruleset in (rules.CEN_UBL, rules.BR_FR_UBL, rules.BR_FR_CII):
             self.executable(ruleset)
 
+    def run_ruleset(self, xml_text: str, ruleset: rules.RuleSet) -> list[Finding]:
+        """One rule set on one document, nothing else (the CEN unit tests use this)."""
+        report = Report()
+        node = self.processor.parse_xml(xml_text=xml_text)
+        self._rules(node, ruleset, report)
+        return report.findings
+
     # --- the pipeline ---------------------------------------------------------------------------
 
     def validate(self, data: bytes, filename: str = "") -> Report:
