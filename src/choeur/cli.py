@@ -323,14 +323,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
     p.set_defaults(handler=cmd_import_structures)
 
+    p = sub.add_parser("validate", help="validate invoice files (Factur-X, UBL, CII, batches)")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--json", action="store_true", help="one JSON object per file, per line")
+    p.add_argument("--lang", choices=("fr", "en"), default="fr", help="language of messages")
+    p.set_defaults(handler=None)
+
     p = sub.add_parser("manage", help="run a Django management command (developers)")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(handler=cmd_manage)
     return parser
 
 
+def cmd_validate(args) -> int:
+    from choeur.formats import cli as formats_cli
+
+    return formats_cli.run(args.files, as_json=args.json, lang=args.lang)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "validate":  # a pure library command: no configuration, no database
+        return cmd_validate(args)
     # Files Choeur creates (database, outbox, blobs) are private to the account running it.
     os.umask(0o077)
     try:

@@ -8,6 +8,7 @@ that cannot run is a fatal finding.
 
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 
@@ -289,11 +290,21 @@ def parse_svrl(svrl: bytes, source: str) -> list[Finding]:
         en = described.en if described else text
         findings.append(Finding(
             rule=rule_id, severity=severity, layer=Layer.RULES, message_fr=fr, message_en=en,
-            location=failed.get("location", ""), bt=described.bt if described else "",
+            location=readable_location(failed.get("location", "")),
+            bt=described.bt if described else "",
             hint_fr=described.hint_fr if described else "",
             hint_en=described.hint_en if described else "", rule_text=text, source=source,
         ))
     return findings
+
+
+_NS_PREDICATE = re.compile(r"\[namespace-uri\(\)='[^']*'\]")
+
+
+def readable_location(xpath: str) -> str:
+    """The SVRL location without its namespace noise: /*:Invoice[namespace-uri()='…'][1]/…
+    becomes /Invoice[1]/… (local names are unambiguous in these formats)."""
+    return _NS_PREDICATE.sub("", xpath).replace("*:", "")
 
 
 def _text(root, path: str, namespaces: dict | None = None) -> str:

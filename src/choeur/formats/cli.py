@@ -1,0 +1,114 @@
+"""`choeur validate FILE...`: the report of each file, human or JSON (one object per line).
+
+Exit status: 0 when every file is valid, 1 when any is invalid, 2 when any is unreadable.
+All files of one call share one warm engine (stylesheets compiled once).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from choeur.formats import detect
+from choeur.formats.engine import default_engine
+from choeur.formats.findings import Report, Severity
+
+MAX_FILE_BYTES = 100 * 1024 * 1024
+
+
+def _reports(path: Path) -> list[tuple[str, Report]]:
+    data = path.read_bytes()
+    if detect.kind(data) in ("zip", "tar"):
+        from choeur.formats import archives
+
+        batch = archives.iter_archive(data)
+        results = []
+        for finding in batch.findings:
+            report = Report()
+            report.add(finding)
+            results.append((f"{path}", report))
+        for name, member in batch.members:
+            results.append((f"{path}!{name}", default_engine().validate(member, name)))
+        return results
+    return [(str(path), default_engine().validate(data, path.name))]
+
+
+def _as_json(name: str, report: Report, lang: str) -> str:
+    return json.dumps({
+        "file": name,
+        "valid": report.valid,
+        "readable": report.readable,
+        "syntax": report.syntax,
+        "profile": report.profile,
+        "container": report.container,
+        "layers": report.layers_run,
+        "findings": [
+            {"rule": f.rule, "severity": str(f.severity), "layer": str(f.layer), "bt": f.bt,
+             "location": f.location, "message_fr": f.message_fr, "message_en": f.message_en,
+             "hint_fr": f.hint_fr, "hint_en": f.hint_en, "rule_text": f.rule_text,
+             "source": f.source}
+            for f in report.findings
+        ],
+    }, ensure_ascii=False)
+
+
+def _as_text(name: str, report: Report, lang: str) -> str:
+    verdict = ("valide" if lang == "fr" else "valid") if report.valid else (
+        "invalide" if lang == "fr" else "invalid")
+    if not report.readable:
+        verdict = "illisible" if lang == "fr" else "unreadable"
+    profile = f"{report.syntax}/{report.profile}" if report.syntax else "?"
+    lines = [f"{'OK ' if report.valid else 'KO '} {name} — {profile} — {verdict}"]
+    for f in report.findings:
+        message = f.message_fr if lang == "fr" else f.message_en
+        hint = f.hint_fr if lang == "fr" else f.hint_en
+        where = f" @ {f.location}" if f.location else ""
+        bt = f" ({f.bt})" if f.bt else ""
+        lines.append(f"    [{f.severity}] {f.rule}{bt}{where}")
+        lines.append(f"        {message}")
+        if hint:
+            lines.append(f"        → {hint}")
+    return "\n".join(lines)
+
+
+def run(files: list[str], as_json: bool = False, lang: str = "fr") -> int:
+    status = 0
+    render = _as_json if as_json else _as_text
+    for file in files:
+        path = Path(file)
+        try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                raise OSError(f"larger than {MAX_FILE_BYTES} bytes")
+            results = _reports(path)
+        except OSError as exc:
+            report = Report()
+            from choeur.formats.findings import Finding, Layer
+
+            report.add(Finding(rule="INPUT_UNREADABLE_FILE", severity=Severity.FATAL,
+                               layer=Layer.INPUT, message_fr=f"Fichier illisible : {exc}",
+                               message_en=f"Unreadable file: {exc}"))
+            results = [(file, report)]
+        for name, report in results:
+            print(render(name, report, lang), flush=True)
+            if not report.readable:
+                status = 2
+            elif not report.valid and status == 0:
+                status = 1
+    return status
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="choeur validate",
+                                     description="Validate invoice files.")
+    parser.add_argument("files", nargs="+")
+    parser.add_argument("--json", action="store_true", help="one JSON object per file")
+    parser.add_argument("--lang", choices=("fr", "en"), default="fr")
+    args = parser.parse_args(argv)
+    return run(args.files, args.json, args.lang)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
