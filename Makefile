@@ -1,7 +1,7 @@
 # Choeur: the two commands a newcomer needs are `make run` and `make test`.
 # Commands below that run from a subfolder must still use the project's data directory.
 export CHOEUR_DATA_DIR ?= $(CURDIR)/var
-.PHONY: run test lint messages clean
+.PHONY: run test bench lint messages clean
 
 run:  ## serve the portal on http://127.0.0.1:8000 (SQLite in ./var), with a worker
 	./scripts/run.sh
@@ -9,9 +9,13 @@ run:  ## serve the portal on http://127.0.0.1:8000 (SQLite in ./var), with a wor
 test:  ## lint, then the whole suite on SQLite and on a throwaway PostgreSQL 15 cluster
 	./scripts/test.sh
 
+bench:  ## performance figures (bench/*.py), on this machine
+	./scripts/venv.sh
+	.venv/bin/python bench/validate.py
+
 lint:
 	./scripts/venv.sh test
-	.venv/bin/ruff check src tests
+	.venv/bin/ruff check src tests bench
 
 messages:  ## refresh and compile the English catalogue (the source strings are French)
 	./scripts/venv.sh

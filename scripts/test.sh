@@ -22,7 +22,7 @@ fi
 # --- Python packages, lint ---------------------------------------------------------------
 scripts/venv.sh test
 echo "== Lint (ruff)"
-.venv/bin/ruff check src tests
+.venv/bin/ruff check src tests bench
 
 PYTEST=(.venv/bin/pytest -p no:cacheprovider "$@")
 artifacts=${CHOEUR_TEST_ARTIFACTS:-$PWD/test-artifacts}
