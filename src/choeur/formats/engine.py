@@ -205,7 +205,7 @@ class Engine:
     def _cii(self, root, report: Report) -> None:
         guideline = _text(root, "rsm:ExchangedDocumentContext/"
                                 "ram:GuidelineSpecifiedDocumentContextParameter/ram:ID", CII)
-        profile = rules.GUIDELINES.get(guideline)
+        profile = rules.profile_of(guideline)
         type_code = _text(root, "rsm:ExchangedDocument/ram:TypeCode", CII)
         report.document_type = "credit_note" if type_code in ("381", "396", "261") else "invoice"
         if profile is None:
@@ -307,6 +307,8 @@ def parse_svrl(svrl: bytes, source: str) -> list[Finding]:
         described = _describe(rule_id, text)
         fr = described.fr if described else text
         en = described.en if described else text
+        if rule_id == "UNNAMED_RULE" and text:  # the generic words, then what the rule says
+            fr, en = f"{fr} {text}", f"{en} {text}"
         findings.append(Finding(
             rule=rule_id, severity=severity, layer=Layer.RULES, message_fr=fr, message_en=en,
             location=readable_location(failed.get("location", "")),

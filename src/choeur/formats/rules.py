@@ -6,6 +6,7 @@ and code lists; OASIS UBL 2.1 XSD; CEN EN 16931 UBL XSLT 1.3.x; French BR-FR CII
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +33,27 @@ GUIDELINES = {
     "urn:cen.eu:en16931:2017#conformant#urn:factur-x.eu:1p0:extended": "extended",
     "urn:cen.eu:en16931:2017#conformant#urn:zugferd.de:2p0:extended": "extended",
 }
+
+
+_PROFILE_IN_GUIDELINE = re.compile(
+    r"(?:factur-x\.eu|zugferd\.de):[12]p0:(minimum|basicwl|basic|en16931|extended|comfort)\b"
+)
+
+
+def profile_of(guideline: str) -> str | None:
+    """The Factur-X profile a guideline id (BT-24) names, or None when Choeur does not run it
+    (ZUGFeRD 1.0, XRechnung and other CIUS). Older spellings (":compliant:" instead of
+    "#compliant#") map to their profile: the profile's own rules then flag the spelling."""
+    guideline = (guideline or "").strip()
+    if guideline in GUIDELINES:
+        return GUIDELINES[guideline]
+    lowered = guideline.lower()
+    if "xrechnung" in lowered or lowered.startswith("urn:ferd:"):
+        return None
+    found = _PROFILE_IN_GUIDELINE.search(lowered)
+    if found:
+        return {"comfort": "en16931"}.get(found.group(1), found.group(1))
+    return None
 
 
 @dataclass(frozen=True)
