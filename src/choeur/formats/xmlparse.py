@@ -70,6 +70,11 @@ def parse(data: bytes) -> Parsed:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
         line = f"ligne {exc.lineno}" if exc.lineno else ""
+        if "depth" in str(exc).lower():  # libxml2 stops at 256 levels by itself
+            return Parsed(None, [_fatal(
+                "XML_TOO_DEEP",
+                f"L'arborescence XML est trop profonde (plus de {MAX_DEPTH} niveaux).",
+                f"The XML tree is too deep (more than {MAX_DEPTH} levels).", line)])
         if "encoding" in str(exc).lower() or "utf-8" in str(exc).lower():
             return Parsed(None, [_fatal(
                 "INPUT_ENCODING",
