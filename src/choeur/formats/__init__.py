@@ -5,8 +5,10 @@ A pure library: no Django import. Every deposit channel (portal, API, flux) call
 
 from choeur.formats.engine import Engine, default_engine
 from choeur.formats.findings import Finding, Layer, Report, Severity
+from choeur.formats.readers import ReadError, read
 
-__all__ = ["Engine", "Finding", "Layer", "Report", "Severity", "default_engine", "validate"]
+__all__ = ["Engine", "Finding", "Layer", "ReadError", "Report", "Severity", "default_engine",
+           "read", "validate"]
 
 
 def validate(data: bytes, filename: str = "") -> Report:
