@@ -242,7 +242,7 @@ def test_ubl_round_trip(case, engine):
     assert back == invoice
 
 
-@pytest.mark.parametrize("case", ["invoice", "credit_note", "thousand_lines"])
+@pytest.mark.parametrize("case", ["invoice", "credit_note", "rich", "thousand_lines"])
 def test_facturx_pdf_round_trip(case, engine):
     invoice = CASES[case]()
     pdf = to_facturx_pdf(invoice)
