@@ -89,3 +89,20 @@ def test_engine_failure_is_fatal_never_silent(monkeypatch):
     assert any(f.rule == "RULES_ENGINE_FAILED" and f.severity == Severity.FATAL
                for f in report.findings)
     assert not report.valid
+
+
+def test_one_engine_serves_threads():
+    """gunicorn runs threads: concurrent validations on one engine give each its own verdict."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    good = (CORPUS / "cen/cii-examples/CII_example1.xml").read_bytes()
+    bad = (CORPUS / "zugferd/XML-Rechnung/UBL/EN16931_ElektronischeAdresse.ubl.xml").read_bytes()
+    pdf = next((CORPUS / "zugferd/XML-Rechnung/FX").glob("EN16931_*.pdf")).read_bytes()
+    engine = default_engine()
+    expected = {name: engine.validate(blob).failed_rules
+                for name, blob in (("good", good), ("bad", bad), ("pdf", pdf))}
+    jobs = [("good", good), ("bad", bad), ("pdf", pdf)] * 8
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda job: (job[0], engine.validate(job[1]).failed_rules),
+                                jobs))
+    assert all(rules == expected[name] for name, rules in results)

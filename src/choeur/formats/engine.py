@@ -151,9 +151,10 @@ class Engine:
                 "This file is an archive (a batch of invoices): deposit it as a flux, or "
                 "deposit the invoices one by one."))
             return report
+        xmp_profile = ""
         if kind == "pdf":
             report.container = "pdf"
-            xml = self._from_pdf(data, report)
+            xml, xmp_profile = self._from_pdf(data, report)
             if xml is None:
                 return report
         elif kind == "xml":
@@ -163,19 +164,20 @@ class Engine:
             report.add(_generic("INPUT_UNKNOWN_FORMAT", Severity.FATAL, Layer.INPUT))
             return report
         report.xml = xml
-        self._validate_xml(xml, report)
+        self._validate_xml(xml, report, xmp_profile)
         return report
 
-    def _from_pdf(self, data: bytes, report: Report) -> bytes | None:
+    def _from_pdf(self, data: bytes, report: Report) -> tuple[bytes | None, str]:
         from choeur.formats import pdf
 
         result = pdf.extract_invoice(data)
         report.findings.extend(result.findings)
         report.layers_run.append(str(Layer.PDF))
-        self._xmp_profile = result.xmp_profile
-        return result.xml
+        return result.xml, result.xmp_profile
 
-    def _validate_xml(self, xml: bytes, report: Report) -> None:
+    # The engine is shared by the threads of a process: everything about one document lives
+    # in the call's arguments and its report, never on the engine.
+    def _validate_xml(self, xml: bytes, report: Report, xmp_profile: str = "") -> None:
         parsed = xmlparse.parse(xml)
         report.findings.extend(parsed.findings)
         report.layers_run.append(str(Layer.XML))
@@ -186,7 +188,7 @@ class Engine:
         name = etree.QName(root).localname
         if namespace == rules.CII_NS and name == "CrossIndustryInvoice":
             report.syntax = "CII"
-            self._cii(root, report)
+            self._cii(root, report, xmp_profile)
         elif namespace in (rules.UBL_INVOICE_NS, rules.UBL_CREDIT_NOTE_NS):
             report.syntax = "UBL"
             report.document_type = "credit_note" if name == "CreditNote" else "invoice"
@@ -205,7 +207,7 @@ class Engine:
                 "INPUT_NOT_AN_INVOICE", Severity.FATAL, Layer.INPUT,
                 f"(élément racine : {name})", f"(root element: {name})"))
 
-    def _cii(self, root, report: Report) -> None:
+    def _cii(self, root, report: Report, xmp_profile: str = "") -> None:
         guideline = _text(root, "rsm:ExchangedDocumentContext/"
                                 "ram:GuidelineSpecifiedDocumentContextParameter/ram:ID", CII)
         profile = rules.profile_of(guideline)
@@ -220,7 +222,7 @@ class Engine:
         if report.container == "pdf":
             from choeur.formats import pdf
 
-            mismatch = pdf.xmp_vs_xml_profile(getattr(self, "_xmp_profile", ""), profile)
+            mismatch = pdf.xmp_vs_xml_profile(xmp_profile, profile)
             if mismatch is not None:
                 report.add(mismatch)
         self._xsd(root, rules.facturx_xsd(profile), report)
