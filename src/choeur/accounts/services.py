@@ -165,20 +165,27 @@ class BadCredentials(AccountsError):
     message_en = "Wrong e-mail address or password."
 
 
-class LockedOut(AccountsError):
+class _LockedUntil(AccountsError):
+    """A lock whose message says until when (Paris time) and after how many failures."""
+
+    max_attempts = 0
+
+    @classmethod
+    def until(cls, when, attempts=None):
+        local = when.astimezone(clock.PARIS)
+        return cls(until_date=local.strftime("%d/%m/%Y"), until_time=local.strftime("%H:%M"),
+                   attempts=attempts if attempts is not None else cls.max_attempts)
+
+
+class LockedOut(_LockedUntil):
     code = "ACCOUNTS_LOCKED_OUT"
+    max_attempts = MAX_LOGIN_FAILURES
     http_status = 403
     keeps_changes = True
     message_fr = ("Votre compte est verrouillé jusqu'au {until_date} à {until_time} après "
                   "{attempts} échecs de connexion.")
     message_en = ("Your account is locked until {until_date} at {until_time} after "
                   "{attempts} failed logins.")
-
-    @classmethod
-    def until(cls, when, attempts=MAX_LOGIN_FAILURES):
-        local = when.astimezone(clock.PARIS)
-        return cls(until_date=local.strftime("%d/%m/%Y"), until_time=local.strftime("%H:%M"),
-                   attempts=attempts)
 
 
 class NotActivated(AccountsError):
@@ -248,20 +255,15 @@ class SecretAnswersWrong(AccountsError):
     field = "answer_1"
 
 
-class RecoveryLocked(AccountsError):
+class RecoveryLocked(_LockedUntil):
     code = "ACCOUNTS_RECOVERY_LOCKED"
+    max_attempts = MAX_RECOVERY_FAILURES
     http_status = 403
     keeps_changes = True
     message_fr = ("La réinitialisation du mot de passe est verrouillée jusqu'au {until_date} à "
                   "{until_time} après {attempts} réponses erronées aux questions secrètes.")
     message_en = ("Password reset is locked until {until_date} at {until_time} after "
                   "{attempts} wrong answers to the secret questions.")
-
-    @classmethod
-    def until(cls, when, attempts=MAX_RECOVERY_FAILURES):
-        local = when.astimezone(clock.PARIS)
-        return cls(until_date=local.strftime("%d/%m/%Y"), until_time=local.strftime("%H:%M"),
-                   attempts=attempts)
 
 
 class WrongPassword(AccountsError):

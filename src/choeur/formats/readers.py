@@ -27,7 +27,7 @@ from decimal import Decimal, InvalidOperation
 
 from lxml import etree
 
-from choeur.formats import xmlparse
+from choeur.formats import rules, xmlparse
 from choeur.formats.model import (
     Address,
     AllowanceCharge,
@@ -46,11 +46,7 @@ from choeur.formats.model import (
     Totals,
     VatBreakdown,
 )
-
-CII_NS = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
-UBL_INVOICE_NS = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
-UBL_CREDIT_NOTE_NS = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
-ZUGFERD1_NS = "urn:ferd:CrossIndustryDocument:invoice:1p0"
+from choeur.formats.rules import CII_NS, UBL_CREDIT_NOTE_NS, UBL_INVOICE_NS, ZUGFERD1_NS
 
 NAMESPACES = {
     "rsm": CII_NS,
@@ -61,19 +57,6 @@ NAMESPACES = {
     "cn": UBL_CREDIT_NOTE_NS,
     "cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
     "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
-}
-
-# Guideline ids (BT-24) → profile; any other CIUS / extension of EN 16931 is "en16931".
-GUIDELINE_PROFILES = {
-    "urn:factur-x.eu:1p0:minimum": "minimum",
-    "urn:zugferd.de:2p0:minimum": "minimum",
-    "urn:factur-x.eu:1p0:basicwl": "basicwl",
-    "urn:zugferd.de:2p0:basicwl": "basicwl",
-    "urn:cen.eu:en16931:2017#compliant#urn:factur-x.eu:1p0:basic": "basic",
-    "urn:cen.eu:en16931:2017#compliant#urn:zugferd.de:2p0:basic": "basic",
-    "urn:cen.eu:en16931:2017": "en16931",
-    "urn:cen.eu:en16931:2017#conformant#urn:factur-x.eu:1p0:extended": "extended",
-    "urn:cen.eu:en16931:2017#conformant#urn:zugferd.de:2p0:extended": "extended",
 }
 
 # BT-8: CII carries UNTDID 2475, the model (and UBL) UNTDID 2005.
@@ -470,8 +453,9 @@ def profile_of(specification_id: str | None) -> str | None:
     """The profile a BT-24 specification identifier designates (None if not EN 16931)."""
     if not specification_id:
         return None
-    if specification_id in GUIDELINE_PROFILES:
-        return GUIDELINE_PROFILES[specification_id]
+    profile = rules.profile_of(specification_id)  # the engine's routing, for the same ids
+    if profile is not None:
+        return profile
     if specification_id.startswith("urn:cen.eu:en16931:2017"):
         return "en16931"  # a CIUS or extension of the norm (Peppol BIS, XRechnung, CIUS-FR…)
     return None

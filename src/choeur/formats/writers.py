@@ -46,6 +46,7 @@ from choeur.formats.model import (
     Party,
     PaymentMeans,
 )
+from choeur.formats.rules import UBL_CREDIT_NOTE_NS, UBL_INVOICE_NS
 
 EN16931 = "urn:cen.eu:en16931:2017"
 
@@ -55,8 +56,7 @@ CII_NSMAP = {
     "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
     "udt": "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100",
 }
-UBL_INVOICE_NS = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
-UBL_CREDIT_NOTE_NS = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
+
 CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
 CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
 
