@@ -106,3 +106,11 @@ def test_one_engine_serves_threads():
         results = list(pool.map(lambda job: (job[0], engine.validate(job[1]).failed_rules),
                                 jobs))
     assert all(rules == expected[name] for name, rules in results)
+
+
+def test_rules_without_id_are_explained_in_words():
+    report = default_engine().validate((CORPUS / "cen/cii-examples/CII_example5.xml").read_bytes())
+    [first, *_] = [f for f in report.findings if f.rule == "UNNAMED_RULE"]
+    assert first.rule_text.startswith("Element variant")
+    assert first.message_fr.startswith("L'élément ram:AdditionalReferencedDocument")
+    assert "profil" in first.hint_fr and "profile" in first.hint_en

@@ -67,6 +67,8 @@ def _as_text(name: str, report: Report, lang: str) -> str:
         bt = f" ({f.bt})" if f.bt else ""
         lines.append(f"    [{f.severity}] {f.rule}{bt}{where}")
         lines.append(f"        {message}")
+        if f.rule_text and f.rule_text not in message and f.rule == "UNNAMED_RULE":
+            lines.append(f"        ({'règle' if lang == 'fr' else 'rule'} : {f.rule_text})")
         if hint:
             lines.append(f"        → {hint}")
     return "\n".join(lines)

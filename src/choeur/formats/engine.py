@@ -296,6 +296,33 @@ class Engine:
             report.add(finding)
 
 
+# The Factur-X stylesheets' rules without id are nearly all "this element / attribute is not
+# used in this profile": say so in words, with the element's name.
+_NOT_USED = re.compile(
+    r"^(Element|Attribute)(?: variant)? '?(@?[\w:]+(?:\[.*\])?)'? (?:is )?marked as not used in "
+    r"the given context\.?$"
+)
+
+
+def _unnamed_messages(text: str, fr: str, en: str, hint_fr: str, hint_en: str):
+    found = _NOT_USED.match(text)
+    if not found:
+        return f"{fr} {text}", f"{en} {text}", hint_fr, hint_en
+    kind, name = found.groups()
+    name = name.split("[")[0]
+    hint_fr = ("Chaque profil Factur-X n'admet que certaines données : retirez celle-ci, ou "
+               "déclarez un profil plus riche (EN 16931, EXTENDED) si elle est nécessaire.")
+    hint_en = ("Each Factur-X profile admits only some data: remove this one, or declare a "
+               "richer profile (EN 16931, EXTENDED) if it is needed.")
+    if kind == "Attribute":
+        return (f"L'attribut {name} n'est pas utilisé à cet endroit dans ce profil Factur-X.",
+                f"Attribute {name} is not used at this place in this Factur-X profile.",
+                hint_fr, hint_en)
+    return (f"L'élément {name} n'est pas utilisé à cet endroit dans ce profil Factur-X.",
+            f"Element {name} is not used at this place in this Factur-X profile.",
+            hint_fr, hint_en)
+
+
 def parse_svrl(svrl: bytes, source: str) -> list[Finding]:
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
     document = etree.fromstring(svrl, parser)
@@ -312,14 +339,15 @@ def parse_svrl(svrl: bytes, source: str) -> list[Finding]:
         described = _describe(rule_id, text)
         fr = described.fr if described else text
         en = described.en if described else text
-        if rule_id == "UNNAMED_RULE" and text:  # the generic words, then what the rule says
-            fr, en = f"{fr} {text}", f"{en} {text}"
+        hint_fr = described.hint_fr if described else ""
+        hint_en = described.hint_en if described else ""
+        if rule_id == "UNNAMED_RULE" and text:
+            fr, en, hint_fr, hint_en = _unnamed_messages(text, fr, en, hint_fr, hint_en)
         findings.append(Finding(
             rule=rule_id, severity=severity, layer=Layer.RULES, message_fr=fr, message_en=en,
             location=readable_location(failed.get("location", "")),
             bt=described.bt if described else "",
-            hint_fr=described.hint_fr if described else "",
-            hint_en=described.hint_en if described else "", rule_text=text, source=source,
+            hint_fr=hint_fr, hint_en=hint_en, rule_text=text, source=source,
         ))
     return findings
 
