@@ -59,3 +59,23 @@ def test_load_balancer_probes(client):
     # Probes come by IP address, which is not in ALLOWED_HOSTS: still answered.
     assert client.get("/healthz", HTTP_HOST="10.1.2.3:8000").status_code == 200
     assert client.post("/healthz").status_code == 405
+
+
+def test_old_finished_task_results_are_pruned(run_tasks):
+    from django.db import transaction
+    from django_tasks_db.models import DBTaskResult
+
+    from choeur.core import mail
+    from choeur.core.worker import prune_task_results
+
+    with transaction.atomic():
+        mail.send_mail("a@example.fr", "Ancien", "...")
+        mail.send_mail("b@example.fr", "Récent", "...")
+    run_tasks()
+    old, recent = DBTaskResult.objects.order_by("enqueued_at")
+    DBTaskResult.objects.filter(pk=old.pk).update(
+        finished_at=clock.wall_now() - timedelta(days=8))
+    with transaction.atomic():
+        mail.send_mail("c@example.fr", "En attente", "...")  # not finished: kept
+    assert prune_task_results() == 1
+    assert DBTaskResult.objects.count() == 2

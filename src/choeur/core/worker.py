@@ -33,8 +33,22 @@ def beat(worker_id: str, started_at) -> None:
     )
 
 
+TASK_RESULTS_KEPT = timedelta(days=7)
+PRUNE_EVERY = timedelta(hours=1)
+
+
+def prune_task_results(now=None) -> int:
+    """Forget finished task results older than a week: the task table must not grow forever
+    (a flux of 80 million invoices a year leaves that many rows). Their effects (e-mails,
+    documents) have their own tables; a result row is only useful to follow a task."""
+    cutoff = (now or clock.wall_now()) - TASK_RESULTS_KEPT
+    deleted, _ = DBTaskResult.objects.finished().filter(finished_at__lt=cutoff).delete()
+    return deleted
+
+
 class Heartbeat(threading.Thread):
-    """Writes the worker's heartbeat every few seconds from its own thread and connection."""
+    """Writes the worker's heartbeat every few seconds from its own thread and connection,
+    and prunes old task results once an hour."""
 
     def __init__(self, worker_id: str):
         super().__init__(name="choeur-heartbeat", daemon=True)
@@ -44,9 +58,15 @@ class Heartbeat(threading.Thread):
 
     def run(self) -> None:
         interval = settings.CHOEUR_WORKER_HEARTBEAT_SECONDS
+        next_prune = clock.wall_now()
         while not self.stopping.is_set():
             try:
                 beat(self.worker_id, self.started_at)
+                if clock.wall_now() >= next_prune:
+                    next_prune = clock.wall_now() + PRUNE_EVERY
+                    pruned = prune_task_results()
+                    if pruned:
+                        logger.info("pruned %s finished task results", pruned)
             except Exception:  # a missed beat must not kill the worker; /healthz will notice
                 logger.exception("heartbeat failed")
             finally:
