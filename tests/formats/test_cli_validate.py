@@ -38,3 +38,19 @@ def test_human_report_in_french_by_default():
     result = validate(INVALID)
     assert "invalide" in result.stdout and "BR-CL-25" in result.stdout
     assert "invalid" in validate("--lang", "en", INVALID).stdout
+
+
+def test_a_batch_is_validated_member_by_member(tmp_path):
+    import zipfile
+
+    batch = tmp_path / "lot.zip"
+    with zipfile.ZipFile(batch, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.write(VALID, "a.xml")
+        archive.write(INVALID, "dossier/b.xml")
+        archive.writestr("../evil.xml", "<x/>")
+    result = validate("--json", batch)
+    assert result.returncode == 1
+    reports = {r["file"]: r for r in map(json.loads, result.stdout.splitlines())}
+    assert reports[f"{batch}!a.xml"]["valid"] is True
+    assert reports[f"{batch}!dossier/b.xml"]["valid"] is False
+    assert [f["rule"] for f in reports[str(batch)]["findings"]] == ["ARCHIVE_UNSAFE_MEMBER"]
