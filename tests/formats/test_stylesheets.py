@@ -10,7 +10,7 @@ from choeur.formats import rules, stylesheets
 from choeur.formats.engine import SVRL_NS, default_engine
 
 # Two patterns (modes M1, M2) as the ISO skeleton writes them: in M1 an element matches two
-# rules (only the higher priority fires; `note` fires NOTE_OR_FIRST through a union), a positional pattern, a union, an attribute rule.
+# rules (only the higher priority fires), unions, a positional pattern, an attribute rule.
 SKELETON = """<xsl:stylesheet version="2.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
     xmlns:svrl="http://purl.oclc.org/dsdl/svrl">
   <xsl:template match="text()" priority="-1"/>
