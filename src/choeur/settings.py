@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "choeur.core",
     "choeur.accounts",
     "choeur.organisations",
+    "choeur.invoicing",
+    "choeur.messaging",
     "choeur.web",
 ]
 

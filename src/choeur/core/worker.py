@@ -35,6 +35,15 @@ def beat(worker_id: str, started_at) -> None:
 
 TASK_RESULTS_KEPT = timedelta(days=7)
 PRUNE_EVERY = timedelta(hours=1)
+TIMERS_EVERY = timedelta(minutes=5)
+
+
+def enqueue_timers() -> None:
+    """Queue the periodic business checks (each is idempotent: two workers queueing them at
+    once do the work once). Timers read the clock service, so qualification can travel."""
+    from choeur.invoicing.tasks import apply_tacit_validations
+
+    apply_tacit_validations.enqueue()
 
 
 def prune_task_results(now=None) -> int:
@@ -48,7 +57,7 @@ def prune_task_results(now=None) -> int:
 
 class Heartbeat(threading.Thread):
     """Writes the worker's heartbeat every few seconds from its own thread and connection,
-    and prunes old task results once an hour."""
+    queues the business timers every five minutes and prunes old task results hourly."""
 
     def __init__(self, worker_id: str):
         super().__init__(name="choeur-heartbeat", daemon=True)
@@ -58,10 +67,13 @@ class Heartbeat(threading.Thread):
 
     def run(self) -> None:
         interval = settings.CHOEUR_WORKER_HEARTBEAT_SECONDS
-        next_prune = clock.wall_now()
+        next_prune = next_timers = clock.wall_now()
         while not self.stopping.is_set():
             try:
                 beat(self.worker_id, self.started_at)
+                if clock.wall_now() >= next_timers:
+                    next_timers = clock.wall_now() + TIMERS_EVERY
+                    enqueue_timers()
                 if clock.wall_now() >= next_prune:
                     next_prune = clock.wall_now() + PRUNE_EVERY
                     pruned = prune_task_results()

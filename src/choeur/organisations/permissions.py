@@ -167,3 +167,31 @@ def require_espace(user, structure: Structure, espace: str, *, modify: bool = Fa
     mode = espace_mode(user, structure, espace)
     if mode is None or (modify and mode != HabilitationMode.MODIFICATION):
         raise PermissionRefused()
+
+
+def users_in_espace(structure: Structure, espace: str, service=None) -> list:
+    """The users who see `espace` of `structure` (and, when `service` is given, that service):
+    whom to tell about something there. Gestionnaires see everything of an open espace."""
+    from choeur.organisations.models import Habilitation
+
+    if espace not in ALWAYS_OPEN and espace not in open_espaces(structure):
+        return []
+    rattachements = (
+        Rattachement.objects.filter(structure=structure, status=Rattachement.Status.VALIDEE,
+                                    user__is_active=True)
+        .select_related("user").prefetch_related("services")
+    )
+    habilitated = set(
+        Habilitation.objects.filter(rattachement__structure=structure, espace=espace)
+        .values_list("rattachement_id", flat=True)
+    )
+    users = []
+    for rattachement in rattachements:
+        if not (rattachement.is_gestionnaire or rattachement.pk in habilitated):
+            continue
+        scope = list(rattachement.services.all())
+        if service is not None and scope and not rattachement.is_gestionnaire \
+                and service not in scope:
+            continue
+        users.append(rattachement.user)
+    return users

@@ -1,0 +1,307 @@
+"""Typed errors of the invoicing feature: the platform checks (reference §4.4) and the
+lifecycle. Codes are stable; `bt` names the EN 16931 term concerned, `cpro` the Chorus Pro
+message code the API answers with where one is known."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from choeur.core.errors import ChoeurError
+
+
+class InvoicingError(ChoeurError):
+    cpro: ClassVar[str] = "GDP_MSG_00.000"
+
+
+class TransitionRefused(InvoicingError):
+    code = "INV_TRANSITION_REFUSED"
+    cpro = "GDP_MSG_11.001"
+    http_status = 409
+    message_fr = ("Action impossible : la facture est au statut « {current} », qui ne permet "
+                  "pas de passer au statut « {target} ».")
+    message_en = ("Not possible: the invoice's status is “{current}”, which cannot be followed "
+                  "by “{target}”.")
+
+
+class ReasonRequired(InvoicingError):
+    code = "INV_REASON_REQUIRED"
+    message_fr = "Un motif est obligatoire pour passer la facture au statut « {target} »."
+    message_en = "A reason is required to set the invoice to “{target}”."
+
+
+class ReasonTooLong(InvoicingError):
+    code = "INV_REASON_TOO_LONG"
+    message_fr = "Le motif ou commentaire dépasse {limit} caractères."
+    message_en = "The reason or comment is longer than {limit} characters."
+
+
+class MandateNumberRequired(InvoicingError):
+    code = "INV_MANDATE_NUMBER_REQUIRED"
+    message_fr = "Le numéro de mandat est obligatoire pour passer la facture au statut Mandatée."
+    message_en = "The mandate number is required to set the invoice to Mandatée."
+
+
+class RecipientUnknown(InvoicingError):
+    code = "INV_RECIPIENT_UNKNOWN"
+    bt = "BT-46"
+    message_fr = ("Le destinataire « {identifier} » est inconnu dans Choeur, ou n'est pas une "
+                  "structure publique qui reçoit des factures. Vérifiez son SIRET dans "
+                  "l'annuaire.")
+    message_en = ("Recipient “{identifier}” is unknown, or is not a public structure receiving "
+                  "invoices. Check its SIRET in the directory.")
+
+
+class RecipientInactive(InvoicingError):
+    code = "INV_RECIPIENT_INACTIVE"
+    bt = "BT-46"
+    message_fr = "Le destinataire {identifier} est désactivé : il ne reçoit plus de factures."
+    message_en = "Recipient {identifier} is deactivated: it no longer receives invoices."
+
+
+class ServiceRequired(InvoicingError):
+    code = "INV_SERVICE_REQUIRED"
+    bt = "BT-10"
+    message_fr = ("Le code service du destinataire (BT-10) est absent : {recipient} exige un "
+                  "code service. Demandez-le à votre acheteur public ou consultez l'annuaire.")
+    message_en = ("The recipient's service code (BT-10) is missing: {recipient} requires one. "
+                  "Ask your public buyer or look it up in the directory.")
+
+
+class ServiceUnknown(InvoicingError):
+    code = "INV_SERVICE_UNKNOWN"
+    bt = "BT-10"
+    message_fr = ("Le code service « {code} » est inconnu ou inactif chez {recipient}. "
+                  "Les services actifs sont dans l'annuaire.")
+    message_en = ("Service code “{code}” is unknown or inactive at {recipient}. The active "
+                  "services are in the directory.")
+
+
+class EngagementRequired(InvoicingError):
+    code = "INV_ENGAGEMENT_REQUIRED"
+    bt = "BT-13"
+    message_fr = ("Le numéro d'engagement (bon de commande, BT-13) est obligatoire pour "
+                  "{recipient}. Il figure sur le bon de commande de votre client public.")
+    message_en = ("The engagement number (purchase order, BT-13) is required by {recipient}. "
+                  "It is on your public customer's purchase order.")
+
+
+class EngagementOrServiceRequired(InvoicingError):
+    code = "INV_ENGAGEMENT_OR_SERVICE_REQUIRED"
+    bt = "BT-13"
+    message_fr = ("{recipient} exige un numéro d'engagement (BT-13) ou un code service "
+                  "(BT-10) : renseignez l'un des deux.")
+    message_en = ("{recipient} requires an engagement number (BT-13) or a service code "
+                  "(BT-10): give one of them.")
+
+
+class EngagementUnknown(InvoicingError):
+    code = "INV_ENGAGEMENT_UNKNOWN"
+    bt = "BT-13"
+    message_fr = ("L'engagement « {number} » n'existe pas chez {recipient}, ou n'est plus "
+                  "actif, ou n'a pas été passé avec votre structure.")
+    message_en = ("Engagement “{number}” does not exist at {recipient}, is no longer active, "
+                  "or was not placed with your structure.")
+
+
+class NumberMissing(InvoicingError):
+    code = "INV_NUMBER_MISSING"
+    bt = "BT-1"
+    message_fr = "Le numéro de facture (BT-1) est obligatoire."
+    message_en = "The invoice number (BT-1) is required."
+
+
+class NumberInvalid(InvoicingError):
+    code = "INV_NUMBER_INVALID"
+    bt = "BT-1"
+    message_fr = ("Le numéro de facture « {number} » n'est pas accepté : {reason_fr}")
+    message_en = "Invoice number “{number}” is not accepted: {reason_en}"
+
+
+class NumberAlreadyUsed(InvoicingError):
+    code = "INV_NUMBER_ALREADY_USED"
+    bt = "BT-1"
+    http_status = 409
+    message_fr = ("Vous avez déjà déposé une demande de paiement avec ce numéro de facture "
+                  "({number}) pour cette structure en {year}.")
+    message_en = ("You already deposited a payment request with this invoice number ({number}) "
+                  "for this structure in {year}.")
+
+
+class DateMissing(InvoicingError):
+    code = "INV_DATE_MISSING"
+    bt = "BT-2"
+    message_fr = "La date de facture (BT-2) est obligatoire."
+    message_en = "The invoice date (BT-2) is required."
+
+
+class DateInFuture(InvoicingError):
+    code = "INV_DATE_IN_FUTURE"
+    bt = "BT-2"
+    message_fr = ("La date de facture ({date}) est postérieure à la date de dépôt ({today}) : "
+                  "une facture ne peut pas être datée du futur.")
+    message_en = ("The invoice date ({date}) is after the deposit date ({today}): an invoice "
+                  "cannot be dated in the future.")
+
+
+class CreditNoteOriginMissing(InvoicingError):
+    code = "INV_CREDIT_NOTE_ORIGIN"
+    bt = "BT-25"
+    message_fr = "Un avoir doit indiquer le numéro de la facture d'origine (BT-25)."
+    message_en = "A credit note must give the number of the original invoice (BT-25)."
+
+
+class OriginOnlyForCreditNote(InvoicingError):
+    code = "INV_ORIGIN_NOT_CREDIT_NOTE"
+    bt = "BT-25"
+    message_fr = ("Le numéro de facture d'origine ne s'indique que sur un avoir : retirez-le "
+                  "ou choisissez le type Avoir.")
+    message_en = ("The original invoice number only belongs on a credit note: remove it or "
+                  "choose the credit note type.")
+
+
+class CreditNotePaymentMode(InvoicingError):
+    code = "INV_CREDIT_NOTE_PAYMENT"
+    bt = "BT-81"
+    message_fr = "Un avoir ne porte pas de mode de paiement ni de coordonnées bancaires."
+    message_en = "A credit note carries no payment mode and no bank details."
+
+
+class BankAccountRequired(InvoicingError):
+    code = "INV_BANK_ACCOUNT_REQUIRED"
+    bt = "BT-84"
+    message_fr = ("Un paiement par virement exige des coordonnées bancaires (IBAN) : "
+                  "choisissez-en parmi celles de votre structure, ou ajoutez-en.")
+    message_en = ("Payment by credit transfer needs bank details (IBAN): choose some of your "
+                  "structure's, or add them.")
+
+
+class BankAccountInvalid(InvoicingError):
+    code = "INV_BANK_ACCOUNT_INVALID"
+    bt = "BT-84"
+    message_fr = "Ces coordonnées bancaires ne sont pas des coordonnées actives de votre structure."
+    message_en = "These bank details are not active bank details of your structure."
+
+
+class AmountsInconsistent(InvoicingError):
+    code = "INV_AMOUNTS_INCONSISTENT"
+    bt = "BT-112"
+    message_fr = "Les montants ne sont pas cohérents : {detail_fr}"
+    message_en = "The amounts are not consistent: {detail_en}"
+
+
+class LinesMissing(InvoicingError):
+    code = "INV_LINES_MISSING"
+    bt = "BG-25"
+    message_fr = "La facture doit comporter au moins une ligne."
+    message_en = "The invoice needs at least one line."
+
+
+class LineInvalid(InvoicingError):
+    code = "INV_LINE_INVALID"
+    bt = "BG-25"
+    message_fr = "Ligne {line} : {detail_fr}"
+    message_en = "Line {line}: {detail_en}"
+
+
+class ValidatorRequired(InvoicingError):
+    code = "INV_VALIDATOR_REQUIRED"
+    message_fr = ("Le cadre {cadre} exige un valideur : la structure du titulaire (sous-"
+                  "traitance) ou du mandataire (co-traitance), identifiée par son SIRET.")
+    message_en = ("Cadre {cadre} requires a validator: the structure of the main contractor "
+                  "(subcontracting) or of the group's agent (joint contracting), by its SIRET.")
+
+
+class ValidatorUnknown(InvoicingError):
+    code = "INV_VALIDATOR_UNKNOWN"
+    message_fr = "Le valideur « {identifier} » est inconnu ou désactivé."
+    message_en = "Validator “{identifier}” is unknown or deactivated."
+
+
+class ValidatorNotAllowed(InvoicingError):
+    code = "INV_VALIDATOR_NOT_ALLOWED"
+    message_fr = ("Le valideur ne peut être ni votre propre structure ni le destinataire : "
+                  "c'est le titulaire du marché (ou le mandataire du groupement).")
+    message_en = ("The validator can be neither your own structure nor the recipient: it is "
+                  "the main contractor (or the group's agent).")
+
+
+class CadreNotAllowed(InvoicingError):
+    code = "INV_CADRE_NOT_ALLOWED"
+    message_fr = "Le cadre de facturation « {cadre} » n'est pas disponible pour ce dépôt."
+    message_en = "Billing framework “{cadre}” is not available for this deposit."
+
+
+class DocumentMissing(InvoicingError):
+    code = "INV_DOCUMENT_MISSING"
+    message_fr = "Joignez la facture (PDF) : c'est l'original que recevra le destinataire."
+    message_en = "Attach the invoice (PDF): it is the original the recipient will receive."
+
+
+class InvoiceFileInvalid(InvoicingError):
+    code = "INV_FILE_INVALID"
+    message_fr = ("Le fichier de la facture n'est pas conforme ({count} anomalie(s) "
+                  "bloquante(s)) : corrigez-le d'après le rapport de validation.")
+    message_en = ("The invoice file is not valid ({count} blocking finding(s)): fix it "
+                  "following the validation report.")
+
+    def __init__(self, report=None, **params):
+        self.report = report
+        super().__init__(**params)
+
+
+class DataMismatch(InvoicingError):
+    code = "INV_DATA_MISMATCH"
+    message_fr = ("Les données saisies ne correspondent pas au fichier : {field_fr} "
+                  "« {keyed} » saisi, « {in_file} » dans le fichier.")
+    message_en = ("The data keyed in do not match the file: {field_en} “{keyed}” keyed, "
+                  "“{in_file}” in the file.")
+
+
+class AttachmentRefused(InvoicingError):
+    code = "INV_ATTACHMENT_REFUSED"
+    message_fr = "Pièce jointe « {name} » refusée : {reason_fr}"
+    message_en = "Attachment “{name}” refused: {reason_en}"
+
+
+class AttachmentsTooLarge(InvoicingError):
+    code = "INV_ATTACHMENTS_TOO_LARGE"
+    http_status = 413
+    message_fr = ("La facture et ses pièces jointes dépassent 120 Mo au total "
+                  "({size} Mo) : retirez ou allégez des pièces jointes.")
+    message_en = ("The invoice and its attachments exceed 120 MB in all ({size} MB): remove "
+                  "or shrink attachments.")
+
+
+class NotADraft(InvoicingError):
+    code = "INV_NOT_A_DRAFT"
+    http_status = 409
+    message_fr = "Cette facture a déjà été envoyée : elle ne peut plus être modifiée."
+    message_en = "This invoice has already been sent: it can no longer be changed."
+
+
+class SupplierInactive(InvoicingError):
+    code = "INV_SUPPLIER_INACTIVE"
+    message_fr = "Votre structure {identifier} est désactivée : elle ne peut plus déposer."
+    message_en = "Your structure {identifier} is deactivated: it can no longer deposit."
+
+
+class NothingToAcknowledge(InvoicingError):
+    code = "INV_NOTHING_TO_ACKNOWLEDGE"
+    http_status = 409
+    message_fr = "Cette facture n'a ni rejet ni suspension à acquitter."
+    message_en = "This invoice has no rejection or suspension to acknowledge."
+
+
+class EngagementNumberTaken(InvoicingError):
+    code = "INV_ENGAGEMENT_NUMBER_TAKEN"
+    http_status = 409
+    message_fr = "Votre structure a déjà un engagement numéro « {number} »."
+    message_en = "Your structure already has an engagement numbered “{number}”."
+
+
+class EngagementNumberInvalid(InvoicingError):
+    code = "INV_ENGAGEMENT_NUMBER_INVALID"
+    message_fr = ("Le numéro d'engagement doit compter de 1 à 50 caractères (lettres, chiffres, "
+                  "- _ / .).")
+    message_en = ("The engagement number must have 1 to 50 characters (letters, digits, "
+                  "- _ / .).")

@@ -1,0 +1,67 @@
+"""The one function that changes an invoice's status (house rule 3).
+
+`transition()` checks the table (statuses.py), changes the row with a conditional update on
+the status the caller saw (two people acting at once: one wins, the other gets a Conflict and
+nothing changes), writes the history row and queues the notifications, all in the caller's
+transaction.
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+
+from choeur.core import clock
+from choeur.core.errors import Conflict, OutsideTransaction
+from choeur.invoicing import errors, statuses
+from choeur.invoicing.models import Invoice, StatusChange
+from choeur.invoicing.statuses import Role, Status
+
+MAX_COMMENT = 2000
+
+
+def _user(actor):
+    """The acting person, when it is one (not the system, not a technical account)."""
+    from choeur.accounts.models import User
+
+    return actor if isinstance(actor, User) else None
+
+
+def _actor_label(actor) -> str:
+    if actor is None:
+        return "Choeur"
+    full_name = getattr(actor, "get_full_name", lambda: "")()
+    return (full_name or str(actor))[:255]
+
+
+def transition(invoice: Invoice, target: str, *, actor=None, role: Role, comment: str = "",
+               **changes) -> Invoice:
+    """Move `invoice` to `target` as `role` (the caller has checked the actor may act in that
+    role). `changes` are other fields set in the same update (e.g. mandate_number)."""
+    if not connection.in_atomic_block:
+        raise OutsideTransaction()
+    current = invoice.status
+    rule = statuses.find(current, target)
+    if rule is None or rule.role != role:
+        raise errors.TransitionRefused(current=Status(current).label if current in Status.values
+                                       else current, target=Status(target).label)
+    comment = (comment or "").strip()
+    if rule.reason_required and not comment:
+        raise errors.ReasonRequired(target=Status(target).label)
+    if len(comment) > MAX_COMMENT:
+        raise errors.ReasonTooLong(limit=MAX_COMMENT)
+    now = clock.now()
+    values = {"status": target, "status_changed_at": now, "status_comment": comment,
+              "updated_at": now, **changes}
+    updated = Invoice.objects.filter(pk=invoice.pk, status=current).update(**values)
+    if updated != 1:
+        raise Conflict()
+    for field, value in values.items():
+        setattr(invoice, field, value)
+    StatusChange.objects.create(
+        invoice=invoice, status=target, previous=current, at=now,
+        actor=_user(actor),
+        actor_label=_actor_label(actor), comment=comment)
+    from choeur.invoicing import notifications
+
+    notifications.status_changed(invoice, previous=current, actor=actor)
+    return invoice

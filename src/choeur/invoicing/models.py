@@ -1,0 +1,356 @@
+"""Demandes de paiement (invoices and credit notes), their lines, files, history; engagements.
+
+Field names are English; Chorus Pro's wire names are given in comments for the API layer.
+An invoice, once sent, is immutable (house rule 4): its routing data change only through the
+recycle use case, its files are content-addressed blobs, and every status change, user action
+and complementary event is a history row.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from choeur.core import clock
+from choeur.invoicing.statuses import Status
+from choeur.organisations.models import BankAccount, Service, Structure
+
+AMOUNT = {"max_digits": 19, "decimal_places": 6}  # decimal(19,6), as Chorus Pro
+
+
+class Cadre(models.TextChoices):
+    """`codeCadreFacturation` of this scope (the works cadres come with the works issue)."""
+
+    A1 = "A1_FACTURE_FOURNISSEUR", _("A1 — Dépôt par un fournisseur d'une facture")
+    A2 = "A2_FACTURE_FOURNISSEUR_DEJA_PAYEE", _(
+        "A2 — Dépôt par un fournisseur d'une facture déjà payée")
+    A9 = "A9_FACTURE_SOUSTRAITANT", _("A9 — Dépôt par un sous-traitant d'une facture")
+    A12 = "A12_FACTURE_COTRAITANT", _("A12 — Dépôt par un cotraitant d'une facture")
+
+    @classmethod
+    def needs_validator(cls, cadre: str) -> bool:
+        return cadre in (cls.A9, cls.A12)
+
+    @classmethod
+    def short(cls, cadre: str) -> str:
+        return cadre.split("_", 1)[0]
+
+
+class TypeFacture(models.TextChoices):
+    FACTURE = "FACTURE", _("Facture")
+    AVOIR = "AVOIR", _("Avoir")
+    ACOMPTE = "ACOMPTE", _("Facture d'acompte")
+
+
+class TypeTva(models.TextChoices):
+    TVA_SUR_DEBIT = "TVA_SUR_DEBIT", _("TVA sur les débits")
+    TVA_SUR_ENCAISSEMENT = "TVA_SUR_ENCAISSEMENT", _("TVA sur les encaissements")
+    EXONERATION = "EXONERATION", _("Exonération de TVA")
+    SANS_TVA = "SANS_TVA", _("Sans TVA")
+
+
+class ModePaiement(models.TextChoices):
+    VIREMENT = "VIREMENT", _("Virement")
+    CHEQUE = "CHEQUE", _("Chèque")
+    PRELEVEMENT = "PRELEVEMENT", _("Prélèvement")
+    ESPECE = "ESPECE", _("Espèces")
+    REPORT = "REPORT", _("Report")
+    AUTRE = "AUTRE", _("Autre")
+
+
+class ModeDepot(models.TextChoices):
+    """`modeDepot`, verbatim (the portal and API modes of this scope, then the flux ones)."""
+
+    SAISIE_PORTAIL = "SAISIE_PORTAIL", _("Saisie sur le portail")
+    DEPOT_PDF_PORTAIL = "DEPOT_PDF_PORTAIL", _("Dépôt d'un PDF sur le portail")
+    UPLOAD_PORTAIL = "UPLOAD_PORTAIL", _("Dépôt d'un fichier structuré sur le portail")
+    SAISIE_API = "SAISIE_API", _("Saisie par API")
+    DEPOT_PDF_API = "DEPOT_PDF_API", _("Dépôt d'un PDF par API")
+    DEPOT_PDF_SIGNE_API = "DEPOT_PDF_SIGNE_API", _("Dépôt d'un PDF signé par API")
+    UPLOAD_API = "UPLOAD_API", _("Flux déposé par API")
+    EDI = "EDI", _("Flux EDI")
+
+
+class Invoice(models.Model):
+    """A demande de paiement of type FACTURE: an invoice, a credit note or an advance invoice.
+    `idFacture` / `identifiantFactureCPP` is the primary key."""
+
+    supplier = models.ForeignKey(  # fournisseur (idFournisseur)
+        Structure, on_delete=models.PROTECT, related_name="issued_invoices",
+        verbose_name=_("fournisseur"))
+    supplier_service = models.ForeignKey(  # idServiceFournisseur
+        Service, on_delete=models.PROTECT, related_name="issued_invoices", null=True,
+        blank=True, verbose_name=_("service du fournisseur"))
+    recipient = models.ForeignKey(  # destinataire (codeDestinataire)
+        Structure, on_delete=models.PROTECT, related_name="received_invoices",
+        verbose_name=_("destinataire"))
+    recipient_service = models.ForeignKey(  # codeServiceExecutant
+        Service, on_delete=models.PROTECT, related_name="received_invoices", null=True,
+        blank=True, verbose_name=_("service destinataire"))
+    cadre = models.CharField(_("cadre de facturation"), max_length=40, choices=Cadre.choices,
+                             default=Cadre.A1)
+    validator = models.ForeignKey(  # codeStructureValideur (level 1)
+        Structure, on_delete=models.PROTECT, related_name="invoices_to_validate", null=True,
+        blank=True, verbose_name=_("valideur"))
+    validator_service = models.ForeignKey(  # codeServiceValideur
+        Service, on_delete=models.PROTECT, related_name="invoices_to_validate", null=True,
+        blank=True, verbose_name=_("service du valideur"))
+    validator2 = models.ForeignKey(  # idValideur2 (sous-traitant of a cotraitant)
+        Structure, on_delete=models.PROTECT, related_name="invoices_to_validate_2", null=True,
+        blank=True, verbose_name=_("second valideur"))
+    validated_at = models.DateTimeField(_("validée (niveau 1) le"), null=True, blank=True)
+    validated2_at = models.DateTimeField(_("validée (niveau 2) le"), null=True, blank=True)
+    validation_due_at = models.DateTimeField(  # 15 days after the deposit or level-1 decision
+        _("date limite de validation"), null=True, blank=True)
+
+    type_facture = models.CharField(_("type de facture"), max_length=10,
+                                    choices=TypeFacture.choices, default=TypeFacture.FACTURE)
+    number = models.CharField(_("numéro de facture"), max_length=20)  # numeroFacture
+    number_year = models.PositiveSmallIntegerField(  # année de création: the number's scope
+        _("année du numéro"))
+    invoice_date = models.DateField(_("date de facture"), null=True, blank=True)
+    deposited_at = models.DateTimeField(_("date de dépôt"), null=True, blank=True)
+    currency = models.CharField(_("devise"), max_length=3, default="EUR")
+    type_tva = models.CharField(_("régime de TVA"), max_length=24, choices=TypeTva.choices,
+                                default=TypeTva.TVA_SUR_DEBIT)
+    vat_exemption_reason = models.CharField(_("motif d'exonération de TVA"), max_length=255,
+                                            blank=True)
+    marche_number = models.CharField(_("numéro de marché"), max_length=50, blank=True)
+    engagement_number = models.CharField(  # numeroBonCommande / numéro d'engagement (BT-13)
+        _("numéro d'engagement"), max_length=50, blank=True)
+    original_invoice_number = models.CharField(  # numeroFactureOrigine (credit notes)
+        _("numéro de la facture d'origine"), max_length=20, blank=True)
+    payment_mode = models.CharField(_("mode de paiement"), max_length=12,
+                                    choices=ModePaiement.choices, blank=True)
+    bank_account = models.ForeignKey(  # codeCoordonneesBancairesFournisseur
+        BankAccount, on_delete=models.PROTECT, null=True, blank=True,
+        verbose_name=_("coordonnées bancaires"))
+    comment = models.CharField(_("commentaire"), max_length=2000, blank=True)
+
+    total_ht = models.DecimalField(_("montant HT"), **AMOUNT, default=0)  # montantHtTotal
+    total_tva = models.DecimalField(_("montant TVA"), **AMOUNT, default=0)  # montantTVA
+    total_ttc = models.DecimalField(_("montant TTC"), **AMOUNT, default=0)  # montantTtcTotal
+    amount_due = models.DecimalField(_("montant à payer"), **AMOUNT, default=0)  # montantAPayer
+
+    mode_depot = models.CharField(_("mode de dépôt"), max_length=24, choices=ModeDepot.choices)
+    syntax = models.CharField(_("format"), max_length=16, blank=True)  # CII, UBL, PDF
+    profile = models.CharField(_("profil"), max_length=40, blank=True)
+    main_file_sha256 = models.CharField(max_length=64, blank=True)  # pieceJointePrincipale
+    main_file_name = models.CharField(_("fichier de la facture"), max_length=200, blank=True)
+    xml_sha256 = models.CharField(max_length=64, blank=True)  # the structured data, if any
+    certificate_sha256 = models.CharField(max_length=64, blank=True)  # empreinteCertificatDepot
+
+    status = models.CharField(_("statut"), max_length=40, choices=Status.choices,
+                              default=Status.BROUILLON)
+    status_changed_at = models.DateTimeField(_("date du statut"), default=clock.now)
+    status_comment = models.CharField(  # commentaireEtatCourant / motif
+        _("commentaire du statut"), max_length=2000, blank=True)
+    mandate_number = models.CharField(_("numéro de mandat"), max_length=50, blank=True)
+    rejet_traite = models.BooleanField(_("rejet traité"), default=False)
+    acknowledged = models.BooleanField(  # rejection / suspension acknowledged by the supplier
+        _("acquittée par le fournisseur"), default=False)
+    downloaded_by_recipient = models.BooleanField(  # factureTelechargeeParDestinataire
+        _("téléchargée par le destinataire"), default=False)
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(_("créée le"), default=clock.now)
+    updated_at = models.DateTimeField(_("modifiée le"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("facture")
+        verbose_name_plural = _("factures")
+        constraints = [
+            # "Vous avez déjà déposé une demande de paiement avec ce numéro de facture pour
+            # cette structure": unique per supplier and year once sent (drafts may repeat).
+            models.UniqueConstraint(
+                fields=["supplier", "number", "number_year"],
+                condition=~Q(status__in=["BROUILLON", "SUPPRIMEE"]),
+                name="invoice_number_unique_per_supplier_year"),
+        ]
+        indexes = [
+            models.Index(fields=["supplier", "-status_changed_at"], name="inv_supplier_recent"),
+            models.Index(fields=["recipient", "-status_changed_at"],
+                         name="inv_recipient_recent"),
+            models.Index(fields=["recipient", "status", "-status_changed_at"],
+                         name="inv_recipient_status"),
+            models.Index(fields=["supplier", "status", "-status_changed_at"],
+                         name="inv_supplier_status"),
+            models.Index(fields=["validator", "status"], name="inv_validator_status"),
+            models.Index(fields=["status", "validation_due_at"], name="inv_validation_due"),
+            models.Index(fields=["number"], name="inv_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.supplier_id} → {self.recipient_id})"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == Status.BROUILLON
+
+    @property
+    def is_credit_note(self) -> bool:
+        return self.type_facture == TypeFacture.AVOIR
+
+
+class InvoiceLine(models.Model):
+    """`lignePoste`."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    number = models.PositiveIntegerField(_("numéro"))  # lignePosteNumero
+    reference = models.CharField(_("référence"), max_length=50, blank=True)
+    designation = models.CharField(_("désignation"), max_length=255)
+    quantity = models.DecimalField(_("quantité"), **AMOUNT)
+    unit = models.CharField(_("unité"), max_length=20, blank=True)
+    unit_price = models.DecimalField(_("prix unitaire HT"), **AMOUNT)
+    discount = models.DecimalField(_("remise HT"), **AMOUNT, default=0)
+    vat_rate = models.DecimalField(_("taux de TVA (%)"), max_digits=5, decimal_places=2)
+    vat_category = models.CharField(_("catégorie de TVA"), max_length=3, default="S")
+    total_ht = models.DecimalField(_("montant HT"), **AMOUNT)
+
+    class Meta:
+        ordering = ["invoice", "number"]
+        constraints = [models.UniqueConstraint(fields=["invoice", "number"],
+                                               name="invoice_line_unique_number")]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.designation}"
+
+
+class VatLine(models.Model):
+    """`ligneTva`: the VAT breakdown per rate."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="vat_lines")
+    rate = models.DecimalField(_("taux"), max_digits=5, decimal_places=2)
+    category = models.CharField(_("catégorie"), max_length=3, default="S")
+    base_ht = models.DecimalField(_("base HT"), **AMOUNT)
+    amount = models.DecimalField(_("montant de TVA"), **AMOUNT)
+
+    class Meta:
+        ordering = ["invoice", "-rate"]
+
+    def __str__(self) -> str:
+        return f"{self.rate} %"
+
+
+class Attachment(models.Model):
+    """A pièce jointe complémentaire (the invoice document itself is on the invoice)."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="attachments")
+    sha256 = models.CharField(max_length=64)
+    name = models.CharField(_("nom"), max_length=50)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(_("taille"))
+    added_at = models.DateTimeField(_("ajoutée le"), default=clock.now)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                 null=True, blank=True, related_name="+")
+    added_with_status = models.CharField(max_length=40, blank=True)  # e.g. added to complete
+
+    class Meta:
+        ordering = ["invoice", "added_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StatusChange(models.Model):
+    """`HistoriqueStatus`: one row per status the invoice went through."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="history")
+    status = models.CharField(max_length=40, choices=Status.choices)
+    previous = models.CharField(max_length=40, blank=True)
+    at = models.DateTimeField(default=clock.now)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                              null=True, blank=True, related_name="+")
+    actor_label = models.CharField(max_length=255, blank=True)  # "Choeur" for the system
+    comment = models.CharField(max_length=2000, blank=True)
+
+    class Meta:
+        ordering = ["invoice", "at", "id"]
+        indexes = [models.Index(fields=["invoice", "at"], name="inv_history")]
+
+    def __str__(self) -> str:
+        return self.status
+
+
+class InvoiceEvent(models.Model):
+    """`HistoriqueActionUtilisateur` (coded user actions) and the événements complémentaires
+    (free label) of an invoice."""
+
+    class Code(models.TextChoices):
+        TELECHARGEMENT_FACTURE = "TELECHARGEMENT_FACTURE", _("Téléchargement de la facture")
+        ACQUITTEMENT_REJET = "ACQUITTEMENT_REJET", _("Acquittement du rejet")
+        ACQUITTEMENT_SUSPENSION = "ACQUITTEMENT_SUSPENSION", _("Acquittement de la suspension")
+        TRAITEMENT_REJET = "TRAITEMENT_REJET", _("Traitement du rejet")
+        EVENEMENT = "EVENEMENT", _("Événement complémentaire")
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="events")
+    code = models.CharField(max_length=32, choices=Code.choices)
+    label = models.CharField(max_length=255, blank=True)
+    at = models.DateTimeField(default=clock.now)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                              null=True, blank=True, related_name="+")
+    actor_label = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["invoice", "at", "id"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Engagement(models.Model):
+    """An engagement juridique created by a public structure (espace Engagements), seen by
+    its supplier as an order; invoices quote its number (BT-13)."""
+
+    class Kind(models.TextChoices):
+        BON_DE_COMMANDE = "BON_DE_COMMANDE", _("Bon de commande")
+        MARCHE = "MARCHE", _("Marché")
+        ORDRE_DE_SERVICE = "ORDRE_DE_SERVICE", _("Ordre de service")
+        BAIL = "BAIL", _("Bail")
+        SUBVENTION = "SUBVENTION", _("Subvention")
+        AUTRE_CONTRAT = "AUTRE_CONTRAT", _("Autre contrat")
+
+    class State(models.TextChoices):  # etatCourantEngagementJuridique
+        COMMANDE = "COMMANDE", _("Commandé")
+        PRIS_EN_COMPTE = "PRIS_EN_COMPTE", _("Pris en compte par le fournisseur")
+        REFUSE = "REFUSE", _("Refusé par le fournisseur")
+        INACTIF = "INACTIF", _("Inactivé")
+
+    structure = models.ForeignKey(  # structureReceptriceEngagementJuridique... the buyer
+        Structure, on_delete=models.PROTECT, related_name="engagements",
+        verbose_name=_("structure publique"))
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="engagements", verbose_name=_("service"))
+    number = models.CharField(_("numéro d'engagement"), max_length=50)
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices,
+                            default=Kind.BON_DE_COMMANDE)
+    supplier = models.ForeignKey(Structure, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="orders", verbose_name=_("fournisseur"))
+    label = models.CharField(_("objet"), max_length=255, blank=True)
+    amount_ht = models.DecimalField(_("montant HT"), **AMOUNT, default=0)
+    amount_ttc = models.DecimalField(_("montant TTC"), **AMOUNT, default=0)
+    currency = models.CharField(_("devise"), max_length=3, default="EUR")
+    state = models.CharField(_("état"), max_length=16, choices=State.choices,
+                             default=State.COMMANDE)
+    state_reason = models.CharField(_("motif"), max_length=500, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(_("créé le"), default=clock.now)
+    updated_at = models.DateTimeField(_("modifié le"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("engagement")
+        verbose_name_plural = _("engagements")
+        ordering = ["-created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["structure", "number"],
+                                               name="engagement_unique_number")]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_usable(self) -> bool:
+        return self.state in (self.State.COMMANDE, self.State.PRIS_EN_COMPTE)

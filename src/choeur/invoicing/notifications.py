@@ -1,0 +1,73 @@
+"""Who hears about an invoice, and when (reference §6.1): the supplier at every status change,
+the recipient when an invoice arrives or comes back completed, validators when one waits for
+them, the recipient's gestionnaires when an invoice arrives that no habilitated user can see.
+Called by `lifecycle.transition()` in the same transaction."""
+
+from __future__ import annotations
+
+from django.urls import NoReverseMatch
+from django.urls import reverse as _reverse
+
+from choeur.invoicing.statuses import Status
+from choeur.messaging.services import notify
+from choeur.organisations.models import Espace
+from choeur.organisations.permissions import users_in_espace
+
+# The supplier is not told about its own draft, its deletion, nor the routing's inner steps.
+_SILENT_FOR_SUPPLIER = {Status.BROUILLON, Status.SUPPRIMEE, Status.EN_COURS_ACHEMINEMENT}
+
+
+def reverse(name: str, args) -> str:
+    """The page to link to; the notification still goes out, without a link, on a deployment
+    whose portal does not serve that page (an API-only instance)."""
+    try:
+        return _reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
+
+
+def _params(invoice) -> dict:
+    return {
+        "number": invoice.number,
+        "supplier": invoice.supplier.company_name,
+        "recipient": invoice.recipient.company_name,
+        "status_code": invoice.status,
+        "amount": f"{invoice.total_ttc:.2f}",
+        "currency": invoice.currency,
+    }
+
+
+def status_changed(invoice, previous: str, actor=None) -> None:
+    status = invoice.status
+    params = _params(invoice)
+    if status not in _SILENT_FOR_SUPPLIER:
+        users = [u for u in users_in_espace(invoice.supplier, Espace.FACTURES_EMISES,
+                                            invoice.supplier_service) if u != actor]
+        notify(users, "invoice_status", params,
+               reverse("invoicing:issued_detail", [invoice.pk]))
+    if status in (Status.MISE_A_DISPOSITION, Status.COMPLETEE):
+        kind = "invoice_received" if status == Status.MISE_A_DISPOSITION else \
+            "invoice_completed"
+        url = reverse("invoicing:received_detail", [invoice.pk])
+        users = users_in_espace(invoice.recipient, Espace.FACTURES_RECUES,
+                                invoice.recipient_service)
+        if users:
+            notify(users, kind, params, url)
+        else:
+            from choeur.organisations.services import _gestionnaires
+
+            notify(_gestionnaires(invoice.recipient), "invoice_unassigned", params, url)
+    if status in (Status.A_VALIDER_1, Status.A_VALIDER_2):
+        validator = invoice.validator if status == Status.A_VALIDER_1 else invoice.validator2
+        if validator is not None:
+            due = invoice.validation_due_at
+            params["due"] = due.strftime("%d/%m/%Y") if due else ""
+            users = users_in_espace(validator, Espace.FACTURES_A_VALIDER,
+                                    invoice.validator_service
+                                    if status == Status.A_VALIDER_1 else None)
+            if not users:  # the espace is not open yet: its gestionnaires must open it
+                from choeur.organisations.services import _gestionnaires
+
+                users = _gestionnaires(validator)
+            notify(users, "invoice_to_validate", params,
+                   reverse("invoicing:to_validate_detail", [invoice.pk]))

@@ -1,0 +1,84 @@
+"""The read side: invoices a user may see, always scoped (house rule 5).
+
+- Factures émises: invoices of the structures where the user sees the espace, limited to
+  the services of the user's rattachement when it names some.
+- Factures reçues: the same on the recipient side, once the invoice has reached it.
+- Factures à valider: invoices waiting for (or decided by) a validator structure.
+A forged or foreign id is "not found", never "forbidden".
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from choeur.core.errors import NotFound
+from choeur.invoicing.models import Invoice
+from choeur.invoicing.statuses import RECIPIENT_VISIBLE, Status
+from choeur.organisations import permissions
+from choeur.organisations.models import Espace
+
+VALIDATOR_VISIBLE = (
+    Status.A_VALIDER_1, Status.VALIDEE_1, Status.REFUSEE_1, Status.ABSENCE_VALIDATION_1_HORS_DELAI,
+    Status.ERREUR_FOURNISSEUR_SUR_VALIDEUR, Status.A_VALIDER_2, Status.VALIDEE_2,
+    Status.REFUSEE_2, Status.ABSENCE_VALIDATION_2_HORS_DELAI,
+    Status.ERREUR_COTRAITANT_SUR_VALIDEUR,
+)
+
+
+def _scope(user, espace: str, structure_field: str, service_field: str | None) -> Q | None:
+    """A Q selecting the invoices of every structure where `user` sees `espace`."""
+    clauses = None
+    for structure in permissions.visible_structures(user):
+        if not permissions.can_see(user, structure, espace):
+            continue
+        clause = Q(**{structure_field: structure})
+        services = permissions.services_of(user, structure) if service_field else None
+        if services:
+            clause &= Q(**{f"{service_field}__in": services})
+        clauses = clause if clauses is None else clauses | clause
+    return clauses
+
+
+def issued_invoices(user) -> QuerySet[Invoice]:
+    scope = _scope(user, Espace.FACTURES_EMISES, "supplier", "supplier_service")
+    if scope is None:
+        return Invoice.objects.none()
+    return Invoice.objects.filter(scope).exclude(status=Status.SUPPRIMEE)
+
+
+def received_invoices(user) -> QuerySet[Invoice]:
+    scope = _scope(user, Espace.FACTURES_RECUES, "recipient", "recipient_service")
+    if scope is None:
+        return Invoice.objects.none()
+    return Invoice.objects.filter(scope, status__in=RECIPIENT_VISIBLE)
+
+
+def invoices_to_validate(user) -> QuerySet[Invoice]:
+    level1 = _scope(user, Espace.FACTURES_A_VALIDER, "validator", "validator_service")
+    level2 = _scope(user, Espace.FACTURES_A_VALIDER, "validator2", None)
+    scope = level1 if level2 is None else (level2 if level1 is None else level1 | level2)
+    if scope is None:
+        return Invoice.objects.none()
+    return Invoice.objects.filter(scope).exclude(status__in=[Status.BROUILLON,
+                                                             Status.SUPPRIMEE])
+
+
+def _get(queryset: QuerySet[Invoice], invoice_id) -> Invoice:
+    try:
+        return queryset.select_related(
+            "supplier", "recipient", "recipient_service", "supplier_service", "validator",
+            "bank_account").get(pk=int(invoice_id))
+    except (Invoice.DoesNotExist, TypeError, ValueError):
+        raise NotFound(object_label="Facture") from None
+
+
+def issued_invoice(user, invoice_id) -> Invoice:
+    return _get(issued_invoices(user), invoice_id)
+
+
+def received_invoice(user, invoice_id) -> Invoice:
+    return _get(received_invoices(user), invoice_id)
+
+
+def invoice_to_validate(user, invoice_id) -> Invoice:
+    return _get(invoices_to_validate(user), invoice_id)

@@ -1,0 +1,739 @@
+"""Use cases of invoicing: one function each, called alike by the portal, the API, flux
+integration and the tests (house rule 1). Each takes the acting user first, checks rights
+through `organisations.permissions` (via queries.py), raises typed errors, and changes
+statuses only through `lifecycle.transition()`. The entry point owns the transaction.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+
+from choeur.core import audit, clock, storage
+from choeur.core.errors import PermissionRefused
+from choeur.invoicing import errors, lifecycle
+from choeur.invoicing.data import CENT, InvoiceData, LineData, Totals, VatLineData
+from choeur.invoicing.models import (
+    Attachment,
+    Cadre,
+    Engagement,
+    Invoice,
+    InvoiceEvent,
+    InvoiceLine,
+    ModeDepot,
+    ModePaiement,
+    TypeFacture,
+    VatLine,
+)
+from choeur.invoicing.statuses import Role, Status
+from choeur.organisations import permissions
+from choeur.organisations.models import BankAccount, Espace, IdentifierType, Service, Structure
+
+NUMBER = re.compile(r"[A-Za-z0-9\-_/+]{1,20}")
+VALIDATION_DELAY = timedelta(days=15)  # R2393-34-1 CCP: the titulaire has 15 days
+MAX_ATTACHMENT = 10 * 1024 * 1024  # 10 MB each
+MAX_DOSSIER = 120 * 1024 * 1024  # 120 MB for the invoice and all its attachments
+MAX_ATTACHMENT_NAME = 50
+ATTACHMENT_EXTENSIONS = {
+    "bmp", "gif", "fax", "odt", "ppt", "tiff", "xls", "bz2", "gz", "jpeg", "p7s", "rtf", "txt",
+    "xml", "csv", "gzip", "jpg", "pdf", "svg", "xhtml", "xlsx", "doc", "htm", "odp", "png",
+    "tgz", "xlc", "zip", "docx", "html", "ods", "pps", "tif", "xlm", "pptx",
+}
+#: Cadres a supplier picks in this scope (works cadres come with the works feature).
+DEPOSIT_CADRES = (Cadre.A1, Cadre.A2, Cadre.A9, Cadre.A12)
+
+
+# --- Rights -------------------------------------------------------------------------------
+
+
+def _in_scope(user, structure: Structure, service: Service | None) -> bool:
+    scope = permissions.services_of(user, structure)
+    return scope is None or service is None or service in scope
+
+
+def require_supplier_rights(user, invoice: Invoice, modify: bool = True) -> None:
+    permissions.require_espace(user, invoice.supplier, Espace.FACTURES_EMISES, modify=modify)
+    if not _in_scope(user, invoice.supplier, invoice.supplier_service):
+        raise PermissionRefused()
+
+
+def require_recipient_rights(user, invoice: Invoice, modify: bool = True) -> None:
+    permissions.require_espace(user, invoice.recipient, Espace.FACTURES_RECUES, modify=modify)
+    if not _in_scope(user, invoice.recipient, invoice.recipient_service):
+        raise PermissionRefused()
+
+
+def require_validator_rights(user, invoice: Invoice, level: int, modify: bool = True) -> None:
+    structure = invoice.validator if level == 1 else invoice.validator2
+    if structure is None:
+        raise PermissionRefused()
+    permissions.require_espace(user, structure, Espace.FACTURES_A_VALIDER, modify=modify)
+
+
+# --- Platform checks (reference §4.4) --------------------------------------------------------
+
+
+def _find_structure(identifier: str) -> Structure | None:
+    identifier = re.sub(r"\s", "", identifier or "")
+    if not identifier:
+        return None
+    found = list(Structure.objects.filter(identifier=identifier)[:2])
+    if len(found) == 1:
+        return found[0]
+    return next((s for s in found if s.identifier_type == IdentifierType.SIRET), None)
+
+
+def resolve_recipient(identifier: str) -> Structure:
+    recipient = _find_structure(identifier)
+    if recipient is None or not recipient.is_public:
+        raise errors.RecipientUnknown(identifier=identifier or "—")
+    if not recipient.is_active:
+        raise errors.RecipientInactive(identifier=recipient.identifier)
+    return recipient
+
+
+def resolve_service(recipient: Structure, code: str) -> Service | None:
+    code = (code or "").strip()
+    if not code:
+        return None
+    service = recipient.services.current().filter(code=code).first()
+    if service is None:
+        raise errors.ServiceUnknown(code=code, recipient=recipient.company_name)
+    return service
+
+
+def check_routing(supplier: Structure, recipient: Structure, service: Service | None,
+                  engagement_number: str) -> None:
+    """Service code and engagement as the recipient's parameters require them."""
+    name = recipient.company_name
+    if recipient.service_code_required and service is None:
+        raise errors.ServiceRequired(recipient=name)
+    needs_engagement = recipient.engagement_required or bool(
+        service is not None and service.engagement_required)
+    if needs_engagement and not engagement_number:
+        raise errors.EngagementRequired(recipient=name)
+    if recipient.engagement_or_service_required and not (engagement_number or service):
+        raise errors.EngagementOrServiceRequired(recipient=name)
+    if engagement_number and Engagement.objects.filter(structure=recipient).exists():
+        # The recipient manages its engagements in Choeur: the number must be one of them,
+        # usable, and placed with this supplier (or with no supplier named).
+        engagement = Engagement.objects.filter(structure=recipient,
+                                               number=engagement_number).first()
+        if engagement is None or not engagement.is_usable or (
+                engagement.supplier_id not in (None, supplier.pk)):
+            raise errors.EngagementUnknown(number=engagement_number, recipient=name)
+
+
+def check_number(number: str) -> str:
+    number = (number or "").strip()
+    if not number:
+        raise errors.NumberMissing()
+    if len(number) > 20:
+        raise errors.NumberInvalid(number=number, reason_fr="20 caractères au plus.",
+                                   reason_en="20 characters at most.")
+    if not NUMBER.fullmatch(number):
+        raise errors.NumberInvalid(
+            number=number,
+            reason_fr="seuls les lettres, les chiffres et les caractères - _ / + sont admis.",
+            reason_en="only letters, digits and the characters - _ / + are allowed.")
+    today = clock.today()
+    if number in (today.strftime("%Y%m%d"), today.strftime("%d%m%Y")):
+        raise errors.NumberInvalid(
+            number=number, reason_fr="ce n'est pas un numéro, c'est la date du jour.",
+            reason_en="this is today's date, not an invoice number.")
+    return number
+
+
+def check_number_unused(supplier: Structure, number: str, year: int,
+                        exclude: int | None = None) -> None:
+    taken = Invoice.objects.filter(supplier=supplier, number=number, number_year=year).exclude(
+        status__in=[Status.BROUILLON, Status.SUPPRIMEE])
+    if exclude is not None:
+        taken = taken.exclude(pk=exclude)
+    if taken.exists():
+        raise errors.NumberAlreadyUsed(number=number, year=year)
+
+
+def check_amounts(data: InvoiceData) -> tuple[list[VatLineData], Totals]:
+    """Lines, VAT breakdown and totals agree (to the cent). Computed where not given."""
+    if not data.lines:
+        raise errors.LinesMissing()
+    for index, line in enumerate(data.lines, start=1):
+        if not (line.designation or "").strip():
+            raise errors.LineInvalid(line=index, detail_fr="la désignation est obligatoire.",
+                                     detail_en="the designation is required.")
+        if Decimal(line.vat_rate) < 0 or Decimal(line.vat_rate) > 100:
+            raise errors.LineInvalid(line=index, detail_fr="taux de TVA hors de 0 à 100 %.",
+                                     detail_en="VAT rate outside 0 to 100 %.")
+        if line.total_ht is not None and abs(line.total_ht - line.computed_total()) > CENT:
+            raise errors.LineInvalid(
+                line=index,
+                detail_fr=f"quantité × prix − remise = {line.computed_total()}, "
+                          f"montant indiqué {line.total_ht}.",
+                detail_en=f"quantity × price − discount = {line.computed_total()}, "
+                          f"amount given {line.total_ht}.")
+    vat_lines = data.vat_lines if data.vat_lines is not None else data.computed_vat_lines()
+    expected = replace(data, vat_lines=vat_lines).computed_totals()
+    totals = data.totals or expected
+    for name, label_fr, label_en in (("total_ht", "total HT", "total without VAT"),
+                                     ("total_tva", "total TVA", "total VAT"),
+                                     ("total_ttc", "total TTC", "total with VAT")):
+        given, computed = getattr(totals, name), getattr(expected, name)
+        if abs(Decimal(given) - computed) > CENT:
+            raise errors.AmountsInconsistent(
+                detail_fr=f"{label_fr} indiqué {given}, calculé {computed}.",
+                detail_en=f"{label_en} given {given}, computed {computed}.")
+    if totals.amount_due > totals.total_ttc + CENT:
+        raise errors.AmountsInconsistent(
+            detail_fr=f"montant à payer {totals.amount_due} supérieur au TTC "
+                      f"{totals.total_ttc}.",
+            detail_en=f"amount due {totals.amount_due} above the total {totals.total_ttc}.")
+    return vat_lines, totals
+
+
+def check_payment(supplier: Structure, data: InvoiceData) -> BankAccount | None:
+    if data.type_facture == TypeFacture.AVOIR:
+        if data.bank_account_id:
+            raise errors.CreditNotePaymentMode()
+        return None
+    account = None
+    if data.bank_account_id:
+        account = BankAccount.objects.filter(pk=data.bank_account_id, structure=supplier,
+                                             is_active=True).first()
+        if account is None:
+            raise errors.BankAccountInvalid()
+    if data.payment_mode == ModePaiement.VIREMENT and account is None:
+        raise errors.BankAccountRequired()
+    return account
+
+
+def check_validator(data: InvoiceData, supplier: Structure, recipient: Structure):
+    if not Cadre.needs_validator(data.cadre):
+        return None, None
+    if not data.validator_identifier:
+        raise errors.ValidatorRequired(cadre=Cadre.short(data.cadre))
+    validator = _find_structure(data.validator_identifier)
+    if validator is None or not validator.is_active:
+        raise errors.ValidatorUnknown(identifier=data.validator_identifier)
+    if validator.pk in (supplier.pk, recipient.pk):
+        raise errors.ValidatorNotAllowed()
+    service = None
+    if data.validator_service_code:
+        service = validator.services.current().filter(code=data.validator_service_code).first()
+        if service is None:
+            raise errors.ServiceUnknown(code=data.validator_service_code,
+                                        recipient=validator.company_name)
+    return validator, service
+
+
+def _check_document_data(data: InvoiceData) -> None:
+    if data.cadre not in DEPOSIT_CADRES:
+        raise errors.CadreNotAllowed(cadre=data.cadre)
+    if data.invoice_date is None:
+        raise errors.DateMissing()
+    if data.invoice_date > clock.today():
+        raise errors.DateInFuture(date=data.invoice_date.strftime("%d/%m/%Y"),
+                                  today=clock.today().strftime("%d/%m/%Y"))
+    if data.type_facture == TypeFacture.AVOIR and not data.original_invoice_number:
+        raise errors.CreditNoteOriginMissing()
+    if data.type_facture != TypeFacture.AVOIR and data.original_invoice_number:
+        raise errors.OriginOnlyForCreditNote()
+    if len(data.comment or "") > 2000:
+        raise errors.ReasonTooLong(limit=2000)
+
+
+# --- Files ----------------------------------------------------------------------------------
+
+
+def check_attachment(name: str, size: int) -> None:
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if len(name) > MAX_ATTACHMENT_NAME:
+        raise errors.AttachmentRefused(
+            name=name[:60], reason_fr="le nom dépasse 50 caractères (extension comprise).",
+            reason_en="the name is longer than 50 characters (extension included).")
+    if extension not in ATTACHMENT_EXTENSIONS:
+        raise errors.AttachmentRefused(
+            name=name, reason_fr=f"l'extension « .{extension} » n'est pas admise.",
+            reason_en=f"extension “.{extension}” is not allowed.")
+    if size > MAX_ATTACHMENT:
+        raise errors.AttachmentRefused(name=name, reason_fr="le fichier dépasse 10 Mo.",
+                                       reason_en="the file is larger than 10 MB.")
+    if size == 0:
+        raise errors.AttachmentRefused(name=name, reason_fr="le fichier est vide.",
+                                       reason_en="the file is empty.")
+
+
+def _store_attachments(invoice: Invoice, attachments, actor, status: str = "") -> None:
+    """`attachments`: (name, bytes) pairs. Limits per file and for the whole dossier."""
+    attachments = list(attachments or [])
+    for name, content in attachments:
+        check_attachment(name, len(content))
+    existing = sum(a.size for a in invoice.attachments.all())
+    main = 0
+    if invoice.main_file_sha256:
+        from choeur.core.models import Blob
+
+        main = Blob.objects.filter(pk=invoice.main_file_sha256).values_list(
+            "size", flat=True).first() or 0
+    total = existing + main + sum(len(content) for _, content in attachments)
+    if total > MAX_DOSSIER:
+        raise errors.AttachmentsTooLarge(size=round(total / 1024 / 1024, 1))
+    for name, content in attachments:
+        blob = storage.put(content)
+        Attachment.objects.create(invoice=invoice, sha256=blob.sha256, name=name,
+                                  size=len(content), added_at=clock.now(),
+                                  added_by=_user(actor), added_with_status=status)
+
+
+def _user(actor):
+    from choeur.accounts.models import User
+
+    return actor if isinstance(actor, User) else None
+
+
+# --- Deposit ------------------------------------------------------------------------------
+
+
+def _write(invoice: Invoice, data: InvoiceData, vat_lines, totals) -> None:
+    invoice.lines.all().delete()
+    invoice.vat_lines.all().delete()
+    InvoiceLine.objects.bulk_create([
+        InvoiceLine(invoice=invoice, number=index, reference=line.reference[:50],
+                    designation=line.designation[:255], quantity=line.quantity,
+                    unit=line.unit[:20], unit_price=line.unit_price, discount=line.discount,
+                    vat_rate=line.vat_rate, vat_category=line.vat_category or "S",
+                    total_ht=line.total_ht if line.total_ht is not None
+                    else line.computed_total())
+        for index, line in enumerate(data.lines, start=1)])
+    VatLine.objects.bulk_create([
+        VatLine(invoice=invoice, rate=v.rate, category=v.category, base_ht=v.base_ht,
+                amount=v.amount) for v in vat_lines])
+
+
+def _supplier_service(actor, supplier: Structure, service_id) -> Service | None:
+    if not service_id:
+        return None
+    service = supplier.services.filter(pk=service_id).first()
+    if service is None or not _in_scope(actor, supplier, service):
+        raise PermissionRefused()
+    return service
+
+
+def save_draft(actor, supplier: Structure, data: InvoiceData, *, mode_depot: str,
+               document: tuple[str, bytes] | None = None, attachments=(),
+               invoice: Invoice | None = None) -> Invoice:
+    """Create or update a BROUILLON ("Enregistrer"). Only what a draft needs is checked:
+    the rest is checked when it is sent."""
+    permissions.require_espace(actor, supplier, Espace.FACTURES_EMISES, modify=True)
+    permissions.require_active(supplier)
+    if invoice is None:
+        invoice = Invoice(supplier=supplier, created_by=_user(actor), mode_depot=mode_depot,
+                          number_year=clock.today().year, created_at=clock.now())
+    else:
+        invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        require_supplier_rights(actor, invoice)
+        if invoice.status != Status.BROUILLON:
+            raise errors.NotADraft()
+    recipient = _find_structure(data.recipient_identifier)
+    if recipient is None or not recipient.is_public:
+        raise errors.RecipientUnknown(identifier=data.recipient_identifier or "—")
+    if data.number:
+        check_number(data.number)
+    invoice.recipient = recipient
+    invoice.recipient_service = resolve_service(recipient, data.recipient_service_code)
+    invoice.supplier_service = _supplier_service(actor, supplier, data.supplier_service_id)
+    validator = _find_structure(data.validator_identifier) if Cadre.needs_validator(
+        data.cadre) else None
+    invoice.validator = validator
+    invoice.validator_service = (validator.services.filter(
+        code=data.validator_service_code).first()
+        if validator and data.validator_service_code else None)
+    vat_lines = data.vat_lines if data.vat_lines is not None else data.computed_vat_lines()
+    totals = data.totals or replace(data, vat_lines=vat_lines).computed_totals()
+    for field in ("cadre", "type_facture", "number", "invoice_date", "currency", "type_tva",
+                  "vat_exemption_reason", "marche_number", "engagement_number",
+                  "original_invoice_number", "payment_mode", "comment"):
+        setattr(invoice, field, getattr(data, field) or ("" if field != "invoice_date"
+                                                          else None))
+    invoice.number = (data.number or "").strip()
+    invoice.bank_account = (BankAccount.objects.filter(
+        pk=data.bank_account_id, structure=supplier, is_active=True).first()
+        if data.bank_account_id else None)
+    invoice.total_ht, invoice.total_tva = totals.total_ht, totals.total_tva
+    invoice.total_ttc, invoice.amount_due = totals.total_ttc, totals.amount_due
+    invoice.updated_at = clock.now()
+    invoice.save()
+    if data.lines:
+        _write(invoice, data, vat_lines, totals)
+    if document is not None:
+        name, content = document
+        blob = storage.put(content, content_type="application/pdf")
+        invoice.main_file_sha256, invoice.main_file_name = blob.sha256, name[:200]
+        invoice.save(update_fields=["main_file_sha256", "main_file_name"])
+    _store_attachments(invoice, attachments, actor)
+    audit.record(actor, "invoice.draft_saved", invoice, number=invoice.number)
+    return invoice
+
+
+def data_of(invoice: Invoice) -> InvoiceData:
+    """The InvoiceData of a saved invoice (to check or send a draft)."""
+    return InvoiceData(
+        cadre=invoice.cadre, recipient_identifier=invoice.recipient.identifier,
+        recipient_service_code=invoice.recipient_service.code
+        if invoice.recipient_service else "",
+        supplier_service_id=invoice.supplier_service_id,
+        validator_identifier=invoice.validator.identifier if invoice.validator else "",
+        validator_service_code=invoice.validator_service.code
+        if invoice.validator_service else "",
+        type_facture=invoice.type_facture, number=invoice.number,
+        invoice_date=invoice.invoice_date, currency=invoice.currency,
+        type_tva=invoice.type_tva, vat_exemption_reason=invoice.vat_exemption_reason,
+        marche_number=invoice.marche_number, engagement_number=invoice.engagement_number,
+        original_invoice_number=invoice.original_invoice_number,
+        payment_mode=invoice.payment_mode, bank_account_id=invoice.bank_account_id,
+        comment=invoice.comment,
+        lines=[LineData(designation=line.designation, quantity=line.quantity,
+                        unit_price=line.unit_price, vat_rate=line.vat_rate,
+                        discount=line.discount, unit=line.unit, reference=line.reference,
+                        vat_category=line.vat_category, total_ht=line.total_ht)
+               for line in invoice.lines.all()],
+        vat_lines=[VatLineData(rate=v.rate, base_ht=v.base_ht, amount=v.amount,
+                               category=v.category) for v in invoice.vat_lines.all()],
+        totals=Totals(invoice.total_ht, invoice.total_tva, invoice.total_ttc,
+                      invoice.amount_due))
+
+
+def send(actor, invoice: Invoice) -> Invoice:
+    """"Valider et envoyer": every platform check, then BROUILLON → DEPOSEE (routed by a task
+    after commit) or → A_VALIDER_1 for the cadres with a validator."""
+    invoice = Invoice.objects.select_for_update().select_related(
+        "supplier", "recipient").get(pk=invoice.pk)
+    require_supplier_rights(actor, invoice)
+    if invoice.status != Status.BROUILLON:
+        raise errors.NotADraft()
+    supplier = invoice.supplier
+    if not supplier.is_active:
+        raise errors.SupplierInactive(identifier=supplier.identifier)
+    data = data_of(invoice)
+    _check_document_data(data)
+    number = check_number(data.number)
+    recipient = resolve_recipient(data.recipient_identifier)
+    service = resolve_service(recipient, data.recipient_service_code)
+    check_routing(supplier, recipient, service, data.engagement_number)
+    check_amounts(data)
+    check_payment(supplier, data)
+    validator, validator_service = check_validator(data, supplier, recipient)
+    now = clock.now()
+    year = clock.today().year
+    check_number_unused(supplier, number, year, exclude=invoice.pk)
+    generated = invoice.mode_depot in (ModeDepot.SAISIE_PORTAIL, ModeDepot.SAISIE_API)
+    if not generated and not invoice.main_file_sha256:
+        raise errors.DocumentMissing()
+    Invoice.objects.filter(pk=invoice.pk).update(
+        number_year=year, deposited_at=now, recipient=recipient, recipient_service=service,
+        validator=validator, validator_service=validator_service)
+    invoice.number_year, invoice.deposited_at = year, now
+    invoice.recipient, invoice.recipient_service = recipient, service
+    invoice.validator, invoice.validator_service = validator, validator_service
+    if generated:
+        _generate_document(invoice)
+    _issue_certificate(invoice)
+    target = Status.A_VALIDER_1 if validator is not None else Status.DEPOSEE
+    changes = {}
+    if validator is not None:
+        changes["validation_due_at"] = now + VALIDATION_DELAY
+        invoice.validation_due_at = changes["validation_due_at"]
+    try:
+        with transaction.atomic():  # the unique constraint is the last word on the number
+            lifecycle.transition(invoice, target, actor=actor, role=Role.SUPPLIER, **changes)
+    except IntegrityError:
+        raise errors.NumberAlreadyUsed(number=number, year=year) from None
+    audit.record(actor, "invoice.sent", invoice, number=invoice.number, status=target)
+    if target == Status.DEPOSEE:
+        _enqueue_routing(invoice)
+    return invoice
+
+
+def _generate_document(invoice: Invoice) -> None:
+    """Saisie: Choeur writes the Factur-X PDF on the supplier's behalf; it must pass Choeur's
+    own validation (a failure here is Choeur's bug, never the supplier's)."""
+    from choeur import formats
+    from choeur.invoicing import documents
+
+    pdf = documents.render_facturx(invoice)
+    report = formats.validate(pdf)
+    if not report.valid:
+        raise RuntimeError(f"generated Factur-X invalid: {report.failed_rules}")
+    blob = storage.put(pdf, content_type="application/pdf")
+    xml = storage.put(report.xml, content_type="application/xml")
+    invoice.main_file_sha256, invoice.xml_sha256 = blob.sha256, xml.sha256
+    invoice.main_file_name = f"{invoice.number}.pdf".replace("/", "-")
+    invoice.syntax, invoice.profile = "CII", report.profile
+    invoice.save(update_fields=["main_file_sha256", "xml_sha256", "main_file_name", "syntax",
+                                "profile"])
+
+
+def _issue_certificate(invoice: Invoice) -> None:
+    from choeur.invoicing import documents
+
+    certificate = storage.put(documents.render_certificate(invoice),
+                              content_type="application/pdf")
+    invoice.certificate_sha256 = certificate.sha256
+    Invoice.objects.filter(pk=invoice.pk).update(certificate_sha256=certificate.sha256)
+
+
+def _enqueue_routing(invoice: Invoice) -> None:
+    from choeur.invoicing.tasks import route_invoice
+
+    # The database queue commits the task with the transaction: a rollback routes nothing.
+    route_invoice.enqueue(invoice.pk)
+
+
+def deposit(actor, supplier: Structure, data: InvoiceData, *, mode_depot: str,
+            document: tuple[str, bytes] | None = None, attachments=()) -> Invoice:
+    """Save and send in one step (the portal's "Envoyer" without a prior save, the API)."""
+    invoice = save_draft(actor, supplier, data, mode_depot=mode_depot, document=document,
+                         attachments=attachments)
+    return send(actor, invoice)
+
+
+def delete_draft(actor, invoice: Invoice) -> Invoice:
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    require_supplier_rights(actor, invoice)
+    lifecycle.transition(invoice, Status.SUPPRIMEE, actor=actor, role=Role.SUPPLIER)
+    audit.record(actor, "invoice.deleted", invoice, number=invoice.number)
+    return invoice
+
+
+# --- Routing (a task after commit) -------------------------------------------------------------
+
+
+def route(invoice_id: int) -> Invoice | None:
+    """DEPOSEE → EN_COURS_ACHEMINEMENT → MISE_A_DISPOSITION of the recipient. Idempotent: an
+    invoice already routed (a task run twice) is left alone."""
+    invoice = Invoice.objects.select_for_update().select_related(
+        "supplier", "recipient", "recipient_service").filter(pk=invoice_id).first()
+    if invoice is None or invoice.status != Status.DEPOSEE:
+        return invoice
+    lifecycle.transition(invoice, Status.EN_COURS_ACHEMINEMENT, role=Role.SYSTEM)
+    lifecycle.transition(invoice, Status.MISE_A_DISPOSITION, role=Role.SYSTEM)
+    return invoice
+
+
+# --- Recipient ------------------------------------------------------------------------------
+
+
+def process(actor, invoice: Invoice, target: str, comment: str = "",
+            mandate_number: str = "") -> Invoice:
+    """`traiterFactureRecue`: the recipient sets a processing status."""
+    invoice = Invoice.objects.select_for_update().select_related(
+        "supplier", "recipient").get(pk=invoice.pk)
+    require_recipient_rights(actor, invoice)
+    changes = {}
+    if target == Status.MANDATEE:
+        mandate_number = (mandate_number or "").strip()
+        if not mandate_number:
+            raise errors.MandateNumberRequired()
+        changes["mandate_number"] = mandate_number[:50]
+    if target in (Status.REJETEE, Status.SUSPENDUE):
+        changes["acknowledged"] = False
+    lifecycle.transition(invoice, target, actor=actor, role=Role.RECIPIENT, comment=comment,
+                         **changes)
+    audit.record(actor, "invoice.processed", invoice, status=target)
+    return invoice
+
+
+def mark_downloaded(actor, invoices) -> None:
+    """The recipient downloaded invoices: flag them and log the user action."""
+    now = clock.now()
+    for invoice in invoices:
+        require_recipient_rights(actor, invoice, modify=False)
+        Invoice.objects.filter(pk=invoice.pk).update(downloaded_by_recipient=True)
+        InvoiceEvent.objects.create(invoice=invoice, code=InvoiceEvent.Code.TELECHARGEMENT_FACTURE,
+                                    at=now, actor=_user(actor),
+                                    actor_label=lifecycle._actor_label(actor))
+
+
+# --- Supplier answers -----------------------------------------------------------------------
+
+
+def recycle(actor, invoice: Invoice, recipient_identifier: str, service_code: str = "",
+            engagement_number: str = "", comment: str = "") -> Invoice:
+    """`recyclerFacture`: new routing data for an invoice A_RECYCLER, routed again."""
+    invoice = Invoice.objects.select_for_update().select_related("supplier").get(pk=invoice.pk)
+    require_supplier_rights(actor, invoice)
+    if invoice.status != Status.A_RECYCLER:
+        raise errors.TransitionRefused(current=Status(invoice.status).label,
+                                       target=Status.DEPOSEE.label)
+    recipient = resolve_recipient(recipient_identifier)
+    service = resolve_service(recipient, service_code)
+    engagement_number = (engagement_number or "").strip()[:50]
+    check_routing(invoice.supplier, recipient, service, engagement_number)
+    lifecycle.transition(invoice, Status.DEPOSEE, actor=actor, role=Role.SUPPLIER,
+                         comment=comment, recipient=recipient, recipient_service=service,
+                         engagement_number=engagement_number, downloaded_by_recipient=False)
+    audit.record(actor, "invoice.recycled", invoice, recipient=recipient.identifier,
+                 service=service.code if service else "")
+    _enqueue_routing(invoice)
+    return invoice
+
+
+def complete(actor, invoice: Invoice, comment: str = "", attachments=()) -> Invoice:
+    """`completerFacture`: answer a suspension with attachments and/or a comment."""
+    invoice = Invoice.objects.select_for_update().select_related(
+        "supplier", "recipient").get(pk=invoice.pk)
+    require_supplier_rights(actor, invoice)
+    if invoice.status != Status.SUSPENDUE:
+        raise errors.TransitionRefused(current=Status(invoice.status).label,
+                                       target=Status.COMPLETEE.label)
+    attachments = list(attachments or [])
+    if not attachments and not (comment or "").strip():
+        raise errors.ReasonRequired(target=Status.COMPLETEE.label)
+    _store_attachments(invoice, attachments, actor, status=Status.COMPLETEE)
+    lifecycle.transition(invoice, Status.COMPLETEE, actor=actor, role=Role.SUPPLIER,
+                         comment=comment, acknowledged=True)
+    audit.record(actor, "invoice.completed", invoice, attachments=len(attachments))
+    return invoice
+
+
+def acknowledge(actor, invoice: Invoice) -> Invoice:
+    """Acquitter a rejection or a suspension (pop-up at login; compulsory after 7 days)."""
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    require_supplier_rights(actor, invoice)
+    if invoice.status == Status.REJETEE:
+        code = InvoiceEvent.Code.ACQUITTEMENT_REJET
+        changes = {"acknowledged": True, "rejet_traite": True}
+    elif invoice.status == Status.SUSPENDUE:
+        code = InvoiceEvent.Code.ACQUITTEMENT_SUSPENSION
+        changes = {"acknowledged": True}
+    else:
+        raise errors.NothingToAcknowledge()
+    if invoice.acknowledged:
+        return invoice  # a double click acknowledges once
+    Invoice.objects.filter(pk=invoice.pk).update(**changes)
+    for field, value in changes.items():
+        setattr(invoice, field, value)
+    InvoiceEvent.objects.create(invoice=invoice, code=code, at=clock.now(), actor=_user(actor),
+                                actor_label=lifecycle._actor_label(actor))
+    return invoice
+
+
+ACKNOWLEDGEMENT_DELAY = timedelta(days=7)
+
+
+def pending_acknowledgements(user):
+    """Rejections and suspensions the user's structures have not acknowledged (the login
+    pop-up); those older than 7 days must be acknowledged before anything else."""
+    from choeur.invoicing import queries
+
+    return queries.issued_invoices(user).filter(
+        status__in=[Status.REJETEE, Status.SUSPENDUE], acknowledged=False)
+
+
+def acknowledgement_overdue(invoice: Invoice) -> bool:
+    return clock.now() - invoice.status_changed_at > ACKNOWLEDGEMENT_DELAY
+
+
+# --- Validators (A9, A12) ----------------------------------------------------------------------
+
+
+def _level(invoice: Invoice) -> int:
+    if invoice.status == Status.A_VALIDER_1:
+        return 1
+    if invoice.status == Status.A_VALIDER_2:
+        return 2
+    raise errors.TransitionRefused(current=Status(invoice.status).label,
+                                   target=Status.VALIDEE_1.label)
+
+
+def _after_validation(invoice: Invoice, actor, level: int) -> None:
+    """VALIDEE_n / ABSENCE_VALIDATION_n → the next validator, or DEPOSEE and routing."""
+    if level == 1 and invoice.validator2_id:
+        lifecycle.transition(invoice, Status.A_VALIDER_2, role=Role.SYSTEM,
+                             validation_due_at=clock.now() + VALIDATION_DELAY)
+        return
+    lifecycle.transition(invoice, Status.DEPOSEE, role=Role.SYSTEM)
+    _enqueue_routing(invoice)
+
+
+def validate(actor, invoice: Invoice, comment: str = "") -> Invoice:
+    invoice = Invoice.objects.select_for_update().select_related(
+        "supplier", "recipient", "validator").get(pk=invoice.pk)
+    level = _level(invoice)
+    require_validator_rights(actor, invoice, level)
+    target = Status.VALIDEE_1 if level == 1 else Status.VALIDEE_2
+    stamp = {"validated_at" if level == 1 else "validated2_at": clock.now()}
+    lifecycle.transition(invoice, target, actor=actor, role=Role.VALIDATOR, comment=comment,
+                         **stamp)
+    audit.record(actor, "invoice.validated", invoice, level=level)
+    _after_validation(invoice, actor, level)
+    return invoice
+
+
+def refuse(actor, invoice: Invoice, reason: str) -> Invoice:
+    invoice = Invoice.objects.select_for_update().select_related(
+        "supplier", "recipient").get(pk=invoice.pk)
+    level = _level(invoice)
+    require_validator_rights(actor, invoice, level)
+    target = Status.REFUSEE_1 if level == 1 else Status.REFUSEE_2
+    lifecycle.transition(invoice, target, actor=actor, role=Role.VALIDATOR, comment=reason)
+    audit.record(actor, "invoice.refused", invoice, level=level)
+    return invoice
+
+
+def wrong_validator(actor, invoice: Invoice, comment: str = "") -> Invoice:
+    """"Je ne suis pas le bon valideur": back to the supplier (or to the level-1 validator)."""
+    invoice = Invoice.objects.select_for_update().select_related(
+        "supplier", "recipient").get(pk=invoice.pk)
+    level = _level(invoice)
+    require_validator_rights(actor, invoice, level)
+    target = (Status.ERREUR_FOURNISSEUR_SUR_VALIDEUR if level == 1
+              else Status.ERREUR_COTRAITANT_SUR_VALIDEUR)
+    lifecycle.transition(invoice, target, actor=actor, role=Role.VALIDATOR, comment=comment)
+    audit.record(actor, "invoice.wrong_validator", invoice, level=level)
+    return invoice
+
+
+def correct_validator(actor, invoice: Invoice, validator_identifier: str,
+                      validator_service_code: str = "") -> Invoice:
+    """`corrigerValideurFacture`: the supplier names the right validator."""
+    invoice = Invoice.objects.select_for_update().select_related(
+        "supplier", "recipient").get(pk=invoice.pk)
+    require_supplier_rights(actor, invoice)
+    data = replace(data_of(invoice), validator_identifier=validator_identifier,
+                   validator_service_code=validator_service_code)
+    validator, service = check_validator(data, invoice.supplier, invoice.recipient)
+    lifecycle.transition(invoice, Status.A_VALIDER_1, actor=actor, role=Role.SUPPLIER,
+                         validator=validator, validator_service=service,
+                         validation_due_at=clock.now() + VALIDATION_DELAY)
+    audit.record(actor, "invoice.validator_corrected", invoice,
+                 validator=validator.identifier)
+    return invoice
+
+
+def apply_tacit_validations(limit: int = 500) -> int:
+    """The 15-day silence rule: invoices still A_VALIDER past their due date are validated
+    tacitly (ABSENCE_VALIDATION_n_HORS_DELAI) and go on. Run periodically by the worker."""
+    now = clock.now()
+    due = list(Invoice.objects.filter(
+        status__in=[Status.A_VALIDER_1, Status.A_VALIDER_2],
+        validation_due_at__lte=now).values_list("pk", flat=True)[:limit])
+    done = 0
+    for pk in due:
+        with transaction.atomic():
+            invoice = Invoice.objects.select_for_update().select_related(
+                "supplier", "recipient").get(pk=pk)
+            if invoice.status not in (Status.A_VALIDER_1, Status.A_VALIDER_2) or \
+                    invoice.validation_due_at is None or invoice.validation_due_at > now:
+                continue  # decided meanwhile
+            level = 1 if invoice.status == Status.A_VALIDER_1 else 2
+            target = (Status.ABSENCE_VALIDATION_1_HORS_DELAI if level == 1
+                      else Status.ABSENCE_VALIDATION_2_HORS_DELAI)
+            lifecycle.transition(invoice, target, role=Role.SYSTEM)
+            _after_validation(invoice, None, level)
+            done += 1
+    return done

@@ -1,0 +1,139 @@
+"""Structured deposit (Factur-X, UBL, CII) as a *unit* deposit: the file is validated at once
+with every layer and the full report shown before anything is sent — where Chorus Pro takes
+such files as a batch and fails them hours later. The invoice data come from the file
+through the normalised model (choeur.formats); what the user keys in (cadre, validator, and
+routing data missing from the file) must agree with it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from choeur import formats
+from choeur.core import storage
+from choeur.invoicing import errors, services
+from choeur.invoicing.data import InvoiceData, LineData, Totals, VatLineData
+from choeur.invoicing.models import Invoice, ModeDepot, TypeFacture
+
+PAYMENT_MODES = {"30": "VIREMENT", "31": "VIREMENT", "42": "VIREMENT", "58": "VIREMENT",
+                 "20": "CHEQUE", "49": "PRELEVEMENT", "59": "PRELEVEMENT", "10": "ESPECE"}
+
+
+@dataclass
+class Examined:
+    """A structured file examined: its validation report and, when readable, its data."""
+
+    report: formats.Report
+    data: InvoiceData | None
+    seller_siret: str = ""
+    iban: str = ""
+
+
+def examine(content: bytes) -> Examined:
+    report = formats.validate(content)
+    if report.xml is None or not report.readable:
+        return Examined(report, None)
+    try:
+        model = formats.read(report.xml)
+    except formats.ReadError:
+        return Examined(report, None)
+    iban = next((pm.iban for pm in model.payment_means if pm.iban), "")
+    return Examined(report, to_data(model), _siret(model.seller), iban or "")
+
+
+def _siret(party) -> str:
+    if party.siret:
+        return party.siret
+    for identifier in party.identifiers:
+        if identifier.scheme == "0009":
+            return identifier.value
+    if party.electronic_address_scheme == "0009":
+        return party.electronic_address or ""
+    return ""
+
+
+def to_data(model) -> InvoiceData:
+    type_code = next((pm.type_code for pm in model.payment_means if pm.type_code), "")
+    totals = model.totals
+    return InvoiceData(
+        recipient_identifier=_siret(model.buyer),
+        recipient_service_code=model.buyer_reference or "",
+        type_facture=TypeFacture.AVOIR if model.is_credit_note else TypeFacture.FACTURE,
+        number=model.number or "", invoice_date=model.issue_date,
+        currency=model.currency or "EUR",
+        marche_number=(model.contract_reference or "")[:50],
+        engagement_number=(model.purchase_order_reference or "")[:50],
+        original_invoice_number=(model.preceding_invoices[0].number
+                                 if model.preceding_invoices and model.is_credit_note else ""),
+        payment_mode="" if model.is_credit_note else PAYMENT_MODES.get(type_code, "AUTRE"),
+        lines=[LineData(designation=(line.name or "")[:255], quantity=line.quantity or 0,
+                        unit_price=line.net_price or 0, vat_rate=line.vat_rate or 0,
+                        unit=line.unit or "", reference=(line.seller_item_id or "")[:50],
+                        vat_category=line.vat_category or "S",
+                        discount=_line_discount(line), total_ht=line.net_amount)
+               for line in model.lines],
+        vat_lines=[VatLineData(rate=v.rate or Decimal(0), base_ht=v.taxable or Decimal(0),
+                               amount=v.tax or Decimal(0), category=v.category or "S")
+                   for v in model.vat_breakdown],
+        totals=Totals(total_ht=totals.without_vat or Decimal(0),
+                      total_tva=totals.vat or Decimal(0),
+                      total_ttc=totals.with_vat or Decimal(0),
+                      amount_due=totals.due if totals.due is not None
+                      else totals.with_vat or Decimal(0)),
+    )
+
+
+def _line_discount(line) -> Decimal:
+    """What separates quantity × net price from the line's net amount (line allowances minus
+    charges, and rounding), so the line checks agree with the file."""
+    if line.quantity is None or line.net_price is None or line.net_amount is None:
+        return Decimal(0)
+    base = line.price_base_quantity or Decimal(1)
+    return (line.quantity * line.net_price / base) - line.net_amount
+
+
+def deposit_file(actor, supplier, content: bytes, filename: str, *, cadre: str,
+                 keyed: InvoiceData | None = None, attachments=(),
+                 mode_depot: str = ModeDepot.UPLOAD_PORTAIL) -> Invoice:
+    """Validate the file, take its data, check the keyed data agree, and send it."""
+    examined = examine(content)
+    if not examined.report.valid or examined.data is None:
+        blocking = [f for f in examined.report.findings if f.blocking]
+        raise errors.InvoiceFileInvalid(report=examined.report, count=len(blocking) or 1)
+    data, iban = examined.data, examined.iban
+    if examined.seller_siret and examined.seller_siret != supplier.identifier:
+        raise errors.DataMismatch(field_fr="SIRET du vendeur (BT-29)",
+                                  field_en="seller SIRET (BT-29)", keyed=supplier.identifier,
+                                  in_file=examined.seller_siret)
+    data.cadre = cadre
+    keyed = keyed or InvoiceData(cadre=cadre, number="", recipient_identifier="")
+    for name, label_fr, label_en in (
+            ("recipient_identifier", "SIRET du destinataire (BT-46)", "recipient SIRET (BT-46)"),
+            ("recipient_service_code", "code service (BT-10)", "service code (BT-10)"),
+            ("engagement_number", "numéro d'engagement (BT-13)", "engagement number (BT-13)"),
+            ("number", "numéro de facture (BT-1)", "invoice number (BT-1)")):
+        typed, in_file = (getattr(keyed, name) or "").strip(), getattr(data, name) or ""
+        if typed and in_file and typed != in_file:
+            raise errors.DataMismatch(field_fr=label_fr, field_en=label_en, keyed=typed,
+                                      in_file=in_file)
+        if typed and not in_file:
+            setattr(data, name, typed)
+    data.validator_identifier = keyed.validator_identifier
+    data.validator_service_code = keyed.validator_service_code
+    data.supplier_service_id = keyed.supplier_service_id
+    data.comment = keyed.comment
+    if iban and data.payment_mode == "VIREMENT":
+        account = supplier.bank_accounts.filter(iban=iban.replace(" ", ""),
+                                                is_active=True).first()
+        data.bank_account_id = account.pk if account else keyed.bank_account_id
+    else:
+        data.bank_account_id = keyed.bank_account_id
+    if data.payment_mode == "VIREMENT" and not data.bank_account_id:
+        raise errors.BankAccountRequired()
+    invoice = services.save_draft(actor, supplier, data, mode_depot=mode_depot,
+                                  document=(filename, content), attachments=attachments)
+    xml = storage.put(examined.report.xml, content_type="application/xml")
+    Invoice.objects.filter(pk=invoice.pk).update(
+        xml_sha256=xml.sha256, syntax=examined.report.syntax,
+        profile=examined.report.profile or "")
+    return services.send(actor, invoice)

@@ -1,0 +1,38 @@
+"""What each kind of notification says (French source strings, English in the catalogue)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy
+
+KINDS = {
+    "invoice_status": gettext_lazy(
+        "La facture {number} de {supplier} à {recipient} est passée au statut « {status} »."),
+    "invoice_received": gettext_lazy(
+        "Nouvelle facture {number} de {supplier} ({amount} {currency}) à traiter."),
+    "invoice_completed": gettext_lazy(
+        "La facture {number} de {supplier} a été complétée : elle est de nouveau à traiter."),
+    "invoice_to_validate": gettext_lazy(
+        "La facture {number} de {supplier} pour {recipient} attend votre validation avant le "
+        "{due}."),
+    "invoice_unassigned": gettext_lazy(
+        "La facture {number} de {supplier} est arrivée sans qu'aucun utilisateur habilité "
+        "ne puisse la voir : attribuez les habilitations « Factures reçues »."),
+    "engagement_received": gettext_lazy(
+        "{buyer} vous a adressé l'engagement {number} ({amount} {currency})."),
+}
+
+
+def render(kind: str, params: dict) -> str:
+    template = KINDS.get(kind)
+    if template is None:
+        return kind
+    values = dict(params)
+    if "status_code" in values:
+        from choeur.invoicing.statuses import Status
+
+        code = values["status_code"]
+        values["status"] = str(Status(code).label) if code in Status.values else code
+    try:
+        return str(template).format(**values)
+    except (KeyError, IndexError):
+        return str(template)
