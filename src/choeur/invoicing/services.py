@@ -334,7 +334,7 @@ def save_draft(actor, supplier: Structure, data: InvoiceData, *, mode_depot: str
         invoice = Invoice(supplier=supplier, created_by=_user(actor), mode_depot=mode_depot,
                           number_year=clock.today().year, created_at=clock.now())
     else:
-        invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        invoice = Invoice.objects.select_for_update(of=("self",)).get(pk=invoice.pk)
         require_supplier_rights(actor, invoice)
         if invoice.status != Status.BROUILLON:
             raise errors.NotADraft()
@@ -410,7 +410,7 @@ def data_of(invoice: Invoice) -> InvoiceData:
 def send(actor, invoice: Invoice) -> Invoice:
     """"Valider et envoyer": every platform check, then BROUILLON → DEPOSEE (routed by a task
     after commit) or → A_VALIDER_1 for the cadres with a validator."""
-    invoice = Invoice.objects.select_for_update().select_related(
+    invoice = Invoice.objects.select_for_update(of=("self",)).select_related(
         "supplier", "recipient").get(pk=invoice.pk)
     require_supplier_rights(actor, invoice)
     if invoice.status != Status.BROUILLON:
@@ -502,7 +502,7 @@ def deposit(actor, supplier: Structure, data: InvoiceData, *, mode_depot: str,
 
 
 def delete_draft(actor, invoice: Invoice) -> Invoice:
-    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    invoice = Invoice.objects.select_for_update(of=("self",)).get(pk=invoice.pk)
     require_supplier_rights(actor, invoice)
     lifecycle.transition(invoice, Status.SUPPRIMEE, actor=actor, role=Role.SUPPLIER)
     audit.record(actor, "invoice.deleted", invoice, number=invoice.number)
@@ -515,7 +515,7 @@ def delete_draft(actor, invoice: Invoice) -> Invoice:
 def route(invoice_id: int) -> Invoice | None:
     """DEPOSEE → EN_COURS_ACHEMINEMENT → MISE_A_DISPOSITION of the recipient. Idempotent: an
     invoice already routed (a task run twice) is left alone."""
-    invoice = Invoice.objects.select_for_update().select_related(
+    invoice = Invoice.objects.select_for_update(of=("self",)).select_related(
         "supplier", "recipient", "recipient_service").filter(pk=invoice_id).first()
     if invoice is None or invoice.status != Status.DEPOSEE:
         return invoice
@@ -530,7 +530,7 @@ def route(invoice_id: int) -> Invoice | None:
 def process(actor, invoice: Invoice, target: str, comment: str = "",
             mandate_number: str = "") -> Invoice:
     """`traiterFactureRecue`: the recipient sets a processing status."""
-    invoice = Invoice.objects.select_for_update().select_related(
+    invoice = Invoice.objects.select_for_update(of=("self",)).select_related(
         "supplier", "recipient").get(pk=invoice.pk)
     require_recipient_rights(actor, invoice)
     changes = {}
@@ -564,7 +564,8 @@ def mark_downloaded(actor, invoices) -> None:
 def recycle(actor, invoice: Invoice, recipient_identifier: str, service_code: str = "",
             engagement_number: str = "", comment: str = "") -> Invoice:
     """`recyclerFacture`: new routing data for an invoice A_RECYCLER, routed again."""
-    invoice = Invoice.objects.select_for_update().select_related("supplier").get(pk=invoice.pk)
+    invoice = Invoice.objects.select_for_update(of=("self",)).select_related(
+        "supplier").get(pk=invoice.pk)
     require_supplier_rights(actor, invoice)
     if invoice.status != Status.A_RECYCLER:
         raise errors.TransitionRefused(current=Status(invoice.status).label,
@@ -584,7 +585,7 @@ def recycle(actor, invoice: Invoice, recipient_identifier: str, service_code: st
 
 def complete(actor, invoice: Invoice, comment: str = "", attachments=()) -> Invoice:
     """`completerFacture`: answer a suspension with attachments and/or a comment."""
-    invoice = Invoice.objects.select_for_update().select_related(
+    invoice = Invoice.objects.select_for_update(of=("self",)).select_related(
         "supplier", "recipient").get(pk=invoice.pk)
     require_supplier_rights(actor, invoice)
     if invoice.status != Status.SUSPENDUE:
@@ -602,7 +603,7 @@ def complete(actor, invoice: Invoice, comment: str = "", attachments=()) -> Invo
 
 def acknowledge(actor, invoice: Invoice) -> Invoice:
     """Acquitter a rejection or a suspension (pop-up at login; compulsory after 7 days)."""
-    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    invoice = Invoice.objects.select_for_update(of=("self",)).get(pk=invoice.pk)
     require_supplier_rights(actor, invoice)
     if invoice.status == Status.REJETEE:
         code = InvoiceEvent.Code.ACQUITTEMENT_REJET
@@ -661,7 +662,7 @@ def _after_validation(invoice: Invoice, actor, level: int) -> None:
 
 
 def validate(actor, invoice: Invoice, comment: str = "") -> Invoice:
-    invoice = Invoice.objects.select_for_update().select_related(
+    invoice = Invoice.objects.select_for_update(of=("self",)).select_related(
         "supplier", "recipient", "validator").get(pk=invoice.pk)
     level = _level(invoice)
     require_validator_rights(actor, invoice, level)
@@ -675,7 +676,7 @@ def validate(actor, invoice: Invoice, comment: str = "") -> Invoice:
 
 
 def refuse(actor, invoice: Invoice, reason: str) -> Invoice:
-    invoice = Invoice.objects.select_for_update().select_related(
+    invoice = Invoice.objects.select_for_update(of=("self",)).select_related(
         "supplier", "recipient").get(pk=invoice.pk)
     level = _level(invoice)
     require_validator_rights(actor, invoice, level)
@@ -687,7 +688,7 @@ def refuse(actor, invoice: Invoice, reason: str) -> Invoice:
 
 def wrong_validator(actor, invoice: Invoice, comment: str = "") -> Invoice:
     """"Je ne suis pas le bon valideur": back to the supplier (or to the level-1 validator)."""
-    invoice = Invoice.objects.select_for_update().select_related(
+    invoice = Invoice.objects.select_for_update(of=("self",)).select_related(
         "supplier", "recipient").get(pk=invoice.pk)
     level = _level(invoice)
     require_validator_rights(actor, invoice, level)
@@ -701,7 +702,7 @@ def wrong_validator(actor, invoice: Invoice, comment: str = "") -> Invoice:
 def correct_validator(actor, invoice: Invoice, validator_identifier: str,
                       validator_service_code: str = "") -> Invoice:
     """`corrigerValideurFacture`: the supplier names the right validator."""
-    invoice = Invoice.objects.select_for_update().select_related(
+    invoice = Invoice.objects.select_for_update(of=("self",)).select_related(
         "supplier", "recipient").get(pk=invoice.pk)
     require_supplier_rights(actor, invoice)
     data = replace(data_of(invoice), validator_identifier=validator_identifier,
@@ -725,7 +726,7 @@ def apply_tacit_validations(limit: int = 500) -> int:
     done = 0
     for pk in due:
         with transaction.atomic():
-            invoice = Invoice.objects.select_for_update().select_related(
+            invoice = Invoice.objects.select_for_update(of=("self",)).select_related(
                 "supplier", "recipient").get(pk=pk)
             if invoice.status not in (Status.A_VALIDER_1, Status.A_VALIDER_2) or \
                     invoice.validation_due_at is None or invoice.validation_due_at > now:
