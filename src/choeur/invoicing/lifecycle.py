@@ -19,14 +19,14 @@ from choeur.invoicing.statuses import Role, Status
 MAX_COMMENT = 2000
 
 
-def _user(actor):
+def acting_user(actor):
     """The acting person, when it is one (not the system, not a technical account)."""
     from choeur.accounts.models import User
 
     return actor if isinstance(actor, User) else None
 
 
-def _actor_label(actor) -> str:
+def actor_label(actor) -> str:
     if actor is None:
         return "Choeur"
     full_name = getattr(actor, "get_full_name", lambda: "")()
@@ -59,8 +59,8 @@ def transition(invoice: Invoice, target: str, *, actor=None, role: Role, comment
         setattr(invoice, field, value)
     StatusChange.objects.create(
         invoice=invoice, status=target, previous=current, at=now,
-        actor=_user(actor),
-        actor_label=_actor_label(actor), comment=comment)
+        actor=acting_user(actor),
+        actor_label=actor_label(actor), comment=comment)
     from choeur.invoicing import notifications
 
     notifications.status_changed(invoice, previous=current, actor=actor)

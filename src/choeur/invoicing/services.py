@@ -286,13 +286,7 @@ def _store_attachments(invoice: Invoice, attachments, actor, status: str = "") -
         blob = storage.put(content)
         Attachment.objects.create(invoice=invoice, sha256=blob.sha256, name=name,
                                   size=len(content), added_at=clock.now(),
-                                  added_by=_user(actor), added_with_status=status)
-
-
-def _user(actor):
-    from choeur.accounts.models import User
-
-    return actor if isinstance(actor, User) else None
+                                  added_by=lifecycle.acting_user(actor), added_with_status=status)
 
 
 # --- Deposit ------------------------------------------------------------------------------
@@ -331,8 +325,9 @@ def save_draft(actor, supplier: Structure, data: InvoiceData, *, mode_depot: str
     permissions.require_espace(actor, supplier, Espace.FACTURES_EMISES, modify=True)
     permissions.require_active(supplier)
     if invoice is None:
-        invoice = Invoice(supplier=supplier, created_by=_user(actor), mode_depot=mode_depot,
-                          number_year=clock.today().year, created_at=clock.now())
+        invoice = Invoice(supplier=supplier, created_by=lifecycle.acting_user(actor),
+                          mode_depot=mode_depot, number_year=clock.today().year,
+                          created_at=clock.now())
     else:
         invoice = Invoice.objects.select_for_update(of=("self",)).get(pk=invoice.pk)
         require_supplier_rights(actor, invoice)
@@ -554,8 +549,8 @@ def mark_downloaded(actor, invoices) -> None:
         require_recipient_rights(actor, invoice, modify=False)
         Invoice.objects.filter(pk=invoice.pk).update(downloaded_by_recipient=True)
         InvoiceEvent.objects.create(invoice=invoice, code=InvoiceEvent.Code.TELECHARGEMENT_FACTURE,
-                                    at=now, actor=_user(actor),
-                                    actor_label=lifecycle._actor_label(actor))
+                                    at=now, actor=lifecycle.acting_user(actor),
+                                    actor_label=lifecycle.actor_label(actor))
 
 
 # --- Supplier answers -----------------------------------------------------------------------
@@ -618,8 +613,9 @@ def acknowledge(actor, invoice: Invoice) -> Invoice:
     Invoice.objects.filter(pk=invoice.pk).update(**changes)
     for field, value in changes.items():
         setattr(invoice, field, value)
-    InvoiceEvent.objects.create(invoice=invoice, code=code, at=clock.now(), actor=_user(actor),
-                                actor_label=lifecycle._actor_label(actor))
+    InvoiceEvent.objects.create(invoice=invoice, code=code, at=clock.now(),
+                                actor=lifecycle.acting_user(actor),
+                                actor_label=lifecycle.actor_label(actor))
     return invoice
 
 
