@@ -10,6 +10,8 @@ urlpatterns = [
     path("", include("choeur.web.urls")),
     path("", include("choeur.accounts.urls")),
     path("", include("choeur.organisations.urls")),
+    path("", include("choeur.invoicing.urls")),
+    path("", include("choeur.messaging.urls")),
     path("", include("choeur.core.urls")),
     path("langue/", set_language, name="set_language"),
     path("admin/", admin.site.urls),

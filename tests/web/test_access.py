@@ -22,6 +22,10 @@ OWN = {
     "/mon-compte/", "/mon-compte/profil/", "/mon-compte/mot-de-passe/", "/mon-compte/adresse/",
     "/mon-compte/second-facteur/", "/mon-compte/desactiver/",
     "/structures/", "/structures/creer/", "/rattachements/demande/",
+    # Invoicing lists (scoped to the user's structures: empty for an outsider) and the
+    # deposit's choice of structure; the user's own notifications.
+    "/factures/emises/", "/factures/recues/", "/factures/a-valider/", "/factures/deposer/",
+    "/notifications/",
 }
 
 

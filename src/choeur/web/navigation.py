@@ -21,6 +21,7 @@ class NavEntry:
     label: str | Promise
     url_name: str
     visible: Callable[[object], bool]
+    count: Callable[[object], int] | None = None  # shown after the label when not zero
 
     def url(self) -> str:
         return reverse(self.url_name)
@@ -38,8 +39,40 @@ def _authenticated(user) -> bool:
     return bool(user.is_authenticated)
 
 
+def _sees(espace: str) -> Callable[[object], bool]:
+    """Whoever sees `espace` of at least one of their structures (remembered for the request:
+    the menu is drawn once per page)."""
+
+    def visible(user) -> bool:
+        if not user.is_authenticated:
+            return False
+        seen = getattr(user, "_nav_espaces", None)
+        if seen is None:
+            seen = user._nav_espaces = {}
+        if espace not in seen:
+            from choeur.organisations import permissions
+
+            candidates = permissions.visible_structures(user).filter(espaces__espace=espace)
+            seen[espace] = any(permissions.can_see(user, s, espace) for s in candidates)
+        return seen[espace]
+
+    return visible
+
+
+def _unread_notifications(user) -> int:
+    from choeur.messaging.views import unread_count
+
+    return unread_count(user)
+
+
 MAIN = [
     NavEntry(_("Accueil"), "home", _everyone),
+    NavEntry(_("Factures émises"), "invoicing:issued_list", _sees("FACTURES_EMISES")),
+    NavEntry(_("Factures reçues"), "invoicing:received_list", _sees("FACTURES_RECUES")),
+    NavEntry(_("Factures à valider"), "invoicing:to_validate_list",
+             _sees("FACTURES_A_VALIDER")),
+    NavEntry(_("Notifications"), "messaging:list", _authenticated,
+             count=_unread_notifications),
     NavEntry(_("Mes structures"), "structures", _authenticated),
     NavEntry(_("Mon compte"), "account", _authenticated),
     NavEntry(_("Annuaire"), "annuaire", _everyone),
@@ -55,5 +88,9 @@ def entries_for(user, current_path: str) -> list[dict]:
             continue
         url = entry.url()
         current = current_path == url if url == "/" else current_path.startswith(url)
-        items.append({"label": entry.label, "url": url, "current": current})
+        label = entry.label
+        count = entry.count(user) if entry.count is not None else 0
+        if count:
+            label = f"{label} ({count})"
+        items.append({"label": label, "url": url, "current": current})
     return items

@@ -1,0 +1,307 @@
+"""Forms of the invoicing portal. They only parse and type what the user keyed in: every
+business check (recipient, service code, amounts, numbers...) is the services' job, so that
+the portal, the API and flux integration refuse the same things with the same codes."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from choeur.core import clock
+from choeur.invoicing import services, statuses
+from choeur.invoicing.data import InvoiceData, LineData
+from choeur.invoicing.models import Cadre, ModePaiement, TypeFacture, TypeTva
+from choeur.invoicing.statuses import Status
+
+MAX_LINES = 500
+PDF_MAGIC = b"%PDF-"
+
+#: UN/ECE Recommendation 20 unit codes most invoices need (BT-130 takes a code, not a word).
+UNITS = [
+    ("C62", _("Unité")),
+    ("H87", _("Pièce")),
+    ("HUR", _("Heure")),
+    ("DAY", _("Jour")),
+    ("MON", _("Mois")),
+    ("KGM", _("Kilogramme")),
+    ("TNE", _("Tonne")),
+    ("MTR", _("Mètre")),
+    ("MTK", _("Mètre carré")),
+    ("KMT", _("Kilomètre")),
+    ("LTR", _("Litre")),
+    ("LS", _("Forfait")),
+]
+
+
+def _decimal(label, *, max_digits=19, decimal_places=6, required=True, initial=None,
+             **extra):
+    """A decimal field that accepts the French comma ("4,35") as well as the point."""
+    return forms.DecimalField(
+        label=label, max_digits=max_digits, decimal_places=decimal_places, required=required,
+        initial=initial, localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 10}), **extra)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented recipe)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+def read_files(files) -> list[tuple[str, bytes]]:
+    """Uploaded files as the (name, bytes) pairs the services take."""
+    return [(f.name, f.read()) for f in files or []]
+
+
+class InvoiceForm(forms.Form):
+    """The header of an invoice keyed in on the portal ("saisie")."""
+
+    cadre = forms.ChoiceField(
+        label=_("Cadre de facturation"), initial=Cadre.A1,
+        choices=[(c.value, c.label) for c in services.DEPOSIT_CADRES])
+    supplier_service = forms.TypedChoiceField(
+        label=_("Votre service émetteur"), required=False, coerce=int, empty_value=None)
+    recipient_identifier = forms.CharField(
+        label=_("SIRET du destinataire"), max_length=80, required=False,
+        help_text=_("L'identifiant de la structure publique destinataire, tel qu'il figure "
+                    "dans l'annuaire."))
+    recipient_service_code = forms.CharField(
+        label=_("Code service du destinataire"), max_length=100, required=False,
+        help_text=_("Obligatoire si le destinataire l'exige (voir l'annuaire)."))
+    validator_identifier = forms.CharField(
+        label=_("SIRET du valideur"), max_length=80, required=False,
+        help_text=_("Cadres A9 et A12 uniquement : la structure du titulaire du marché "
+                    "(sous-traitance) ou du mandataire du groupement (co-traitance)."))
+    validator_service_code = forms.CharField(
+        label=_("Code service du valideur"), max_length=100, required=False)
+    type_facture = forms.ChoiceField(
+        label=_("Type de facture"), initial=TypeFacture.FACTURE,
+        choices=[(t.value, t.label) for t in (TypeFacture.FACTURE, TypeFacture.AVOIR)])
+    number = forms.CharField(
+        label=_("Numéro de facture"), max_length=20, required=False,
+        help_text=_("20 caractères au plus : lettres, chiffres et - _ / +."))
+    invoice_date = forms.DateField(
+        label=_("Date de facture"), required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    currency = forms.CharField(label=_("Devise"), max_length=3, initial="EUR",
+                               widget=forms.TextInput(attrs={"size": 4}))
+    type_tva = forms.ChoiceField(label=_("Régime de TVA"), choices=TypeTva.choices,
+                                 initial=TypeTva.TVA_SUR_DEBIT)
+    vat_exemption_reason = forms.CharField(
+        label=_("Motif d'exonération de TVA"), max_length=255, required=False)
+    engagement_number = forms.CharField(
+        label=_("Numéro d'engagement (bon de commande)"), max_length=50, required=False)
+    marche_number = forms.CharField(label=_("Numéro de marché"), max_length=50,
+                                    required=False)
+    original_invoice_number = forms.CharField(
+        label=_("Numéro de la facture d'origine"), max_length=20, required=False,
+        help_text=_("Pour un avoir uniquement."))
+    payment_mode = forms.ChoiceField(
+        label=_("Mode de paiement"), required=False, initial=ModePaiement.VIREMENT,
+        choices=[("", _("— aucun (avoir) —")), *ModePaiement.choices])
+    bank_account = forms.TypedChoiceField(
+        label=_("Coordonnées bancaires"), required=False, coerce=int, empty_value=None)
+    comment = forms.CharField(label=_("Commentaire"), max_length=2000, required=False,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, structure, supplier_services=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        accounts = list(structure.bank_accounts.filter(is_active=True))
+        self.fields["bank_account"].choices = [("", _("— aucunes —"))] + [
+            (a.pk, f"{a.label} ({a.masked_iban})") for a in accounts]
+        if len(accounts) == 1:
+            self.fields["bank_account"].initial = accounts[0].pk
+        self.fields["invoice_date"].initial = clock.today
+        if supplier_services:
+            self.fields["supplier_service"].choices = [("", _("— toute la structure —"))] + [
+                (s.pk, f"{s.code} — {s.name}") for s in supplier_services]
+        else:
+            del self.fields["supplier_service"]
+
+    def clean_currency(self):
+        return (self.cleaned_data.get("currency") or "EUR").strip().upper()
+
+    def to_data(self, lines: list[LineData]) -> InvoiceData:
+        c = self.cleaned_data
+        return InvoiceData(
+            cadre=c["cadre"],
+            recipient_identifier=c["recipient_identifier"].strip(),
+            recipient_service_code=c["recipient_service_code"].strip(),
+            supplier_service_id=c.get("supplier_service"),
+            validator_identifier=c["validator_identifier"].strip(),
+            validator_service_code=c["validator_service_code"].strip(),
+            type_facture=c["type_facture"],
+            number=c["number"].strip(),
+            invoice_date=c["invoice_date"],
+            currency=c["currency"],
+            type_tva=c["type_tva"],
+            vat_exemption_reason=c["vat_exemption_reason"].strip(),
+            marche_number=c["marche_number"].strip(),
+            engagement_number=c["engagement_number"].strip(),
+            original_invoice_number=c["original_invoice_number"].strip(),
+            payment_mode=c["payment_mode"],
+            bank_account_id=c["bank_account"],
+            comment=c["comment"].strip(),
+            lines=lines,
+        )
+
+    @staticmethod
+    def initial_from(data: InvoiceData) -> dict:
+        """Initial values of the form for a saved draft (`services.data_of`)."""
+        return {
+            "cadre": data.cadre, "supplier_service": data.supplier_service_id,
+            "recipient_identifier": data.recipient_identifier,
+            "recipient_service_code": data.recipient_service_code,
+            "validator_identifier": data.validator_identifier,
+            "validator_service_code": data.validator_service_code,
+            "type_facture": data.type_facture, "number": data.number,
+            "invoice_date": data.invoice_date, "currency": data.currency,
+            "type_tva": data.type_tva, "vat_exemption_reason": data.vat_exemption_reason,
+            "engagement_number": data.engagement_number, "marche_number": data.marche_number,
+            "original_invoice_number": data.original_invoice_number,
+            "payment_mode": data.payment_mode, "bank_account": data.bank_account_id,
+            "comment": data.comment,
+        }
+
+
+class PdfInvoiceForm(InvoiceForm):
+    """"Dépôt PDF": the same data, plus the invoice itself and its attachments."""
+
+    document = forms.FileField(
+        label=_("Facture (PDF)"), required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
+        help_text=_("L'original de la facture, que recevra le destinataire."))
+    attachments = MultipleFileField(
+        label=_("Pièces jointes complémentaires"), required=False,
+        help_text=_("10 Mo au plus chacune ; 120 Mo au plus avec la facture."))
+
+    def clean_document(self):
+        document = self.cleaned_data.get("document")
+        if document:
+            head = document.read(len(PDF_MAGIC))
+            document.seek(0)
+            if head != PDF_MAGIC:
+                raise forms.ValidationError(_("Ce fichier n'est pas un PDF."))
+        return document
+
+
+class LineForm(forms.Form):
+    designation = forms.CharField(label=_("Désignation"), max_length=255)
+    quantity = _decimal(_("Quantité"), initial=Decimal(1))
+    unit = forms.ChoiceField(label=_("Unité"), choices=UNITS, initial="C62")
+    unit_price = _decimal(_("Prix unitaire HT"))
+    discount = _decimal(_("Remise HT"), required=False, min_value=Decimal(0))
+    vat_rate = _decimal(_("Taux de TVA (%)"), max_digits=5, decimal_places=2,
+                        initial=Decimal(20), min_value=Decimal(0), max_value=Decimal(100))
+
+    def to_line(self) -> LineData:
+        c = self.cleaned_data
+        return LineData(designation=c["designation"].strip(), quantity=c["quantity"],
+                        unit=c["unit"], unit_price=c["unit_price"],
+                        discount=c.get("discount") or Decimal(0), vat_rate=c["vat_rate"])
+
+
+class BaseLineFormSet(forms.BaseFormSet):
+    def lines(self) -> list[LineData]:
+        return [form.to_line() for form in self.forms
+                if form.has_changed() and not self._should_delete_form(form)]
+
+
+LineFormSet = forms.formset_factory(
+    LineForm, formset=BaseLineFormSet, extra=1, can_delete=True, max_num=MAX_LINES,
+    validate_max=True, absolute_max=MAX_LINES)
+
+
+def line_initial(data: InvoiceData) -> list[dict]:
+    return [{"designation": line.designation, "quantity": line.quantity, "unit": line.unit,
+             "unit_price": line.unit_price, "discount": line.discount,
+             "vat_rate": line.vat_rate} for line in data.lines]
+
+
+# --- Lists -----------------------------------------------------------------------------------
+
+
+class InvoiceSearchForm(forms.Form):
+    numero = forms.CharField(label=_("Numéro de facture"), max_length=20, required=False)
+    partenaire = forms.CharField(max_length=99, required=False)
+    statut = forms.ChoiceField(label=_("Statut"), required=False)
+
+    def __init__(self, *args, partner_label, statuses_shown, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partenaire"].label = partner_label
+        self.fields["statut"].choices = [("", _("Tous"))] + [
+            (s, Status(s).label) for s in statuses_shown]
+
+
+# --- Actions on an invoice -----------------------------------------------------------------
+
+
+class RecycleForm(forms.Form):
+    recipient_identifier = forms.CharField(label=_("SIRET du destinataire"), max_length=80)
+    service_code = forms.CharField(label=_("Code service du destinataire"), max_length=100,
+                                   required=False)
+    engagement_number = forms.CharField(label=_("Numéro d'engagement"), max_length=50,
+                                        required=False)
+    comment = forms.CharField(label=_("Commentaire"), max_length=2000, required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CompleteForm(forms.Form):
+    comment = forms.CharField(label=_("Votre réponse"), max_length=2000, required=False,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+    attachments = MultipleFileField(label=_("Pièces jointes"), required=False)
+
+
+class ValidatorForm(forms.Form):
+    validator_identifier = forms.CharField(label=_("SIRET du bon valideur"), max_length=80)
+    validator_service_code = forms.CharField(label=_("Code service du valideur"),
+                                             max_length=100, required=False)
+
+
+class ProcessForm(forms.Form):
+    """The recipient's processing: only the statuses the table allows from the current one."""
+
+    target = forms.ChoiceField(label=_("Nouveau statut"))
+    comment = forms.CharField(
+        label=_("Commentaire ou motif"), max_length=2000, required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Le motif est obligatoire pour suspendre ou rejeter la facture."))
+    mandate_number = forms.CharField(
+        label=_("Numéro de mandat"), max_length=50, required=False,
+        help_text=_("Obligatoire pour le statut « Mandatée »."))
+
+    def __init__(self, *args, invoice, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target"].choices = [("", _("— choisissez —"))] + [
+            (s, Status(s).label) for s in statuses.recipient_targets(invoice.status)]
+
+
+class ValidateForm(forms.Form):
+    comment = forms.CharField(label=_("Commentaire (facultatif)"), max_length=2000,
+                              required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RefuseForm(forms.Form):
+    reason = forms.CharField(label=_("Motif du refus"), max_length=2000, required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}),
+                             help_text=_("Obligatoire."))
+
+
+class WrongValidatorForm(forms.Form):
+    comment = forms.CharField(label=_("Précisions pour le fournisseur (facultatif)"),
+                              max_length=2000, required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}))
