@@ -475,9 +475,9 @@ def test_navigation_and_notifications(client, routed, supplier_user, recipient_u
 
 def test_lists_search_tabs_and_pages(client, supplier_user, supplier, bank_account, recipient,
                                      other_recipient, monkeypatch):
-    from choeur.invoicing import views
+    from choeur.invoicing.views import common
 
-    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(common, "PAGE_SIZE", 2)
     for n in range(3):
         run(services.save_draft, supplier_user, supplier,
             invoice_data(number=f"BR-{n}"), mode_depot=ModeDepot.SAISIE_PORTAIL)

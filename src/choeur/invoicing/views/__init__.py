@@ -1,0 +1,1 @@
+"""The invoicing portal pages, one module per page family."""

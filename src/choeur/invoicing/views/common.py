@@ -1,0 +1,175 @@
+"""Shared by the invoicing pages: running a use case with its error on the form, the
+lists with keyset pagination and search, file responses, the invoice's detail context."""
+
+from __future__ import annotations
+
+import mimetypes
+import re
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Q
+from django.http import FileResponse
+from django.shortcuts import render
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+from choeur.core import storage
+from choeur.core.errors import ChoeurError, NotFound
+from choeur.invoicing import forms
+from choeur.invoicing.models import Invoice, ModeDepot
+from choeur.invoicing.statuses import Status
+from choeur.organisations import permissions
+from choeur.organisations.models import Espace
+
+PAGE_SIZE = 50
+MAX_ZIP = 50  # invoices in one ZIP download
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+PORTAL_MODES = {"saisie": ModeDepot.SAISIE_PORTAIL, "pdf": ModeDepot.DEPOT_PDF_PORTAIL}
+
+
+def error_text(exc: ChoeurError) -> str:
+    return f"{exc.message()} [{exc.code}]"
+
+
+def attempt(request, form, use_case, *args, **kwargs):
+    """Run one use case in its own transaction. A user error (bad input, wrong status,
+    conflict) goes on `form` and nothing is saved; refusals (403/404) propagate to the error
+    page."""
+    try:
+        with transaction.atomic():
+            return True, use_case(request.user, *args, **kwargs)
+    except ChoeurError as exc:
+        if exc.http_status in (403, 404):
+            raise
+        form.is_valid()  # errors can only be added to a cleaned form
+        form.add_error(None, error_text(exc))
+        return False, exc
+
+
+def _cursor(invoice: Invoice) -> str:
+    micros = (invoice.status_changed_at - EPOCH) // timedelta(microseconds=1)
+    return f"{micros}-{invoice.pk}"
+
+
+def _after(queryset, cursor: str):
+    """Keyset pagination on (-status_changed_at, -pk): no COUNT over a large table."""
+    match = re.fullmatch(r"(\d{1,18})-(\d{1,18})", cursor or "")
+    if not match:
+        return queryset
+    at = EPOCH + timedelta(microseconds=int(match[1]))
+    pk = int(match[2])
+    return queryset.filter(Q(status_changed_at__lt=at) | Q(status_changed_at=at, pk__lt=pk))
+
+
+def invoice_list(request, queryset, *, template, to_process, partner, statuses_shown, extra=None):
+    tab = "a-traiter" if request.GET.get("onglet") == "a-traiter" else "toutes"
+    search = forms.InvoiceSearchForm(
+        request.GET or None,
+        partner_label=_("Fournisseur (SIRET ou nom)") if partner == "supplier"
+        else _("Destinataire (SIRET ou nom)"),
+        statuses_shown=statuses_shown)
+    if tab == "a-traiter":
+        queryset = queryset.filter(status__in=to_process)
+    searched = False
+    if search.is_valid():
+        criteria = search.cleaned_data
+        if criteria["numero"].strip():
+            queryset = queryset.filter(number__icontains=criteria["numero"].strip())
+            searched = True
+        if criteria["partenaire"].strip():
+            value = re.sub(r"\s", "", criteria["partenaire"]) if re.fullmatch(
+                r"[\d\s]+", criteria["partenaire"]) else criteria["partenaire"].strip()
+            queryset = queryset.filter(Q(**{f"{partner}__identifier__startswith": value})
+                                       | Q(**{f"{partner}__company_name__icontains": value}))
+            searched = True
+        if criteria["statut"]:
+            queryset = queryset.filter(status=criteria["statut"])
+            searched = True
+    queryset = _after(queryset, request.GET.get("apres", ""))
+    rows = list(queryset.select_related("supplier", "recipient")
+                .order_by("-status_changed_at", "-pk")[:PAGE_SIZE + 1])
+    next_query = None
+    if len(rows) > PAGE_SIZE:
+        rows = rows[:PAGE_SIZE]
+        query = request.GET.copy()
+        query["apres"] = _cursor(rows[-1])
+        next_query = query.urlencode()
+    first_query = request.GET.copy()
+    first_query.pop("apres", None)
+    return render(request, template, {
+        "invoices": rows, "tab": tab, "search": search, "searched": searched,
+        "next_query": next_query, "first_query": first_query.urlencode(),
+        "is_first_page": "apres" not in request.GET, **(extra or {}),
+    })
+
+
+def deposit_structures(user) -> list:
+    """The structures the user may deposit invoices for."""
+    return [s for s in permissions.visible_structures(user).filter(is_active=True)
+            if permissions.can_modify(user, s, Espace.FACTURES_EMISES)]
+
+
+def safe_name(name: str, default: str) -> str:
+    name = re.sub(r"[^\w.\-+ ]", "_", name or "").strip(" .") or default
+    return name[:120]
+
+
+def blob_response(sha256: str, filename: str, content_type: str = "application/pdf"):
+    if not sha256:
+        raise NotFound(object_label="Fichier")
+    handle = storage.open_blob(sha256)
+    response = FileResponse(handle, as_attachment=True, filename=safe_name(filename, "fichier"),
+                            content_type=content_type)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def document_response(invoice: Invoice):
+    return blob_response(invoice.main_file_sha256,
+                          invoice.main_file_name or f"facture-{invoice.number}.pdf")
+
+
+def attachment_response(invoice: Invoice, attachment_id):
+    try:
+        attachment = invoice.attachments.get(pk=int(attachment_id))
+    except (ValueError, TypeError, invoice.attachments.model.DoesNotExist):
+        raise NotFound(object_label="Pièce jointe") from None
+    guessed = mimetypes.guess_type(attachment.name)[0]
+    # Anything but a PDF is served as opaque bytes: an HTML attachment never runs here.
+    kind = "application/pdf" if guessed == "application/pdf" else "application/octet-stream"
+    return blob_response(attachment.sha256, attachment.name, kind)
+
+
+def _plain(value: Decimal, places: int = 0) -> str:
+    """40.000000 → "40", 4.350000 → "4,35" (French): no trailing zeros beyond `places`."""
+    value = Decimal(value).normalize()
+    if value.as_tuple().exponent > -places:
+        value = value.quantize(Decimal(1).scaleb(-places))
+    return number_format(value)
+
+
+def invoice_context(invoice: Invoice) -> dict:
+    lines = list(invoice.lines.all())
+    units = dict(forms.UNITS)
+    for line in lines:
+        line.quantity_shown = _plain(line.quantity)
+        line.unit_price_shown = _plain(line.unit_price, 2)
+        line.unit_shown = units.get(line.unit, line.unit)
+    return {
+        "lines": lines,
+        "vat_lines": invoice.vat_lines.all(),
+        "history": invoice.history.all(),
+        "events": invoice.events.all(),
+        "attachments": invoice.attachments.all(),
+    }
+
+
+def sent_message(invoice: Invoice) -> str:
+    if invoice.status == Status.A_VALIDER_1:
+        return _("La facture n° %(number)s est envoyée à son valideur, %(validator)s : elle "
+                 "sera transmise au destinataire après sa validation.") % {
+            "number": invoice.number, "validator": invoice.validator.company_name}
+    return _("La facture n° %(number)s est validée, elle est en cours de transmission.") % {
+        "number": invoice.number}

@@ -1,0 +1,123 @@
+"""Factures reçues: an invoice's page, the recipient's processing, downloads (marked)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from choeur.core import storage
+from choeur.core.errors import NotFound
+from choeur.invoicing import forms, queries, services, statuses
+from choeur.invoicing.models import Invoice
+from choeur.invoicing.statuses import Status
+from choeur.invoicing.views.common import (
+    MAX_ZIP,
+    attachment_response,
+    attempt,
+    document_response,
+    invoice_context,
+    safe_name,
+)
+from choeur.organisations import permissions
+from choeur.organisations.models import Espace
+
+
+def _received_page(request, invoice: Invoice, status: int = 200, process_form=None):
+    can_act = permissions.can_modify(request.user, invoice.recipient, Espace.FACTURES_RECUES)
+    targets = statuses.recipient_targets(invoice.status)
+    return render(request, "invoicing/received_detail.html", {
+        "invoice": invoice,
+        "can_act": can_act and bool(targets),
+        "process_form": process_form or forms.ProcessForm(invoice=invoice, prefix="process"),
+        **invoice_context(invoice),
+    }, status=status)
+
+
+@login_required
+@require_safe
+def received_detail(request, pk):
+    return _received_page(request, queries.received_invoice(request.user, pk))
+
+
+@login_required
+@require_POST
+def received_process(request, pk):
+    invoice = queries.received_invoice(request.user, pk)
+    form = forms.ProcessForm(request.POST, invoice=invoice, prefix="process")
+    if form.is_valid():
+        data = form.cleaned_data
+        ok, result = attempt(request, form, services.process, invoice, data["target"],
+                             data["comment"], data["mandate_number"])
+        if ok:
+            messages.success(request, _("La facture n° %(number)s est passée au statut "
+                                        "« %(status)s ».") % {
+                "number": result.number, "status": Status(result.status).label})
+            return redirect("invoicing:received_detail", result.pk)
+        invoice = queries.received_invoice(request.user, pk)
+    return _received_page(request, invoice, status=400, process_form=form)
+
+
+@login_required
+@require_POST
+def received_document(request, pk):
+    """The recipient downloads the invoice: a POST, since it is recorded (téléchargée)."""
+    invoice = queries.received_invoice(request.user, pk)
+    if not invoice.main_file_sha256:
+        raise NotFound(object_label="Fichier")
+    with transaction.atomic():
+        services.mark_downloaded(request.user, [invoice])
+    return document_response(invoice)
+
+
+@login_required
+@require_safe
+def received_attachment(request, pk, attachment_id):
+    return attachment_response(queries.received_invoice(request.user, pk), attachment_id)
+
+
+@login_required
+@require_POST
+def received_zip(request):
+    """Several invoices at once: a ZIP of their documents (50 at most), marked downloaded."""
+    ids = {value for value in request.POST.getlist("ids") if value.isdigit()}
+    if not ids:
+        messages.error(request, _("Cochez les factures à télécharger."))
+        return redirect("invoicing:received_list")
+    if len(ids) > MAX_ZIP:
+        messages.error(request, _("Vous pouvez télécharger %(n)d factures au plus à la fois.")
+                       % {"n": MAX_ZIP})
+        return redirect("invoicing:received_list")
+    invoices = list(queries.received_invoices(request.user).filter(pk__in=ids)
+                    .select_related("supplier", "recipient", "recipient_service")
+                    .order_by("pk"))
+    if len(invoices) != len(ids):
+        raise NotFound(object_label="Facture")
+    buffer = io.BytesIO()
+    with transaction.atomic():
+        services.mark_downloaded(request.user, invoices)
+        used = set()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for invoice in invoices:
+                if not invoice.main_file_sha256:
+                    continue
+                name = safe_name(f"{invoice.supplier.identifier}_{invoice.number}"
+                                  f"_{invoice.main_file_name or 'facture.pdf'}", "facture.pdf")
+                while name in used:
+                    name = f"{invoice.pk}_{name}"
+                used.add(name)
+                with storage.open_blob(invoice.main_file_sha256) as source, \
+                        archive.open(name, "w") as target:
+                    while chunk := source.read(storage.CHUNK):
+                        target.write(chunk)
+    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+    response["Content-Disposition"] = 'attachment; filename="factures.zip"'
+    response["Cache-Control"] = "private, no-store"
+    return response
