@@ -151,6 +151,17 @@ def test_pdf_deposit_needs_its_document(supplier_user, supplier, bank_account, r
             mode_depot=ModeDepot.DEPOT_PDF_PORTAIL)
 
 
+def test_the_document_must_be_a_pdf_on_every_channel(supplier_user, supplier, bank_account,
+                                                    recipient):
+    for use_case in (services.deposit, services.save_draft):
+        with pytest.raises(errors.DocumentNotPdf) as caught:
+            run(use_case, supplier_user, supplier, invoice_data(bank_account_id=bank_account.pk),
+                mode_depot=ModeDepot.DEPOT_PDF_PORTAIL,
+                document=("facture.pdf", b"<html>not a pdf</html>"))
+        assert caught.value.code == "INV_DOCUMENT_NOT_PDF"
+    assert not Invoice.objects.exists()
+
+
 def test_attachments_limits(supplier_user, supplier, bank_account, recipient):
     for name, content, code in [
         ("x" * 47 + ".pdf", b"%PDF-1", "INV_ATTACHMENT_REFUSED"),
@@ -249,6 +260,20 @@ def test_rejection_is_terminal_and_acknowledged_once(supplier_user, supplier, ba
     assert invoice.rejet_traite and invoice.acknowledged
     assert invoice.events.filter(code=InvoiceEvent.Code.ACQUITTEMENT_REJET).count() == 1
     assert statuses.targets(Status.REJETEE) == []
+
+
+def test_acknowledgements_are_asked_of_who_may_act(supplier_user, supplier, bank_account,
+                                                   recipient, recipient_user):
+    reader = make_user("lecture@lumiere.fr")
+    run(org.attach_user, supplier_user, supplier, reader.email)
+    rattachement = reader.rattachements.get()
+    run(org.set_habilitation, supplier_user, supplier, rattachement.pk,
+        Espace.FACTURES_EMISES, "CONSULTATION")
+    invoice = routed(deposit_pdf(supplier_user, supplier, bank_account))
+    run(services.process, recipient_user, invoice, Status.SUSPENDUE, "Bon de livraison ?")
+    assert list(services.pending_acknowledgements(supplier_user)) == [invoice]
+    assert queries.issued_invoices(reader).filter(pk=invoice.pk).exists()
+    assert not services.pending_acknowledgements(reader).exists()
 
 
 def test_recycle_routes_to_the_new_recipient(supplier_user, supplier, bank_account, recipient,

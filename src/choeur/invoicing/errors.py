@@ -237,6 +237,14 @@ class DocumentMissing(InvoicingError):
     message_en = "Attach the invoice (PDF): it is the original the recipient will receive."
 
 
+class DocumentNotPdf(InvoicingError):
+    code = "INV_DOCUMENT_NOT_PDF"
+    message_fr = ("Le fichier « {name} » n'est pas un PDF : la facture déposée doit être un "
+                  "document PDF (ou un fichier Factur-X, UBL ou CII par le dépôt structuré).")
+    message_en = ("File “{name}” is not a PDF: the invoice deposited must be a PDF document "
+                  "(or a Factur-X, UBL or CII file through the structured deposit).")
+
+
 class InvoiceFileInvalid(InvoicingError):
     code = "INV_FILE_INVALID"
     message_fr = ("Le fichier de la facture n'est pas conforme ({count} anomalie(s) "

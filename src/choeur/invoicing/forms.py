@@ -16,7 +16,6 @@ from choeur.invoicing.models import Cadre, ModePaiement, TypeFacture, TypeTva
 from choeur.invoicing.statuses import Status
 
 MAX_LINES = 500
-PDF_MAGIC = b"%PDF-"
 
 #: UN/ECE Recommendation 20 unit codes most invoices need (BT-130 takes a code, not a word).
 UNITS = [
@@ -192,9 +191,9 @@ class PdfInvoiceForm(InvoiceForm):
     def clean_document(self):
         document = self.cleaned_data.get("document")
         if document:
-            head = document.read(len(PDF_MAGIC))
+            head = document.read(len(services.PDF_MAGIC))
             document.seek(0)
-            if head != PDF_MAGIC:
+            if head != services.PDF_MAGIC:
                 raise forms.ValidationError(_("Ce fichier n'est pas un PDF."))
         return document
 

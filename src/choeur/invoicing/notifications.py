@@ -54,9 +54,9 @@ def status_changed(invoice, previous: str, actor=None) -> None:
         if users:
             notify(users, kind, params, url)
         else:
-            from choeur.organisations.services import _gestionnaires
+            from choeur.organisations.services import gestionnaires
 
-            notify(_gestionnaires(invoice.recipient), "invoice_unassigned", params, url)
+            notify(gestionnaires(invoice.recipient), "invoice_unassigned", params, url)
     if status in (Status.A_VALIDER_1, Status.A_VALIDER_2):
         validator = invoice.validator if status == Status.A_VALIDER_1 else invoice.validator2
         if validator is not None:
@@ -66,8 +66,8 @@ def status_changed(invoice, previous: str, actor=None) -> None:
                                     invoice.validator_service
                                     if status == Status.A_VALIDER_1 else None)
             if not users:  # the espace is not open yet: its gestionnaires must open it
-                from choeur.organisations.services import _gestionnaires
+                from choeur.organisations.services import gestionnaires
 
-                users = _gestionnaires(validator)
+                users = gestionnaires(validator)
             notify(users, "invoice_to_validate", params,
                    reverse("invoicing:to_validate_detail", [invoice.pk]))

@@ -3,7 +3,8 @@
 - Factures émises: invoices of the structures where the user sees the espace, limited to
   the services of the user's rattachement when it names some.
 - Factures reçues: the same on the recipient side, once the invoice has reached it.
-- Factures à valider: invoices waiting for (or decided by) a validator structure.
+- Factures à valider: invoices sent to a validator structure, which keeps following them
+  after its decision (as the titulaire follows its sous-traitant's payment).
 A forged or foreign id is "not found", never "forbidden".
 """
 
@@ -16,13 +17,6 @@ from choeur.invoicing.models import Invoice
 from choeur.invoicing.statuses import RECIPIENT_VISIBLE, Status
 from choeur.organisations import permissions
 from choeur.organisations.models import Espace
-
-VALIDATOR_VISIBLE = (
-    Status.A_VALIDER_1, Status.VALIDEE_1, Status.REFUSEE_1, Status.ABSENCE_VALIDATION_1_HORS_DELAI,
-    Status.ERREUR_FOURNISSEUR_SUR_VALIDEUR, Status.A_VALIDER_2, Status.VALIDEE_2,
-    Status.REFUSEE_2, Status.ABSENCE_VALIDATION_2_HORS_DELAI,
-    Status.ERREUR_COTRAITANT_SUR_VALIDEUR,
-)
 
 
 def _scope(user, espace: str, structure_field: str, service_field: str | None) -> Q | None:
@@ -67,7 +61,7 @@ def _get(queryset: QuerySet[Invoice], invoice_id) -> Invoice:
     try:
         return queryset.select_related(
             "supplier", "recipient", "recipient_service", "supplier_service", "validator",
-            "bank_account").get(pk=int(invoice_id))
+            "validator_service", "validator2", "bank_account").get(pk=int(invoice_id))
     except (Invoice.DoesNotExist, TypeError, ValueError):
         raise NotFound(object_label="Facture") from None
 

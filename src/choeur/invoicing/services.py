@@ -38,6 +38,7 @@ VALIDATION_DELAY = timedelta(days=15)  # R2393-34-1 CCP: the titulaire has 15 da
 MAX_ATTACHMENT = 10 * 1024 * 1024  # 10 MB each
 MAX_DOSSIER = 120 * 1024 * 1024  # 120 MB for the invoice and all its attachments
 MAX_ATTACHMENT_NAME = 50
+PDF_MAGIC = b"%PDF-"  # what every deposited invoice document starts with
 ATTACHMENT_EXTENSIONS = {
     "bmp", "gif", "fax", "odt", "ppt", "tiff", "xls", "bz2", "gz", "jpeg", "p7s", "rtf", "txt",
     "xml", "csv", "gzip", "jpg", "pdf", "svg", "xhtml", "xlsx", "doc", "htm", "odp", "png",
@@ -366,6 +367,9 @@ def save_draft(actor, supplier: Structure, data: InvoiceData, *, mode_depot: str
         _write(invoice, data, vat_lines, totals)
     if document is not None:
         name, content = document
+        # Every channel goes through here: what the recipient receives is always a PDF.
+        if not content.startswith(PDF_MAGIC):
+            raise errors.DocumentNotPdf(name=name[:60])
         blob = storage.put(content, content_type="application/pdf")
         invoice.main_file_sha256, invoice.main_file_name = blob.sha256, name[:200]
         invoice.save(update_fields=["main_file_sha256", "main_file_name"])
@@ -627,8 +631,11 @@ def pending_acknowledgements(user):
     pop-up); those older than 7 days must be acknowledged before anything else."""
     from choeur.invoicing import queries
 
+    # Only where the user may act: the pop-up asks for an action the user must be able to do.
+    acting = [structure for structure in permissions.visible_structures(user)
+              if permissions.can_modify(user, structure, Espace.FACTURES_EMISES)]
     return queries.issued_invoices(user).filter(
-        status__in=[Status.REJETEE, Status.SUSPENDUE], acknowledged=False)
+        supplier__in=acting, status__in=[Status.REJETEE, Status.SUSPENDUE], acknowledged=False)
 
 
 def acknowledgement_overdue(invoice: Invoice) -> bool:

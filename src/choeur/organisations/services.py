@@ -94,7 +94,7 @@ def _contact_address(user: User) -> str:
     return getattr(user, "contact_email", "") or user.email
 
 
-def _gestionnaires(structure: Structure) -> list[User]:
+def gestionnaires(structure: Structure) -> list[User]:
     return [
         r.user for r in Rattachement.objects.select_related("user").filter(
             structure=structure, status=Rattachement.Status.VALIDEE,
@@ -271,7 +271,7 @@ def change_identifier(actor: User, structure: Structure, identifier_type: str,
                  new_structure=new.pk, new_identifier=identifier)
     audit.record(actor, "organisations.structure_created", new, structure=new.pk,
                  origin=structure.pk)
-    _notify(_gestionnaires(new), "identifier_changed",
+    _notify(gestionnaires(new), "identifier_changed",
             {"structure": new, "origin": structure})
     return new
 
@@ -439,7 +439,7 @@ def request_rattachement(actor: User, structure: Structure, service_ids=()) -> R
     rattachement.services.set(services)
     audit.record(actor, "organisations.rattachement_requested", rattachement,
                  structure=structure.pk, services=[s.code for s in services])
-    _notify(_gestionnaires(structure), "rattachement_requested",
+    _notify(gestionnaires(structure), "rattachement_requested",
             {"rattachement": rattachement, "structure": structure, "services": services})
     return rattachement
 
@@ -682,7 +682,7 @@ def request_habilitation(actor: User, structure: Structure, espace: str, mode: s
         raise errors.HabilitationRequestPending(espace=espace.label) from None
     audit.record(actor, "organisations.habilitation_requested", rattachement,
                  structure=structure.pk, espace=espace.value, mode=mode.value)
-    _notify(_gestionnaires(structure), "habilitation_requested",
+    _notify(gestionnaires(structure), "habilitation_requested",
             {"structure": structure, "request": request, "requester": actor})
     return request
 
@@ -763,7 +763,7 @@ def add_bank_account(actor: User, structure: Structure, label: str, holder: str,
         raise errors.BankAccountExists() from None
     audit.record(actor, "organisations.bank_account_added", account, structure=structure.pk,
                  iban=account.masked_iban, factor=account.is_factor)
-    _notify(_gestionnaires(structure), "bank_account_added",
+    _notify(gestionnaires(structure), "bank_account_added",
             {"structure": structure, "account": account, "actor": actor})
     return account
 
