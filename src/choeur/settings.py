@@ -51,6 +51,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "choeur.accounts.middleware.SecondFactorMiddleware",
+    "choeur.invoicing.acknowledgements.AcknowledgementMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "choeur.core.middleware.ChoeurErrorMiddleware",

@@ -246,8 +246,12 @@ def test_recipient_processing(client, routed, recipient_user, supplier_user):
     assert routed.status == Status.SUSPENDUE
     assert routed.status_comment == "Il manque le bon de livraison."
 
-    # The supplier sees it to acknowledge and complete.
+    # The supplier is shown it at login (the pop-up), then on the list, to acknowledge and
+    # complete.
     client.force_login(supplier_user)
+    prompt = client.get(reverse("invoicing:issued_list"), follow=True)
+    assert prompt.redirect_chain[0][0].startswith(reverse("invoicing:acknowledgements"))
+    assert "Il manque le bon de livraison." in text(prompt)
     issued = text(client.get(reverse("invoicing:issued_list")))
     assert "Rejets et suspensions à prendre en compte" in issued
     completed = client.post(reverse("invoicing:issued_complete", args=[routed.pk]), {

@@ -26,6 +26,8 @@ OWN = {
     # deposit's choice of structure; the user's own notifications.
     "/factures/emises/", "/factures/recues/", "/factures/a-valider/", "/factures/deposer/",
     "/notifications/",
+    # The rejections and suspensions to acknowledge (empty: sends the user on).
+    "/factures/acquittements/",
 }
 
 

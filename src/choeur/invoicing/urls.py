@@ -1,6 +1,6 @@
 from django.urls import path
 
-from choeur.invoicing.views import deposit, issued, lists, received, validation
+from choeur.invoicing.views import acknowledgements, deposit, issued, lists, received, validation
 
 app_name = "invoicing"
 
@@ -22,6 +22,8 @@ urlpatterns = [
          name="issued_acknowledge"),
     path("factures/emises/<int:pk>/corriger-valideur/", issued.issued_correct_validator,
          name="issued_correct_validator"),
+    path("factures/acquittements/", acknowledgements.acknowledgement_list,
+         name="acknowledgements"),
     path("factures/deposer/", deposit.deposit_start, name="deposit_start"),
     path("factures/deposer/<int:structure_pk>/saisie/", deposit.new_invoice, {"mode": "saisie"},
          name="deposit_saisie"),

@@ -3,14 +3,17 @@ draft, recycle, complete, acknowledge, correct the validator)."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from choeur.invoicing import forms, queries, services
+from choeur.invoicing import acknowledgements, forms, queries, services
 from choeur.invoicing.models import Invoice
 from choeur.invoicing.statuses import Status
 from choeur.invoicing.views.common import (
@@ -105,18 +108,26 @@ def issued_delete(request, pk):
 @login_required
 @require_POST
 def issued_acknowledge(request, pk):
-    if request.POST.get("retour") == "liste":
+    back = request.POST.get("retour")
+    if back in ("liste", "acquittements"):
         invoice = queries.issued_invoice(request.user, pk)
         form = django_forms.Form({})
         ok, _result = attempt(request, form, services.acknowledge, invoice)
         if ok:
+            acknowledgements.release(request)
             messages.success(request, _("C'est noté : la facture n° %(number)s est acquittée.")
                              % {"number": invoice.number})
         else:
             messages.error(request, " ".join(form.non_field_errors()))
+        if back == "acquittements":
+            return redirect(f"{reverse('invoicing:acknowledgements')}?"
+                            f"{urlencode({'next': request.POST.get('next', '/')})}")
         return redirect("invoicing:issued_list")
-    return _issued_action(request, pk, services.acknowledge,
-                          _("C'est noté : la facture est acquittée."))
+    response = _issued_action(request, pk, services.acknowledge,
+                              _("C'est noté : la facture est acquittée."))
+    if response.status_code == 302:
+        acknowledgements.release(request)
+    return response
 
 
 @login_required
