@@ -101,8 +101,13 @@ def test_deposit_suspend_complete_and_pay(page, run_tasks, supplier_user, suppli
     process(page, "Suspendue", comment="Il manque le bon de livraison signé.")
     log_out(page)
 
-    # 4. The supplier sees the suspension and completes the invoice.
+    # 4. The supplier is shown the suspension at login (the pop-up), puts it off, finds it
+    # on the list and completes the invoice.
     log_in(page, supplier_user.email, PASSWORD)
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Rejets et suspensions à prendre en compte")
+    expect(page.get_by_role("alertdialog")).to_contain_text("Il manque le bon de livraison signé.")
+    page.get_by_role("button", name="Plus tard").click()
     nav(page, "Factures émises")
     expect(page.get_by_role("region", name="Rejets et suspensions à prendre en compte")
            ).to_contain_text("Il manque le bon de livraison signé.")
