@@ -311,6 +311,58 @@ def test_bulk_zip_download(client, supplier_user, supplier, bank_account, recipi
     assert too_many.status_code == 302
 
 
+def test_a_draft_attachment_is_removed_from_its_page(client, supplier_user, supplier,
+                                                     bank_account, recipient):
+    draft = run(services.save_draft, supplier_user, supplier,
+                invoice_data(bank_account_id=bank_account.pk),
+                mode_depot=ModeDepot.SAISIE_PORTAIL, attachments=[("devis.pdf", pdf_bytes())])
+    attachment = draft.attachments.get()
+    client.force_login(supplier_user)
+    page = text(client.get(reverse("invoicing:issued_detail", args=[draft.pk])))
+    assert "Retirer" in page
+    url = reverse("invoicing:issued_remove_attachment", args=[draft.pk, attachment.pk])
+    assert client.get(url).status_code == 405
+    assert client.post(url).status_code == 302
+    assert not draft.attachments.exists()
+    assert client.post(url).status_code == 404  # a double click: already gone
+
+
+def test_structured_data_downloads(client, supplier_user, supplier, bank_account, recipient,
+                                   recipient_user, run_tasks):
+    keyed = run(services.deposit, supplier_user, supplier,
+                invoice_data(bank_account_id=bank_account.pk, number="FA-SAISIE"),
+                mode_depot=ModeDepot.SAISIE_PORTAIL)
+    plain = run(services.deposit, supplier_user, supplier,
+                invoice_data(bank_account_id=bank_account.pk, number="FA-PDF"),
+                mode_depot=ModeDepot.DEPOT_PDF_PORTAIL, document=("f.pdf", pdf_bytes()))
+    run_tasks()
+    assert keyed.xml_sha256 and not plain.xml_sha256  # the saisie's Factur-X carries CII
+    client.force_login(supplier_user)
+    mine = client.get(reverse("invoicing:issued_xml", args=[keyed.pk]))
+    assert mine.status_code == 200 and mine["Content-Type"] == "application/xml"
+    assert b"CrossIndustryInvoice" in b"".join(mine.streaming_content)
+    assert "Télécharger les données structurées (XML)" in text(
+        client.get(reverse("invoicing:issued_detail", args=[keyed.pk])))
+
+    client.force_login(recipient_user)
+    url = reverse("invoicing:received_xml", args=[keyed.pk])
+    assert client.get(url).status_code == 405  # recorded: a POST
+    assert client.post(url).status_code == 200
+    assert Invoice.objects.get(pk=keyed.pk).downloaded_by_recipient
+    assert client.post(reverse("invoicing:received_xml", args=[plain.pk])).status_code == 404
+    both = client.post(reverse("invoicing:received_zip"),
+                       {"ids": [keyed.pk, plain.pk], "contenu": "tout"})
+    names = sorted(zipfile.ZipFile(io.BytesIO(both.content)).namelist())
+    assert len(names) == 3 and sum(name.endswith(".xml") for name in names) == 1
+    xml_only = client.post(reverse("invoicing:received_zip"),
+                           {"ids": [keyed.pk, plain.pk], "contenu": "xml"})
+    assert zipfile.ZipFile(io.BytesIO(xml_only.content)).namelist() == [
+        f"{supplier.identifier}_FA-SAISIE_facture-FA-SAISIE.xml"]
+    # Another structure's user cannot ask for it.
+    client.force_login(supplier_user)
+    assert client.post(url).status_code == 404
+
+
 # --- Validators ------------------------------------------------------------------------------
 
 

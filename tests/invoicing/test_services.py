@@ -201,6 +201,25 @@ def test_drafts_may_repeat_a_number_and_be_deleted(supplier_user, supplier, bank
         run(services.send, supplier_user, again)
 
 
+def test_draft_attachments_may_be_removed_until_sent(supplier_user, supplier, bank_account,
+                                                     recipient, recipient_user):
+    draft = run(services.save_draft, supplier_user, supplier,
+                invoice_data(bank_account_id=bank_account.pk),
+                mode_depot=ModeDepot.SAISIE_PORTAIL,
+                attachments=[("devis.pdf", pdf_bytes("Devis")), ("bl.pdf", pdf_bytes("BL"))])
+    first, second = draft.attachments.order_by("pk")
+    with pytest.raises((NotFound, PermissionRefused)):
+        run(services.remove_attachment, recipient_user, draft, first.pk)
+    with pytest.raises(NotFound):
+        run(services.remove_attachment, supplier_user, draft, 999999)
+    run(services.remove_attachment, supplier_user, draft, first.pk)
+    assert [a.name for a in draft.attachments.all()] == ["bl.pdf"]
+    sent = run(services.send, supplier_user, draft)
+    with pytest.raises(errors.NotADraft):
+        run(services.remove_attachment, supplier_user, sent, second.pk)
+    assert sent.attachments.count() == 1
+
+
 # --- Recipient processing ---------------------------------------------------------------------
 
 

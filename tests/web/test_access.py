@@ -28,6 +28,9 @@ OWN = {
     "/notifications/",
     # The rejections and suspensions to acknowledge (empty: sends the user on).
     "/factures/acquittements/",
+    # Engagements and the supplier's orders (scoped lists: empty for an outsider), and the
+    # choice of structure before creating an engagement (a notice for who may create none).
+    "/engagements/", "/commandes/", "/engagements/creer/",
 }
 
 

@@ -313,3 +313,45 @@ class EngagementNumberInvalid(InvoicingError):
                   "- _ / .).")
     message_en = ("The engagement number must have 1 to 50 characters (letters, digits, "
                   "- _ / .).")
+
+
+class EngagementBuyerNotPublic(InvoicingError):
+    code = "INV_ENGAGEMENT_BUYER_NOT_PUBLIC"
+    message_fr = ("Seule une structure publique peut créer des engagements juridiques : "
+                  "{structure} est une structure privée.")
+    message_en = ("Only a public structure can create legal engagements: {structure} is a "
+                  "private structure.")
+
+
+class EngagementSupplierUnknown(InvoicingError):
+    code = "INV_ENGAGEMENT_SUPPLIER_UNKNOWN"
+    message_fr = ("Le fournisseur « {identifier} » est inconnu dans Choeur, désactivé, ou est "
+                  "votre propre structure. Vérifiez son SIRET.")
+    message_en = ("Supplier “{identifier}” is unknown, deactivated, or is your own structure. "
+                  "Check its SIRET.")
+
+
+class EngagementAmountsInvalid(InvoicingError):
+    code = "INV_ENGAGEMENT_AMOUNTS_INVALID"
+    message_fr = "Les montants de l'engagement ne sont pas acceptés : {detail_fr}"
+    message_en = "The engagement's amounts are not accepted: {detail_en}"
+
+
+class EngagementDataInvalid(InvoicingError):
+    code = "INV_ENGAGEMENT_DATA_INVALID"
+    message_fr = "L'engagement n'est pas accepté : {detail_fr}"
+    message_en = "The engagement is not accepted: {detail_en}"
+
+
+class EngagementNotModifiable(InvoicingError):
+    code = "INV_ENGAGEMENT_NOT_MODIFIABLE"
+    http_status = 409
+    message_fr = ("L'engagement « {number} » est à l'état « {state} » : il ne peut plus être "
+                  "modifié.")
+    message_en = "Engagement “{number}” is “{state}”: it can no longer be changed."
+
+
+class EngagementReasonRequired(InvoicingError):
+    code = "INV_ENGAGEMENT_REASON_REQUIRED"
+    message_fr = "Un motif est obligatoire pour passer l'engagement à l'état « {state} »."
+    message_en = "A reason is required to set the engagement to “{state}”."

@@ -10,12 +10,17 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from choeur.core import clock
+from choeur.core.errors import FileTooLarge
+from choeur.formats.xmlparse import MAX_XML_BYTES
 from choeur.invoicing import services, statuses
 from choeur.invoicing.data import InvoiceData, LineData
 from choeur.invoicing.models import Cadre, ModePaiement, TypeFacture, TypeTva
 from choeur.invoicing.statuses import Status
 
 MAX_LINES = 500
+#: A structured invoice file (Factur-X, UBL, CII) is refused above what choeur.formats parses:
+#: 20 MB of XML. Checked on the upload's size, before the file is read into memory.
+MAX_STRUCTURED_FILE = MAX_XML_BYTES
 
 #: UN/ECE Recommendation 20 unit codes most invoices need (BT-130 takes a code, not a word).
 UNITS = [
@@ -64,6 +69,20 @@ class MultipleFileField(forms.FileField):
 def read_files(files) -> list[tuple[str, bytes]]:
     """Uploaded files as the (name, bytes) pairs the services take."""
     return [(f.name, f.read()) for f in files or []]
+
+
+def _structure_choices(form, structure, supplier_services) -> None:
+    """The supplier's active bank details and (when the user may choose) its services."""
+    accounts = list(structure.bank_accounts.filter(is_active=True))
+    form.fields["bank_account"].choices = [("", _("— aucunes —"))] + [
+        (a.pk, f"{a.label} ({a.masked_iban})") for a in accounts]
+    if len(accounts) == 1:
+        form.fields["bank_account"].initial = accounts[0].pk
+    if supplier_services:
+        form.fields["supplier_service"].choices = [("", _("— toute la structure —"))] + [
+            (s.pk, f"{s.code} — {s.name}") for s in supplier_services]
+    else:
+        del form.fields["supplier_service"]
 
 
 class InvoiceForm(forms.Form):
@@ -119,17 +138,8 @@ class InvoiceForm(forms.Form):
 
     def __init__(self, *args, structure, supplier_services=(), **kwargs):
         super().__init__(*args, **kwargs)
-        accounts = list(structure.bank_accounts.filter(is_active=True))
-        self.fields["bank_account"].choices = [("", _("— aucunes —"))] + [
-            (a.pk, f"{a.label} ({a.masked_iban})") for a in accounts]
-        if len(accounts) == 1:
-            self.fields["bank_account"].initial = accounts[0].pk
+        _structure_choices(self, structure, supplier_services)
         self.fields["invoice_date"].initial = clock.today
-        if supplier_services:
-            self.fields["supplier_service"].choices = [("", _("— toute la structure —"))] + [
-                (s.pk, f"{s.code} — {s.name}") for s in supplier_services]
-        else:
-            del self.fields["supplier_service"]
 
     def clean_currency(self):
         return (self.cleaned_data.get("currency") or "EUR").strip().upper()
@@ -196,6 +206,74 @@ class PdfInvoiceForm(InvoiceForm):
             if head != services.PDF_MAGIC:
                 raise forms.ValidationError(_("Ce fichier n'est pas un PDF."))
         return document
+
+
+class StructuredDepositForm(forms.Form):
+    """"Déposer un fichier structuré": the invoice data come from the file (Factur-X, UBL or
+    CII); the user adds what a file does not carry (cadre, validator, supplier service,
+    attachments) and, only when the file lacks them, routing data that must agree with it."""
+
+    document = forms.FileField(
+        label=_("Fichier de la facture"), allow_empty_file=True,  # formats says INPUT_EMPTY
+        widget=forms.FileInput(attrs={
+            "accept": ".pdf,.xml,application/pdf,application/xml,text/xml"}),
+        help_text=_("Factur-X (PDF avec son XML), UBL 2.1 ou CII (XML) ; 20 Mo au plus."))
+    cadre = forms.ChoiceField(
+        label=_("Cadre de facturation"), initial=Cadre.A1,
+        choices=[(c.value, c.label) for c in services.DEPOSIT_CADRES])
+    validator_identifier = forms.CharField(
+        label=_("SIRET du valideur"), max_length=80, required=False,
+        help_text=_("Cadres A9 et A12 uniquement : la structure du titulaire du marché "
+                    "(sous-traitance) ou du mandataire du groupement (co-traitance)."))
+    validator_service_code = forms.CharField(
+        label=_("Code service du valideur"), max_length=100, required=False)
+    supplier_service = forms.TypedChoiceField(
+        label=_("Votre service émetteur"), required=False, coerce=int, empty_value=None)
+    recipient_identifier = forms.CharField(
+        label=_("SIRET du destinataire"), max_length=80, required=False,
+        help_text=_("Seulement s'il manque dans le fichier (BT-46)."))
+    recipient_service_code = forms.CharField(
+        label=_("Code service du destinataire"), max_length=100, required=False,
+        help_text=_("Seulement s'il manque dans le fichier (BT-10) et que le destinataire "
+                    "l'exige."))
+    engagement_number = forms.CharField(
+        label=_("Numéro d'engagement (bon de commande)"), max_length=50, required=False,
+        help_text=_("Seulement s'il manque dans le fichier (BT-13)."))
+    bank_account = forms.TypedChoiceField(
+        label=_("Coordonnées bancaires"), required=False, coerce=int, empty_value=None,
+        help_text=_("Si l'IBAN du fichier est celui de l'un de vos comptes, ce compte est "
+                    "retenu ; sinon, celui choisi ici."))
+    comment = forms.CharField(label=_("Commentaire"), max_length=2000, required=False,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+    attachments = MultipleFileField(
+        label=_("Pièces jointes complémentaires"), required=False,
+        help_text=_("10 Mo au plus chacune ; 120 Mo au plus avec la facture."))
+
+    def __init__(self, *args, structure, supplier_services=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        _structure_choices(self, structure, supplier_services)
+
+    def clean_document(self):
+        document = self.cleaned_data.get("document")
+        if document is not None and document.size > MAX_STRUCTURED_FILE:
+            # Refused on its announced size: the bytes are never read into memory.
+            error = FileTooLarge(limit=f"{MAX_STRUCTURED_FILE:,}".replace(",", "\u202f"))
+            raise forms.ValidationError(f"{error.message()} [{error.code}]",
+                                        code=error.code)
+        return document
+
+    def to_keyed(self) -> InvoiceData:
+        """What the user keyed in, for `structured.deposit_file` to check against the file."""
+        c = self.cleaned_data
+        return InvoiceData(
+            cadre=c["cadre"], number="",
+            recipient_identifier=c["recipient_identifier"].strip(),
+            recipient_service_code=c["recipient_service_code"].strip(),
+            engagement_number=c["engagement_number"].strip(),
+            supplier_service_id=c.get("supplier_service"),
+            validator_identifier=c["validator_identifier"].strip(),
+            validator_service_code=c["validator_service_code"].strip(),
+            bank_account_id=c["bank_account"], comment=c["comment"].strip())
 
 
 class LineForm(forms.Form):

@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 
 from choeur.core import audit, clock, storage
-from choeur.core.errors import PermissionRefused
+from choeur.core.errors import NotFound, PermissionRefused
 from choeur.invoicing import errors, lifecycle
 from choeur.invoicing.data import CENT, InvoiceData, LineData, Totals, VatLineData
 from choeur.invoicing.models import (
@@ -406,6 +406,22 @@ def data_of(invoice: Invoice) -> InvoiceData:
                       invoice.amount_due))
 
 
+def check_sendable(supplier: Structure, data: InvoiceData, exclude=None):
+    """Every platform check of a sending (reference §4.4), in the order a user fixes them;
+    writes nothing (also the structured deposit's "check without sending"). Returns the
+    number, recipient, service, validator and validator's service it resolved."""
+    _check_document_data(data)
+    number = check_number(data.number)
+    recipient = resolve_recipient(data.recipient_identifier)
+    service = resolve_service(recipient, data.recipient_service_code)
+    check_routing(supplier, recipient, service, data.engagement_number)
+    check_amounts(data)
+    check_payment(supplier, data)
+    validator, validator_service = check_validator(data, supplier, recipient)
+    check_number_unused(supplier, number, clock.today().year, exclude=exclude)
+    return number, recipient, service, validator, validator_service
+
+
 def send(actor, invoice: Invoice) -> Invoice:
     """"Valider et envoyer": every platform check, then BROUILLON → DEPOSEE (routed by a task
     after commit) or → A_VALIDER_1 for the cadres with a validator."""
@@ -417,18 +433,10 @@ def send(actor, invoice: Invoice) -> Invoice:
     supplier = invoice.supplier
     if not supplier.is_active:
         raise errors.SupplierInactive(identifier=supplier.identifier)
-    data = data_of(invoice)
-    _check_document_data(data)
-    number = check_number(data.number)
-    recipient = resolve_recipient(data.recipient_identifier)
-    service = resolve_service(recipient, data.recipient_service_code)
-    check_routing(supplier, recipient, service, data.engagement_number)
-    check_amounts(data)
-    check_payment(supplier, data)
-    validator, validator_service = check_validator(data, supplier, recipient)
+    number, recipient, service, validator, validator_service = check_sendable(
+        supplier, data_of(invoice), exclude=invoice.pk)
     now = clock.now()
     year = clock.today().year
-    check_number_unused(supplier, number, year, exclude=invoice.pk)
     generated = invoice.mode_depot in (ModeDepot.SAISIE_PORTAIL, ModeDepot.SAISIE_API)
     if not generated and not invoice.main_file_sha256:
         raise errors.DocumentMissing()
@@ -505,6 +513,21 @@ def delete_draft(actor, invoice: Invoice) -> Invoice:
     require_supplier_rights(actor, invoice)
     lifecycle.transition(invoice, Status.SUPPRIMEE, actor=actor, role=Role.SUPPLIER)
     audit.record(actor, "invoice.deleted", invoice, number=invoice.number)
+    return invoice
+
+
+def remove_attachment(actor, invoice: Invoice, attachment_id) -> Invoice:
+    """A draft's attachment taken back before sending (once sent, the dossier is fixed)."""
+    invoice = Invoice.objects.select_for_update(of=("self",)).get(pk=invoice.pk)
+    require_supplier_rights(actor, invoice)
+    if invoice.status != Status.BROUILLON:
+        raise errors.NotADraft()
+    try:
+        attachment = invoice.attachments.get(pk=int(attachment_id))
+    except (ValueError, TypeError, Attachment.DoesNotExist):
+        raise NotFound(object_label="Pièce jointe") from None
+    attachment.delete()  # the blob stays: content-addressed, it may be shared
+    audit.record(actor, "invoice.attachment_removed", invoice, name=attachment.name)
     return invoice
 
 

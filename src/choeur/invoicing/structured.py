@@ -14,6 +14,8 @@ from choeur.core import storage
 from choeur.invoicing import errors, services
 from choeur.invoicing.data import InvoiceData, LineData, Totals, VatLineData
 from choeur.invoicing.models import Invoice, ModeDepot, TypeFacture
+from choeur.organisations import permissions
+from choeur.organisations.models import Espace
 
 PAYMENT_MODES = {"30": "VIREMENT", "31": "VIREMENT", "42": "VIREMENT", "58": "VIREMENT",
                  "20": "CHEQUE", "49": "PRELEVEMENT", "59": "PRELEVEMENT", "10": "ESPECE"}
@@ -27,6 +29,7 @@ class Examined:
     data: InvoiceData | None
     seller_siret: str = ""
     iban: str = ""
+    model: object = None  # the normalised invoice (choeur.formats.model.Invoice)
 
 
 def examine(content: bytes) -> Examined:
@@ -38,7 +41,7 @@ def examine(content: bytes) -> Examined:
     except formats.ReadError:
         return Examined(report, None)
     iban = next((pm.iban for pm in model.payment_means if pm.iban), "")
-    return Examined(report, to_data(model), _siret(model.seller), iban or "")
+    return Examined(report, to_data(model), _siret(model.seller), iban or "", model)
 
 
 def _siret(party) -> str:
@@ -92,10 +95,22 @@ def _line_discount(line) -> Decimal:
     return (line.quantity * line.net_price / base) - line.net_amount
 
 
-def deposit_file(actor, supplier, content: bytes, filename: str, *, cadre: str,
-                 keyed: InvoiceData | None = None, attachments=(),
-                 mode_depot: str = ModeDepot.UPLOAD_PORTAIL) -> Invoice:
-    """Validate the file, take its data, check the keyed data agree, and send it."""
+def _readable_document(examined: Examined, content: bytes, filename: str):
+    """What the recipient reads: a Factur-X is its own PDF; a UBL or CII file gets a PDF
+    rendering of its data (Chorus Pro's "PDF de visualisation"), the XML itself being kept as
+    the invoice's structured data."""
+    if content.startswith(services.PDF_MAGIC):
+        return filename, content
+    from choeur.formats.writers import render_pdf
+
+    stem = filename.rsplit(".", 1)[0] if "." in filename else filename
+    stem = stem[:-4] if stem.lower().endswith((".xml", ".ubl", ".cii")) else stem
+    return f"{stem or 'facture'}.pdf", render_pdf(examined.model)
+
+
+def _prepare(supplier, content: bytes, *, cadre: str,
+             keyed: InvoiceData | None) -> tuple[Examined, InvoiceData]:
+    """Validate the file, take its data and check the keyed data agree with it."""
     examined = examine(content)
     if not examined.report.valid or examined.data is None:
         blocking = [f for f in examined.report.findings if f.blocking]
@@ -130,8 +145,28 @@ def deposit_file(actor, supplier, content: bytes, filename: str, *, cadre: str,
         data.bank_account_id = keyed.bank_account_id
     if data.payment_mode == "VIREMENT" and not data.bank_account_id:
         raise errors.BankAccountRequired()
+    return examined, data
+
+
+def check_file(actor, supplier, content: bytes, *, cadre: str,
+               keyed: InvoiceData | None = None) -> Examined:
+    """"Vérifier sans envoyer": the file's validation and every platform check a sending
+    would make, nothing written. Raises what deposit_file would raise."""
+    permissions.require_espace(actor, supplier, Espace.FACTURES_EMISES, modify=True)
+    permissions.require_active(supplier)
+    examined, data = _prepare(supplier, content, cadre=cadre, keyed=keyed)
+    services.check_sendable(supplier, data)
+    return examined
+
+
+def deposit_file(actor, supplier, content: bytes, filename: str, *, cadre: str,
+                 keyed: InvoiceData | None = None, attachments=(),
+                 mode_depot: str = ModeDepot.UPLOAD_PORTAIL) -> Invoice:
+    """Validate the file, take its data, check the keyed data agree, and send it."""
+    examined, data = _prepare(supplier, content, cadre=cadre, keyed=keyed)
     invoice = services.save_draft(actor, supplier, data, mode_depot=mode_depot,
-                                  document=(filename, content), attachments=attachments)
+                                  document=_readable_document(examined, content, filename),
+                                  attachments=attachments)
     xml = storage.put(examined.report.xml, content_type="application/xml")
     Invoice.objects.filter(pk=invoice.pk).update(
         xml_sha256=xml.sha256, syntax=examined.report.syntax,

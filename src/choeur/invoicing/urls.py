@@ -1,6 +1,15 @@
 from django.urls import path
 
-from choeur.invoicing.views import acknowledgements, deposit, issued, lists, received, validation
+from choeur.invoicing.views import (
+    acknowledgements,
+    deposit,
+    engagements,
+    issued,
+    lists,
+    received,
+    structured,
+    validation,
+)
 
 app_name = "invoicing"
 
@@ -9,10 +18,13 @@ urlpatterns = [
     path("factures/emises/", lists.issued_list, name="issued_list"),
     path("factures/emises/<int:pk>/", issued.issued_detail, name="issued_detail"),
     path("factures/emises/<int:pk>/facture/", issued.issued_document, name="issued_document"),
+    path("factures/emises/<int:pk>/xml/", issued.issued_xml, name="issued_xml"),
     path("factures/emises/<int:pk>/certificat-de-depot/", issued.issued_certificate,
          name="issued_certificate"),
     path("factures/emises/<int:pk>/pieces-jointes/<int:attachment_id>/",
          issued.issued_attachment, name="issued_attachment"),
+    path("factures/emises/<int:pk>/pieces-jointes/<int:attachment_id>/retirer/",
+         issued.issued_remove_attachment, name="issued_remove_attachment"),
     path("factures/emises/<int:pk>/modifier/", deposit.draft_edit, name="draft_edit"),
     path("factures/emises/<int:pk>/envoyer/", issued.issued_send, name="issued_send"),
     path("factures/emises/<int:pk>/supprimer/", issued.issued_delete, name="issued_delete"),
@@ -29,12 +41,15 @@ urlpatterns = [
          name="deposit_saisie"),
     path("factures/deposer/<int:structure_pk>/pdf/", deposit.new_invoice, {"mode": "pdf"},
          name="deposit_pdf"),
+    path("factures/deposer/<int:structure_pk>/fichier/", structured.deposit_structured,
+         name="deposit_structured"),
     # Factures reçues.
     path("factures/recues/", lists.received_list, name="received_list"),
     path("factures/recues/telechargement/", received.received_zip, name="received_zip"),
     path("factures/recues/<int:pk>/", received.received_detail, name="received_detail"),
     path("factures/recues/<int:pk>/facture/", received.received_document,
          name="received_document"),
+    path("factures/recues/<int:pk>/xml/", received.received_xml, name="received_xml"),
     path("factures/recues/<int:pk>/pieces-jointes/<int:attachment_id>/",
          received.received_attachment, name="received_attachment"),
     path("factures/recues/<int:pk>/traiter/", received.received_process,
@@ -44,6 +59,8 @@ urlpatterns = [
     path("factures/a-valider/<int:pk>/", validation.to_validate_detail, name="to_validate_detail"),
     path("factures/a-valider/<int:pk>/facture/", validation.to_validate_document,
          name="to_validate_document"),
+    path("factures/a-valider/<int:pk>/xml/", validation.to_validate_xml,
+         name="to_validate_xml"),
     path("factures/a-valider/<int:pk>/pieces-jointes/<int:attachment_id>/",
          validation.to_validate_attachment, name="to_validate_attachment"),
     path("factures/a-valider/<int:pk>/valider/", validation.to_validate_validate,
@@ -52,4 +69,16 @@ urlpatterns = [
          name="to_validate_refuse"),
     path("factures/a-valider/<int:pk>/mauvais-valideur/", validation.to_validate_wrong,
          name="to_validate_wrong"),
+    # Engagements (espace Engagements) and the supplier's orders.
+    path("engagements/", engagements.engagement_list, name="engagement_list"),
+    path("engagements/creer/", engagements.engagement_create, name="engagement_create"),
+    path("engagements/<int:pk>/", engagements.engagement_detail, name="engagement_detail"),
+    path("engagements/<int:pk>/modifier/", engagements.engagement_edit,
+         name="engagement_edit"),
+    path("engagements/<int:pk>/inactiver/", engagements.engagement_inactivate,
+         name="engagement_inactivate"),
+    path("commandes/", engagements.order_list, name="order_list"),
+    path("commandes/<int:pk>/", engagements.order_detail, name="order_detail"),
+    path("commandes/<int:pk>/accepter/", engagements.order_accept, name="order_accept"),
+    path("commandes/<int:pk>/refuser/", engagements.order_refuse, name="order_refuse"),
 ]

@@ -19,6 +19,14 @@ KINDS = {
         "ne puisse la voir : attribuez les habilitations « Factures reçues »."),
     "engagement_received": gettext_lazy(
         "{buyer} vous a adressé l'engagement {number} ({amount} {currency})."),
+    "engagement_updated": gettext_lazy(
+        "{buyer} a modifié l'engagement {number} ({amount} {currency})."),
+    "engagement_inactivated": gettext_lazy(
+        "{buyer} a inactivé l'engagement {number} : « {reason} »."),
+    "engagement_accepted": gettext_lazy(
+        "{supplier} a pris en compte l'engagement {number}."),
+    "engagement_refused": gettext_lazy(
+        "{supplier} a refusé l'engagement {number} : « {reason} »."),
 }
 
 

@@ -71,6 +71,8 @@ MAIN = [
     NavEntry(_("Factures reçues"), "invoicing:received_list", _sees("FACTURES_RECUES")),
     NavEntry(_("Factures à valider"), "invoicing:to_validate_list",
              _sees("FACTURES_A_VALIDER")),
+    NavEntry(_("Engagements"), "invoicing:engagement_list", _sees("ENGAGEMENTS")),
+    NavEntry(_("Commandes"), "invoicing:order_list", _sees("FACTURES_EMISES")),
     NavEntry(_("Notifications"), "messaging:list", _authenticated,
              count=_unread_notifications),
     NavEntry(_("Mes structures"), "structures", _authenticated),

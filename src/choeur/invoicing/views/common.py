@@ -131,6 +131,12 @@ def document_response(invoice: Invoice):
                           invoice.main_file_name or f"facture-{invoice.number}.pdf")
 
 
+def xml_response(invoice: Invoice):
+    """The structured data (CII or UBL) of an invoice that has some: the file of a structured
+    deposit, or the XML inside the Factur-X Choeur wrote for a saisie."""
+    return blob_response(invoice.xml_sha256, f"facture-{invoice.number}.xml", "application/xml")
+
+
 def attachment_response(invoice: Invoice, attachment_id):
     try:
         attachment = invoice.attachments.get(pk=int(attachment_id))

@@ -24,6 +24,7 @@ from choeur.invoicing.views.common import (
     document_response,
     invoice_context,
     sent_message,
+    xml_response,
 )
 from choeur.organisations import permissions
 from choeur.organisations.models import Espace
@@ -72,6 +73,12 @@ def issued_certificate(request, pk):
 
 @login_required
 @require_safe
+def issued_xml(request, pk):
+    return xml_response(queries.issued_invoice(request.user, pk))
+
+
+@login_required
+@require_safe
 def issued_attachment(request, pk, attachment_id):
     return attachment_response(queries.issued_invoice(request.user, pk), attachment_id)
 
@@ -103,6 +110,13 @@ def issued_send(request, pk):
 @require_POST
 def issued_delete(request, pk):
     return _issued_action(request, pk, services.delete_draft, _("La facture est supprimée."))
+
+
+@login_required
+@require_POST
+def issued_remove_attachment(request, pk, attachment_id):
+    return _issued_action(request, pk, services.remove_attachment,
+                          _("La pièce jointe est retirée du brouillon."), attachment_id)
 
 
 @login_required

@@ -25,6 +25,7 @@ from choeur.invoicing.views.common import (
     document_response,
     invoice_context,
     safe_name,
+    xml_response,
 )
 from choeur.organisations import permissions
 from choeur.organisations.models import Espace
@@ -78,9 +79,32 @@ def received_document(request, pk):
 
 
 @login_required
+@require_POST
+def received_xml(request, pk):
+    """The structured data of the invoice, recorded as a download like the PDF."""
+    invoice = queries.received_invoice(request.user, pk)
+    if not invoice.xml_sha256:
+        raise NotFound(object_label="Fichier")
+    with transaction.atomic():
+        services.mark_downloaded(request.user, [invoice])
+    return xml_response(invoice)
+
+
+@login_required
 @require_safe
 def received_attachment(request, pk, attachment_id):
     return attachment_response(queries.received_invoice(request.user, pk), attachment_id)
+
+
+#: What a ZIP download holds: the PDFs, the structured data (XML), or both.
+ZIP_CONTENTS = ("pdf", "xml", "tout")
+
+
+def _zip_members(invoice: Invoice, content: str):
+    if content in ("pdf", "tout") and invoice.main_file_sha256:
+        yield invoice.main_file_sha256, invoice.main_file_name or "facture.pdf"
+    if content in ("xml", "tout") and invoice.xml_sha256:
+        yield invoice.xml_sha256, f"facture-{invoice.number}.xml"
 
 
 @login_required
@@ -100,23 +124,25 @@ def received_zip(request):
                     .order_by("pk"))
     if len(invoices) != len(ids):
         raise NotFound(object_label="Facture")
+    content = request.POST.get("contenu", "pdf")
+    if content not in ZIP_CONTENTS:
+        content = "pdf"
     buffer = io.BytesIO()
     with transaction.atomic():
         services.mark_downloaded(request.user, invoices)
         used = set()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for invoice in invoices:
-                if not invoice.main_file_sha256:
-                    continue
-                name = safe_name(f"{invoice.supplier.identifier}_{invoice.number}"
-                                  f"_{invoice.main_file_name or 'facture.pdf'}", "facture.pdf")
-                while name in used:
-                    name = f"{invoice.pk}_{name}"
-                used.add(name)
-                with storage.open_blob(invoice.main_file_sha256) as source, \
-                        archive.open(name, "w") as target:
-                    while chunk := source.read(storage.CHUNK):
-                        target.write(chunk)
+                for sha256, filename in _zip_members(invoice, content):
+                    name = safe_name(f"{invoice.supplier.identifier}_{invoice.number}_{filename}",
+                                     filename)
+                    while name in used:
+                        name = f"{invoice.pk}_{name}"
+                    used.add(name)
+                    with storage.open_blob(sha256) as source, \
+                            archive.open(name, "w") as target:
+                        while chunk := source.read(storage.CHUNK):
+                            target.write(chunk)
     response = HttpResponse(buffer.getvalue(), content_type="application/zip")
     response["Content-Disposition"] = 'attachment; filename="factures.zip"'
     response["Cache-Control"] = "private, no-store"

@@ -17,6 +17,7 @@ from choeur.invoicing.views.common import (
     attempt,
     document_response,
     invoice_context,
+    xml_response,
 )
 from choeur.organisations import permissions
 from choeur.organisations.models import Espace
@@ -54,6 +55,12 @@ def to_validate_detail(request, pk):
 @require_safe
 def to_validate_document(request, pk):
     return document_response(queries.invoice_to_validate(request.user, pk))
+
+
+@login_required
+@require_safe
+def to_validate_xml(request, pk):
+    return xml_response(queries.invoice_to_validate(request.user, pk))
 
 
 @login_required

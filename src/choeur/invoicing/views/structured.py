@@ -1,0 +1,151 @@
+"""The structured deposit (Factur-X, UBL, CII) as a unit: the whole validation report at
+once, the platform checks with their codes, "Vérifier sans envoyer" that writes nothing."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from choeur.core.errors import ChoeurError
+from choeur.formats import Severity
+from choeur.formats import messages as rule_messages
+from choeur.invoicing import errors, forms, structured
+from choeur.invoicing.views.common import error_text, sent_message
+from choeur.invoicing.views.deposit import form_options, read_summary, show_error
+from choeur.organisations import permissions
+from choeur.organisations.models import Espace
+
+#: The structured deposit form's fieldsets after the file's: legend, notice, fields.
+STRUCTURED_GROUPS = [
+    (gettext_lazy("Cadre de facturation"), "", (
+        "cadre", "supplier_service", "validator_identifier", "validator_service_code")),
+    (gettext_lazy("Acheminement, seulement si le fichier ne le précise pas"), gettext_lazy(
+        "Ces données sont normalement dans le fichier. Renseignez-les seulement s'il ne les "
+        "contient pas : s'il les contient, elles doivent être identiques."), (
+        "recipient_identifier", "recipient_service_code", "engagement_number")),
+    (gettext_lazy("Paiement et commentaire"), "", ("bank_account", "comment")),
+]
+
+SEVERITY_LABELS = {
+    Severity.FATAL: gettext_lazy("Fatale"), Severity.ERROR: gettext_lazy("Erreur"),
+    Severity.WARNING: gettext_lazy("Avertissement"), Severity.INFO: gettext_lazy("Information"),
+}
+PROFILE_LABELS = {"minimum": "MINIMUM", "basicwl": "BASIC WL", "basic": "BASIC",
+                  "en16931": "EN 16931", "extended": "EXTENDED"}
+
+
+@login_required
+def deposit_structured(request, structure_pk):
+    """A Factur-X, UBL or CII file deposited as a unit: fully validated before anything is
+    sent (the whole report at once, nothing saved when it fails), then the platform checks
+    with their codes, then the deposit. "Vérifier sans envoyer" stops after the report."""
+    user = request.user
+    structure = permissions.structure_for(user, structure_pk)
+    permissions.require_espace(user, structure, Espace.FACTURES_EMISES, modify=True)
+    permissions.require_active(structure)
+    options = form_options(user, structure)
+    if request.method != "POST":
+        form = forms.StructuredDepositForm(**options)
+        return _render_structured(request, structure, form)
+
+    form = forms.StructuredDepositForm(request.POST, request.FILES, **options)
+    action = request.POST.get("action")
+    if not form.is_valid():
+        return _render_structured(request, structure, form, status=400)
+    if action not in ("check", "deposit"):
+        form.add_error(None, _("Choisissez « Vérifier sans envoyer » ou « Déposer la "
+                               "facture »."))
+        return _render_structured(request, structure, form, status=400)
+    upload = form.cleaned_data["document"]
+    content = upload.read()
+    if action == "check":
+        return _check(request, structure, form, content)
+    try:
+        with transaction.atomic():
+            invoice = structured.deposit_file(
+                user, structure, content, upload.name, cadre=form.cleaned_data["cadre"],
+                keyed=form.to_keyed(),
+                attachments=forms.read_files(form.cleaned_data["attachments"]))
+    except errors.InvoiceFileInvalid as exc:
+        form.add_error(None, error_text(exc))
+        return _render_structured(request, structure, form, report=exc.report, status=400)
+    except ChoeurError as exc:
+        if exc.http_status in (403, 404):
+            raise
+        show_error(form, exc)
+        return _render_structured(request, structure, form, status=400)
+    messages.success(request, sent_message(invoice))
+    return redirect("invoicing:issued_detail", invoice.pk)
+
+
+def _check(request, structure, form, content: bytes):
+    """"Vérifier sans envoyer": the report, then every platform check a sending would make,
+    nothing written. 200 whatever the verdict: the check itself went well."""
+    examined = structured.examine(content)
+    if examined.data is None or not examined.report.valid:
+        return _render_structured(request, structure, form, report=examined.report,
+                                  checked={"read": None})
+    checked = {"read": read_summary(examined.data, examined.seller_siret)}
+    try:
+        with transaction.atomic():
+            structured.check_file(request.user, structure, content,
+                                  cadre=form.cleaned_data["cadre"], keyed=form.to_keyed())
+    except ChoeurError as exc:
+        if exc.http_status in (403, 404):
+            raise
+        show_error(form, exc)
+        checked["refused"] = True
+    return _render_structured(request, structure, form, report=examined.report,
+                              checked=checked)
+
+
+def _render_structured(request, structure, form, *, report=None, checked=None, status=200):
+    return render(request, "invoicing/deposit_structured.html", {
+        "structure": structure, "form": form,
+        "groups": [(legend, notice, [form[name] for name in names if name in form.fields])
+                   for legend, notice, names in STRUCTURED_GROUPS],
+        "report": report_context(report) if report is not None else None,
+        "checked": checked,
+    }, status=status)
+
+
+def report_context(report) -> dict:
+    """A validation report (choeur.formats) as `invoicing/_report.html` shows it: every
+    finding, in the order the layers found them, in the reader's language."""
+    english = (translation.get_language() or "fr").startswith("en")
+    findings = []
+    for finding in report.findings:
+        message = finding.message_en if english else finding.message_fr
+        rule_text = finding.rule_text if (
+            finding.rule == "UNNAMED_RULE" and finding.rule_text
+            and finding.rule_text not in message) else ""
+        findings.append({
+            "severity": str(finding.severity), "blocking": finding.blocking,
+            "severity_label": SEVERITY_LABELS.get(finding.severity, finding.severity),
+            "rule": finding.rule, "bt": finding.bt, "message": message,
+            "location": finding.location, "hint": _hint(finding, english),
+            "rule_text": rule_text,
+        })
+    blocking = sum(1 for f in findings if f["blocking"])
+    return {
+        "valid": report.valid, "readable": report.readable, "findings": findings,
+        "blocking": blocking, "others": len(findings) - blocking,
+        "syntax": report.syntax, "container": report.container,
+        "profile": PROFILE_LABELS.get(report.profile, report.profile),
+    }
+
+
+def _hint(finding, english: bool) -> str:
+    hint = finding.hint_en if english else finding.hint_fr
+    if hint:
+        return hint
+    # The XML parser's own findings come without the catalogue's advice: add it.
+    known = rule_messages.GENERIC.get(finding.rule) or rule_messages.CATALOGUE.get(finding.rule)
+    if known is None:
+        return ""
+    return known.hint_en if english else known.hint_fr
