@@ -10,7 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from choeur.invoicing.engagements import MAX_LABEL, MAX_REASON, EngagementData
-from choeur.invoicing.forms import _decimal
+from choeur.invoicing.forms import decimal_field
 from choeur.invoicing.models import Engagement
 
 
@@ -34,8 +34,8 @@ class EngagementForm(forms.Form):
         label=_("SIRET du fournisseur"), max_length=80, required=False,
         help_text=_("Le fournisseur voit l'engagement dans ses « Commandes » et peut le "
                     "prendre en compte ou le refuser. Facultatif."))
-    amount_ht = _decimal(_("Montant HT"), required=False)
-    amount_ttc = _decimal(_("Montant TTC"), required=False)
+    amount_ht = decimal_field(_("Montant HT"), required=False)
+    amount_ttc = decimal_field(_("Montant TTC"), required=False)
     currency = forms.CharField(label=_("Devise"), max_length=3, initial="EUR",
                                widget=forms.TextInput(attrs={"size": 4}))
 

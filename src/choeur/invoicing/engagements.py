@@ -23,7 +23,7 @@ from choeur.invoicing.lifecycle import acting_user
 from choeur.invoicing.models import Engagement
 from choeur.invoicing.notifications import reverse
 from choeur.invoicing.queries import _scope
-from choeur.invoicing.services import _find_structure
+from choeur.invoicing.services import find_structure
 from choeur.messaging.services import notify
 from choeur.organisations import permissions
 from choeur.organisations.models import Espace, Service, Structure
@@ -161,7 +161,7 @@ def _supplier(structure: Structure, identifier: str) -> Structure | None:
     identifier = (identifier or "").strip()
     if not identifier:
         return None
-    supplier = _find_structure(identifier)
+    supplier = find_structure(identifier)
     if supplier is None or not supplier.is_active or supplier.pk == structure.pk:
         raise errors.EngagementSupplierUnknown(identifier=identifier)
     return supplier

@@ -39,7 +39,7 @@ UNITS = [
 ]
 
 
-def _decimal(label, *, max_digits=19, decimal_places=6, required=True, initial=None,
+def decimal_field(label, *, max_digits=19, decimal_places=6, required=True, initial=None,
              **extra):
     """A decimal field that accepts the French comma ("4,35") as well as the point."""
     return forms.DecimalField(
@@ -278,11 +278,11 @@ class StructuredDepositForm(forms.Form):
 
 class LineForm(forms.Form):
     designation = forms.CharField(label=_("Désignation"), max_length=255)
-    quantity = _decimal(_("Quantité"), initial=Decimal(1))
+    quantity = decimal_field(_("Quantité"), initial=Decimal(1))
     unit = forms.ChoiceField(label=_("Unité"), choices=UNITS, initial="C62")
-    unit_price = _decimal(_("Prix unitaire HT"))
-    discount = _decimal(_("Remise HT"), required=False, min_value=Decimal(0))
-    vat_rate = _decimal(_("Taux de TVA (%)"), max_digits=5, decimal_places=2,
+    unit_price = decimal_field(_("Prix unitaire HT"))
+    discount = decimal_field(_("Remise HT"), required=False, min_value=Decimal(0))
+    vat_rate = decimal_field(_("Taux de TVA (%)"), max_digits=5, decimal_places=2,
                         initial=Decimal(20), min_value=Decimal(0), max_value=Decimal(100))
 
     def to_line(self) -> LineData:

@@ -78,7 +78,7 @@ def require_validator_rights(user, invoice: Invoice, level: int, modify: bool = 
 # --- Platform checks (reference §4.4) --------------------------------------------------------
 
 
-def _find_structure(identifier: str) -> Structure | None:
+def find_structure(identifier: str) -> Structure | None:
     identifier = re.sub(r"\s", "", identifier or "")
     if not identifier:
         return None
@@ -89,7 +89,7 @@ def _find_structure(identifier: str) -> Structure | None:
 
 
 def resolve_recipient(identifier: str) -> Structure:
-    recipient = _find_structure(identifier)
+    recipient = find_structure(identifier)
     if recipient is None or not recipient.is_public:
         raise errors.RecipientUnknown(identifier=identifier or "—")
     if not recipient.is_active:
@@ -217,7 +217,7 @@ def check_validator(data: InvoiceData, supplier: Structure, recipient: Structure
         return None, None
     if not data.validator_identifier:
         raise errors.ValidatorRequired(cadre=Cadre.short(data.cadre))
-    validator = _find_structure(data.validator_identifier)
+    validator = find_structure(data.validator_identifier)
     if validator is None or not validator.is_active:
         raise errors.ValidatorUnknown(identifier=data.validator_identifier)
     if validator.pk in (supplier.pk, recipient.pk):
@@ -334,7 +334,7 @@ def save_draft(actor, supplier: Structure, data: InvoiceData, *, mode_depot: str
         require_supplier_rights(actor, invoice)
         if invoice.status != Status.BROUILLON:
             raise errors.NotADraft()
-    recipient = _find_structure(data.recipient_identifier)
+    recipient = find_structure(data.recipient_identifier)
     if recipient is None or not recipient.is_public:
         raise errors.RecipientUnknown(identifier=data.recipient_identifier or "—")
     if data.number:
@@ -342,7 +342,7 @@ def save_draft(actor, supplier: Structure, data: InvoiceData, *, mode_depot: str
     invoice.recipient = recipient
     invoice.recipient_service = resolve_service(recipient, data.recipient_service_code)
     invoice.supplier_service = _supplier_service(actor, supplier, data.supplier_service_id)
-    validator = _find_structure(data.validator_identifier) if Cadre.needs_validator(
+    validator = find_structure(data.validator_identifier) if Cadre.needs_validator(
         data.cadre) else None
     invoice.validator = validator
     invoice.validator_service = (validator.services.filter(
