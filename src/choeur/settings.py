@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "choeur.invoicing",
     "choeur.messaging",
     "choeur.web",
+    "choeur.api",
 ]
 
 MIDDLEWARE = [

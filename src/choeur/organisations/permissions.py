@@ -195,3 +195,112 @@ def users_in_espace(structure: Structure, espace: str, service=None) -> list:
             continue
         users.append(rattachement.user)
     return users
+
+
+# --- Technical accounts (the wire API's actors) -------------------------------------------
+#
+# A technical account (compte technique, `cpro-account`) is no user: it has no rattachement.
+# It acts for its own structure only, with the structure's rights: in every espace open on
+# the structure (and MON_COMPTE), never in the gestionnaire's own pages, and never for
+# another structure (anything else is "not found", as for an outsider). It is not a
+# gestionnaire: managing users, espaces and raccordements stays with people.
+#
+# The `actor_*` functions below accept either a user or a technical account and answer as
+# the user functions above do; the API calls them. (Folding the technical branch into
+# `visible_structures`, `espace_mode` and `services_of` themselves would let every existing
+# service and query, such as invoicing's `_scope`, accept a technical account unchanged.)
+
+#: Espaces a technical account never acts in, even when open: they are people's business.
+TECHNICAL_ACCOUNT_EXCLUDED = (Espace.ACTIVITES_GESTIONNAIRE,)
+
+
+def is_technical_account(actor) -> bool:
+    from choeur.organisations.models import TechnicalAccount
+
+    return isinstance(actor, TechnicalAccount)
+
+
+def technical_structure(account) -> Structure | None:
+    """The structure a technical account acts for, while both are active."""
+    if not account.is_active or account.is_expired:
+        return None
+    structure = account.structure
+    return structure if structure.is_active else None
+
+
+def technical_visible_structures(account) -> QuerySet[Structure]:
+    structure = technical_structure(account)
+    if structure is None:
+        return Structure.objects.none()
+    return Structure.objects.filter(pk=structure.pk)
+
+
+def technical_espace_mode(account, structure: Structure, espace: str) -> str | None:
+    own = technical_structure(account)
+    if own is None or structure is None or own.pk != structure.pk:
+        return None
+    if espace in TECHNICAL_ACCOUNT_EXCLUDED:
+        return None
+    if espace in ALWAYS_OPEN or espace in open_espaces(structure):
+        return HabilitationMode.MODIFICATION
+    return None
+
+
+def actor_visible_structures(actor) -> QuerySet[Structure]:
+    if is_technical_account(actor):
+        return technical_visible_structures(actor)
+    return visible_structures(actor)
+
+
+def actor_espace_mode(actor, structure: Structure, espace: str) -> str | None:
+    if is_technical_account(actor):
+        return technical_espace_mode(actor, structure, espace)
+    return espace_mode(actor, structure, espace)
+
+
+def actor_can_see(actor, structure: Structure, espace: str) -> bool:
+    return actor_espace_mode(actor, structure, espace) is not None
+
+
+def actor_can_modify(actor, structure: Structure, espace: str) -> bool:
+    return actor_espace_mode(actor, structure, espace) == HabilitationMode.MODIFICATION
+
+
+def actor_is_member(actor, structure: Structure) -> bool:
+    """Whether the actor belongs to the structure (a valid rattachement, or its own
+    technical account)."""
+    if is_technical_account(actor):
+        own = technical_structure(actor)
+        return own is not None and own.pk == structure.pk
+    return rattachement_of(actor, structure) is not None
+
+
+def actor_structure_for(actor, structure_id) -> Structure:
+    """The structure if the actor belongs to it; NotFound otherwise (forged ids included)."""
+    if not is_technical_account(actor):
+        return structure_for(actor, structure_id)
+    own = technical_structure(actor)
+    try:
+        wanted = int(structure_id)
+    except (TypeError, ValueError):
+        raise NotFound(object_label="Structure") from None
+    if own is None or own.pk != wanted:
+        raise NotFound(object_label="Structure")
+    return own
+
+
+def actor_services_of(actor, structure: Structure) -> list | None:
+    """Like `services_of`: a technical account acts for the whole structure (None), and
+    for no service of another structure ([])."""
+    if is_technical_account(actor):
+        return None if actor_is_member(actor, structure) else []
+    return services_of(actor, structure)
+
+
+def actor_directory(actor) -> QuerySet[Structure]:
+    """The structures an API actor may look up: every public structure (the annuaire is
+    public) and its own; another private structure is never found."""
+    from django.db.models import Q
+
+    own = list(actor_visible_structures(actor).values_list("pk", flat=True))
+    return Structure.objects.filter(Q(kind=Structure.Kind.PUBLIQUE) | Q(pk__in=own))

@@ -127,3 +127,66 @@ def authenticate_api_client(client_id: str, secret: str) -> ApiClient | None:
         check_password(secret or "", _DUMMY_HASH)
         return None
     return client if check_password(secret or "", client.secret) else None
+
+
+#: How stale `last_used_at` may get before an API call writes it again: at most one small
+#: write a minute per account or client, not one per request.
+LAST_USE_PRECISION = timedelta(seconds=60)
+
+
+def record_technical_account_use(account: TechnicalAccount) -> None:
+    """Note that the technical account was used with a valid bearer token (its own
+    autocommitted UPDATE, at most once a minute: not part of any use case)."""
+    now = clock.now()
+    if account.last_used_at is None or account.last_used_at <= now - LAST_USE_PRECISION:
+        TechnicalAccount.objects.filter(pk=account.pk).update(last_used_at=now)
+        account.last_used_at = now
+
+
+def record_api_client_use(client: ApiClient) -> None:
+    """Note that the OAuth2 client obtained a token (at most one write a minute)."""
+    now = clock.now()
+    if client.last_used_at is None or client.last_used_at <= now - LAST_USE_PRECISION:
+        ApiClient.objects.filter(pk=client.pk).update(last_used_at=now)
+        client.last_used_at = now
+
+
+#: How long a successful technical-account check is remembered (see below).
+VERIFIED_FOR = 300
+
+
+def authenticate_technical_account_quickly(login: str, password: str) -> TechnicalAccount | None:
+    """`authenticate_technical_account` for the API, which is asked on every call.
+
+    Argon2 costs tens of milliseconds by design, too much to pay on each of thousands of API
+    calls with the same credentials. A successful check is remembered in Django's cache for
+    `VERIFIED_FOR` seconds under an HMAC of (account, stored hash, password) keyed with
+    SECRET_KEY: the cache never holds the password, and a password reset changes the stored
+    hash, hence the key, so an old password is never accepted again. Activity, expiry and the
+    structure's state are read from the database on every call. A shared cache (when one is
+    configured) only saves work; a per-process one changes nothing to correctness.
+    """
+    import hashlib
+    import hmac
+
+    from django.conf import settings
+    from django.core.cache import cache
+
+    account = (
+        TechnicalAccount.objects.select_related("structure")
+        .filter(login__iexact=(login or "").strip(), is_active=True, structure__is_active=True)
+        .first()
+    )
+    if account is None or account.is_expired:
+        return authenticate_technical_account(login, password)  # same time as a failure
+    key = "choeur.api.tech." + hmac.new(
+        settings.SECRET_KEY.encode(),
+        f"{account.pk}\0{account.password}\0{password or ''}".encode(),
+        hashlib.sha256,
+    ).hexdigest()
+    if cache.get(key):
+        return account
+    if not check_password(password or "", account.password):
+        return None
+    cache.set(key, True, VERIFIED_FOR)
+    return account

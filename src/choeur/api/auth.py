@@ -1,0 +1,186 @@
+"""Authentication of the wire API (reference §2, §7.2, §7.3).
+
+1. `POST /api/oauth/token`: OAuth2 client credentials of an `ApiClient` (form body, or HTTP
+   Basic) → `{"access_token", "token_type": "Bearer", "expires_in": 3600, "scope": "openid"}`.
+2. Every `/cpro/...` call: `Authorization: Bearer <token>` and `cpro-account:
+   base64(login:password)` of a technical account, which is the actor: it acts for its own
+   structure only (organisations.permissions, "technical accounts").
+
+Tokens are *signed*, not stored: the token is the client's id and an expiry instant, signed
+with Django's signing (HMAC-SHA256 of SECRET_KEY, its own salt). Nothing is written per token,
+so any web process on any machine checks any token without a shared table, and nothing in the
+database can leak a usable token. Revocation still works: the client is read on every call and
+a revoked (inactive) client's tokens are refused at once; a token otherwise lives 3600 s, read
+from the clock service. Rotating SECRET_KEY invalidates every token.
+
+The missing-bearer quirk (§5, §7.3): the Go client sends `Authorization` only on the call
+right after it fetched a token. Such a call without a bearer is accepted when the technical
+account was used with a valid bearer less than `TOKEN_LIFETIME` ago — exactly the window in
+which that client believes its token valid — and refused otherwise (`API_LENIENT_BEARER =
+False` in the settings refuses it always).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import timedelta
+from urllib.parse import unquote
+
+from django.conf import settings
+from django.core import signing
+from django.http import HttpRequest, JsonResponse
+
+from choeur.api.errors import Unauthorized
+from choeur.core import clock
+from choeur.organisations import raccordements
+from choeur.organisations.models import ApiClient, TechnicalAccount
+
+TOKEN_LIFETIME = 3600
+SCOPE = "openid"
+_SALT = "choeur.api.oauth.token"
+
+BAD_ACCOUNT = dict(
+    error="Unauthorized", description="login or password incorrects",
+    reason_fr="identifiant ou mot de passe du compte technique (cpro-account) incorrect",
+    reason_en="technical account (cpro-account) login or password incorrect",
+)
+NO_TOKEN = dict(
+    error="invalid_token", description="access token missing",
+    reason_fr="jeton d'accès absent (en-tête Authorization: Bearer)",
+    reason_en="access token missing (Authorization: Bearer header)",
+)
+BAD_TOKEN = dict(
+    error="invalid_token", description="access token invalid or expired",
+    reason_fr="jeton d'accès invalide ou expiré", reason_en="access token invalid or expired",
+)
+
+
+# --- Tokens ---------------------------------------------------------------------------------------
+
+
+def issue_token(client: ApiClient) -> str:
+    expires = int((clock.now() + timedelta(seconds=TOKEN_LIFETIME)).timestamp())
+    return signing.dumps({"c": client.pk, "x": expires}, salt=_SALT)
+
+
+def client_for_token(token: str) -> ApiClient | None:
+    """The active client a valid, unexpired token was issued to, or None."""
+    try:
+        payload = signing.loads(token, salt=_SALT)
+        client_id, expires = int(payload["c"]), int(payload["x"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
+    if expires <= clock.now().timestamp():
+        return None
+    return ApiClient.objects.filter(pk=client_id, is_active=True,
+                                    structure__is_active=True).first()
+
+
+def _oauth_error(error: str, description: str, status: int = 400) -> JsonResponse:
+    response = JsonResponse({"error": error, "error_description": description}, status=status)
+    response["Cache-Control"] = "no-store"
+    response["Pragma"] = "no-cache"
+    return response
+
+
+def _basic_credentials(request: HttpRequest) -> tuple[str, str] | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic" or not value.strip():
+        return None
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return ("", "")
+    client_id, _, secret = decoded.partition(":")
+    # RFC 6749 §2.3.1: both parts are form-urlencoded before encoding.
+    return unquote(client_id.replace("+", " ")), unquote(secret.replace("+", " "))
+
+
+def token_endpoint(request: HttpRequest) -> JsonResponse:
+    """The OAuth2 token endpoint: `grant_type=client_credentials` only."""
+    form = request.POST
+    grant_type = (form.get("grant_type") or "").strip()
+    if grant_type != "client_credentials":
+        if not grant_type:
+            return _oauth_error("invalid_request", "grant_type is required")
+        return _oauth_error("unsupported_grant_type",
+                            "only grant_type=client_credentials is supported")
+    credentials = _basic_credentials(request)
+    if credentials is None:
+        credentials = (form.get("client_id") or "", form.get("client_secret") or "")
+    client_id, secret = credentials
+    if not client_id or not secret:
+        return _oauth_error("invalid_request", "client_id and client_secret are required")
+    client = raccordements.authenticate_api_client(client_id, secret)
+    if client is None:
+        return _oauth_error("invalid_client", "Bad client credentials")
+    scope = (form.get("scope") or SCOPE).strip()
+    if any(part not in (SCOPE, "profile") for part in scope.split()):
+        return _oauth_error("invalid_scope", "the only scope is openid")
+    raccordements.record_api_client_use(client)
+    response = JsonResponse({"access_token": issue_token(client), "token_type": "Bearer",
+                             "expires_in": TOKEN_LIFETIME, "scope": SCOPE})
+    response["Cache-Control"] = "no-store"
+    response["Pragma"] = "no-cache"
+    return response
+
+
+# --- Calls --------------------------------------------------------------------------------------
+
+
+def _technical_credentials(request: HttpRequest) -> tuple[str, str] | None:
+    value = request.headers.get("cpro-account", "").strip()
+    if value.startswith(("b'", 'b"')) and value.endswith(("'", '"')):
+        value = value[2:-1]  # a client that sent the bytes' repr
+    if not value:
+        return None
+    try:
+        decoded = base64.b64decode(value + "=" * (-len(value) % 4), validate=True)
+        login, sep, password = decoded.decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    return (login, password) if sep and login else None
+
+
+def _bearer(request: HttpRequest) -> str | None:
+    scheme, _, value = request.headers.get("Authorization", "").strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return value.strip() or None
+
+
+class CproAuth:
+    """Ninja authentication of every `/cpro/...` operation; the actor is the technical
+    account. Failures raise `Unauthorized` (401 with `WWW-Authenticate`)."""
+
+    def __call__(self, request: HttpRequest) -> TechnicalAccount:
+        if request.method == "POST" and not request.body.strip():
+            # Clients send `{}` to a parameterless operation (§1.2); one that sends nothing
+            # gets the same answer. (Ninja reads the body after authentication.)
+            request._body = b"{}"
+        token = _bearer(request)
+        if token is not None and client_for_token(token) is None:
+            raise Unauthorized(**BAD_TOKEN)
+        credentials = _technical_credentials(request)
+        account = (raccordements.authenticate_technical_account_quickly(*credentials)
+                   if credentials else None)
+        if account is None:
+            raise Unauthorized(**BAD_ACCOUNT)
+        if token is None:
+            if not self._lenient_window(account):
+                raise Unauthorized(**NO_TOKEN)
+        else:
+            raccordements.record_technical_account_use(account)
+        return account
+
+    @staticmethod
+    def _lenient_window(account: TechnicalAccount) -> bool:
+        if not getattr(settings, "API_LENIENT_BEARER", True):
+            return False
+        last = account.last_used_at
+        return last is not None and last > clock.now() - timedelta(seconds=TOKEN_LIFETIME)
+
+
+cpro_auth = CproAuth()

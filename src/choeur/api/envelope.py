@@ -1,0 +1,220 @@
+"""The Chorus Pro envelope (reference §1.3, §1.4, §7.4, §7.5).
+
+Every answer carries `codeRetour` (0 when all went well) and `libelle` (`TRA_MSG_00.000`)
+at its top level, beside the operation's own fields. Lists come one page at a time with
+`parametresRetour {pageCourante, pages, nbResultatsParPage, total}`.
+
+Input is read leniently, as real clients send it (§7.4): unknown fields are ignored, integer
+ids may come as strings, an empty string stands for "absent", `triSense` is read as `triSens`
+and `"Ascendant "` is trimmed. What cannot be read is refused with a coded error (errors.py),
+never silently truncated: a page larger than `MAX_PAGE_SIZE` is refused, not shortened.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from django.db.models import QuerySet
+from ninja.parser import Parser
+from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+from choeur.api import errors
+from choeur.core import clock
+
+OK_CODE = 0
+OK_LIBELLE = "TRA_MSG_00.000"
+
+#: Page size when the client names none (Chorus Pro's own default).
+DEFAULT_PAGE_SIZE = 10
+#: The largest page a client may ask for: OCA asks services 10,000 at a time (§7.7).
+MAX_PAGE_SIZE = 10_000
+#: Beyond this a page number is nonsense (and an OFFSET overflow on SQLite).
+MAX_PAGE_NUMBER = 1_000_000
+INT64_MAX = 2**63 - 1
+
+
+def ok(**fields: Any) -> dict[str, Any]:
+    """A successful answer: the envelope and the operation's fields (None values left out)."""
+    return {"codeRetour": OK_CODE, "libelle": OK_LIBELLE,
+            **{k: v for k, v in fields.items() if v is not None}}
+
+
+def no_result(code: int, libelle: str, **fields: Any) -> dict[str, Any]:
+    """An empty search where Chorus Pro answers HTTP 200 with a "no result" code (§7.5)."""
+    return {"codeRetour": code, "libelle": libelle,
+            **{k: v for k, v in fields.items() if v is not None}}
+
+
+# --- Lenient input types ------------------------------------------------------------------------
+
+
+def _blank_to_none(value: Any) -> Any:
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value.strip() if isinstance(value, str) else value
+
+
+def _to_text(value: Any) -> Any:
+    """A SIRET or a code sent as a JSON number is read as its text."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return str(value)
+    return value
+
+
+def _to_bool(value: Any) -> Any:
+    value = _blank_to_none(value)
+    if isinstance(value, str) and value.upper() in ("OUI", "O"):
+        return True
+    if isinstance(value, str) and value.upper() in ("NON", "N"):
+        return False
+    return value
+
+
+#: An id (int64): a number, or a string of digits; blank means absent.
+Id = Annotated[Annotated[int, Field(ge=0, le=INT64_MAX)] | None,
+               BeforeValidator(_blank_to_none)]
+#: A text field; a JSON number is taken as its text, blank means absent.
+Text = Annotated[Annotated[str, Field(max_length=1000)] | None,
+                 BeforeValidator(_to_text), BeforeValidator(_blank_to_none)]
+Bool = Annotated[bool | None, BeforeValidator(_to_bool)]
+PageSize = Annotated[Annotated[int, Field(ge=0, le=2**31 - 1)] | None,
+                     BeforeValidator(_blank_to_none)]
+
+
+class WireIn(BaseModel):
+    """Base of every request body: unknown fields ignored (§7.4), ids may be strings.
+    (A plain pydantic model: ninja's Schema would read a string given for an object as an
+    object with no attributes instead of refusing it.)"""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class Pagination(WireIn):
+    """The paging object every search takes, whatever its name in the operation."""
+
+    nbResultatsParPage: PageSize = None
+    pageResultatDemandee: PageSize = None
+    triColonne: Text = None
+    triSens: Text = Field(default=None, validation_alias=AliasChoices("triSens", "triSense"))
+
+    @field_validator("triSens")
+    @classmethod
+    def _sense(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        for sense in ("Ascendant", "Descendant"):
+            if value.strip().lower() == sense.lower():
+                return sense
+        raise ValueError("triSens: Ascendant ou Descendant")
+
+
+class JsonParser(Parser):
+    """Any JSON content type (§1.2); an empty body reads as `{}`; a body must be an object."""
+
+    def parse_body(self, request) -> dict:
+        body = request.body
+        if not body.strip():
+            return {}
+        data = json.loads(body)
+        if not isinstance(data, dict):
+            raise errors.BodyNotAnObject()
+        return data
+
+
+# --- Pages ----------------------------------------------------------------------------------------
+
+
+def page(items: QuerySet | Sequence, pagination: Pagination | None, *,
+         columns: dict[str, Sequence[str]], default: str) -> tuple[list, dict[str, int]]:
+    """One page of `items` sorted as asked, and its `parametresRetour`.
+
+    `columns` maps each `triColonne` the operation accepts to model fields (ascending); the
+    primary key breaks ties so pages never overlap.
+    """
+    pagination = pagination or Pagination()
+    size, number = bounds(pagination)
+    column = pagination.triColonne or default
+    wanted = {name.lower(): fields for name, fields in columns.items()}
+    if column.lower() not in wanted:
+        raise errors.InvalidField(
+            field="triColonne", detail_fr="valeurs admises : " + ", ".join(columns),
+            detail_en="allowed values: " + ", ".join(columns))
+    descending = pagination.triSens == "Descendant"
+    fields = [*wanted[column.lower()], "pk"]
+    if isinstance(items, QuerySet):
+        ordering = [_flip(f) if descending else f for f in fields]
+        total = items.count()
+        start = (number - 1) * size
+        rows = list(items.order_by(*ordering)[start:start + size]) if start < total else []
+    else:
+        rows = sorted(items, key=lambda row: tuple(_sort_key(row, f) for f in fields),
+                      reverse=descending)
+        total = len(rows)
+        start = (number - 1) * size
+        rows = rows[start:start + size]
+    return rows, {"pageCourante": number, "pages": math.ceil(total / size),
+                  "nbResultatsParPage": size, "total": total}
+
+
+def bounds(pagination: Pagination | None) -> tuple[int, int]:
+    """The page size and number asked (defaults for 0 or absent), refused when absurd."""
+    pagination = pagination or Pagination()
+    size = pagination.nbResultatsParPage or DEFAULT_PAGE_SIZE
+    if size > MAX_PAGE_SIZE:
+        raise errors.PageTooLarge(limit=MAX_PAGE_SIZE, asked=size)
+    number = pagination.pageResultatDemandee or 1
+    if number > MAX_PAGE_NUMBER:
+        raise errors.InvalidField(field="pageResultatDemandee",
+                                  detail_fr=f"au plus {MAX_PAGE_NUMBER}",
+                                  detail_en=f"at most {MAX_PAGE_NUMBER}")
+    return size, number
+
+
+def empty_page(pagination: Pagination | None) -> dict[str, int]:
+    """`parametresRetour` of a search that found nothing."""
+    size, number = bounds(pagination)
+    return {"pageCourante": number, "pages": 0, "nbResultatsParPage": size, "total": 0}
+
+
+def _flip(field: str) -> str:
+    return field[1:] if field.startswith("-") else "-" + field
+
+
+def _sort_key(row: Any, field: str) -> Any:
+    value = row.get(field) if isinstance(row, dict) else getattr(row, field, None)
+    return (value is None, value if value is not None else "")
+
+
+# --- Values -------------------------------------------------------------------------------------
+
+
+def datetime_wire(value: datetime | None) -> str | None:
+    """A date-time as Chorus Pro writes it: Paris time, milliseconds, offset
+    (`2018-02-16T15:10:25.536+01:00`, §1.5)."""
+    if value is None:
+        return None
+    return value.astimezone(clock.PARIS).isoformat(timespec="milliseconds")
+
+
+def minutes_wire(value: datetime | date | None) -> str | None:
+    """`YYYY-MM-DD HH:MM`, as the services list dates its services (§1.5)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone(clock.PARIS).strftime("%Y-%m-%d %H:%M")
+    return value.strftime("%Y-%m-%d 00:00")
+
+
+def date_wire(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def language(code: str | None) -> str:
+    """`codeLangue` (FR, EN, fr, en...): French unless English is asked."""
+    return "en" if (code or "").strip().lower().startswith("en") else "fr"

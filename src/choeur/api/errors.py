@@ -1,0 +1,179 @@
+"""Errors on the wire: every one an envelope with a `codeRetour` and a readable `libelle`.
+
+A `ChoeurError` raised by a service keeps its HTTP status (`http_status`) and becomes
+`{"codeRetour": <number>, "libelle": "<CODE> - <message>"}`: the number tells the family
+(table below), the libelle names Choeur's stable error code and says what went wrong, in
+French (Chorus Pro's language) or in English when the client asks for it
+(`Accept-Language: en`). Business errors come back with HTTP 4xx, as the Go client expects
+(it reads `codeRetour`/`libelle` from a 400 body); only the "no result" answers of a search
+are HTTP 200 with a non-zero code (reference §7.5). Nothing raised inside the API ever gives a
+stack trace: an unexpected exception is logged and answered 500 with `API_INTERNAL_ERROR`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import HttpRequest, JsonResponse
+
+from choeur.core.errors import ChoeurError
+
+logger = logging.getLogger("choeur.api")
+
+#: codeRetour per HTTP status. Chorus Pro publishes no such table: its business codes are
+#: 2xxxx (20000 "no result", 20001 "flux introuvable", 20003 "file too large"...), so
+#: Choeur's families sit there too.
+CODE_RETOUR = {
+    400: 20002,  # invalid request: malformed JSON, wrong types, refused by a business rule
+    401: 20010,  # authentication (token or technical account)
+    403: 20005,  # the technical account's structure lacks the right
+    404: 20001,  # not found, or not yours (never told apart)
+    409: 20004,  # changed in the meantime
+    413: 20003,  # too large
+    500: 29999,  # internal error
+}
+
+
+class ApiError(ChoeurError):
+    """Errors of the wire API itself (the services' errors keep their own codes)."""
+
+
+class BodyNotJson(ApiError):
+    code = "API_MALFORMED_JSON"
+    message_fr = "Le corps de la requête n'est pas un JSON valide."
+    message_en = "The request body is not valid JSON."
+
+
+class BodyNotAnObject(ApiError):
+    code = "API_BODY_NOT_OBJECT"
+    message_fr = "Le corps de la requête doit être un objet JSON ({{...}})."
+    message_en = "The request body must be a JSON object ({{...}})."
+
+
+class InvalidField(ApiError):
+    code = "API_INVALID_FIELD"
+    message_fr = "Le champ « {field} » n'est pas valide : {detail_fr}."
+    message_en = "Field “{field}” is not valid: {detail_en}."
+
+
+class PageTooLarge(ApiError):
+    code = "API_PAGE_TOO_LARGE"
+    message_fr = ("Au plus {limit} résultats par page (nbResultatsParPage = {asked}) : "
+                  "demandez plusieurs pages.")
+    message_en = ("At most {limit} results a page (nbResultatsParPage = {asked}): "
+                  "ask for several pages.")
+
+
+class BodyTooLarge(ApiError):
+    code = "API_BODY_TOO_LARGE"
+    http_status = 413
+    message_fr = "La requête est trop volumineuse."
+    message_en = "The request is too large."
+
+
+class Unauthorized(ApiError):
+    code = "API_UNAUTHORIZED"
+    http_status = 401
+    message_fr = "Authentification refusée : {reason_fr}."
+    message_en = "Authentication refused: {reason_en}."
+
+    def __init__(self, *, error: str, description: str, reason_fr: str, reason_en: str):
+        super().__init__(reason_fr=reason_fr, reason_en=reason_en)
+        self.error = error
+        self.description = description
+
+
+class UnknownOperation(ApiError):
+    code = "API_UNKNOWN_OPERATION"
+    http_status = 404
+    message_fr = "Cette opération de l'API n'existe pas (ou pas encore) dans Choeur : {path}."
+    message_en = "This API operation does not exist (or not yet) in Choeur: {path}."
+
+
+class InternalError(ApiError):
+    code = "API_INTERNAL_ERROR"
+    http_status = 500
+    message_fr = "Erreur interne du serveur ; l'incident est journalisé."
+    message_en = "Internal server error; the incident has been logged."
+
+
+def language_of(request: HttpRequest) -> str:
+    accept = request.headers.get("Accept-Language", "")
+    return "en" if accept.strip().lower().startswith("en") else "fr"
+
+
+def envelope(error: ChoeurError, language: str = "fr") -> dict:
+    return {"codeRetour": CODE_RETOUR.get(error.http_status, CODE_RETOUR[400]),
+            "libelle": f"{error.code} - {error.message(language)}"}
+
+
+def respond(request: HttpRequest, error: ChoeurError) -> JsonResponse:
+    status = error.http_status if error.http_status in CODE_RETOUR else 400
+    body = envelope(error, language_of(request))
+    if isinstance(error, Unauthorized):
+        body.update(error=error.error, error_description=error.description)
+    response = JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+    if isinstance(error, Unauthorized):
+        # The header real clients parse (reference §2, §7.3: OCA reads error_description).
+        response["WWW-Authenticate"] = (
+            f'Bearer realm="PISTE",error="{error.error}",'
+            f'error_description="{error.description}"'
+        )
+    return response
+
+
+def validation_error(errors: list[dict]) -> InvalidField:
+    """The first problem pydantic found, named by its wire field path."""
+    first = errors[0] if errors else {}
+    location = [str(part) for part in first.get("loc", ()) if part not in ("body", "payload")]
+    field = ".".join(location) or "corps"
+    message = str(first.get("msg", "valeur invalide"))
+    return InvalidField(field=field, detail_fr=message, detail_en=message)
+
+
+def install(api) -> None:
+    """Register the handlers that turn every exception into an envelope."""
+    from django.core.exceptions import RequestDataTooBig
+    from django.http import Http404
+    from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+    def on_choeur_error(request, exc):
+        return respond(request, exc)
+
+    def on_validation(request, exc):
+        return respond(request, validation_error(exc.errors))
+
+    def on_authentication(request, exc):
+        return respond(request, Unauthorized(
+            error="invalid_token", description="access token missing or invalid",
+            reason_fr="jeton d'accès absent ou invalide",
+            reason_en="access token missing or invalid"))
+
+    def on_http_error(request, exc):
+        if exc.status_code == 400:  # ninja: "Cannot parse request body"
+            cause = exc.__cause__
+            return respond(request, cause if isinstance(cause, ChoeurError) else BodyNotJson())
+        if exc.status_code == 404:
+            return respond(request, UnknownOperation(path=request.path))
+        error = InvalidField(field="requête", detail_fr=str(exc), detail_en=str(exc))
+        response = respond(request, error)
+        response.status_code = exc.status_code
+        return response
+
+    def on_too_big(request, exc):
+        return respond(request, BodyTooLarge())
+
+    def on_404(request, exc):
+        return respond(request, UnknownOperation(path=request.path))
+
+    def on_anything(request, exc):
+        logger.exception("API %s %s failed", request.method, request.path)
+        return respond(request, InternalError())
+
+    api.add_exception_handler(Exception, on_anything)
+    api.add_exception_handler(ChoeurError, on_choeur_error)
+    api.add_exception_handler(ValidationError, on_validation)
+    api.add_exception_handler(AuthenticationError, on_authentication)
+    api.add_exception_handler(HttpError, on_http_error)
+    api.add_exception_handler(RequestDataTooBig, on_too_big)
+    api.add_exception_handler(Http404, on_404)

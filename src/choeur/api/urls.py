@@ -1,0 +1,73 @@
+"""The wire API: `/api/oauth/token` and `/cpro/<famille>/v1/...` (reference §7.1), and its
+OpenAPI description at `/cpro/openapi.json` (public, like the Swagger files it follows).
+
+Paths keep Chorus Pro's exact spellings (`monCompte`, `engagementsJuridiques`,
+`facturesTravaux`, `motifs/refus/Facture/AValider`): clients match them case-sensitively.
+No interactive docs page: it would load its scripts from a CDN (the portal loads none).
+"""
+
+from __future__ import annotations
+
+from django.urls import re_path
+from django.views.decorators.csrf import csrf_exempt
+from ninja import NinjaAPI, Router
+
+from choeur.api import engagements, errors, structures, transverses, travaux, utilisateurs
+from choeur.api.auth import cpro_auth, token_endpoint
+from choeur.api.envelope import JsonParser
+from choeur.api.schemas import OAuthErrorOut, TokenOut
+
+api = NinjaAPI(
+    title="Choeur — API Chorus Pro",
+    version="1.0.0",
+    description=(
+        "API compatible avec celle de Chorus Pro (PISTE) : jeton OAuth2 sur /api/oauth/token, "
+        "puis en-têtes `Authorization: Bearer` et `cpro-account` (base64 de login:mot de passe "
+        "du compte technique) sur chaque appel /cpro/..."
+    ),
+    urls_namespace="cpro",
+    auth=cpro_auth,
+    parser=JsonParser(),
+    openapi_url="/cpro/openapi.json",
+    docs_url=None,
+)
+errors.install(api)
+
+oauth = Router(tags=["OAuth2"], auth=None)
+
+
+@oauth.post(
+    "/token", operation_id="oauthToken", auth=None,
+    response={200: TokenOut, 400: OAuthErrorOut},
+    openapi_extra={"requestBody": {"required": True, "content": {
+        "application/x-www-form-urlencoded": {"schema": {
+            "type": "object", "required": ["grant_type"],
+            "properties": {"grant_type": {"type": "string", "enum": ["client_credentials"]},
+                           "client_id": {"type": "string"},
+                           "client_secret": {"type": "string"},
+                           "scope": {"type": "string"}}}}}}},
+)
+def token(request):
+    """OAuth2 client credentials (form body, or HTTP Basic)."""
+    return token_endpoint(request)
+
+
+api.add_router("/api/oauth", oauth)
+api.add_router("/cpro/structures/v1", structures.router)
+api.add_router("/cpro/transverses/v1", transverses.router)
+api.add_router("/cpro/utilisateurs/v1", utilisateurs.router)
+api.add_router("/cpro/engagementsJuridiques/v1", engagements.router)
+api.add_router("/cpro/facturesTravaux/v1", travaux.router)
+
+
+@csrf_exempt
+def unknown_operation(request, rest=""):
+    """Any other `/cpro/...` path: a coded 404 rather than the portal's HTML page."""
+    return errors.respond(request, errors.UnknownOperation(path=request.path))
+
+
+app_name = "cpro"  # the namespace of every route here (ninja names them for it)
+urlpatterns = [
+    *api.urls[0],
+    re_path(r"^cpro/(?P<rest>.*)$", unknown_operation),
+]
