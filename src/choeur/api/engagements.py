@@ -63,12 +63,12 @@ class ListeEngagementsJuridiques(WsRetour):
 def visible_engagements(actor):
     """Engagements of the actor's structures: as buyer (Engagements) or supplier (orders)."""
     scope = Q(pk__in=[])
-    for structure in permissions.actor_visible_structures(actor):
-        if permissions.actor_can_see(actor, structure, Espace.ENGAGEMENTS):
-            services = permissions.actor_services_of(actor, structure)
+    for structure in permissions.visible_structures(actor):
+        if permissions.can_see(actor, structure, Espace.ENGAGEMENTS):
+            services = permissions.services_of(actor, structure)
             scope |= (Q(structure=structure, service__in=services) if services
                       else Q(structure=structure))
-        if permissions.actor_can_see(actor, structure, Espace.FACTURES_EMISES):
+        if permissions.can_see(actor, structure, Espace.FACTURES_EMISES):
             scope |= Q(supplier=structure)
     return Engagement.objects.filter(scope)
 

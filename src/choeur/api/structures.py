@@ -70,7 +70,7 @@ def designation(structure: Structure) -> str:
 def readable_structure(actor, structure_id) -> Structure:
     """A structure the actor may look up (public, or its own); NotFound otherwise."""
     try:
-        return permissions.actor_directory(actor).get(pk=int(structure_id))
+        return permissions.directory(actor).get(pk=int(structure_id))
     except (Structure.DoesNotExist, TypeError, ValueError):
         raise NotFound(object_label="Structure") from None
 
@@ -78,11 +78,11 @@ def readable_structure(actor, structure_id) -> Structure:
 def own_structure(actor, structure_id=None, identifier=None, identifier_type=None) -> Structure:
     """The actor's own structure, named by id or by identifier; NotFound for any other."""
     if structure_id is not None:
-        return permissions.actor_structure_for(actor, structure_id)
+        return permissions.structure_for(actor, structure_id)
     if identifier is None:
         raise InvalidField(field="idStructure", detail_fr="obligatoire (ou identifiantStructure)",
                            detail_en="required (or identifiantStructure)")
-    found = permissions.actor_visible_structures(actor).filter(
+    found = permissions.visible_structures(actor).filter(
         identifier=re.sub(r"\s", "", identifier))
     if identifier_type:
         found = found.filter(identifier_type=choice("typeIdentifiantStructure",
@@ -95,7 +95,7 @@ def own_structure(actor, structure_id=None, identifier=None, identifier_type=Non
 
 def services_seen(actor, structure: Structure):
     """All services of one's own structure; the current ones of a public structure."""
-    if permissions.actor_is_member(actor, structure):
+    if permissions.is_member(actor, structure):
         return Service.objects.filter(structure=structure)
     return Service.objects.current().filter(structure=structure)
 
@@ -107,7 +107,7 @@ def services_seen(actor, structure: Structure):
              response={200: s.WsRetourRechercherStructure, ERRORS: s.ErrorOut})
 def rechercher(request, payload: s.RechercherStructureParam):
     criteria = payload.structure or s.RechercherStructureInput()
-    found = permissions.actor_directory(request.auth)
+    found = permissions.directory(request.auth)
     filters = Q()
     if criteria.identifiantStructure:
         filters &= Q(identifier=re.sub(r"\s", "", criteria.identifiantStructure))
@@ -159,7 +159,7 @@ def rechercher(request, payload: s.RechercherStructureParam):
 def consulter(request, payload: s.ConsulterStructureParam):
     actor = request.auth
     structure = readable_structure(actor, required("idStructureCPP", payload.idStructureCPP))
-    own = permissions.actor_is_member(actor, structure)
+    own = permissions.is_member(actor, structure)
     duplicates = list(structure.duplicates.values_list("pk", flat=True))
     expiry = None
     if own and permissions.is_technical_account(actor):
@@ -329,7 +329,7 @@ def rechercher_espaces(request, payload: s.RechercherEspacesParam):
             raise NotFound(object_label="Service")
     rows = []
     for espace in OpenEspace.objects.filter(structure=structure):
-        mode = permissions.actor_espace_mode(actor, structure, espace.espace)
+        mode = permissions.espace_mode(actor, structure, espace.espace)
         if mode is None:
             continue
         rows.append({

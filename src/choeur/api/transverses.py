@@ -472,7 +472,7 @@ def information_siret(request, payload: InformationSiretIn):
     if not re.fullmatch(r"\d{14}", siret):
         raise InvalidField(field="siretStructure", detail_fr="14 chiffres attendus",
                            detail_en="14 digits expected")
-    structure = (permissions.actor_directory(request.auth)
+    structure = (permissions.directory(request.auth)
                  .filter(identifier=siret, identifier_type=IdentifierType.SIRET).first())
     if structure is None:
         raise NotFound(object_label="Structure")
@@ -505,12 +505,12 @@ def coordonnees_bancaires(request, payload: CoordBancIn):
     """The active bank details of the actor's own structure (the one it invoices from)."""
     actor = request.auth
     if payload.idStructure is None and permissions.is_technical_account(actor):
-        structure = permissions.actor_structure_for(actor, actor.structure_id)
+        structure = permissions.structure_for(actor, actor.structure_id)
     else:
-        structure = permissions.actor_structure_for(actor, required("idStructure",
+        structure = permissions.structure_for(actor, required("idStructure",
                                                                     payload.idStructure))
-    if not (permissions.actor_can_see(actor, structure, Espace.FACTURES_EMISES)
-            or permissions.actor_can_see(actor, structure, Espace.COORDONNEES_BANCAIRES)):
+    if not (permissions.can_see(actor, structure, Espace.FACTURES_EMISES)
+            or permissions.can_see(actor, structure, Espace.COORDONNEES_BANCAIRES)):
         raise PermissionRefused()
     return ok(listeCoordonneeBancaire=[
         {"idCoordonneeBancaire": account.pk, "nomCoordonneeBancaire": account.label}
@@ -529,9 +529,9 @@ class ListeStructuresActives(WsRetour):
 
 def _actives(actor, espace: str) -> dict:
     structures = [structure for structure in
-                  permissions.actor_visible_structures(actor).filter(is_active=True)
+                  permissions.visible_structures(actor).filter(is_active=True)
                   .order_by("company_name", "pk")
-                  if permissions.actor_can_see(actor, structure, espace)]
+                  if permissions.can_see(actor, structure, espace)]
     return ok(listeStructures=[{"idStructureCPP": structure.pk,
                                 "identifiant": structure.identifier,
                                 "designationStructure": designation(structure)}

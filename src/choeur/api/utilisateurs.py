@@ -57,7 +57,7 @@ class ListeRattachements(WsRetour):
 def rattachements(request, payload: RattachementsIn):
     actor = request.auth
     rows = []
-    for structure in permissions.actor_visible_structures(actor):
+    for structure in permissions.visible_structures(actor):
         services = [{
             "idRattachementService": service.pk, "idService": service.pk,
             "codeService": service.code, "libelleService": service.name,

@@ -34,7 +34,7 @@ def rattachement_of(user, structure: Structure) -> Rattachement | None:
     ago is seen, and concurrent changes to the same rattachement queue up. Outside one (pages
     that only read), the answer is remembered for the request.
     """
-    if not user.is_authenticated or not user.is_active:
+    if is_technical_account(user) or not user.is_authenticated or not user.is_active:
         return None
     if connection.in_atomic_block:
         return (
@@ -60,6 +60,8 @@ def forget(user) -> None:
 
 
 def visible_structures(user) -> QuerySet[Structure]:
+    if is_technical_account(user):
+        return technical_visible_structures(user)
     if not user.is_authenticated or not user.is_active:
         return Structure.objects.none()
     return Structure.objects.filter(
@@ -84,7 +86,10 @@ def open_espaces(structure: Structure) -> set[str]:
 
 
 def espace_mode(user, structure: Structure, espace: str) -> str | None:
-    """MODIFICATION, CONSULTATION or None: what the user may do in an espace of the structure."""
+    """MODIFICATION, CONSULTATION or None: what the user (or technical account) may do in an
+    espace of the structure."""
+    if is_technical_account(user):
+        return technical_espace_mode(user, structure, espace)
     rattachement = rattachement_of(user, structure)
     if rattachement is None:
         return None
@@ -115,16 +120,26 @@ def structure_for(user, structure_id) -> Structure:
         structure = Structure.objects.get(pk=int(structure_id))
     except (Structure.DoesNotExist, TypeError, ValueError):
         raise NotFound(object_label="Structure") from None
-    if rattachement_of(user, structure) is None:
+    if not is_member(user, structure):
         raise NotFound(object_label="Structure")
     return structure
 
 
-def require_attached(user, structure: Structure) -> Rattachement:
-    rattachement = rattachement_of(user, structure)
-    if rattachement is None:
+def is_member(actor, structure: Structure) -> bool:
+    """Whether the actor belongs to the structure (a valid rattachement, or its own
+    technical account)."""
+    if is_technical_account(actor):
+        own = technical_structure(actor)
+        return own is not None and own.pk == structure.pk
+    return rattachement_of(actor, structure) is not None
+
+
+def require_attached(user, structure: Structure) -> Rattachement | None:
+    """The user's rattachement (None for the structure's own technical account); NotFound
+    for anyone else."""
+    if not is_member(user, structure):
         raise NotFound(object_label="Structure")
-    return rattachement
+    return rattachement_of(user, structure)
 
 
 def require_active(structure: Structure) -> None:
@@ -138,7 +153,10 @@ def require_active(structure: Structure) -> None:
 
 def services_of(user, structure: Structure) -> list | None:
     """The services a user's rattachement is limited to, or None for the whole structure.
-    (The invoicing feature scopes the invoices a user sees with this.)"""
+    (The invoicing feature scopes the invoices a user sees with this.) A technical account
+    acts for the whole of its own structure, and for no service of another."""
+    if is_technical_account(user):
+        return None if is_member(user, structure) else []
     rattachement = rattachement_of(user, structure)
     if rattachement is None:
         return []
@@ -205,10 +223,9 @@ def users_in_espace(structure: Structure, espace: str, service=None) -> list:
 # another structure (anything else is "not found", as for an outsider). It is not a
 # gestionnaire: managing users, espaces and raccordements stays with people.
 #
-# The `actor_*` functions below accept either a user or a technical account and answer as
-# the user functions above do; the API calls them. (Folding the technical branch into
-# `visible_structures`, `espace_mode` and `services_of` themselves would let every existing
-# service and query, such as invoicing's `_scope`, accept a technical account unchanged.)
+# The functions above (visible_structures, espace_mode, services_of, structure_for,
+# require_espace...) take either a user or a technical account: every service and query
+# accepts the wire API's actor unchanged.
 
 #: Espaces a technical account never acts in, even when open: they are people's business.
 TECHNICAL_ACCOUNT_EXCLUDED = (Espace.ACTIVITES_GESTIONNAIRE,)
@@ -246,61 +263,10 @@ def technical_espace_mode(account, structure: Structure, espace: str) -> str | N
     return None
 
 
-def actor_visible_structures(actor) -> QuerySet[Structure]:
-    if is_technical_account(actor):
-        return technical_visible_structures(actor)
-    return visible_structures(actor)
-
-
-def actor_espace_mode(actor, structure: Structure, espace: str) -> str | None:
-    if is_technical_account(actor):
-        return technical_espace_mode(actor, structure, espace)
-    return espace_mode(actor, structure, espace)
-
-
-def actor_can_see(actor, structure: Structure, espace: str) -> bool:
-    return actor_espace_mode(actor, structure, espace) is not None
-
-
-def actor_can_modify(actor, structure: Structure, espace: str) -> bool:
-    return actor_espace_mode(actor, structure, espace) == HabilitationMode.MODIFICATION
-
-
-def actor_is_member(actor, structure: Structure) -> bool:
-    """Whether the actor belongs to the structure (a valid rattachement, or its own
-    technical account)."""
-    if is_technical_account(actor):
-        own = technical_structure(actor)
-        return own is not None and own.pk == structure.pk
-    return rattachement_of(actor, structure) is not None
-
-
-def actor_structure_for(actor, structure_id) -> Structure:
-    """The structure if the actor belongs to it; NotFound otherwise (forged ids included)."""
-    if not is_technical_account(actor):
-        return structure_for(actor, structure_id)
-    own = technical_structure(actor)
-    try:
-        wanted = int(structure_id)
-    except (TypeError, ValueError):
-        raise NotFound(object_label="Structure") from None
-    if own is None or own.pk != wanted:
-        raise NotFound(object_label="Structure")
-    return own
-
-
-def actor_services_of(actor, structure: Structure) -> list | None:
-    """Like `services_of`: a technical account acts for the whole structure (None), and
-    for no service of another structure ([])."""
-    if is_technical_account(actor):
-        return None if actor_is_member(actor, structure) else []
-    return services_of(actor, structure)
-
-
-def actor_directory(actor) -> QuerySet[Structure]:
+def directory(actor) -> QuerySet[Structure]:
     """The structures an API actor may look up: every public structure (the annuaire is
     public) and its own; another private structure is never found."""
     from django.db.models import Q
 
-    own = list(actor_visible_structures(actor).values_list("pk", flat=True))
+    own = list(visible_structures(actor).values_list("pk", flat=True))
     return Structure.objects.filter(Q(kind=Structure.Kind.PUBLIQUE) | Q(pk__in=own))
