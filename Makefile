@@ -12,6 +12,7 @@ test:  ## lint, then the whole suite on SQLite and on a throwaway PostgreSQL 15 
 bench:  ## performance figures (bench/*.py), on this machine
 	./scripts/venv.sh
 	.venv/bin/python bench/validate.py
+	.venv/bin/python bench/portal.py
 
 lint:
 	./scripts/venv.sh test

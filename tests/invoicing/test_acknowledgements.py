@@ -96,3 +96,44 @@ def test_an_external_next_is_not_followed(client, supplier_user, suspended):
     client.force_login(supplier_user)
     later = client.post(ACK, {"next": "https://evil.example/"})
     assert later["Location"] == "/"
+
+
+def test_a_blocked_user_cannot_act_by_post_either(client, supplier_user, supplier,
+                                                  bank_account, suspended):
+    client.force_login(supplier_user)
+    with clock.shifted(timedelta(days=8)):
+        url = reverse("invoicing:deposit_pdf", args=[supplier.pk])
+        refused = client.post(url, {"action": "send"})
+        assert refused.status_code == 303 and refused["Location"] == ACK
+        assert Invoice.objects.count() == 1
+        # The acknowledgement itself goes through; then everything opens again.
+        done = client.post(reverse("invoicing:issued_acknowledge", args=[suspended.pk]))
+        assert done.status_code == 302
+        assert client.get(reverse("structures")).status_code == 200
+
+
+def test_acknowledge_all_at_once(client, supplier_user, supplier, bank_account, recipient,
+                                 recipient_user, suspended):
+    second = run(services.deposit, supplier_user, supplier, invoice_data(
+        number="FA-2", bank_account_id=bank_account.pk),
+        mode_depot=ModeDepot.DEPOT_PDF_PORTAIL, document=("f.pdf", pdf_bytes()))
+    run_ready()
+    run(services.process, recipient_user, Invoice.objects.get(pk=second.pk), Status.REJETEE,
+        "Doublon")
+    client.force_login(supplier_user)
+    with clock.shifted(timedelta(days=8)):
+        done = client.post(ACK, {"action": "tout", "next": "/structures/"})
+        assert done.status_code == 302 and done["Location"] == "/structures/"
+        assert client.get(reverse("structures")).status_code == 200
+    assert Invoice.objects.filter(acknowledged=True).count() == 2
+    assert Invoice.objects.get(pk=second.pk).rejet_traite
+
+
+def test_later_keeps_the_whole_next_address(client, supplier_user, suspended):
+    client.force_login(supplier_user)
+    with clock.shifted(timedelta(days=8)):
+        target = "/factures/emises/?onglet=a-traiter&statut=SUSPENDUE"
+        refused = client.post(ACK, {"next": target})
+        assert refused.status_code == 302
+        page = client.get(refused["Location"]).content.decode()
+        assert "statut=SUSPENDUE" in page

@@ -449,14 +449,20 @@ def test_portal_edit_and_inactivate(client, order, recipient_user):
     edit_url = reverse("invoicing:engagement_edit", args=[order.pk])
     form = text(client.get(edit_url))
     assert 'value="1000,00"' in form and 'name="number"' not in form
-    saved = client.post(edit_url, form_data(number="", amount_ht="1100", amount_ttc="1320"))
+    assert f'name="version" value="{order.version}"' in form
+    saved = client.post(edit_url, {**form_data(number="", amount_ht="1100", amount_ttc="1320"),
+                                   "version": order.version})
     assert saved.status_code == 302
     order.refresh_from_db()
     assert order.amount_ttc == D("1320")
     inactivate_url = reverse("invoicing:engagement_inactivate", args=[order.pk])
-    empty = client.post(inactivate_url, {"inactiver-reason": ""})
+    empty = client.post(inactivate_url, {"inactiver-reason": "", "version": order.version})
     assert empty.status_code == 400 and "INV_ENGAGEMENT_REASON_REQUIRED" in text(empty)
-    done = client.post(inactivate_url, {"inactiver-reason": "Marché annulé"})
+    stale = client.post(inactivate_url, {"inactiver-reason": "Marché annulé",
+                                         "version": order.version - 1})
+    assert stale.status_code == 400 and "CORE_CONFLICT" in text(stale)
+    done = client.post(inactivate_url, {"inactiver-reason": "Marché annulé",
+                                        "version": order.version})
     assert done.status_code == 302
     order.refresh_from_db()
     assert order.state == State.INACTIF
@@ -474,22 +480,42 @@ def test_supplier_sees_and_accepts_the_order(client, order, supplier_user):
     detail_url = reverse("invoicing:order_detail", args=[order.pk])
     assert "Prendre en compte" in text(client.get(detail_url))
     accept_url = reverse("invoicing:order_accept", args=[order.pk])
-    accepted = client.post(accept_url)
+    seen = order.version
+    accepted = client.post(accept_url, {"version": seen})
     assert accepted.status_code == 302 and accepted.url == detail_url
     order.refresh_from_db()
     assert order.state == State.PRIS_EN_COMPTE
-    again = client.post(accept_url)  # a second click
+    again = client.post(accept_url, {"version": seen})  # a second click
     assert again.status_code == 400 and "CORE_CONFLICT" in text(again)
     assert AuditEvent.objects.filter(action="engagement.accepted").count() == 1
     assert "Prendre en compte" not in text(client.get(detail_url))
 
 
+def test_an_order_changed_since_the_page_was_shown_is_not_accepted(client, order,
+                                                                  supplier_user,
+                                                                  recipient_user):
+    client.force_login(supplier_user)
+    shown = order.version  # the supplier's page shows 1,200 € TTC
+    client.force_login(recipient_user)
+    edit_url = reverse("invoicing:engagement_edit", args=[order.pk])
+    client.post(edit_url, {**form_data(number="", amount_ht="90000", amount_ttc="108000"),
+                           "version": order.version})
+    order.refresh_from_db()
+    assert order.amount_ttc == D("108000")
+    client.force_login(supplier_user)
+    stale = client.post(reverse("invoicing:order_accept", args=[order.pk]), {"version": shown})
+    assert stale.status_code == 400 and "CORE_CONFLICT" in text(stale)
+    order.refresh_from_db()
+    assert order.state == State.COMMANDE
+
+
 def test_supplier_refuses_through_the_portal(client, order, supplier_user):
     client.force_login(supplier_user)
     refuse_url = reverse("invoicing:order_refuse", args=[order.pk])
-    empty = client.post(refuse_url, {"refuser-reason": ""})
+    empty = client.post(refuse_url, {"refuser-reason": "", "version": order.version})
     assert empty.status_code == 400 and "INV_ENGAGEMENT_REASON_REQUIRED" in text(empty)
-    refused = client.post(refuse_url, {"refuser-reason": "Hors de notre catalogue"})
+    refused = client.post(refuse_url, {"refuser-reason": "Hors de notre catalogue",
+                                       "version": order.version})
     assert refused.status_code == 302
     order.refresh_from_db()
     assert order.state == State.REFUSE and order.state_reason == "Hors de notre catalogue"

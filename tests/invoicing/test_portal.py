@@ -8,11 +8,12 @@ import io
 import zipfile
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from choeur.core import storage
-from choeur.invoicing import services
+from choeur.invoicing import errors, services
 from choeur.invoicing.models import Cadre, Invoice, InvoiceEvent, ModeDepot
 from choeur.invoicing.statuses import Status
 from choeur.messaging.models import Notification
@@ -296,7 +297,7 @@ def test_bulk_zip_download(client, supplier_user, supplier, bank_account, recipi
     chosen = [invoices[0].pk, invoices[2].pk]
     response = client.post(reverse("invoicing:received_zip"), {"ids": chosen})
     assert response.status_code == 200 and response["Content-Type"] == "application/zip"
-    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     names = sorted(archive.namelist())
     assert len(names) == 2 and "FA-0" in names[0] and "FA-2" in names[1]
     assert archive.read(names[0]) == storage.read(invoices[0].main_file_sha256)
@@ -352,15 +353,82 @@ def test_structured_data_downloads(client, supplier_user, supplier, bank_account
     assert client.post(reverse("invoicing:received_xml", args=[plain.pk])).status_code == 404
     both = client.post(reverse("invoicing:received_zip"),
                        {"ids": [keyed.pk, plain.pk], "contenu": "tout"})
-    names = sorted(zipfile.ZipFile(io.BytesIO(both.content)).namelist())
+    names = sorted(zipfile.ZipFile(io.BytesIO(b"".join(both.streaming_content))).namelist())
     assert len(names) == 3 and sum(name.endswith(".xml") for name in names) == 1
     xml_only = client.post(reverse("invoicing:received_zip"),
                            {"ids": [keyed.pk, plain.pk], "contenu": "xml"})
-    assert zipfile.ZipFile(io.BytesIO(xml_only.content)).namelist() == [
+    assert zipfile.ZipFile(io.BytesIO(b"".join(xml_only.streaming_content))).namelist() == [
         f"{supplier.identifier}_FA-SAISIE_facture-FA-SAISIE.xml"]
     # Another structure's user cannot ask for it.
     client.force_login(supplier_user)
     assert client.post(url).status_code == 404
+
+
+def test_review_fixes_on_downloads_and_bad_ids(client, supplier_user, supplier, bank_account,
+                                               recipient, recipient_user, run_tasks):
+    plain = run(services.deposit, supplier_user, supplier,
+                invoice_data(bank_account_id=bank_account.pk, number="FA-PDF"),
+                mode_depot=ModeDepot.DEPOT_PDF_PORTAIL, document=("f.pdf", pdf_bytes()))
+    run_tasks()
+    client.force_login(recipient_user)
+    zip_url = reverse("invoicing:received_zip")
+    # XML asked of an invoice that has none: nothing given, nothing marked.
+    nothing = client.post(zip_url, {"ids": [plain.pk], "contenu": "xml"})
+    assert nothing.status_code == 302
+    assert not Invoice.objects.get(pk=plain.pk).downloaded_by_recipient
+    # Ids that are digits to Python but not to a database: ignored, never a 500.
+    for forged in ("²", "9" * 30, "-1", " 1"):
+        assert client.post(zip_url, {"ids": [forged]}).status_code == 302
+    assert client.post(reverse("messaging:mark_read"), {"id": ["²", "9" * 30]}).status_code \
+        in (200, 302)
+    # A cursor past the calendar is ignored.
+    for url in (reverse("invoicing:received_list"), reverse("invoicing:issued_list")):
+        assert client.get(url, {"apres": "999999999999999999-1"}).status_code == 200
+
+
+def test_draft_lines_removed_are_removed(client, supplier_user, supplier, bank_account,
+                                         recipient):
+    draft = run(services.save_draft, supplier_user, supplier,
+                invoice_data(bank_account_id=bank_account.pk),
+                mode_depot=ModeDepot.SAISIE_PORTAIL)
+    assert draft.lines.count() == 2
+    emptied = invoice_data(bank_account_id=bank_account.pk, lines=[])
+    run(services.save_draft, supplier_user, supplier, emptied,
+        mode_depot=ModeDepot.SAISIE_PORTAIL, invoice=draft)
+    assert draft.lines.count() == 0 and draft.vat_lines.count() == 0
+
+
+def test_a_user_limited_to_a_service_deposits_for_that_service(
+        client, supplier_user, supplier, bank_account, recipient):
+    from choeur.organisations import services as org
+    from choeur.organisations.models import Service
+
+    service = Service.objects.create(structure=supplier, code="AGENCE-NORD",
+                                     name="Agence Nord")
+    limited = make_user("nord@lumiere.fr")
+    run(org.attach_user, supplier_user, supplier, limited.email, [service.pk])
+    client.force_login(limited)
+    form = text(client.get(deposit_url(supplier)))
+    assert "toute la structure" not in form and "AGENCE-NORD" in form
+    with pytest.raises(errors.SupplierServiceRequired):
+        run(services.deposit, limited, supplier, invoice_data(bank_account_id=bank_account.pk),
+            mode_depot=ModeDepot.DEPOT_PDF_PORTAIL, document=("f.pdf", pdf_bytes()))
+    mine = run(services.deposit, limited, supplier, invoice_data(
+        bank_account_id=bank_account.pk, supplier_service_id=service.pk),
+        mode_depot=ModeDepot.DEPOT_PDF_PORTAIL, document=("f.pdf", pdf_bytes()))
+    assert client.get(reverse("invoicing:issued_detail", args=[mine.pk])).status_code == 200
+
+
+def test_oversized_attachments_are_refused_before_reading(client, supplier_user, supplier,
+                                                          bank_account, recipient):
+    from choeur.invoicing import forms as invoicing_forms
+
+    field = invoicing_forms.MultipleFileField(required=False)
+    big = SimpleUploadedFile("gros.pdf", b"%PDF-")
+    big.size = services.MAX_ATTACHMENT + 1  # as announced by the upload: never read
+    with pytest.raises(ValidationError) as caught:
+        field.clean([big])
+    assert "INV_ATTACHMENT_REFUSED" in str(caught.value)
 
 
 # --- Validators ------------------------------------------------------------------------------

@@ -32,7 +32,10 @@ EXEMPT_NAMES = ("invoicing:acknowledgements", "logout", "set_language", "login-c
 #: The API and flux channels have no pages to interrupt; static files and probes neither.
 EXEMPT_PREFIXES = ("/healthz", "/cpro/", "/api/", "/admin/")
 #: An invoice's own page and files stay readable: the user reads the reason before acting.
-READABLE = re.compile(r"^/factures/emises/\d+/(facture/|pieces-jointes/\d+/)?$")
+READABLE = re.compile(
+    r"^/factures/emises/\d+/(facture/|xml/|certificat-de-depot/|pieces-jointes/\d+/)?$")
+#: The one action a blocked user may post, besides the acknowledgement page's own.
+ACKNOWLEDGE = re.compile(r"^/factures/emises/\d+/acquitter/$")
 
 
 @receiver(user_logged_in)
@@ -69,24 +72,33 @@ class AcknowledgementMiddleware:
             path.startswith(p) if p.endswith("/") else path == p for p in self._exempt)
 
     def __call__(self, request):
-        if (request.method == "GET" and request.user.is_authenticated
-                and not self._is_exempt(request.path_info) and self._must_show(request)):
-            target = reverse("invoicing:acknowledgements")
-            return HttpResponseRedirect(
-                f"{target}?{urlencode({'next': request.get_full_path()})}")
+        if not request.user.is_authenticated or self._is_exempt(request.path_info):
+            return self.get_response(request)
+        target = reverse("invoicing:acknowledgements")
+        if request.method in ("GET", "HEAD"):
+            if self._must_show(request):
+                return HttpResponseRedirect(
+                    f"{target}?{urlencode({'next': request.get_full_path()})}")
+        elif not ACKNOWLEDGE.match(request.path_info) and self._blocked(request):
+            # An open tab or a script may not act either (the acknowledgement itself may).
+            return HttpResponseRedirect(target, status=303)
         return self.get_response(request)
 
     def _must_show(self, request) -> bool:
         session = request.session
-        if session.get(BLOCKED):
-            return True
-        if session.get(PROMPT):
+        if not session.get(BLOCKED) and session.get(PROMPT):
             session.pop(PROMPT)
             session[CHECKED_AT] = clock.now().isoformat()
             if pending(request.user).exists():
                 session[BLOCKED] = overdue(request.user).exists()
                 return True
             return False
+        return self._blocked(request)
+
+    def _blocked(self, request) -> bool:
+        session = request.session
+        if session.get(BLOCKED):
+            return True
         checked = session.get(CHECKED_AT)
         now = clock.now()
         if checked and now - datetime.fromisoformat(checked) < CHECK_EVERY:

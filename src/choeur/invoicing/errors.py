@@ -287,6 +287,14 @@ class NotADraft(InvoicingError):
     message_en = "This invoice has already been sent: it can no longer be changed."
 
 
+class SupplierServiceRequired(InvoicingError):
+    code = "INV_SUPPLIER_SERVICE_REQUIRED"
+    message_fr = ("Choisissez votre service émetteur : votre rattachement à la structure est "
+                  "limité à certains de ses services.")
+    message_en = ("Choose your issuing service: your rattachement to the structure is limited "
+                  "to some of its services.")
+
+
 class SupplierInactive(InvoicingError):
     code = "INV_SUPPLIER_INACTIVE"
     message_fr = "Votre structure {identifier} est désactivée : elle ne peut plus déposer."

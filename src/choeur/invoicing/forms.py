@@ -10,9 +10,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from choeur.core import clock
-from choeur.core.errors import FileTooLarge
+from choeur.core.errors import ChoeurError, FileTooLarge
 from choeur.formats.xmlparse import MAX_XML_BYTES
-from choeur.invoicing import services, statuses
+from choeur.invoicing import errors, services, statuses
 from choeur.invoicing.data import InvoiceData, LineData
 from choeur.invoicing.models import Cadre, ModePaiement, TypeFacture, TypeTva
 from choeur.invoicing.statuses import Status
@@ -62,8 +62,19 @@ class MultipleFileField(forms.FileField):
     def clean(self, data, initial=None):
         single = super().clean
         if isinstance(data, list | tuple):
-            return [single(item, initial) for item in data if item]
-        return [single(data, initial)] if data else []
+            files = [single(item, initial) for item in data if item]
+        else:
+            files = [single(data, initial)] if data else []
+        # The services' limits, on the announced sizes: nothing is read into memory before.
+        try:
+            for upload in files:
+                services.check_attachment(upload.name, upload.size)
+            total = sum(upload.size for upload in files)
+            if total > services.MAX_DOSSIER:
+                raise errors.AttachmentsTooLarge(size=round(total / 1024 / 1024, 1))
+        except ChoeurError as exc:
+            raise forms.ValidationError(f"{exc.message()} [{exc.code}]") from None
+        return files
 
 
 def read_files(files) -> list[tuple[str, bytes]]:
@@ -71,16 +82,19 @@ def read_files(files) -> list[tuple[str, bytes]]:
     return [(f.name, f.read()) for f in files or []]
 
 
-def _structure_choices(form, structure, supplier_services) -> None:
-    """The supplier's active bank details and (when the user may choose) its services."""
+def _structure_choices(form, structure, supplier_services, whole_structure) -> None:
+    """The supplier's active bank details and (when the user may choose) its services; a user
+    whose rattachement is limited to some services must name one of them."""
     accounts = list(structure.bank_accounts.filter(is_active=True))
     form.fields["bank_account"].choices = [("", _("— aucunes —"))] + [
         (a.pk, f"{a.label} ({a.masked_iban})") for a in accounts]
     if len(accounts) == 1:
         form.fields["bank_account"].initial = accounts[0].pk
     if supplier_services:
-        form.fields["supplier_service"].choices = [("", _("— toute la structure —"))] + [
+        form.fields["supplier_service"].choices = (
+            [("", _("— toute la structure —"))] if whole_structure else []) + [
             (s.pk, f"{s.code} — {s.name}") for s in supplier_services]
+        form.fields["supplier_service"].required = not whole_structure
     else:
         del form.fields["supplier_service"]
 
@@ -136,9 +150,10 @@ class InvoiceForm(forms.Form):
     comment = forms.CharField(label=_("Commentaire"), max_length=2000, required=False,
                               widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args, structure, supplier_services=(), **kwargs):
+    def __init__(self, *args, structure, supplier_services=(), whole_structure=True,
+                 **kwargs):
         super().__init__(*args, **kwargs)
-        _structure_choices(self, structure, supplier_services)
+        _structure_choices(self, structure, supplier_services, whole_structure)
         self.fields["invoice_date"].initial = clock.today
 
     def clean_currency(self):
@@ -200,6 +215,9 @@ class PdfInvoiceForm(InvoiceForm):
 
     def clean_document(self):
         document = self.cleaned_data.get("document")
+        if document and document.size > services.MAX_DOSSIER:
+            error = errors.AttachmentsTooLarge(size=round(document.size / 1024 / 1024, 1))
+            raise forms.ValidationError(f"{error.message()} [{error.code}]")
         if document:
             head = document.read(len(services.PDF_MAGIC))
             document.seek(0)
@@ -249,9 +267,10 @@ class StructuredDepositForm(forms.Form):
         label=_("Pièces jointes complémentaires"), required=False,
         help_text=_("10 Mo au plus chacune ; 120 Mo au plus avec la facture."))
 
-    def __init__(self, *args, structure, supplier_services=(), **kwargs):
+    def __init__(self, *args, structure, supplier_services=(), whole_structure=True,
+                 **kwargs):
         super().__init__(*args, **kwargs)
-        _structure_choices(self, structure, supplier_services)
+        _structure_choices(self, structure, supplier_services, whole_structure)
 
     def clean_document(self):
         document = self.cleaned_data.get("document")

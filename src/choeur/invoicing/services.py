@@ -52,8 +52,9 @@ DEPOSIT_CADRES = (Cadre.A1, Cadre.A2, Cadre.A9, Cadre.A12)
 
 
 def _in_scope(user, structure: Structure, service: Service | None) -> bool:
+    """Whether `service` (None: the whole structure) is within the user's rattachement."""
     scope = permissions.services_of(user, structure)
-    return scope is None or service is None or service in scope
+    return scope is None or (service is not None and service in scope)
 
 
 def require_supplier_rights(user, invoice: Invoice, modify: bool = True) -> None:
@@ -311,6 +312,10 @@ def _write(invoice: Invoice, data: InvoiceData, vat_lines, totals) -> None:
 
 def _supplier_service(actor, supplier: Structure, service_id) -> Service | None:
     if not service_id:
+        if permissions.services_of(actor, supplier) is not None:
+            # Limited to some services: an invoice of the whole structure would be out of
+            # the user's own sight once sent.
+            raise errors.SupplierServiceRequired()
         return None
     service = supplier.services.filter(pk=service_id).first()
     if service is None or not _in_scope(actor, supplier, service):
@@ -363,8 +368,7 @@ def save_draft(actor, supplier: Structure, data: InvoiceData, *, mode_depot: str
     invoice.total_ttc, invoice.amount_due = totals.total_ttc, totals.amount_due
     invoice.updated_at = clock.now()
     invoice.save()
-    if data.lines:
-        _write(invoice, data, vat_lines, totals)
+    _write(invoice, data, vat_lines, totals)  # the draft is what was keyed, lines included
     if document is not None:
         name, content = document
         # Every channel goes through here: what the recipient receives is always a PDF.
@@ -644,6 +648,15 @@ def acknowledge(actor, invoice: Invoice) -> Invoice:
                                 actor=lifecycle.acting_user(actor),
                                 actor_label=lifecycle.actor_label(actor))
     return invoice
+
+
+def acknowledge_all(actor) -> int:
+    """"Tout acquitter": every rejection and suspension the user may acknowledge, at once."""
+    done = 0
+    for invoice in pending_acknowledgements(actor).order_by("pk"):
+        acknowledge(actor, invoice)
+        done += 1
+    return done
 
 
 ACKNOWLEDGEMENT_DELAY = timedelta(days=7)

@@ -3,6 +3,7 @@ both written in the caller's transaction (a rollback notifies no one)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -38,5 +39,7 @@ def notify(users: Iterable, kind: str, params: dict, url: str = "", email: bool 
 def mark_read(user, notification_ids=None) -> int:
     unread = Notification.objects.filter(user=user, read_at__isnull=True)
     if notification_ids is not None:
-        unread = unread.filter(pk__in=[int(i) for i in notification_ids if str(i).isdigit()])
+        # Plain ASCII digits within a database integer ("²".isdigit() is true, too).
+        unread = unread.filter(pk__in=[int(i) for i in notification_ids
+                                       if re.fullmatch(r"[0-9]{1,18}", str(i))])
     return unread.update(read_at=clock.now())

@@ -41,6 +41,7 @@ FIELD_OF_CODE = {
     "INV_VALIDATOR_UNKNOWN": "validator_identifier",
     "INV_VALIDATOR_NOT_ALLOWED": "validator_identifier",
     "INV_ATTACHMENT_REFUSED": "attachments", "INV_ATTACHMENTS_TOO_LARGE": "attachments",
+    "INV_SUPPLIER_SERVICE_REQUIRED": "supplier_service",
 }
 _TERM = re.compile(r"\b(BT-\d+)\b")
 
@@ -81,7 +82,8 @@ def new_invoice(request, structure_pk, mode):
 def form_options(user, structure) -> dict:
     scope = permissions.services_of(user, structure)
     supplier_services = list(structure.services.current()) if scope is None else scope
-    return {"structure": structure, "supplier_services": supplier_services}
+    return {"structure": structure, "supplier_services": supplier_services,
+            "whole_structure": scope is None}
 
 
 def _field_of(exc: ChoeurError) -> str | None:

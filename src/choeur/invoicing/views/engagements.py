@@ -50,7 +50,10 @@ def _after(queryset, cursor: str):
     match = re.fullmatch(r"(\d{1,18})-(\d{1,18})", cursor or "")
     if not match:
         return queryset
-    at = EPOCH + timedelta(microseconds=int(match[1]))
+    try:
+        at = EPOCH + timedelta(microseconds=int(match[1]))
+    except OverflowError:  # past the calendar: a forged cursor, the first page then
+        return queryset
     return queryset.filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=int(match[2])))
 
 
@@ -168,6 +171,17 @@ def engagement_create(request):
     return _form_page(request, structure, form, status=400)
 
 
+def _as_seen(request, engagement: Engagement) -> Engagement:
+    """The engagement as the page the user answered showed it: the use cases refuse
+    (Conflict) when it changed since."""
+    value = request.POST.get("version", "")
+    try:
+        engagement.updated_at = EPOCH + timedelta(microseconds=int(value))
+    except (ValueError, OverflowError):
+        engagement.updated_at = EPOCH  # no version, or a forged one: never the current one
+    return engagement
+
+
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def engagement_edit(request, pk):
@@ -184,8 +198,8 @@ def engagement_edit(request, pk):
                           engagement)
     form = _form(request, structure, engagement, data=request.POST)
     if form.is_valid():
-        ok, result = attempt(request, form, engagements.update_engagement, engagement,
-                             form.to_data())
+        ok, result = attempt(request, form, engagements.update_engagement,
+                             _as_seen(request, engagement), form.to_data())
         if ok:
             messages.success(request, _("L'engagement n° %(number)s est modifié.")
                              % {"number": result.number})
@@ -199,8 +213,8 @@ def engagement_inactivate(request, pk):
     engagement = engagements.engagement_of(request.user, pk)
     form = ReasonForm(request.POST, prefix="inactiver")
     if form.is_valid():
-        ok, result = attempt(request, form, engagements.inactivate_engagement, engagement,
-                             form.cleaned_data["reason"])
+        ok, result = attempt(request, form, engagements.inactivate_engagement,
+                             _as_seen(request, engagement), form.cleaned_data["reason"])
         if ok:
             messages.success(request, _("L'engagement n° %(number)s est inactivé : il ne "
                                         "peut plus être cité sur une facture.")
@@ -233,7 +247,7 @@ def order_detail(request, pk):
 def order_accept(request, pk):
     engagement = engagements.order_of(request.user, pk)
     form = django_forms.Form({})
-    ok, result = attempt(request, form, engagements.accept_order, engagement)
+    ok, result = attempt(request, form, engagements.accept_order, _as_seen(request, engagement))
     if ok:
         messages.success(request, _("La commande n° %(number)s est prise en compte.")
                          % {"number": result.number})
@@ -248,8 +262,8 @@ def order_refuse(request, pk):
     engagement = engagements.order_of(request.user, pk)
     form = ReasonForm(request.POST, prefix="refuser")
     if form.is_valid():
-        ok, result = attempt(request, form, engagements.refuse_order, engagement,
-                             form.cleaned_data["reason"])
+        ok, result = attempt(request, form, engagements.refuse_order,
+                             _as_seen(request, engagement), form.cleaned_data["reason"])
         if ok:
             messages.success(request, _("La commande n° %(number)s est refusée.")
                              % {"number": result.number})

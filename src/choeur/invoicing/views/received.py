@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import io
+import re
+import tempfile
 import zipfile
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
@@ -73,9 +74,10 @@ def received_document(request, pk):
     invoice = queries.received_invoice(request.user, pk)
     if not invoice.main_file_sha256:
         raise NotFound(object_label="Fichier")
+    response = document_response(invoice)  # opened first: a missing file is no download
     with transaction.atomic():
         services.mark_downloaded(request.user, [invoice])
-    return document_response(invoice)
+    return response
 
 
 @login_required
@@ -85,9 +87,10 @@ def received_xml(request, pk):
     invoice = queries.received_invoice(request.user, pk)
     if not invoice.xml_sha256:
         raise NotFound(object_label="Fichier")
+    response = xml_response(invoice)
     with transaction.atomic():
         services.mark_downloaded(request.user, [invoice])
-    return xml_response(invoice)
+    return response
 
 
 @login_required
@@ -110,8 +113,10 @@ def _zip_members(invoice: Invoice, content: str):
 @login_required
 @require_POST
 def received_zip(request):
-    """Several invoices at once: a ZIP of their documents (50 at most), marked downloaded."""
-    ids = {value for value in request.POST.getlist("ids") if value.isdigit()}
+    """Several invoices at once: a ZIP of their documents (50 at most); the invoices that gave
+    a file are marked downloaded. Built in a temporary file, not in memory."""
+    ids = {int(value) for value in request.POST.getlist("ids")
+           if re.fullmatch(r"[0-9]{1,18}", value)}
     if not ids:
         messages.error(request, _("Cochez les factures à télécharger."))
         return redirect("invoicing:received_list")
@@ -127,23 +132,37 @@ def received_zip(request):
     content = request.POST.get("contenu", "pdf")
     if content not in ZIP_CONTENTS:
         content = "pdf"
-    buffer = io.BytesIO()
+    spool = tempfile.SpooledTemporaryFile(max_size=8 * storage.CHUNK)  # noqa: SIM115
+    given = _write_zip(spool, invoices, content)
+    if not given:
+        spool.close()
+        messages.error(request, _("Les factures choisies n'ont aucun fichier de ce type : rien "
+                                  "n'a été téléchargé."))
+        return redirect("invoicing:received_list")
     with transaction.atomic():
-        services.mark_downloaded(request.user, invoices)
-        used = set()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for invoice in invoices:
-                for sha256, filename in _zip_members(invoice, content):
-                    name = safe_name(f"{invoice.supplier.identifier}_{invoice.number}_{filename}",
-                                     filename)
-                    while name in used:
-                        name = f"{invoice.pk}_{name}"
-                    used.add(name)
-                    with storage.open_blob(sha256) as source, \
-                            archive.open(name, "w") as target:
-                        while chunk := source.read(storage.CHUNK):
-                            target.write(chunk)
-    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
-    response["Content-Disposition"] = 'attachment; filename="factures.zip"'
+        services.mark_downloaded(request.user, given)
+    spool.seek(0)
+    response = FileResponse(spool, as_attachment=True, filename="factures.zip",
+                            content_type="application/zip")
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def _write_zip(target, invoices, content: str) -> list[Invoice]:
+    """Write the chosen files of `invoices` into `target`; the invoices that gave one."""
+    given, used = [], set()
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for invoice in invoices:
+            members = list(_zip_members(invoice, content))
+            for sha256, filename in members:
+                name = safe_name(f"{invoice.supplier.identifier}_{invoice.number}_{filename}",
+                                 filename)
+                while name in used:
+                    name = f"{invoice.pk}_{name}"
+                used.add(name)
+                with storage.open_blob(sha256) as source, archive.open(name, "w") as member:
+                    while chunk := source.read(storage.CHUNK):
+                        member.write(chunk)
+            if members:
+                given.append(invoice)
+    return given
