@@ -151,6 +151,18 @@ def test_pdf_deposit_needs_its_document(supplier_user, supplier, bank_account, r
             mode_depot=ModeDepot.DEPOT_PDF_PORTAIL)
 
 
+def test_a_keyed_invoice_subject_to_vat_needs_the_sellers_vat_number(
+        supplier_user, supplier, bank_account, recipient):
+    from choeur.organisations.models import Structure
+
+    Structure.objects.filter(pk=supplier.pk).update(vat_number="")
+    with pytest.raises(errors.SellerVatNumberRequired) as caught:
+        run(services.deposit, supplier_user, supplier,
+            invoice_data(bank_account_id=bank_account.pk), mode_depot=ModeDepot.SAISIE_PORTAIL)
+    assert caught.value.bt == "BT-31"
+    assert not Invoice.objects.exists()
+
+
 def test_the_document_must_be_a_pdf_on_every_channel(supplier_user, supplier, bank_account,
                                                     recipient):
     for use_case in (services.deposit, services.save_draft):

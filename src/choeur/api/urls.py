@@ -12,7 +12,15 @@ from django.urls import re_path
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Router
 
-from choeur.api import engagements, errors, structures, transverses, travaux, utilisateurs
+from choeur.api import (
+    engagements,
+    errors,
+    factures,
+    structures,
+    transverses,
+    travaux,
+    utilisateurs,
+)
 from choeur.api.auth import cpro_auth, token_endpoint
 from choeur.api.envelope import JsonParser
 from choeur.api.schemas import OAuthErrorOut, TokenOut
@@ -58,6 +66,7 @@ api.add_router("/cpro/transverses/v1", transverses.router)
 api.add_router("/cpro/utilisateurs/v1", utilisateurs.router)
 api.add_router("/cpro/engagementsJuridiques/v1", engagements.router)
 api.add_router("/cpro/facturesTravaux/v1", travaux.router)
+api.add_router("/cpro/factures/v1", factures.router)
 
 
 @csrf_exempt

@@ -287,6 +287,27 @@ class NotADraft(InvoicingError):
     message_en = "This invoice has already been sent: it can no longer be changed."
 
 
+class SellerVatNumberRequired(InvoicingError):
+    code = "INV_SELLER_VAT_NUMBER_REQUIRED"
+    bt = "BT-31"
+    message_fr = ("Votre structure {identifier} n'a pas de numéro de TVA intracommunautaire : "
+                  "une facture soumise à la TVA doit l'indiquer (BT-31). Renseignez-le dans la "
+                  "fiche de la structure, ou indiquez une exonération.")
+    message_en = ("Your structure {identifier} has no intra-community VAT number: an invoice "
+                  "subject to VAT must show it (BT-31). Fill it in on the structure's page, or "
+                  "state an exemption.")
+
+
+class GeneratedInvoiceInvalid(InvoicingError):
+    code = "INV_GENERATED_INVALID"
+    http_status = 500
+    message_fr = ("Choeur n'a pas pu produire une facture Factur-X conforme à partir de ces "
+                  "données (règles : {rules}). Rien n'a été envoyé ; signalez-le à "
+                  "l'administrateur de la plateforme.")
+    message_en = ("Choeur could not produce a valid Factur-X invoice from these data (rules: "
+                  "{rules}). Nothing was sent; report it to the platform's administrator.")
+
+
 class SupplierServiceRequired(InvoicingError):
     code = "INV_SUPPLIER_SERVICE_REQUIRED"
     message_fr = ("Choisissez votre service émetteur : votre rattachement à la structure est "

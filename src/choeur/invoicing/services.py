@@ -451,6 +451,10 @@ def send(actor, invoice: Invoice) -> Invoice:
     invoice.recipient, invoice.recipient_service = recipient, service
     invoice.validator, invoice.validator_service = validator, validator_service
     if generated:
+        if supplier.identifier_type != "UE_HORS_FRANCE" and not supplier.vat_number.strip() \
+                and any(line.vat_category == "S" for line in invoice.lines.all()):
+            # BR-S-02: the Factur-X Choeur writes must carry the seller's VAT number.
+            raise errors.SellerVatNumberRequired(identifier=supplier.identifier)
         _generate_document(invoice)
     _issue_certificate(invoice)
     target = Status.A_VALIDER_1 if validator is not None else Status.DEPOSEE
@@ -478,7 +482,7 @@ def _generate_document(invoice: Invoice) -> None:
     pdf = documents.render_facturx(invoice)
     report = formats.validate(pdf)
     if not report.valid:
-        raise RuntimeError(f"generated Factur-X invalid: {report.failed_rules}")
+        raise errors.GeneratedInvoiceInvalid(rules=", ".join(report.failed_rules)[:300])
     blob = storage.put(pdf, content_type="application/pdf")
     xml = storage.put(report.xml, content_type="application/xml")
     invoice.main_file_sha256, invoice.xml_sha256 = blob.sha256, xml.sha256
@@ -777,3 +781,52 @@ def apply_tacit_validations(limit: int = 500) -> int:
             _after_validation(invoice, None, level)
             done += 1
     return done
+
+
+# --- Files deposited ahead of their invoice (wire API) -----------------------------------------
+
+#: The audit action that records a file deposited ahead of the invoice that will use it; the
+#: audit line's id is the file's wire id (`pieceJointeId`, `pieceJointePrincipaleId`).
+UPLOAD_ACTION = "invoicing.file_uploaded"
+
+
+def upload_file(actor, supplier: Structure, name: str, content: bytes, *,
+                invoice_document: bool = False) -> int:
+    """`deposerPdfFacture` (the invoice's PDF) or a pièce jointe for `soumettreFacture` /
+    `completerFacture`: the supplier stores a file before the invoice that will carry it. The
+    bytes go to the content-addressed storage, the deposit is written to the supplier
+    structure's audit log, and that line's id is returned: only the same structure can use it
+    (`uploaded_file`)."""
+    permissions.require_espace(actor, supplier, Espace.FACTURES_EMISES, modify=True)
+    permissions.require_active(supplier)
+    name = (name or "").strip() or ("facture.pdf" if invoice_document else "")
+    if invoice_document:
+        if len(content) > MAX_ATTACHMENT:
+            from choeur.core.errors import FileTooLarge
+
+            raise FileTooLarge(limit=MAX_ATTACHMENT)
+        if not content.startswith(PDF_MAGIC):
+            raise errors.DocumentNotPdf(name=name[:60])
+        content_type = "application/pdf"
+    else:
+        check_attachment(name, len(content))
+        content_type = ""
+    blob = storage.put(content, content_type=content_type, max_size=MAX_ATTACHMENT)
+    event = audit.record(actor, UPLOAD_ACTION, supplier, sha256=blob.sha256, name=name[:200],
+                         size=len(content), invoice_document=invoice_document)
+    return event.pk
+
+
+def uploaded_file(actor, supplier: Structure, file_id) -> tuple[str, bytes]:
+    """A file `upload_file` stored for `supplier`, as (name, bytes); NotFound for any other
+    id, another structure's included."""
+    from choeur.core.models import AuditEvent
+
+    permissions.require_espace(actor, supplier, Espace.FACTURES_EMISES, modify=False)
+    try:
+        event = AuditEvent.objects.get(pk=int(file_id), action=UPLOAD_ACTION,
+                                       object_type=supplier._meta.label_lower,
+                                       object_id=str(supplier.pk))
+    except (AuditEvent.DoesNotExist, TypeError, ValueError):
+        raise NotFound(object_label="Pièce jointe") from None
+    return event.details["name"], storage.read(event.details["sha256"])
