@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import mimetypes
 import re
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -22,10 +21,10 @@ from choeur.invoicing.models import Invoice, ModeDepot
 from choeur.invoicing.statuses import Status
 from choeur.organisations import permissions
 from choeur.organisations.models import Espace
+from choeur.web import keyset
 
 PAGE_SIZE = 50
 MAX_ZIP = 50  # invoices in one ZIP download
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 PORTAL_MODES = {"saisie": ModeDepot.SAISIE_PORTAIL, "pdf": ModeDepot.DEPOT_PDF_PORTAIL}
 
 
@@ -46,29 +45,6 @@ def attempt(request, form, use_case, *args, **kwargs):
         form.is_valid()  # errors can only be added to a cleaned form
         form.add_error(None, error_text(exc))
         return False, exc
-
-
-def _cursor(invoice: Invoice) -> str:
-    micros = (invoice.status_changed_at - EPOCH) // timedelta(microseconds=1)
-    return f"{micros}-{invoice.pk}"
-
-
-def _after(queryset, cursor: str):
-    """Keyset pagination on (-status_changed_at, -pk): no COUNT over a large table.
-
-    `status_changed_at <= at` is implied by the rest, and said for the database: it bounds
-    the index scan, which starts at the cursor instead of at the newest invoice (an OR of two
-    ranges is only a filter)."""
-    match = re.fullmatch(r"(\d{1,18})-(\d{1,18})", cursor or "")
-    if not match:
-        return queryset
-    try:
-        at = EPOCH + timedelta(microseconds=int(match[1]))
-    except OverflowError:  # past the calendar: a forged cursor, the first page then
-        return queryset
-    pk = int(match[2])
-    return queryset.filter(Q(status_changed_at__lte=at),
-                           Q(status_changed_at__lt=at) | Q(pk__lt=pk))
 
 
 def invoice_list(request, queryset, *, template, to_process, partner, statuses_shown, extra=None):
@@ -106,21 +82,11 @@ def invoice_list(request, queryset, *, template, to_process, partner, statuses_s
         if criteria["statut"]:
             queryset = queryset.filter(status=criteria["statut"])
             searched = True
-    queryset = _after(queryset, request.GET.get("apres", ""))
-    rows = list(queryset.select_related("supplier", "recipient")
-                .order_by("-status_changed_at", "-pk")[:PAGE_SIZE + 1])
-    next_query = None
-    if len(rows) > PAGE_SIZE:
-        rows = rows[:PAGE_SIZE]
-        query = request.GET.copy()
-        query["apres"] = _cursor(rows[-1])
-        next_query = query.urlencode()
-    first_query = request.GET.copy()
-    first_query.pop("apres", None)
+    listed = keyset.page(request, queryset.select_related("supplier", "recipient"),
+                         "status_changed_at", PAGE_SIZE)
     return render(request, template, {
-        "invoices": rows, "tab": tab, "search": search, "searched": searched,
-        "next_query": next_query, "first_query": first_query.urlencode(),
-        "is_first_page": "apres" not in request.GET, **(extra or {}),
+        "invoices": listed.pop("rows"), "tab": tab, "search": search, "searched": searched,
+        **listed, **(extra or {}),
     })
 
 

@@ -4,13 +4,11 @@ inactivation, and the supplier's answer. Thin: every rule is in `invoicing/engag
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,9 +21,9 @@ from choeur.invoicing.models import Engagement
 from choeur.invoicing.views.common import attempt
 from choeur.organisations import permissions
 from choeur.organisations.models import Espace
+from choeur.web import keyset
 
 PAGE_SIZE = 50
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 #: What the buyer's page says of each audited action; buyer's actions name their author.
 HISTORY = {
@@ -40,23 +38,6 @@ HISTORY = {
 # --- Lists -------------------------------------------------------------------------------------
 
 
-def _cursor(engagement: Engagement) -> str:
-    micros = (engagement.created_at - EPOCH) // timedelta(microseconds=1)
-    return f"{micros}-{engagement.pk}"
-
-
-def _after(queryset, cursor: str):
-    """Keyset pagination on (-created_at, -pk): no COUNT, no OFFSET over a large table."""
-    match = re.fullmatch(r"(\d{1,18})-(\d{1,18})", cursor or "")
-    if not match:
-        return queryset
-    try:
-        at = EPOCH + timedelta(microseconds=int(match[1]))
-    except OverflowError:  # past the calendar: a forged cursor, the first page then
-        return queryset
-    return queryset.filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=int(match[2])))
-
-
 def _list(request, queryset, *, template: str, partner: str, extra: dict):
     search = EngagementSearchForm(
         request.GET or None,
@@ -69,21 +50,11 @@ def _list(request, queryset, *, template: str, partner: str, extra: dict):
         queryset = engagements.search(queryset, number=criteria["numero"],
                                       partner=criteria["partenaire"], partner_field=partner,
                                       state=criteria["etat"])
-    queryset = _after(queryset, request.GET.get("apres", ""))
-    rows = list(queryset.select_related("structure", "supplier", "service")
-                .order_by("-created_at", "-pk")[:PAGE_SIZE + 1])
-    next_query = None
-    if len(rows) > PAGE_SIZE:
-        rows = rows[:PAGE_SIZE]
-        query = request.GET.copy()
-        query["apres"] = _cursor(rows[-1])
-        next_query = query.urlencode()
-    first_query = request.GET.copy()
-    first_query.pop("apres", None)
+    listed = keyset.page(request, queryset.select_related("structure", "supplier", "service"),
+                         "created_at", PAGE_SIZE)
     return render(request, template, {
-        "engagements": rows, "search": search, "searched": searched,
-        "next_query": next_query, "first_query": first_query.urlencode(),
-        "is_first_page": "apres" not in request.GET, **extra,
+        "engagements": listed.pop("rows"), "search": search, "searched": searched,
+        **listed, **extra,
     })
 
 
@@ -176,9 +147,9 @@ def _as_seen(request, engagement: Engagement) -> Engagement:
     (Conflict) when it changed since."""
     value = request.POST.get("version", "")
     try:
-        engagement.updated_at = EPOCH + timedelta(microseconds=int(value))
+        engagement.updated_at = keyset.EPOCH + timedelta(microseconds=int(value))
     except (ValueError, OverflowError):
-        engagement.updated_at = EPOCH  # no version, or a forged one: never the current one
+        engagement.updated_at = keyset.EPOCH  # no version, or a forged one: never the current one
     return engagement
 
 
