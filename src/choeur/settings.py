@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "choeur.organisations",
     "choeur.invoicing",
     "choeur.messaging",
+    "choeur.flux",
     "choeur.web",
     "choeur.api",
 ]

@@ -33,6 +33,8 @@ OWN = {
     # Engagements and the supplier's orders (scoped lists: empty for an outsider), and the
     # choice of structure before creating an engagement (a notice for who may create none).
     "/engagements/", "/commandes/", "/engagements/creer/",
+    # The flux of the user's structures (empty for an outsider).
+    "/raccordements/flux/",
 }
 
 

@@ -21,6 +21,7 @@ from choeur.api import (
     travaux,
     utilisateurs,
 )
+from choeur.api import flux as flux_api
 from choeur.api.auth import cpro_auth, token_endpoint
 from choeur.api.envelope import JsonParser
 from choeur.api.schemas import OAuthErrorOut, TokenOut
@@ -63,9 +64,11 @@ def token(request):
 api.add_router("/api/oauth", oauth)
 api.add_router("/cpro/structures/v1", structures.router)
 api.add_router("/cpro/transverses/v1", transverses.router)
+api.add_router("/cpro/transverses/v1", flux_api.transverses_router)
 api.add_router("/cpro/utilisateurs/v1", utilisateurs.router)
 api.add_router("/cpro/engagementsJuridiques/v1", engagements.router)
 api.add_router("/cpro/facturesTravaux/v1", travaux.router)
+api.add_router("/cpro/factures/v1", flux_api.factures_router)
 api.add_router("/cpro/factures/v1", factures.router)
 
 

@@ -41,9 +41,11 @@ TIMERS_EVERY = timedelta(minutes=5)
 def enqueue_timers() -> None:
     """Queue the periodic business checks (each is idempotent: two workers queueing them at
     once do the work once). Timers read the clock service, so qualification can travel."""
+    from choeur.flux.tasks import flux_timers
     from choeur.invoicing.tasks import apply_tacit_validations
 
     apply_tacit_validations.enqueue()
+    flux_timers.enqueue()
 
 
 def prune_task_results(now=None) -> int:

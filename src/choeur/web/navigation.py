@@ -73,6 +73,8 @@ MAIN = [
              _sees("FACTURES_A_VALIDER")),
     NavEntry(_("Engagements"), "invoicing:engagement_list", _sees("ENGAGEMENTS")),
     NavEntry(_("Commandes"), "invoicing:order_list", _sees("FACTURES_EMISES")),
+    NavEntry(_("Suivi des flux"), "flux:list",
+             lambda u: _sees("RACCORDEMENTS")(u) or _sees("FACTURES_EMISES")(u)),
     NavEntry(_("Notifications"), "messaging:list", _authenticated,
              count=_unread_notifications),
     NavEntry(_("Mes structures"), "structures", _authenticated),

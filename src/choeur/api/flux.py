@@ -1,0 +1,288 @@
+"""Flux on the wire: `POST /cpro/factures/v1/deposer/flux` and the comptes rendus
+`POST /cpro/transverses/v1/consulterCR` and `consulterCRDetaille` (reference §4, §7.6,
+Appendix A `DeposerFluxFactureParam` / `WsRetourDeposerFluxFacture`, Appendix C).
+
+deposer/flux
+    `{idUtilisateurCourant, fichierFlux (base64), nomFichier, syntaxeFlux, avecSignature}`
+    answers at once `{codeRetour, libelle, numeroFluxDepot, dateDepot (YYYY-MM-DD, what the
+    Go client requires), syntaxeFlux}`; the worker integrates the flux afterwards.
+    `fichierFlux` is a single XML (UBL, CII), a Factur-X PDF, or a zip / tar(.gz, .bz2, .xz)
+    batch (OCA sends `.tar.gz`): 10 MB a file, 30 MB an archive, 500 invoices. Standard
+    base64; line breaks, URL-safe letters and missing padding are tolerated. A refusal
+    (malformed base64, too large, bomb, unsafe names...) is a coded error and stores
+    nothing. `syntaxeFlux` must be one of the Swagger's 13 values when given; the content,
+    not the syntax named, decides how each file is read (absent: guessed from the content).
+
+    Choeur's opt-in synchronous deposit (not in Chorus Pro; clients that do not ask see no
+    difference): send the header `X-Choeur-Synchrone: 1` (or the extra body field
+    `"choeurSynchrone": true`). A flux of at most 20 invoices is then integrated during the
+    request, and the answer adds what `consulterCRDetaille` would say: `etatCourantDepotFlux`
+    (`IN_INTEGRE`, `IN_INTEGRE_PARTIEL`, `IN_REJETE`), `listeErreurDP` and
+    `listeErreurTechnique` (every blocking finding: rule id, message, place). A larger flux
+    is integrated by the worker as usual; the answer then says `etatCourantDepotFlux:
+    IN_EN_ATTENTE_TRAITEMENT_CPP` and carries the header `X-Choeur-Synchrone: 0`.
+
+consulterCR / consulterCRDetaille
+    `{numeroFluxDepot}` (`syntaxeFlux` / `syntaxFluxType`, `dateDepot` accepted, ignored).
+    consulterCR: the state (`etatCourantFlux`) and `fichierCR`, the PDF compte rendu in
+    base64. consulterCRDetaille: `etatCourantDepotFlux` (also as `etatCourantFlux`),
+    `listeErreurDP[]` {numeroDP = the invoice number (its file name when unreadable),
+    identifiantFournisseur, identifiantDestinataire, libelleErreurDP} and
+    `listeErreurTechnique[]` {codeErreur = the rule id (BR-FR-10_BT-30, BR-CO-10, XSD...)
+    or Choeur's error code, libelleErreur, natureErreur IRRECEVABILITE (the file's
+    validation) / REJET (a platform check) / TECHNIQUE}. A flux of another structure is
+    "Flux introuvable" (404, codeRetour 20001), exactly like an unknown one.
+
+Request bodies here may be up to ~41 MB (a 30 MB archive in base64): these operations read
+the body themselves with that bound, before authentication, instead of Django's
+`DATA_UPLOAD_MAX_MEMORY_SIZE`, which keeps guarding every other operation.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from typing import Annotated
+
+from django.db import transaction
+from django.http import HttpResponse
+from ninja import Router, Schema
+from pydantic import AliasChoices, BeforeValidator, Field
+
+from choeur.api.auth import cpro_auth
+from choeur.api.envelope import Bool, Id, Text, WireIn, date_wire, datetime_wire, ok
+from choeur.api.errors import BodyTooLarge, InvalidField, language_of
+from choeur.api.schemas import ErrorOut, WsRetour
+from choeur.core import clock
+from choeur.core.errors import PermissionRefused
+from choeur.flux import queries, reports, services
+from choeur.flux.errors import FluxBase64Invalid
+from choeur.flux.models import RESPONSE_SYNTAXES, Canal, Flux
+from choeur.organisations import permissions
+
+factures_router = Router(tags=["Factures — flux"])
+transverses_router = Router(tags=["Transverses — flux"])
+ERRORS = frozenset({400, 401, 403, 404, 409, 413, 500})
+
+#: A 30 MB archive in base64 (4/3) and the JSON around it.
+MAX_BODY = services.MAX_ARCHIVE * 4 // 3 + 1024 * 1024
+#: Entries of listeErreurTechnique at most; past it, one entry says how many were left out.
+MAX_TECHNICAL_ERRORS = 5000
+SYNC_HEADER = "X-Choeur-Synchrone"
+_BASE64_NOISE = re.compile(rb"\s+")
+
+
+def _read_body(request) -> None:
+    """Read the body with this operation's bound (Django's global one stays for the rest)."""
+    if hasattr(request, "_body"):
+        return
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > MAX_BODY:
+        raise BodyTooLarge()
+    data = request.read(MAX_BODY + 1)
+    if len(data) > MAX_BODY:
+        raise BodyTooLarge()
+    request._body = data
+
+
+def flux_auth(request):
+    _read_body(request)
+    return cpro_auth(request)
+
+
+def decode_base64(value: str | None) -> bytes:
+    if value is None or not value.strip():
+        raise InvalidField(field="fichierFlux", detail_fr="obligatoire (base64 du fichier)",
+                           detail_en="required (base64 of the file)")
+    raw = _BASE64_NOISE.sub(b"", value.encode("ascii", "replace"))
+    if raw.startswith(b"data:") and b"," in raw:  # a data URL
+        raw = raw.split(b",", 1)[1]
+    raw = raw.replace(b"-", b"+").replace(b"_", b"/")
+    raw += b"=" * (-len(raw) % 4)
+    try:
+        content = base64.b64decode(raw, validate=True)
+    except (binascii.Error, ValueError):
+        raise FluxBase64Invalid() from None
+    return content
+
+
+def _long_text(value):
+    return value if not isinstance(value, str) or value.strip() else None
+
+
+class DeposerFluxFactureParam(WireIn):
+    idUtilisateurCourant: Id = None
+    fichierFlux: Annotated[str | None, BeforeValidator(_long_text)] = None
+    nomFichier: Text = None
+    syntaxeFlux: Text = None
+    avecSignature: Bool = None
+    choeurSynchrone: Bool = Field(default=None, description=(
+        "Choeur : intègre un petit flux pendant la requête et rend son compte rendu"))
+
+
+class ErreurDP(Schema):
+    identifiantDestinataire: str
+    identifiantFournisseur: str
+    libelleErreurDP: str
+    numeroDP: str
+
+
+class ErreurTechnique(Schema):
+    codeErreur: str
+    libelleErreur: str
+    natureErreur: str
+
+
+class WsRetourDeposerFluxFacture(WsRetour):
+    numeroFluxDepot: str | None = None
+    dateDepot: str | None = None
+    syntaxeFlux: str | None = None
+    etatCourantDepotFlux: str | None = Field(default=None, description="Choeur, synchrone")
+    listeErreurDP: list[ErreurDP] | None = Field(default=None, description="Choeur, synchrone")
+    listeErreurTechnique: list[ErreurTechnique] | None = Field(
+        default=None, description="Choeur, synchrone")
+
+
+def _synchronous(request, payload: DeposerFluxFactureParam) -> bool:
+    header = request.headers.get(SYNC_HEADER, "").strip().lower()
+    return header in ("1", "true", "oui", "yes") or bool(payload.choeurSynchrone)
+
+
+@factures_router.post("/deposer/flux", operation_id="deposerFluxFacture", auth=flux_auth,
+                      exclude_none=True,
+                      response={200: WsRetourDeposerFluxFacture, ERRORS: ErrorOut})
+def deposer_flux(request, response: HttpResponse, payload: DeposerFluxFactureParam):
+    """Deposit a flux (see the module's docstring, synchronous option included)."""
+    account = request.auth
+    structure = permissions.technical_structure(account)
+    if structure is None:
+        raise PermissionRefused()
+    content = decode_base64(payload.fichierFlux)
+    asked = synchronous = _synchronous(request, payload)
+    with transaction.atomic():
+        flux = services.deposit(account, structure, content, payload.nomFichier or "",
+                                payload.syntaxeFlux, channel=Canal.API,
+                                avec_signature=bool(payload.avecSignature),
+                                enqueue=not synchronous)
+        if synchronous and flux.invoice_count > services.SYNC_MAX_INVOICES:
+            services.queue(flux)
+            synchronous = False
+            response[SYNC_HEADER] = "0"
+    body = ok(numeroFluxDepot=flux.numero,
+              dateDepot=date_wire(flux.deposited_at.astimezone(clock.PARIS).date()),
+              syntaxeFlux=flux.syntaxe if flux.syntaxe in RESPONSE_SYNTAXES else None)
+    if synchronous:
+        flux = services.integrate(flux.pk) or Flux.objects.get(pk=flux.pk)
+        response[SYNC_HEADER] = "1"
+    if asked:
+        detail = detailed(flux, language_of(request))
+        body.update(etatCourantDepotFlux=detail["etatCourantDepotFlux"],
+                    listeErreurDP=detail["listeErreurDP"],
+                    listeErreurTechnique=detail["listeErreurTechnique"])
+    return body
+
+
+# --- Comptes rendus -----------------------------------------------------------------------------
+
+
+class ConsulterCRParam(WireIn):
+    numeroFluxDepot: Text = None
+    dateDepot: Text = None
+    syntaxeFlux: Text = Field(default=None,
+                              validation_alias=AliasChoices("syntaxeFlux", "syntaxFluxType"))
+
+
+class WsRetourConsulterCR(WsRetour):
+    numeroFluxDepot: str
+    nomFichierFlux: str
+    dateDepotFlux: str
+    dateHeureEtatCourantFlux: str
+    etatCourantFlux: str
+    codeInterfaceFlux: str
+    codeAppliPartenaire: str
+    designationPartenaire: str
+    fichierCR: str
+
+
+class WsRetourConsulterCRDetaille(WsRetour):
+    numeroFluxDepot: str
+    nomFichier: str
+    dateDepotFlux: str
+    codeInterfaceDepotFlux: str
+    etatCourantDepotFlux: str
+    etatCourantFlux: str
+    dateHeureEtatCourantFlux: str
+    listeErreurDP: list[ErreurDP]
+    listeErreurTechnique: list[ErreurTechnique]
+
+
+def _flux(request, payload: ConsulterCRParam) -> Flux:
+    if not payload.numeroFluxDepot:
+        raise InvalidField(field="numeroFluxDepot", detail_fr="obligatoire",
+                           detail_en="required")
+    return queries.flux_for(request.auth, payload.numeroFluxDepot)
+
+
+def interface_code(flux: Flux) -> str:
+    return f"CHOEUR_{flux.channel}"
+
+
+@transverses_router.post("/consulterCR", operation_id="consulterCR",
+                         response={200: WsRetourConsulterCR, ERRORS: ErrorOut})
+def consulter_cr(request, payload: ConsulterCRParam):
+    flux = _flux(request, payload)
+    sender = flux.technical_account.login if flux.technical_account else (
+        flux.user.email if flux.user else "")
+    return ok(numeroFluxDepot=flux.numero, nomFichierFlux=flux.filename,
+              dateDepotFlux=datetime_wire(flux.deposited_at),
+              dateHeureEtatCourantFlux=datetime_wire(flux.status_at),
+              etatCourantFlux=flux.status, codeInterfaceFlux=interface_code(flux),
+              codeAppliPartenaire=sender,
+              designationPartenaire=flux.structure.company_name or flux.structure.identifier,
+              fichierCR=base64.b64encode(reports.render_cr(flux)).decode("ascii"))
+
+
+@transverses_router.post("/consulterCRDetaille", operation_id="consulterCRDetaille",
+                         response={200: WsRetourConsulterCRDetaille, ERRORS: ErrorOut})
+def consulter_cr_detaille(request, payload: ConsulterCRParam):
+    flux = _flux(request, payload)
+    return ok(**detailed(flux, language_of(request)))
+
+
+def detailed(flux: Flux, language: str = "fr") -> dict:
+    """The fields of consulterCRDetaille for a flux."""
+    erreurs_dp, techniques = [], []
+    for item in flux.items.filter(accepted=False).order_by("position"):
+        number = item.number or item.name
+        erreurs_dp.append({"identifiantDestinataire": item.recipient_identifier or "",
+                           "identifiantFournisseur": item.supplier_identifier or "",
+                           "libelleErreurDP": reports.summary(item, language),
+                           "numeroDP": number})
+        for error in item.errors or []:
+            techniques.append({"codeErreur": error.get("code", ""),
+                               "libelleErreur": f"{number} : {reports.message(error, language)}",
+                               "natureErreur": error.get("nature", "") or services.REJET})
+    for error in flux.technical_errors or []:
+        techniques.append({"codeErreur": error.get("code", ""),
+                           "libelleErreur": reports.message(error, language),
+                           "natureErreur": error.get("nature", "") or services.TECHNIQUE})
+    if len(techniques) > MAX_TECHNICAL_ERRORS:
+        left = len(techniques) - MAX_TECHNICAL_ERRORS + 1
+        techniques = techniques[:MAX_TECHNICAL_ERRORS - 1]
+        techniques.append({
+            "codeErreur": "CHOEUR_LISTE_TRONQUEE",
+            "libelleErreur": (f"{left} more errors: see the portal or consulterCR's PDF"
+                              if language == "en" else
+                              f"{left} autres erreurs : voir le portail ou le PDF de "
+                              "consulterCR"),
+            "natureErreur": services.TECHNIQUE})
+    return {"numeroFluxDepot": flux.numero, "nomFichier": flux.filename,
+            "dateDepotFlux": datetime_wire(flux.deposited_at),
+            "codeInterfaceDepotFlux": interface_code(flux),
+            "etatCourantDepotFlux": flux.status, "etatCourantFlux": flux.status,
+            "dateHeureEtatCourantFlux": datetime_wire(flux.status_at),
+            "listeErreurDP": erreurs_dp, "listeErreurTechnique": techniques}

@@ -1,0 +1,184 @@
+"""The EDI channel: a drop folder per technical account, watched by `choeur worker`.
+
+    <CHOEUR_DATA_DIR>/flux/depot/<login of a technical account>/   files to deposit
+    <CHOEUR_DATA_DIR>/flux/traites/<login>/                       taken (prefixed by the time)
+    <CHOEUR_DATA_DIR>/flux/rejets/<login>/<YYYY-MM-DD>.csv         the day's rejections
+
+(`settings.CHOEUR_FLUX_DIR` replaces `<CHOEUR_DATA_DIR>/flux` when set.) Every five minutes
+the worker's timers run `scan_drop_folders`: each regular file (no link, no hidden or `.part`
+/ `.tmp` file, untouched for `MIN_AGE` seconds so a transfer in progress is left alone) is
+moved aside first (a rename: two workers never take the same file), deposited as a flux of
+that technical account (`Canal.EDI`, the same service as the API), then moved to `traites/`.
+A file refused at deposit, and every invoice rejected at integration, add a line to the
+sender's rejection file of the day (CSV, `;`-separated, UTF-8).
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import os
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from choeur.core import clock
+from choeur.core.errors import ChoeurError
+from choeur.flux import services
+from choeur.flux.models import Canal, Flux
+from choeur.organisations.models import TechnicalAccount
+
+logger = logging.getLogger("choeur.flux.edi")
+
+MIN_AGE = 30  # seconds without change before a file is taken
+STALE_TAKEN = 30 * 60  # a file left in en_cours/ this long was being taken by a dead worker
+HEADER = ["horodatage", "numeroFluxDepot", "nomFichier", "position", "numeroDP",
+          "codeErreur", "libelleErreur"]
+
+
+def flux_root() -> Path:
+    configured = getattr(settings, "CHOEUR_FLUX_DIR", None)
+    return Path(configured) if configured else Path(settings.DATA_DIR) / "flux"
+
+
+def _ignored(path: Path) -> bool:
+    name = path.name
+    return name.startswith(".") or name.endswith((".part", ".tmp", ".filepart", "~"))
+
+
+def scan_drop_folders(root: Path | str | None = None, *, min_age: float = MIN_AGE) -> list[Flux]:
+    """Deposit the new files of every technical account's drop folder; return the flux."""
+    root = Path(root) if root else flux_root()
+    depot = root / "depot"
+    depot.mkdir(parents=True, exist_ok=True, mode=0o700)
+    deposited: list[Flux] = []
+    for folder in sorted(depot.iterdir()):
+        if folder.is_symlink() or not folder.is_dir() or folder.name.startswith("."):
+            continue
+        account = (TechnicalAccount.objects.select_related("structure")
+                   .filter(login=folder.name).first())
+        if account is None:
+            logger.warning("drop folder %s names no technical account: ignored", folder)
+            continue
+        _recover(root, account)
+        for path in sorted(folder.iterdir()):
+            if path.is_symlink() or not path.is_file() or _ignored(path):
+                continue
+            try:
+                if time.time() - path.stat().st_mtime < min_age:
+                    continue
+            except FileNotFoundError:
+                continue
+            flux = take(root, account, path)
+            if flux is not None:
+                deposited.append(flux)
+    return deposited
+
+
+def _stamp() -> str:
+    return clock.now().astimezone(clock.PARIS).strftime("%Y%m%dT%H%M%S%f")
+
+
+def take(root: Path, account: TechnicalAccount, path: Path) -> Flux | None:
+    """Move one file aside, deposit it, file it under `traites/`."""
+    taking = root / "en_cours" / account.login
+    taking.mkdir(parents=True, exist_ok=True, mode=0o700)
+    taken = taking / f"{_stamp()}-{path.name}"
+    try:
+        os.rename(path, taken)  # atomic: another worker taking the same file loses here
+    except FileNotFoundError:
+        return None
+    return _deposit_taken(root, account, taken, path.name)
+
+
+def _deposit_taken(root: Path, account: TechnicalAccount, taken: Path,
+                   name: str) -> Flux | None:
+    flux = None
+    try:
+        content = _read(taken)
+        with transaction.atomic():
+            flux = services.deposit(account, account.structure, content, name,
+                                    channel=Canal.EDI)
+    except ChoeurError as exc:
+        append_rejections(root, account.login, [
+            ["", name, "", "", exc.code, exc.message("fr")]])
+    done = root / "traites" / account.login
+    done.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.replace(taken, done / taken.name)
+    return flux
+
+
+def _read(path: Path) -> bytes:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as fh:
+        content = fh.read(services.MAX_ARCHIVE + 1)
+    if len(content) > services.MAX_ARCHIVE:
+        from choeur.flux.errors import FluxArchiveTooLarge
+
+        raise FluxArchiveTooLarge(limit=services.MAX_ARCHIVE // services.MB,
+                                  size=path.stat().st_size)
+    return content
+
+
+def _recover(root: Path, account: TechnicalAccount) -> None:
+    """Files a dead worker left half-taken: deposited already (same bytes, same name, same
+    account) → filed; otherwise deposited now."""
+    import hashlib
+
+    taking = root / "en_cours" / account.login
+    if not taking.is_dir():
+        return
+    for taken in sorted(taking.iterdir()):
+        try:
+            if not taken.is_file() or time.time() - taken.stat().st_mtime < STALE_TAKEN:
+                continue
+        except FileNotFoundError:
+            continue
+        name = taken.name.split("-", 1)[-1]
+        sha256 = hashlib.sha256(taken.read_bytes()).hexdigest()
+        if Flux.objects.filter(technical_account=account, sha256=sha256,
+                               filename=name[:200]).exists():
+            done = root / "traites" / account.login
+            done.mkdir(parents=True, exist_ok=True, mode=0o700)
+            os.replace(taken, done / taken.name)
+        else:
+            _deposit_taken(root, account, taken, name)
+
+
+def append_rejections(root: Path, login: str, rows: list[list[str]]) -> Path:
+    """Add rows (numeroFluxDepot, nomFichier, position, numeroDP, code, message) to today's
+    rejection file of the sender."""
+    folder = root / "rejets" / login
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = folder / f"{clock.today().isoformat()}.csv"
+    new = not path.exists()
+    stamp = clock.now().astimezone(clock.PARIS).isoformat(timespec="seconds")
+    with open(path, "a", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, delimiter=";")
+        if new:
+            writer.writerow(HEADER)
+        for row in rows:
+            writer.writerow([stamp, *[str(value).replace("\n", " ") for value in row]])
+    return path
+
+
+def write_flux_rejections(flux_id: int, root: Path | str | None = None) -> Path | None:
+    """The rejected invoices of a concluded EDI flux, in its sender's rejection file."""
+    flux = Flux.objects.select_related("technical_account").filter(pk=flux_id).first()
+    if flux is None or flux.technical_account is None:
+        return None
+    rows = []
+    for item in flux.items.filter(accepted=False):
+        for error in item.errors or [{}]:
+            rows.append([flux.numero, item.name, item.position, item.number,
+                         error.get("code", ""), error.get("message_fr", "")])
+    if not rows:
+        return None
+    try:
+        return append_rejections(Path(root) if root else flux_root(),
+                                 flux.technical_account.login, rows)
+    except OSError:
+        logger.exception("could not write the rejection file of flux %s", flux.numero)
+        return None

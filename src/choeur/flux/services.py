@@ -1,0 +1,347 @@
+"""Use cases of flux deposits: deposit (API, portal, drop folder) and integration (worker).
+
+Deposit checks what can be checked at once — base64 already decoded by the caller, the file's
+kind, 10 MB a file, 30 MB an archive, 500 invoices, a safe archive (no bomb, no path escaping
+it, no link) — and refuses with a coded error, storing nothing. Otherwise the file is stored
+once by its sha256, the flux numbered (`CPP` + 22 digits) and its integration queued in the
+same transaction.
+
+Integration (`integrate`, run by the worker) deposits each invoice of the flux through
+`invoicing.structured.deposit_file` — the very checks of the portal's structured deposit —
+each in its own transaction with the `FluxItem` that records it, so one bad invoice undoes
+nothing else and a second run after a failure skips what the first one did. An unexpected
+failure leaves the flux `IN_INCIDENTE`; `retry_stalled` (queued every five minutes by the
+worker) runs it again, at most `MAX_ATTEMPTS` times.
+"""
+
+from __future__ import annotations
+
+import logging
+import posixpath
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import F
+
+from choeur import formats
+from choeur.core import audit, clock, storage
+from choeur.core.errors import ChoeurError, PermissionRefused
+from choeur.flux import errors
+from choeur.flux.models import Canal, EtatFlux, Flux, FluxItem, SyntaxeFlux
+from choeur.formats import archives, detect
+from choeur.invoicing import structured
+from choeur.invoicing.models import Cadre, ModeDepot
+from choeur.organisations import permissions
+from choeur.organisations.models import Espace
+
+logger = logging.getLogger("choeur.flux")
+
+MB = 1024 * 1024
+MAX_FILE = 10 * MB  # one invoice file (alone, or inside an archive, uncompressed)
+MAX_ARCHIVE = 30 * MB  # a batch, compressed
+MAX_INVOICES = 500
+MAX_FILENAME = 200
+MAX_ATTEMPTS = 5
+#: An integration still "en cours" after this long is taken for dead (worker killed).
+STALE_AFTER = timedelta(minutes=30)
+#: A flux this small may be integrated during the deposit request (opt-in, see api/flux.py).
+SYNC_MAX_INVOICES = 20
+
+MODE_DEPOT = {Canal.API: ModeDepot.UPLOAD_API, Canal.PORTAIL: ModeDepot.UPLOAD_PORTAIL,
+              Canal.EDI: ModeDepot.EDI}
+CLAIMABLE = (EtatFlux.RECU, EtatFlux.EN_ATTENTE, EtatFlux.INCIDENTE)
+#: Nature of an error in `listeErreurTechnique`: the file's validation, the platform's checks.
+IRRECEVABILITE = "IRRECEVABILITE"
+REJET = "REJET"
+TECHNIQUE = "TECHNIQUE"
+
+
+# --- Reading a flux -----------------------------------------------------------------------------
+
+
+@dataclass
+class Member:
+    name: str
+    content: bytes
+
+
+def _is_noise(name: str) -> bool:
+    """Files archivers add beside the invoices (macOS resource forks, Windows thumbnails)."""
+    base = posixpath.basename(name.replace("\\", "/"))
+    return (name.startswith("__MACOSX/") or base.startswith("._")
+            or base in (".DS_Store", "Thumbs.db", "desktop.ini"))
+
+
+def split(content: bytes, filename: str) -> tuple[str, list[Member]]:
+    """The file's kind and the invoice files it holds, in order; coded errors otherwise."""
+    kind = detect.kind(content)
+    if kind == "empty":
+        raise errors.FluxEmpty()
+    if kind in ("zip", "tar"):
+        if len(content) > MAX_ARCHIVE:
+            raise errors.FluxArchiveTooLarge(limit=MAX_ARCHIVE // MB, size=len(content))
+        result = archives.iter_archive(content, max_files=MAX_INVOICES, max_file=MAX_FILE)
+        if any(f.rule == "ARCHIVE_TOO_MANY_FILES" for f in result.findings):
+            raise errors.FluxTooManyInvoices(limit=MAX_INVOICES)
+        if result.findings:
+            raise errors.FluxArchiveRefused(result.findings)
+        members = [Member(name, data) for name, data in result.members if not _is_noise(name)]
+        if not members:
+            raise errors.FluxEmpty()
+        return result.kind, members
+    if kind in ("xml", "pdf"):
+        if len(content) > MAX_FILE:
+            raise errors.FluxFileTooLarge(limit=MAX_FILE // MB, size=len(content))
+        return kind, [Member(filename, content)]
+    raise errors.FluxFormatUnknown()
+
+
+def clean_filename(filename: str | None) -> str:
+    name = (filename or "").replace("\\", "/").strip()
+    name = posixpath.basename(name).strip()
+    name = "".join(c for c in name if c.isprintable())
+    if not name or len(name) > MAX_FILENAME:
+        raise errors.FluxFileNameInvalid(limit=MAX_FILENAME)
+    return name
+
+
+def guess_syntax(kind: str, members: list[Member]) -> str:
+    """The `syntaxeFlux` a client would have named, from the content (when none was given)."""
+    first = members[0].content if members else b""
+    if detect.kind(first) == "pdf":
+        return SyntaxeFlux.E2_CII_FACTURX
+    head = first[:4096]
+    if b"oasis:names:specification:ubl" in head:
+        return SyntaxeFlux.E1_UBL_INVOICE
+    return SyntaxeFlux.E1_CII_16B
+
+
+def check_syntax(value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    if value not in SyntaxeFlux.values:
+        raise errors.FluxSyntaxInvalid(value=value[:60], allowed=", ".join(SyntaxeFlux.values))
+    return value
+
+
+def new_number() -> str:
+    """`numeroFluxDepot`: `CPP` + 22 digits (reference §1.5), unguessable."""
+    return "CPP" + f"{secrets.randbelow(10**22):022d}"
+
+
+# --- Deposit ------------------------------------------------------------------------------------
+
+
+def deposit(actor, structure, content: bytes, filename: str, syntaxe: str | None = None, *,
+            channel: str, avec_signature: bool = False, enqueue: bool = True) -> Flux:
+    """Accept a flux (or refuse it with a coded error, storing nothing) and queue its
+    integration. With `enqueue=False` the caller integrates it itself (`integrate`) after
+    its transaction committed; the flux then stays `IN_RECU` until then."""
+    permissions.require_espace(actor, structure, Espace.FACTURES_EMISES, modify=True)
+    permissions.require_active(structure)
+    filename = clean_filename(filename)
+    syntaxe = check_syntax(syntaxe)
+    kind, members = split(content, filename)
+    blob = storage.put(content, content_type=_content_type(kind), max_size=MAX_ARCHIVE)
+    is_account = permissions.is_technical_account(actor)
+    now = clock.now()
+    flux = Flux.objects.create(
+        numero=new_number(), structure=structure,
+        technical_account=actor if is_account else None, user=None if is_account else actor,
+        channel=channel, syntaxe=syntaxe or guess_syntax(kind, members), filename=filename,
+        sha256=blob.sha256, size=blob.size, kind=kind, avec_signature=bool(avec_signature),
+        invoice_count=len(members), status=EtatFlux.RECU, status_at=now, deposited_at=now)
+    audit.record(actor, "flux.deposit", flux, numero=flux.numero, channel=channel,
+                 invoices=len(members), sha256=blob.sha256)
+    if enqueue:
+        queue(flux)
+    return flux
+
+
+def queue(flux: Flux) -> None:
+    """Queue the integration of a flux received or in incident (in the caller's
+    transaction: the task exists only if it commits)."""
+    from choeur.flux.tasks import integrate_flux
+
+    Flux.objects.filter(pk=flux.pk, status__in=(EtatFlux.RECU, EtatFlux.INCIDENTE)).update(
+        status=EtatFlux.EN_ATTENTE, status_at=clock.now())
+    flux.status = EtatFlux.EN_ATTENTE
+    integrate_flux.enqueue(flux.pk)
+
+
+def _content_type(kind: str) -> str:
+    return {"xml": "application/xml", "pdf": "application/pdf", "zip": "application/zip",
+            "tar": "application/x-tar"}.get(kind, "application/gzip"
+                                             if kind == "tar.gz" else "application/octet-stream")
+
+
+# --- Integration (the worker) -------------------------------------------------------------------
+
+
+def integrate(flux_id: int) -> Flux | None:
+    """Integrate a flux: the task's body, and the synchronous deposit's. Owns its
+    transactions (one to claim the flux, one per invoice, one to conclude). Returns None
+    when the flux was not there to claim (done, or being done elsewhere)."""
+    with transaction.atomic():
+        claimed = Flux.objects.filter(pk=flux_id, status__in=CLAIMABLE).update(
+            status=EtatFlux.EN_COURS, status_at=clock.now(), attempts=F("attempts") + 1)
+    if not claimed:
+        return None
+    flux = Flux.objects.select_related("structure", "technical_account", "user").get(pk=flux_id)
+    try:
+        _integrate_items(flux)
+        with transaction.atomic():
+            _conclude(flux)
+    except Exception as exc:
+        logger.exception("integration of flux %s failed", flux.numero)
+        with transaction.atomic():
+            _incident(flux, exc)
+    flux.refresh_from_db()
+    return flux
+
+
+def _integrate_items(flux: Flux) -> None:
+    content = storage.read(flux.sha256)
+    _kind, members = split(content, flux.filename)
+    done = set(flux.items.values_list("position", flat=True))
+    actor = flux.actor
+    for position, member in enumerate(members, start=1):
+        if position not in done:
+            _integrate_one(flux, actor, position, member)
+
+
+def _integrate_one(flux: Flux, actor, position: int, member: Member) -> FluxItem:
+    name = member.name[:255]
+    try:
+        with transaction.atomic():
+            invoice = structured.deposit_file(
+                actor, flux.structure, member.content, posixpath.basename(member.name),
+                cadre=Cadre.A1, mode_depot=MODE_DEPOT[flux.channel])
+            return FluxItem.objects.create(
+                flux=flux, position=position, name=name, number=invoice.number[:100],
+                supplier_identifier=flux.structure.identifier,
+                recipient_identifier=invoice.recipient.identifier if invoice.recipient_id
+                else "", accepted=True, invoice=invoice)
+    except ChoeurError as exc:
+        refused = exc
+    number, supplier, recipient = _identify(member.content, refused)
+    with transaction.atomic():
+        return FluxItem.objects.create(
+            flux=flux, position=position, name=name, number=number[:100],
+            supplier_identifier=(supplier or flux.structure.identifier)[:80],
+            recipient_identifier=recipient[:80], accepted=False, errors=errors_of(refused))
+
+
+def errors_of(exc: ChoeurError) -> list[dict]:
+    """The blocking problems of a refused invoice, with their rule ids and messages."""
+    report = getattr(exc, "report", None)
+    if report is not None:
+        found = [{"code": f.rule, "message_fr": f.message_fr, "message_en": f.message_en,
+                  "location": f.location, "bt": f.bt, "nature": IRRECEVABILITE}
+                 for f in report.findings if f.blocking]
+        if found:
+            return found
+    return [{"code": exc.code, "message_fr": exc.message("fr"), "message_en": exc.message("en"),
+             "location": "", "bt": exc.bt or "", "nature": REJET}]
+
+
+def _identify(content: bytes, exc: ChoeurError) -> tuple[str, str, str]:
+    """Invoice number, seller and buyer identifiers of a refused file, when it can be read."""
+    report = getattr(exc, "report", None)
+    xml = report.xml if report is not None else None
+    try:
+        if xml is None:
+            kind = detect.kind(content)
+            if kind == "xml":
+                xml = content
+            elif kind == "pdf":
+                from choeur.formats.pdf import extract_invoice
+
+                xml = extract_invoice(content).xml
+        if not xml:
+            return "", "", ""
+        model = formats.read(xml)
+    except Exception:  # an unreadable file: its errors say why, no number to show
+        return "", "", ""
+    return (model.number or "", structured._siret(model.seller) if model.seller else "",
+            structured._siret(model.buyer) if model.buyer else "")
+
+
+def _conclude(flux: Flux) -> None:
+    items = flux.items.all()
+    integrated = items.filter(accepted=True).count()
+    rejected = items.filter(accepted=False).count()
+    if integrated and not rejected:
+        status = EtatFlux.INTEGRE
+    elif integrated:
+        status = EtatFlux.INTEGRE_PARTIEL
+    else:
+        status = EtatFlux.REJETE
+    updated = Flux.objects.filter(pk=flux.pk, status=EtatFlux.EN_COURS).update(
+        status=status, status_at=clock.now(), integrated_count=integrated,
+        rejected_count=rejected)
+    if updated:
+        audit.record(None, "flux.integrated", flux, numero=flux.numero, status=status,
+                     integrated=integrated, rejected=rejected)
+        if flux.channel == Canal.EDI and flux.technical_account_id and rejected:
+            from choeur.flux import edi
+
+            flux_id = flux.pk
+            transaction.on_commit(lambda: edi.write_flux_rejections(flux_id))
+
+
+def _incident(flux: Flux, exc: Exception) -> None:
+    error = {"code": "FLUX_INTEGRATION_INCIDENT", "nature": TECHNIQUE,
+             "message_fr": "Incident technique pendant l'intégration du flux ; il sera repris "
+                           "automatiquement (les factures déjà intégrées ne le seront pas deux "
+                           "fois).",
+             "message_en": "Technical incident while integrating the flux; it will be resumed "
+                           "automatically (invoices already integrated will not be integrated "
+                           "twice).",
+             "at": clock.now().isoformat(), "detail": type(exc).__name__}
+    current = Flux.objects.filter(pk=flux.pk).values_list("technical_errors", flat=True).first()
+    Flux.objects.filter(pk=flux.pk, status=EtatFlux.EN_COURS).update(
+        status=EtatFlux.INCIDENTE, status_at=clock.now(),
+        technical_errors=[*(current or [])[-9:], error])
+    audit.record(None, "flux.incident", flux, numero=flux.numero, error=type(exc).__name__)
+
+
+def retry_stalled() -> int:
+    """Queue again what needs it: flux `IN_INCIDENTE` (after a back-off of 1, 2, 4, 8 minutes
+    per attempt, at most `MAX_ATTEMPTS` attempts), integrations "en cours" for longer than
+    `STALE_AFTER` (a killed worker), and flux waiting that long. Idempotent: the claim in
+    `integrate` lets one run only."""
+    now = clock.now()
+    with transaction.atomic():
+        stale = Flux.objects.filter(status=EtatFlux.EN_COURS, status_at__lt=now - STALE_AFTER)
+        for flux in stale:
+            _incident(flux, TimeoutError("integration stalled"))
+    queued = 0
+    waiting = Flux.objects.filter(status__in=(EtatFlux.RECU, EtatFlux.EN_ATTENTE),
+                                  status_at__lt=now - STALE_AFTER)
+    failed = Flux.objects.filter(status=EtatFlux.INCIDENTE, attempts__lt=MAX_ATTEMPTS)
+    for flux in [*waiting, *failed]:
+        if flux.status == EtatFlux.INCIDENTE and \
+                flux.status_at > now - timedelta(minutes=2 ** max(flux.attempts - 1, 0)):
+            continue
+        with transaction.atomic():
+            queue(flux)
+        queued += 1
+    return queued
+
+
+def retry(actor, flux: Flux) -> Flux:
+    """Queue an `IN_INCIDENTE` flux again at once (the portal's "Relancer")."""
+    if not can_deposit(actor, flux.structure):
+        raise PermissionRefused()
+    if flux.status != EtatFlux.INCIDENTE:
+        return flux
+    queue(flux)
+    audit.record(actor, "flux.retry", flux, numero=flux.numero)
+    return flux
+
+
+def can_deposit(actor, structure) -> bool:
+    return permissions.can_modify(actor, structure, Espace.FACTURES_EMISES)

@@ -1,0 +1,22 @@
+"""Background work of flux (django-tasks, database queue: a task enqueued in a transaction
+exists only if that transaction commits)."""
+
+from django_tasks import task
+
+
+@task()
+def integrate_flux(flux_id: int) -> str:
+    from choeur.flux import services
+
+    flux = services.integrate(flux_id)
+    return flux.status if flux is not None else "not claimed"
+
+
+@task()
+def flux_timers() -> dict:
+    """Every five minutes (core.worker.enqueue_timers): take the drop folders' new files and
+    resume the flux that need it."""
+    from choeur.flux import edi, services
+
+    deposited = edi.scan_drop_folders()
+    return {"deposited": len(deposited), "requeued": services.retry_stalled()}
