@@ -16,6 +16,7 @@ import binascii
 from decimal import Decimal, InvalidOperation
 
 from choeur.api import factures_schemas as fs
+from choeur.api.auth import bounded_auth
 from choeur.api.envelope import ok, page
 from choeur.api.errors import InvalidField
 from choeur.api.factures import (
@@ -71,7 +72,13 @@ def decode(field: str, value: str | None) -> bytes:
 # --- deposer/pdf --------------------------------------------------------------------------------
 
 
+#: A 10 MB PDF in base64 (4/3) and the JSON around it: the reference's limit, not Django's
+#: 2.5 MB default for request bodies.
+MAX_PDF_BODY = services.MAX_ATTACHMENT * 4 // 3 + 1024 * 1024
+
+
 @router.post("/deposer/pdf", operation_id="deposerPdfFacture", exclude_none=True,
+             auth=bounded_auth(MAX_PDF_BODY),
              response={200: fs.WsRetourDeposerPdfFacture, ERRORS: ErrorOut})
 def deposer_pdf(request, payload: fs.DeposerPdfFactureParam):
     actor = request.auth

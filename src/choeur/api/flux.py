@@ -50,9 +50,9 @@ from django.http import HttpResponse
 from ninja import Router, Schema
 from pydantic import AliasChoices, BeforeValidator, Field
 
-from choeur.api.auth import cpro_auth
+from choeur.api.auth import bounded_auth
 from choeur.api.envelope import Bool, Id, Text, WireIn, date_wire, datetime_wire, ok
-from choeur.api.errors import BodyTooLarge, InvalidField, language_of
+from choeur.api.errors import InvalidField, language_of
 from choeur.api.schemas import ErrorOut, WsRetour
 from choeur.core import clock
 from choeur.core.errors import PermissionRefused
@@ -73,25 +73,9 @@ SYNC_HEADER = "X-Choeur-Synchrone"
 _BASE64_NOISE = re.compile(rb"\s+")
 
 
-def _read_body(request) -> None:
-    """Read the body with this operation's bound (Django's global one stays for the rest)."""
-    if hasattr(request, "_body"):
-        return
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    if length > MAX_BODY:
-        raise BodyTooLarge()
-    data = request.read(MAX_BODY + 1)
-    if len(data) > MAX_BODY:
-        raise BodyTooLarge()
-    request._body = data
-
-
 def flux_auth(request):
-    _read_body(request)
-    return cpro_auth(request)
+    """Headers first, then the body within this operation's bound."""
+    return bounded_auth(MAX_BODY)(request)
 
 
 def decode_base64(value: str | None) -> bytes:

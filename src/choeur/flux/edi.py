@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import logging
 import os
+import stat
 import time
 from pathlib import Path
 
@@ -33,6 +34,7 @@ from choeur.organisations.models import TechnicalAccount
 logger = logging.getLogger("choeur.flux.edi")
 
 MIN_AGE = 30  # seconds without change before a file is taken
+MAX_NAME = 50  # characters kept of a dropped file's name (4 bytes each at worst, + the prefix)
 STALE_TAKEN = 30 * 60  # a file left in en_cours/ this long was being taken by a dead worker
 HEADER = ["horodatage", "numeroFluxDepot", "nomFichier", "position", "numeroDP",
           "codeErreur", "libelleErreur"]
@@ -62,19 +64,32 @@ def scan_drop_folders(root: Path | str | None = None, *, min_age: float = MIN_AG
         if account is None:
             logger.warning("drop folder %s names no technical account: ignored", folder)
             continue
-        _recover(root, account)
+        # One sender's odd file or folder must not stop the others (nor the timers after).
+        try:
+            _recover(root, account)
+        except Exception:
+            logger.exception("drop folder %s: recovery failed, left for the next scan", folder)
         for path in sorted(folder.iterdir()):
             if path.is_symlink() or not path.is_file() or _ignored(path):
                 continue
             try:
                 if time.time() - path.stat().st_mtime < min_age:
                     continue
+                flux = take(root, account, path)
             except FileNotFoundError:
                 continue
-            flux = take(root, account, path)
+            except Exception:
+                logger.exception("drop folder %s: a file could not be taken", folder)
+                continue
             if flux is not None:
                 deposited.append(flux)
     return deposited
+
+
+def _kept_name(name: str) -> str:
+    """The name a dropped file is deposited under: printable, short enough for the time
+    prefix within the file system's 255 bytes; recovery matches on the same."""
+    return "".join(c for c in name if c.isprintable()).strip()[:MAX_NAME] or "flux"
 
 
 def _stamp() -> str:
@@ -85,12 +100,15 @@ def take(root: Path, account: TechnicalAccount, path: Path) -> Flux | None:
     """Move one file aside, deposit it, file it under `traites/`."""
     taking = root / "en_cours" / account.login
     taking.mkdir(parents=True, exist_ok=True, mode=0o700)
-    taken = taking / f"{_stamp()}-{path.name}"
+    # The name kept is the one deposited and the one recovery matches on; cut to fit the
+    # file system's 255 bytes with the time prefix.
+    name = _kept_name(path.name)
+    taken = taking / f"{_stamp()}-{name}"
     try:
         os.rename(path, taken)  # atomic: another worker taking the same file loses here
     except FileNotFoundError:
         return None
-    return _deposit_taken(root, account, taken, path.name)
+    return _deposit_taken(root, account, taken, name)
 
 
 def _deposit_taken(root: Path, account: TechnicalAccount, taken: Path,
@@ -104,6 +122,12 @@ def _deposit_taken(root: Path, account: TechnicalAccount, taken: Path,
     except ChoeurError as exc:
         append_rejections(root, account.login, [
             ["", name, "", "", exc.code, exc.message("fr")]])
+    except Exception:
+        # Not the file's fault (storage, database): left under en_cours/, recovery deposits
+        # it again later — nothing was committed.
+        logger.exception("drop folder of %s: %s could not be deposited now", account.login,
+                         taken.name)
+        return None
     done = root / "traites" / account.login
     done.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.replace(taken, done / taken.name)
@@ -132,14 +156,16 @@ def _recover(root: Path, account: TechnicalAccount) -> None:
         return
     for taken in sorted(taking.iterdir()):
         try:
-            if not taken.is_file() or time.time() - taken.stat().st_mtime < STALE_TAKEN:
+            status = os.lstat(taken)  # never follows a link swapped in meanwhile
+            if not stat.S_ISREG(status.st_mode) or time.time() - status.st_mtime < STALE_TAKEN:
                 continue
-        except FileNotFoundError:
+            content = _read(taken)
+        except (FileNotFoundError, ChoeurError):
             continue
         name = taken.name.split("-", 1)[-1]
-        sha256 = hashlib.sha256(taken.read_bytes()).hexdigest()
+        sha256 = hashlib.sha256(content).hexdigest()
         if Flux.objects.filter(technical_account=account, sha256=sha256,
-                               filename=name[:200]).exists():
+                               filename=_kept_name(name)).exists():
             done = root / "traites" / account.login
             done.mkdir(parents=True, exist_ok=True, mode=0o700)
             os.replace(taken, done / taken.name)

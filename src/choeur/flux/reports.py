@@ -16,6 +16,11 @@ from choeur.flux.models import Flux, FluxItem
 
 #: Findings shown per refused invoice in the PDF (the API gives them all).
 PDF_FINDINGS_PER_INVOICE = 30
+MAX_MESSAGE = 600  # characters of one finding's message in the PDF (the API gives them whole)
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def message(error: dict, language: str = "fr") -> str:
@@ -85,8 +90,9 @@ def render_cr(flux: Flux) -> bytes:
     story = [Paragraph("Compte rendu de traitement du flux", title), Spacer(1, 4 * mm), head,
              Spacer(1, 6 * mm)]
 
-    for error in flux.technical_errors or []:
-        story.append(Paragraph(_esc(f"{error.get('code', '')} — {message(error)}"), base))
+    for error in (flux.technical_errors or [])[:PDF_FINDINGS_PER_INVOICE]:
+        story.append(Paragraph(_esc(_cut(f"{error.get('code', '')} — {message(error)}",
+                                         MAX_MESSAGE)), base))
     items = list(flux.items.order_by("position"))
     if items:
         table = [[Paragraph(h, label) for h in ("N°", "Fichier", "Facture (numeroDP)",
@@ -94,15 +100,20 @@ def render_cr(flux: Flux) -> bytes:
         for item in items:
             errors = item.errors or []
             shown = errors[:PDF_FINDINGS_PER_INVOICE]
-            lines = [f"<b>{_esc(e.get('code', ''))}</b> — {_esc(message(e))}" for e in shown]
+            # One row per finding, each message cut: a row never outgrows a page (reportlab
+            # cannot split a row), whatever an invoice's findings.
+            lines = [f"<b>{_esc(e.get('code', '')[:80])}</b> — "
+                     f"{_esc(_cut(message(e), MAX_MESSAGE))}" for e in shown]
             if len(errors) > len(shown):
                 lines.append(_esc(f"… et {len(errors) - len(shown)} autres (consulterCRDetaille "
                                   "ou le portail les donnent toutes)"))
+            lines = lines or ["—"]
             table.append([
-                Paragraph(str(item.position), base), Paragraph(_esc(item.name), small),
-                Paragraph(_esc(item.number or "—"), base),
+                Paragraph(str(item.position), base), Paragraph(_esc(item.name[:120]), small),
+                Paragraph(_esc((item.number or "—")[:40]), base),
                 Paragraph("Intégrée" if item.accepted else "Rejetée", base),
-                Paragraph("<br/>".join(lines) or "—", small)])
+                Paragraph(lines[0], small)])
+            table.extend([["", "", "", "", Paragraph(line, small)] for line in lines[1:]])
         invoices = Table(table, colWidths=[10 * mm, 38 * mm, 32 * mm, 18 * mm, 76 * mm],
                          repeatRows=1)
         invoices.setStyle(TableStyle([

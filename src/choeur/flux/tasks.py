@@ -16,7 +16,13 @@ def integrate_flux(flux_id: int) -> str:
 def flux_timers() -> dict:
     """Every five minutes (core.worker.enqueue_timers): take the drop folders' new files and
     resume the flux that need it."""
+    import logging
+
     from choeur.flux import edi, services
 
-    deposited = edi.scan_drop_folders()
+    deposited = []
+    try:
+        deposited = edi.scan_drop_folders()
+    except Exception:  # the drop folders' trouble must not keep stalled flux stalled
+        logging.getLogger(__name__).exception("drop folder scan failed")
     return {"deposited": len(deposited), "requeued": services.retry_stalled()}

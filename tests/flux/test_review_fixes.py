@@ -1,0 +1,61 @@
+"""Regressions found in review: a dropped file with a very long name, a compte rendu with
+many long findings, a 3 MB invoice PDF through the API, and no password hashing for a caller
+without a token."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from choeur.flux import edi, reports
+from choeur.flux.models import Canal, EtatFlux, Flux, FluxItem
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_file_with_a_very_long_name_does_not_stop_the_scan(tmp_path, party, invoice_file):
+    root = tmp_path / "flux"
+    folder = root / "depot" / party.account.login
+    folder.mkdir(parents=True)
+    (folder / ("a" * 245 + ".xml")).write_bytes(invoice_file(number="LONG-1"))
+    (folder / "zz-good.xml").write_bytes(invoice_file(number="OK-1"))
+    deposited = edi.scan_drop_folders(root, min_age=0)
+    assert len(deposited) == 2
+    assert all(len(f.filename) <= edi.MAX_NAME for f in deposited)
+    assert not list(folder.iterdir())  # both taken, filed under traites/
+
+
+def test_the_compte_rendu_fits_many_long_findings(party):
+    flux = Flux.objects.create(
+        numero="CPP" + "1" * 22, structure=party.structure, technical_account=party.account,
+        channel=Canal.API, syntaxe="IN_DP_E1_CII_16B", filename="x.xml", sha256="0" * 64,
+        size=1, kind="xml", invoice_count=1, status=EtatFlux.REJETE)
+    long = ("cvc-complex-type.2.4.a: Invalid content was found starting with element "
+            "'ram:Something'. One of '{urn:un:unece:uncefact:data:standard:"
+            "ReusableAggregateBusinessInformationEntity:100}Other' is expected. ") * 20
+    FluxItem.objects.create(flux=flux, position=1, name="x.xml", accepted=False, errors=[
+        {"code": "XSD", "message_fr": long, "message_en": long,
+         "location": f"/rsm:CrossIndustryInvoice/ram:Line[{i}]"} for i in range(40)])
+    assert reports.render_cr(flux).startswith(b"%PDF")
+
+
+def test_an_invoice_pdf_of_3_mb_is_taken_by_the_api(wire):
+    pdf = b"%PDF-1.4\n" + b"0" * (3 * 1024 * 1024) + b"\n%%EOF\n"
+    response = wire.post("factures/v1/deposer/pdf", {
+        "fichierFacture": base64.b64encode(pdf).decode(), "nomFichier": "f.pdf",
+        "formatDepot": "PDF_NON_SIGNE"})
+    assert response.status_code == 200, response.content[:300]
+
+
+def test_no_password_is_hashed_for_a_caller_without_a_token(client, party, monkeypatch):
+    from choeur.organisations import raccordements
+
+    def forbidden(*args):
+        raise AssertionError("a password was checked")
+
+    monkeypatch.setattr(raccordements, "authenticate_technical_account_quickly", forbidden)
+    account = base64.b64encode(f"{party.account.login}:whatever".encode()).decode()
+    response = client.post("/cpro/transverses/v1/recuperer/pays", data="{}",
+                           content_type="application/json", HTTP_CPRO_ACCOUNT=account)
+    assert response.status_code == 401
