@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "choeur.invoicing",
     "choeur.messaging",
     "choeur.flux",
+    "choeur.webhooks",
     "choeur.web",
     "choeur.api",
 ]

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("choeur.invoicing.urls")),
     path("", include("choeur.messaging.urls")),
     path("", include("choeur.flux.urls")),
+    path("", include("choeur.webhooks.urls")),
     path("", include("choeur.core.urls")),
     path("", include("choeur.api.urls")),
     path("langue/", set_language, name="set_language"),

@@ -285,6 +285,9 @@ def _conclude(flux: Flux) -> None:
     if updated:
         audit.record(None, "flux.integrated", flux, numero=flux.numero, status=status,
                      integrated=integrated, rejected=rejected)
+        from choeur.webhooks.services import flux_state_changed
+
+        flux_state_changed(flux.pk)  # signed webhooks, queued in this transaction
         if flux.channel == Canal.EDI and flux.technical_account_id and rejected:
             from choeur.flux import edi
 

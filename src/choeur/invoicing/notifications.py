@@ -38,6 +38,9 @@ def _params(invoice) -> dict:
 
 
 def status_changed(invoice, previous: str, actor=None) -> None:
+    from choeur.webhooks import services as webhooks
+
+    webhooks.invoice_status_changed(invoice, previous)  # signed webhooks, queued in this tx
     status = invoice.status
     params = _params(invoice)
     if status not in _SILENT_FOR_SUPPLIER:
