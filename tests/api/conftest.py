@@ -167,3 +167,33 @@ def wire(client, supplier):
 @pytest.fixture
 def buyer_wire(client, buyer):
     return Wire(client, buyer)
+
+
+# --- Additions for the acceptance scenario and the fuzzing (tests/api/test_acceptance_*.py,
+# test_fuzz.py) -----------------------------------------------------------------------------
+
+
+def technical_party(structure: Structure, name: str) -> Party:
+    """Give any structure (e.g. one of the invoicing world's) a technical account and an
+    OAuth2 client, as its gestionnaire would in « Raccordements »."""
+    account = TechnicalAccount.objects.create(
+        structure=structure, login=f"TECH_1_{name.upper()}@cpro.fr",
+        password=make_password(TECH_PASSWORD), created_at=clock.now(),
+        password_expires_at=clock.now() + timedelta(days=424))
+    client = ApiClient.objects.create(
+        structure=structure, label="ERP", client_id=f"client-{name.lower()}",
+        secret=make_password(CLIENT_SECRET), created_at=clock.now())
+    return Party(structure, account, client)
+
+
+def basic_token(wire: Wire) -> dict:
+    """A token asked with HTTP Basic client authentication (RFC 6749 §2.3.1), the other way
+    `/api/oauth/token` accepts; the wire then uses it."""
+    basic = base64.b64encode(
+        f"{wire.party.client.client_id}:{CLIENT_SECRET}".encode()).decode()
+    response = wire.client.post("/api/oauth/token", data="grant_type=client_credentials",
+                                content_type="application/x-www-form-urlencoded",
+                                headers={"Authorization": f"Basic {basic}"})
+    assert response.status_code == 200, response.content
+    wire.token = response.json()["access_token"]
+    return response.json()
