@@ -166,6 +166,7 @@ def test_the_whole_scenario_through_the_api_alone(supplier_erp, recipient_erp, r
     integrated = {row["numeroFacture"]: row for row in body["listeFactures"]}
     assert set(integrated) == {"FA-1", "FA-3"}
     assert all(row["statut"] == "MISE_A_DISPOSITION" for row in integrated.values())
+    assert all(row["numeroFluxDepot"] == numero for row in integrated.values())
     ids = {number: row["identifiantFactureCPP"] for number, row in integrated.items()}
     assert all(isinstance(i, int) for i in ids.values())
 

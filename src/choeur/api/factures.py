@@ -160,6 +160,16 @@ def flux_filter(numero_flux: str) -> Q:
     return Q(pk__in=items.values("invoice_id"))
 
 
+def flux_number(invoice: Invoice) -> str | None:
+    """The `numeroFluxDepot` of the flux that deposited the invoice, if one did."""
+    from django.apps import apps
+
+    if not apps.is_installed("choeur.flux"):
+        return None
+    return (apps.get_model("flux", "FluxItem").objects.filter(invoice=invoice)
+            .values_list("flux__numero", flat=True).first())
+
+
 #: `triColonne` → model fields, for every search (each operation accepts these names).
 COLUMNS = {
     "TypeDemandePaiement": ["pk"], "IdFacture": ["pk"],
@@ -238,7 +248,7 @@ def supplier_row(invoice: Invoice, with_size: bool = False) -> dict:
     validator = invoice.validator
     row = {
         "identifiantFactureCPP": invoice.pk, **_common_row(invoice),
-        "numeroFluxDepot": None,
+        "numeroFluxDepot": flux_number(invoice),
         "typeIdentifiantValideur1": validator.identifier_type if validator else None,
         "codeValideur1": validator.identifier if validator else None,
         "raisonSocialeValideur1": designation(validator) if validator else None,
