@@ -13,6 +13,7 @@ bench:  ## performance figures (bench/*.py), on this machine
 	./scripts/venv.sh
 	.venv/bin/python bench/validate.py
 	.venv/bin/python bench/portal.py
+	.venv/bin/python bench/api.py
 
 lint:
 	./scripts/venv.sh test

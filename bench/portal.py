@@ -30,12 +30,9 @@ from __future__ import annotations
 import argparse
 import html
 import os
-import pwd
 import re
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -43,19 +40,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
+import _cluster
+
 BENCH_DOMAIN = "bench.choeur.test"
 SUPPLIERS = 2000
 RECIPIENTS = 300
 BIG_SUPPLIER_SHARE = 0.05
 BIG_RECIPIENT_SHARE = 0.20
-# A throwaway cluster needs no durability; the memory settings are a modest production
-# server's (shared_buffers), the rest only speeds the load up (index builds, WAL).
-PG_SETTINGS = {
-    "fsync": "off", "synchronous_commit": "off", "full_page_writes": "off",
-    "shared_buffers": "512MB", "maintenance_work_mem": "512MB", "max_wal_size": "4GB",
-    "checkpoint_timeout": "30min", "wal_level": "minimal", "max_wal_senders": "0",
-}
 
 # (status, share in %): first the settled ones, spread evenly over three years, then the
 # ones in progress, most of them recent. The order matters: see load_invoices().
@@ -93,72 +84,6 @@ CITIES = ["Lyon", "Marseille", "Toulouse", "Nice", "Nantes", "Strasbourg", "Mont
 def p95(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
-
-
-def _run(command: list[str], **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run(command, check=True, **kwargs)  # noqa: S603 (our own commands)
-
-
-# --- The throwaway PostgreSQL cluster ---------------------------------------------------------
-
-
-def ensure_postgresql() -> None:
-    """Install Debian's postgresql-15 when it is missing, as scripts/test.sh does."""
-    if (PG_BIN / "initdb").exists():
-        return
-    print("== Installing Debian packages: postgresql-15", flush=True)
-    sudo = [] if os.geteuid() == 0 else ["sudo"]
-    _run([*sudo, "apt-get", "update", "-qq"])
-    _run([*sudo, "env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-qq",
-          "postgresql-15"], stdout=subprocess.DEVNULL)
-
-
-def ensure_postgres_user() -> None:
-    try:
-        pwd.getpwnam("postgres")
-    except KeyError:
-        _run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
-              "postgres"])
-
-
-class Cluster:
-    """A PostgreSQL cluster in a temporary folder, on a free port, removed by stop()."""
-
-    def __init__(self) -> None:
-        self.work = Path(tempfile.mkdtemp(prefix="choeur-bench-"))
-        self.work.chmod(0o755)
-        self.data = self.work / "pg"
-        self.as_pg: list[str] = []
-        self.started = False
-
-    def start(self) -> str:
-        if os.geteuid() == 0:
-            # initdb refuses to run as root: the cluster belongs to the postgres system user.
-            ensure_postgres_user()
-            self.data.mkdir()
-            shutil.chown(self.data, "postgres", "postgres")
-            self.as_pg = ["runuser", "-u", "postgres", "--"]
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        _run([*self.as_pg, str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "choeur",
-              "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"], stdout=subprocess.DEVNULL)
-        options = " ".join([f"-p {port}", f"-k {self.data}", "-c listen_addresses=127.0.0.1",
-                            *(f"-c {name}={value}" for name, value in PG_SETTINGS.items())])
-        _run([*self.as_pg, str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l",
-              str(self.data / "server.log"), "-w", "-o", options, "start"],
-             stdout=subprocess.DEVNULL)
-        self.started = True
-        _run([str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "choeur",
-              "choeur"])
-        return f"postgresql://choeur@127.0.0.1:{port}/choeur"
-
-    def stop(self) -> None:
-        if self.started:
-            subprocess.run([*self.as_pg, str(PG_BIN / "pg_ctl"), "-D", str(self.data),  # noqa: S603
-                            "-m", "immediate", "stop"], stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL, check=False)
-        shutil.rmtree(self.work, ignore_errors=True)
 
 
 # --- The data set --------------------------------------------------------------------------
@@ -640,26 +565,17 @@ def main() -> None:
                         help="EXPLAIN ANALYZE the slowest query of each page over the target")
     args = parser.parse_args()
 
-    url = os.environ.get("CHOEUR_DATABASE_URL", "")
-    cluster = None
     work = Path(tempfile.mkdtemp(prefix="choeur-bench-data-"))
     try:
-        if not url:
-            ensure_postgresql()
-            cluster = Cluster()
-            url = cluster.start()
-            print(f"PostgreSQL 15 cluster in {cluster.data} "
-                  f"({', '.join(f'{k}={v}' for k, v in PG_SETTINGS.items())})")
-        os.environ.update({"CHOEUR_DATABASE_URL": url, "CHOEUR_DATA_DIR": str(work),
-                           "CHOEUR_DEBUG": "false", "DJANGO_SETTINGS_MODULE": "choeur.settings"})
-        run_bench(args)
+        with _cluster.database() as url:
+            os.environ.update({"CHOEUR_DATABASE_URL": url, "CHOEUR_DATA_DIR": str(work),
+                               "CHOEUR_DEBUG": "false",
+                               "DJANGO_SETTINGS_MODULE": "choeur.settings"})
+            try:
+                run_bench(args)
+            finally:
+                _cluster.close_django_connections()
     finally:
-        if "choeur.settings" in sys.modules:
-            from django.db import connections
-
-            connections.close_all()
-        if cluster is not None:
-            cluster.stop()
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -160,10 +160,25 @@ def flux_filter(numero_flux: str) -> Q:
     return Q(pk__in=items.values("invoice_id"))
 
 
+def with_flux_numbers(invoices: list[Invoice]) -> list[Invoice]:
+    """The page's invoices, each told the `numeroFluxDepot` that deposited it (one query for
+    the page, not one per row)."""
+    from django.apps import apps
+
+    if apps.is_installed("choeur.flux") and invoices:
+        numbers = dict(apps.get_model("flux", "FluxItem").objects.filter(
+            invoice__in=invoices).values_list("invoice_id", "flux__numero"))
+        for invoice in invoices:
+            invoice.flux_numero = numbers.get(invoice.pk)
+    return invoices
+
+
 def flux_number(invoice: Invoice) -> str | None:
     """The `numeroFluxDepot` of the flux that deposited the invoice, if one did."""
     from django.apps import apps
 
+    if hasattr(invoice, "flux_numero"):
+        return invoice.flux_numero
     if not apps.is_installed("choeur.flux"):
         return None
     return (apps.get_model("flux", "FluxItem").objects.filter(invoice=invoice)

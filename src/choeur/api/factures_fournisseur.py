@@ -37,6 +37,7 @@ from choeur.api.factures import (
     supplier_row,
     supplier_to_process_row,
     type_facture,
+    with_flux_numbers,
 )
 from choeur.api.schemas import ErrorOut, WsRetour
 from choeur.api.structures import choice
@@ -263,6 +264,7 @@ def rechercher_fournisseur(request, payload: fs.RechercherFactureParFournisseurP
         found = found.filter(rejet_traite=payload.rejetTraite)
     rows, paging = page(related(found), payload.rechercheFactureParFournisseur,
                         columns=COLUMNS, default=DEFAULT_COLUMN)
+    rows = with_flux_numbers(list(rows))
     return ok(parametresRetour=paging, listeFactures=[
         supplier_row(invoice, with_size=bool(payload.recupererTaille)) for invoice in rows])
 

@@ -214,11 +214,17 @@ def _integrate_items(flux: Flux) -> None:
 
 def _integrate_one(flux: Flux, actor, position: int, member: Member) -> FluxItem:
     name = member.name[:255]
+    filename = posixpath.basename(member.name)
+    # Validation, reading and the PDF rendering need no database: done before the
+    # invoice's transaction, which then holds the database (SQLite: the whole of it) only
+    # for the checks and writes.
+    prepared = None
     try:
+        prepared = structured.examine_for_deposit(member.content, filename)
         with transaction.atomic():
             invoice = structured.deposit_file(
-                actor, flux.structure, member.content, posixpath.basename(member.name),
-                cadre=Cadre.A1, mode_depot=MODE_DEPOT[flux.channel])
+                actor, flux.structure, member.content, filename,
+                cadre=Cadre.A1, mode_depot=MODE_DEPOT[flux.channel], prepared=prepared)
             return FluxItem.objects.create(
                 flux=flux, position=position, name=name, number=invoice.number[:100],
                 supplier_identifier=flux.structure.identifier,
@@ -226,7 +232,8 @@ def _integrate_one(flux: Flux, actor, position: int, member: Member) -> FluxItem
                 else "", accepted=True, invoice=invoice)
     except ChoeurError as exc:
         refused = exc
-    number, supplier, recipient = _identify(member.content, refused)
+    number, supplier, recipient = _identify(member.content, refused,
+                                           prepared[0].model if prepared else None)
     with transaction.atomic():
         return FluxItem.objects.create(
             flux=flux, position=position, name=name, number=number[:100],
@@ -247,8 +254,12 @@ def errors_of(exc: ChoeurError) -> list[dict]:
              "location": "", "bt": exc.bt or "", "nature": REJET}]
 
 
-def _identify(content: bytes, exc: ChoeurError) -> tuple[str, str, str]:
-    """Invoice number, seller and buyer identifiers of a refused file, when it can be read."""
+def _identify(content: bytes, exc: ChoeurError, model=None) -> tuple[str, str, str]:
+    """Invoice number, seller and buyer identifiers of a refused file, when it can be read
+    (`model`: the file's normalised invoice when the caller has already read it)."""
+    if model is not None:
+        return (model.number or "", structured._siret(model.seller) if model.seller else "",
+                structured._siret(model.buyer) if model.buyer else "")
     report = getattr(exc, "report", None)
     xml = report.xml if report is not None else None
     try:

@@ -215,6 +215,15 @@ class Invoice(models.Model):
             models.Index(fields=["validator", "status"], name="inv_validator_status"),
             models.Index(fields=["status", "validation_due_at"], name="inv_validation_due"),
             models.Index(fields=["number"], name="inv_number"),
+            # The wire API's supplier search (rechercher/fournisseur): sorted by deposit date
+            # by default (`triColonne` DateDepot), over what queries.issued_invoices shows
+            # (all but SUPPRIMEE: the same condition, so PostgreSQL uses the partial index),
+            # which also serves its COUNT (`parametresRetour.total`) and the deposit-date
+            # range; the invoice-date range has its own.
+            models.Index(fields=["supplier", "deposited_at", "id"],
+                         condition=~Q(status=Status.SUPPRIMEE), name="inv_supplier_deposit"),
+            models.Index(fields=["supplier", "invoice_date"],
+                         condition=~Q(status=Status.SUPPRIMEE), name="inv_supplier_inv_date"),
         ]
 
     def __str__(self) -> str:

@@ -108,10 +108,24 @@ def _readable_document(examined: Examined, content: bytes, filename: str):
     return f"{stem or 'facture'}.pdf", render_pdf(examined.model)
 
 
-def _prepare(supplier, content: bytes, *, cadre: str,
-             keyed: InvoiceData | None) -> tuple[Examined, InvoiceData]:
-    """Validate the file, take its data and check the keyed data agree with it."""
+def examine_for_deposit(content: bytes, filename: str) -> tuple[Examined, tuple | None]:
+    """The CPU-only part of `deposit_file`, which needs no database: the file examined and,
+    when it is valid, the document the recipient will read (None otherwise). A caller that
+    holds a transaction per invoice (flux integration) does this before opening it and hands
+    both to `deposit_file`, so the database is not held while files are validated and
+    rendered; the checks and their order are unchanged."""
     examined = examine(content)
+    document = None
+    if examined.report.valid and examined.data is not None:
+        document = _readable_document(examined, content, filename)
+    return examined, document
+
+
+def _prepare(supplier, content: bytes, *, cadre: str, keyed: InvoiceData | None,
+             examined: Examined | None = None) -> tuple[Examined, InvoiceData]:
+    """Validate the file (unless `examined` is the examination of these very bytes), take its
+    data and check the keyed data agree with it."""
+    examined = examined if examined is not None else examine(content)
     if not examined.report.valid or examined.data is None:
         blocking = [f for f in examined.report.findings if f.blocking]
         raise errors.InvoiceFileInvalid(report=examined.report, count=len(blocking) or 1)
@@ -149,24 +163,29 @@ def _prepare(supplier, content: bytes, *, cadre: str,
 
 
 def check_file(actor, supplier, content: bytes, *, cadre: str,
-               keyed: InvoiceData | None = None) -> Examined:
+               keyed: InvoiceData | None = None, examined: Examined | None = None) -> Examined:
     """"Vérifier sans envoyer": the file's validation and every platform check a sending
-    would make, nothing written. Raises what deposit_file would raise."""
+    would make, nothing written. Raises what deposit_file would raise. `examined`: the
+    caller's own `examine(content)` of the same bytes, not validated twice."""
     permissions.require_espace(actor, supplier, Espace.FACTURES_EMISES, modify=True)
     permissions.require_active(supplier)
-    examined, data = _prepare(supplier, content, cadre=cadre, keyed=keyed)
+    examined, data = _prepare(supplier, content, cadre=cadre, keyed=keyed, examined=examined)
     services.check_sendable(supplier, data)
     return examined
 
 
 def deposit_file(actor, supplier, content: bytes, filename: str, *, cadre: str,
                  keyed: InvoiceData | None = None, attachments=(),
-                 mode_depot: str = ModeDepot.UPLOAD_PORTAIL) -> Invoice:
-    """Validate the file, take its data, check the keyed data agree, and send it."""
-    examined, data = _prepare(supplier, content, cadre=cadre, keyed=keyed)
+                 mode_depot: str = ModeDepot.UPLOAD_PORTAIL,
+                 prepared: tuple[Examined, tuple | None] | None = None) -> Invoice:
+    """Validate the file, take its data, check the keyed data agree, and send it.
+    `prepared`: what `examine_for_deposit(content, filename)` returned for these bytes."""
+    examined, document = prepared if prepared is not None else (None, None)
+    examined, data = _prepare(supplier, content, cadre=cadre, keyed=keyed, examined=examined)
+    if document is None:
+        document = _readable_document(examined, content, filename)
     invoice = services.save_draft(actor, supplier, data, mode_depot=mode_depot,
-                                  document=_readable_document(examined, content, filename),
-                                  attachments=attachments)
+                                  document=document, attachments=attachments)
     xml = storage.put(examined.report.xml, content_type="application/xml")
     Invoice.objects.filter(pk=invoice.pk).update(
         xml_sha256=xml.sha256, syntax=examined.report.syntax,

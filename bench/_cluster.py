@@ -1,0 +1,124 @@
+"""A throwaway PostgreSQL 15 cluster for the benches, as scripts/test.sh starts one.
+
+`database()` is a context manager yielding a database URL: CHOEUR_DATABASE_URL when it is
+set, otherwise a new cluster (initdb as the `postgres` user when run as root, a free port on
+127.0.0.1, fsync off, the memory settings of a modest production server) in a temporary folder,
+stopped and removed on exit. Debian's postgresql-15 is installed first when it is missing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
+# A throwaway cluster needs no durability; the memory settings are a modest production
+# server's (shared_buffers), the rest only speeds the load up (index builds, WAL).
+PG_SETTINGS = {
+    "fsync": "off", "synchronous_commit": "off", "full_page_writes": "off",
+    "shared_buffers": "512MB", "maintenance_work_mem": "512MB", "max_wal_size": "4GB",
+    "checkpoint_timeout": "30min", "wal_level": "minimal", "max_wal_senders": "0",
+}
+
+
+def _run(command: list[str], **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(command, check=True, **kwargs)  # noqa: S603 (our own commands)
+
+
+def ensure_postgresql() -> None:
+    """Install Debian's postgresql-15 when it is missing, as scripts/test.sh does."""
+    if (PG_BIN / "initdb").exists():
+        return
+    print("== Installing Debian packages: postgresql-15", flush=True)
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    _run([*sudo, "apt-get", "update", "-qq"])
+    _run([*sudo, "env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-qq",
+          "postgresql-15"], stdout=subprocess.DEVNULL)
+
+
+def ensure_postgres_user() -> None:
+    try:
+        pwd.getpwnam("postgres")
+    except KeyError:
+        _run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
+              "postgres"])
+
+
+class Cluster:
+    """A PostgreSQL cluster in a temporary folder, on a free port, removed by stop()."""
+
+    def __init__(self, settings: dict[str, str] | None = None) -> None:
+        self.work = Path(tempfile.mkdtemp(prefix="choeur-bench-"))
+        self.work.chmod(0o755)
+        self.data = self.work / "pg"
+        self.settings = dict(PG_SETTINGS if settings is None else settings)
+        self.as_pg: list[str] = []
+        self.started = False
+
+    def describe(self) -> str:
+        return (f"PostgreSQL 15 cluster in {self.data} "
+                f"({', '.join(f'{k}={v}' for k, v in self.settings.items())})")
+
+    def start(self) -> str:
+        if os.geteuid() == 0:
+            # initdb refuses to run as root: the cluster belongs to the postgres system user.
+            ensure_postgres_user()
+            self.data.mkdir()
+            shutil.chown(self.data, "postgres", "postgres")
+            self.as_pg = ["runuser", "-u", "postgres", "--"]
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        _run([*self.as_pg, str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "choeur",
+              "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"], stdout=subprocess.DEVNULL)
+        options = " ".join([f"-p {port}", f"-k {self.data}", "-c listen_addresses=127.0.0.1",
+                            *(f"-c {name}={value}" for name, value in self.settings.items())])
+        _run([*self.as_pg, str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l",
+              str(self.data / "server.log"), "-w", "-o", options, "start"],
+             stdout=subprocess.DEVNULL)
+        self.started = True
+        _run([str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "choeur",
+              "choeur"])
+        return f"postgresql://choeur@127.0.0.1:{port}/choeur"
+
+    def stop(self) -> None:
+        if self.started:
+            subprocess.run([*self.as_pg, str(PG_BIN / "pg_ctl"), "-D", str(self.data),  # noqa: S603
+                            "-m", "immediate", "stop"], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, check=False)
+        shutil.rmtree(self.work, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def database(settings: dict[str, str] | None = None) -> Iterator[str]:
+    """CHOEUR_DATABASE_URL when set, else a throwaway cluster's URL (printed, removed after)."""
+    url = os.environ.get("CHOEUR_DATABASE_URL", "")
+    if url:
+        yield url
+        return
+    ensure_postgresql()
+    cluster = Cluster(settings)
+    try:
+        url = cluster.start()
+        print(cluster.describe())
+        yield url
+    finally:
+        close_django_connections()
+        cluster.stop()
+
+
+def close_django_connections() -> None:
+    """Close Django's connections (if Django was set up) before a cluster goes away."""
+    import sys
+
+    if "choeur.settings" in sys.modules:
+        from django.db import connections
+
+        connections.close_all()

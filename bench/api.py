@@ -1,0 +1,596 @@
+"""The wire API at scale: flux ingestion end to end, and `rechercher/fournisseur` at 1,000,000
+invoices.
+
+    make bench     (or: .venv/bin/python bench/api.py [--db sqlite|postgresql|both]
+                    [--invoices N] [--batch N] [--workers N] [--search-invoices N]
+                    [--calls N] [--profile])
+
+Ingestion (issue 6: ≥ 150 invoices/s on PostgreSQL on the 2-core machine). A supplier with
+its technical account and OAuth2 client, a public recipient with a service; one valid CII
+invoice written by Choeur's own writers (`formats.writers.to_cii`), then N copies differing
+by their number (BT-1), packed in tar.gz batches of --batch (500: the flux limit) as OCA
+sends them. Two `choeur worker` processes (the real command) are started and warmed up with
+a small flux each; then the clock starts, every batch is deposited through
+`POST /cpro/factures/v1/deposer/flux` with Django's test client (a real token and the
+`cpro-account` header), and the clock stops when the last flux is `IN_INTEGRE`. Invoices per
+second = N / that time. The routing that follows (DEPOSEE → MISE_A_DISPOSITION, one task per
+invoice) is timed too, for information.
+
+Search (PostgreSQL only; target p99 < 50 ms): bench/portal.py's data set (1,000,000
+invoices, a big supplier issuing 5 % of them) is loaded, the big supplier gets a technical
+account, and `rechercher/fournisseur` is called --calls times (after a warm-up) as clients
+call it: by `numeroFluxDepot` after a deposit (OCA, chorus-api, Pastell, chorus-rs: 40 flux
+of 100 invoices are added to the data set for it), by exact and partial number (omnibill),
+by deposit and invoice date ranges, by status, the first and deeper pages, all in the
+default order (DateDepot, newest first). Server time per call (the test client's whole
+request: middleware, authentication, queries, serialisation); p50 / p95 / p99.
+
+Each database runs in its own process (its own Django settings): SQLite in a temporary data
+folder; PostgreSQL in a throwaway cluster (bench/_cluster.py) or CHOEUR_DATABASE_URL. The
+search runs first on PostgreSQL (it needs an empty database, or one holding portal.py's data
+set); the ingestion then runs in the same database, beside the million invoices.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import cProfile
+import io
+import json
+import os
+import pstats
+import random
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+import _cluster
+
+ROOT = Path(__file__).resolve().parents[1]
+CHOEUR = ROOT / ".venv" / "bin" / "choeur"
+SUPPLIER_SIRET = "73282932000074"
+SUPPLIER_VAT = "FR44732829320"
+RECIPIENT_SIRET = "11000201100044"
+IBAN = "FR1420041010050500013M02606"
+TECH_LOGIN = "TECH_BENCH_API@cpro.fr"
+TECH_PASSWORD = "Bench-Tech-Password-2026!"  # noqa: S105 (a throwaway database)
+CLIENT_ID = "bench-api-client"
+CLIENT_SECRET = "bench-client-secret-0123456789_abcdef"  # noqa: S105
+PLACEHOLDER = b"BENCHNUMBER000000"  # 17 characters, replaced by the invoice's number
+JSON = "application/json;charset=utf-8"
+INGEST_TARGET = 150.0  # invoices/s on PostgreSQL
+SEARCH_TARGET = 50.0  # ms, p99
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+# --- The world --------------------------------------------------------------------------------
+
+
+def make_party(structure) -> None:
+    """A technical account and an OAuth2 client for `structure` (idempotent)."""
+    from datetime import timedelta
+
+    from django.contrib.auth.hashers import make_password
+
+    from choeur.core import clock
+    from choeur.organisations.models import ApiClient, TechnicalAccount
+
+    TechnicalAccount.objects.update_or_create(
+        login=TECH_LOGIN, defaults={
+            "structure": structure, "password": make_password(TECH_PASSWORD),
+            "created_at": clock.now(),
+            "password_expires_at": clock.now() + timedelta(days=424)})
+    ApiClient.objects.update_or_create(
+        client_id=CLIENT_ID, defaults={
+            "structure": structure, "label": "Bench", "secret": make_password(CLIENT_SECRET),
+            "created_at": clock.now()})
+
+
+def ingestion_world():
+    """Supplier (bank account, technical account, client) and a public recipient with a
+    service; reused when present."""
+    from django.db import transaction
+
+    from choeur.organisations.models import (
+        BankAccount,
+        Espace,
+        OpenEspace,
+        Service,
+        Structure,
+    )
+
+    with transaction.atomic():
+        supplier, _ = Structure.objects.get_or_create(
+            identifier_type="SIRET", identifier=SUPPLIER_SIRET, defaults={
+                "kind": Structure.Kind.PRIVEE, "company_name": "Papeterie Lumière",
+                "vat_number": SUPPLIER_VAT, "address_line1": "12 rue de la République",
+                "postcode": "69002", "city": "Lyon"})
+        OpenEspace.objects.get_or_create(structure=supplier, espace=Espace.FACTURES_EMISES)
+        account, _ = BankAccount.objects.get_or_create(
+            structure=supplier, iban=IBAN, defaults={
+                "label": "Compte principal", "holder": "Papeterie Lumière", "bic": "PSSTFRPP"})
+        recipient, _ = Structure.objects.get_or_create(
+            identifier_type="SIRET", identifier=RECIPIENT_SIRET, defaults={
+                "kind": Structure.Kind.PUBLIQUE,
+                "company_name": "Direction régionale des finances publiques",
+                "address_line1": "3 quai de la Douane", "postcode": "33000",
+                "city": "Bordeaux"})
+        OpenEspace.objects.get_or_create(structure=recipient, espace=Espace.FACTURES_RECUES)
+        Service.objects.get_or_create(structure=recipient, code=Service.DEFAULT_PUBLIC_CODE,
+                                      defaults={"name": "Factures publiques"})
+        Service.objects.get_or_create(structure=recipient, code="COMPTA",
+                                      defaults={"name": "Comptabilité"})
+        make_party(supplier)
+    return supplier, account
+
+
+def template_cii(supplier, bank_account) -> bytes:
+    """One valid CII as a supplier's software writes it (Choeur's writers), its number the
+    placeholder: written from a draft that is rolled back."""
+    from decimal import Decimal as D
+
+    from django.db import transaction
+
+    from choeur.core import clock
+    from choeur.formats import writers
+    from choeur.invoicing import documents, services
+    from choeur.invoicing.data import InvoiceData, LineData
+    from choeur.invoicing.models import ModeDepot
+    from choeur.organisations.models import TechnicalAccount
+
+    actor = TechnicalAccount.objects.get(login=TECH_LOGIN)
+    data = InvoiceData(
+        recipient_identifier=RECIPIENT_SIRET, recipient_service_code="COMPTA",
+        number=PLACEHOLDER.decode(), invoice_date=clock.today(),
+        engagement_number="EJ-2026-0042", payment_mode="VIREMENT",
+        bank_account_id=bank_account.pk,
+        lines=[LineData(designation="Ramettes de papier A4", quantity=D("40"),
+                        unit_price=D("4.35"), vat_rate=D("20"), unit="C62"),
+               LineData(designation="Ouvrages de référence", quantity=D("3"),
+                        unit_price=D("42.10"), vat_rate=D("5.5"), unit="C62")])
+    with transaction.atomic():
+        draft = services.save_draft(actor, supplier, data, mode_depot=ModeDepot.SAISIE_API)
+        content = writers.to_cii(documents.to_model(draft))
+        transaction.set_rollback(True)
+    assert PLACEHOLDER in content
+    return content
+
+
+def tar_gz(members: list[tuple[str, bytes]]) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz", compresslevel=6) as tar:
+        for name, data in members:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            info.mtime = 1_700_000_000
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def batches(template: bytes, tag: str, count: int, size: int) -> list[tuple[str, bytes]]:
+    """`count` distinct invoices (numbers `<tag>-000001`...) in tar.gz batches of `size`."""
+    result = []
+    for start in range(0, count, size):
+        members = []
+        for n in range(start + 1, min(count, start + size) + 1):
+            number = f"{tag}-{n:06d}".encode()
+            members.append((f"factures/{number.decode()}.xml",
+                            template.replace(PLACEHOLDER, number)))
+        result.append((f"lot-{tag}-{start // size + 1:03d}.tar.gz", tar_gz(members)))
+    return result
+
+
+class Wire:
+    """Django's test client speaking as a Chorus Pro client (token, then both headers)."""
+
+    def __init__(self) -> None:
+        from django.test import Client
+
+        self.client = Client(SERVER_NAME="localhost")
+        body = (f"grant_type=client_credentials&client_id={CLIENT_ID}"
+                f"&client_secret={CLIENT_SECRET}&scope=openid")
+        response = self.client.post("/api/oauth/token", data=body,
+                                    content_type="application/x-www-form-urlencoded")
+        if response.status_code != 200:
+            sys.exit(f"token: HTTP {response.status_code} {response.content[:300]!r}")
+        account = base64.b64encode(f"{TECH_LOGIN}:{TECH_PASSWORD}".encode()).decode()
+        self.headers = {"Authorization": f"Bearer {response.json()['access_token']}",
+                        "cpro-account": account, "Accept": JSON}
+
+    def post(self, path: str, body: dict):
+        response = self.client.post(f"/cpro/{path}", data=json.dumps(body), content_type=JSON,
+                                    headers=self.headers)
+        if response.status_code != 200:
+            sys.exit(f"{path}: HTTP {response.status_code} {response.content[:500]!r}")
+        return response.json()
+
+    def deposit(self, name: str, content: bytes) -> str:
+        answer = self.post("factures/v1/deposer/flux", {
+            "idUtilisateurCourant": 0, "fichierFlux": base64.b64encode(content).decode(),
+            "nomFichier": name, "syntaxeFlux": "IN_DP_E1_CII_16B", "avecSignature": False})
+        return answer["numeroFluxDepot"]
+
+
+# --- Ingestion --------------------------------------------------------------------------------
+
+
+def start_workers(count: int) -> list[subprocess.Popen]:
+    """`choeur worker` processes, as `choeur serve` starts one (here: `count`)."""
+    env = {**os.environ, "CHOEUR_LOG_LEVEL": "WARNING"}
+    return [subprocess.Popen([str(CHOEUR), "worker", "--interval", "0.2"], env=env,  # noqa: S603
+                             start_new_session=True)
+            for _ in range(count)]
+
+
+def stop_workers(workers: list[subprocess.Popen]) -> None:
+    for process in workers:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in workers:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def wait_flux(numbers: list[str], timeout: float, workers=()) -> float:
+    """Wait until every flux is in a final state; returns the wall time it happened."""
+    from choeur.flux.models import EtatFlux, Flux
+
+    deadline = time.monotonic() + timeout
+    while True:
+        pending = Flux.objects.filter(numero__in=numbers).exclude(
+            status__in=EtatFlux.terminal()).count()
+        if not pending:
+            return time.time()
+        if any(w.poll() is not None for w in workers):
+            sys.exit("a worker died")
+        if time.monotonic() > deadline:
+            sys.exit(f"{pending} flux still not integrated after {timeout:.0f} s")
+        time.sleep(0.05)
+
+
+def wait_routed(supplier, timeout: float) -> float | None:
+    from choeur.invoicing.models import Invoice
+    from choeur.invoicing.statuses import Status
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not Invoice.objects.filter(supplier=supplier, status__in=(
+                Status.DEPOSEE, Status.EN_COURS_ACHEMINEMENT)).exists():
+            return time.time()
+        time.sleep(0.1)
+    return None
+
+
+def check_flux(numbers: list[str], expected: int) -> None:
+    from django.db.models import Sum
+
+    from choeur.flux.models import EtatFlux, Flux, FluxItem
+
+    chosen = Flux.objects.filter(numero__in=numbers)
+    totals = chosen.aggregate(ok=Sum("integrated_count"), ko=Sum("rejected_count"))
+    if set(chosen.values_list("status", flat=True)) != {EtatFlux.INTEGRE} or \
+            totals["ok"] != expected:
+        refused = FluxItem.objects.filter(flux__in=chosen, accepted=False).first()
+        sys.exit(f"not all integrated: {totals}; first refusal: "
+                 f"{refused.errors if refused else chosen.first().technical_errors}")
+
+
+def ingest(args, db: str) -> dict:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    supplier, bank_account = ingestion_world()
+    template = template_cii(supplier, bank_account)
+    tag = f"B{int(time.time()) % 10**6:06d}"
+    started = time.perf_counter()
+    lots = batches(template, tag, args.invoices, args.batch)
+    warm = batches(template, tag + "W", 2 * args.workers, 2)
+    print(f"  {args.invoices:,} CII invoices ({len(template):,} bytes each) in {len(lots)} "
+          f"tar.gz batches of {args.batch}: built in {time.perf_counter() - started:.1f} s",
+          flush=True)
+    wire = Wire()
+    if args.profile:
+        profile_integration(wire, lots[0])
+        return {}
+    connection.close()  # the workers start from a quiet database
+    workers = start_workers(args.workers)
+    try:
+        # Warm-up: a small flux per worker (stylesheets compiled, connections open), routed.
+        numbers = [wire.deposit(name, content) for name, content in warm]
+        wait_flux(numbers, 300, workers)
+        wait_routed(supplier, 300)
+        print(f"  {args.workers} `choeur worker` processes started and warmed up", flush=True)
+
+        t0 = time.time()
+        numbers = []
+        for name, content in lots:
+            numbers.append(wire.deposit(name, content))
+        deposited = time.time()
+        done = wait_flux(numbers, args.timeout, workers)
+        routed = wait_routed(supplier, args.timeout)
+    finally:
+        stop_workers(workers)
+    check_flux(numbers, args.invoices)
+    from choeur.flux.models import Flux
+
+    last = max(Flux.objects.filter(numero__in=numbers).values_list("status_at", flat=True))
+    elapsed = min(done, last.timestamp()) - t0  # polling adds up to 50 ms
+    rate = args.invoices / elapsed
+    print(f"  deposits ({len(lots)} requests): {deposited - t0:.1f} s")
+    print(f"  first deposit → last IN_INTEGRE: {elapsed:.1f} s  →  {rate:.0f} invoices/s"
+          + (f"  (target ≥ {INGEST_TARGET:.0f})" if db == "postgresql" else ""))
+    if routed is not None:
+        print(f"  … and every invoice routed to MISE_A_DISPOSITION: {routed - t0:.1f} s "
+              f"({args.invoices / (routed - t0):.0f} invoices/s)")
+    return {"db": db, "invoices": args.invoices, "seconds": elapsed, "rate": rate}
+
+
+def profile_integration(wire: Wire, lot: tuple[str, bytes]) -> None:
+    """cProfile of one flux integrated in this process (the worker's task body)."""
+    from choeur.core.worker import run_ready
+
+    wire.deposit(*lot)
+    profiler = cProfile.Profile()
+    started = time.perf_counter()
+    profiler.enable()
+    run_ready()
+    profiler.disable()
+    seconds = time.perf_counter() - started
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("cumulative").print_stats(45)
+    stats.sort_stats("tottime").print_stats(25)
+    print(f"  one process, profiled: {seconds:.1f} s for the flux and its routing tasks")
+
+
+# --- rechercher/fournisseur at 1,000,000 invoices ---------------------------------------------
+
+
+def searches(big_supplier, rng: random.Random,
+             flux_numbers: list[str]) -> list[tuple[str, dict]]:
+    """(label, body) of the calls, values from the data set."""
+    from datetime import timedelta
+
+    from choeur.core import clock
+    from choeur.invoicing.models import Invoice
+
+    mine = Invoice.objects.filter(supplier=big_supplier).exclude(status="BROUILLON")
+    numbers = list(mine.order_by("?").values_list("number", flat=True)[:50]) \
+        if mine.count() < 200_000 else []
+    if not numbers:
+        numbers = [n for n in mine.values_list("number", flat=True)[:50]]
+    today = clock.today()
+
+    def pagination(page: int = 1, size: int = 50, column: str | None = None,
+                   sens: str = "Descendant") -> dict:
+        result = {"pageResultatDemandee": page, "nbResultatsParPage": size, "triSens": sens}
+        if column:
+            result["triColonne"] = column
+        return {"rechercheFactureParFournisseur": result}
+
+    calls: list[tuple[str, dict]] = []
+    base = {"idFournisseur": big_supplier.pk}
+    calls.append(("page 1 (no criteria)", {**base, **pagination()}))
+    calls.append(("page 2", {**base, **pagination(2)}))
+    calls.append(("page 20", {**base, **pagination(20)}))
+    calls.append(("number, exact", {**base, "numeroFacture": rng.choice(numbers),
+                                    **pagination()}))
+    calls.append(("number, partial (7 chars)", {**base, "numeroFacture": rng.choice(numbers)[-7:],
+                                                **pagination()}))
+    calls.append(("number, absent", {**base, "numeroFacture": "ZZ-0000", **pagination()}))
+    start = today - timedelta(days=rng.randrange(30, 1000))
+    calls.append(("deposit dates, 1 month", {
+        **base, "periodeDateDepotDu": start.isoformat(),
+        "periodeDateDepotAu": (start + timedelta(days=30)).isoformat(), **pagination()}))
+    calls.append(("invoice dates, 1 week", {
+        **base, "periodeDateFactureDu": start.isoformat(),
+        "periodeDateFactureAu": (start + timedelta(days=7)).isoformat(), **pagination()}))
+    calls.append(("status MISE_A_DISPOSITION", {
+        **base, "statutCourant": ["MISE_A_DISPOSITION"], **pagination()}))
+    calls.append(("status SUSPENDUE + A_RECYCLER", {
+        **base, "statutCourant": ["SUSPENDUE", "A_RECYCLER"], **pagination()}))
+    calls.append(("status MISE_EN_PAIEMENT, page 3", {
+        **base, "statutCourant": ["MISE_EN_PAIEMENT"], **pagination(3)}))
+    calls.append(("status changed since 7 days", {
+        **base, "periodeDateHeureEtatCourantDu": (today - timedelta(days=7)).isoformat(),
+        **pagination()}))
+    # What OCA, chorus-api (PY-C), Pastell and chorus-rs send after a deposit (reference §5).
+    flux = rng.sample(flux_numbers, 3)
+    calls.append(("flux number (OCA, Pastell)", {"numeroFluxDepot": flux[0]}))
+    calls.append(("flux number + FACTURE (chorus-api)", {"numeroFluxDepot": flux[1],
+                                                         "typeFacture": "FACTURE"}))
+    calls.append(("flux number, 10 a page (CR)", {
+        "numeroFluxDepot": flux[2], "rechercheFactureParFournisseur": {
+            "nbResultatsParPage": 10}}))
+    return calls
+
+
+def add_flux(big_supplier, count: int = 40, size: int = 100) -> list[str]:
+    """Flux of the big supplier, each holding `size` of its invoices (the loaded data set
+    has none), for the searches by `numeroFluxDepot`. Reused when present."""
+    from choeur.core import clock
+    from choeur.flux.models import EtatFlux, Flux, FluxItem
+    from choeur.flux.services import new_number
+    from choeur.invoicing.models import Invoice
+
+    existing = list(Flux.objects.filter(structure=big_supplier).values_list("numero", flat=True))
+    if existing:
+        return existing
+    now = clock.now()
+    invoices = list(Invoice.objects.filter(supplier=big_supplier).exclude(
+        status__in=["BROUILLON", "SUPPRIMEE"]).order_by("-deposited_at")
+        .values_list("pk", "number")[:count * size])
+    flux = Flux.objects.bulk_create([
+        Flux(numero=new_number(), structure=big_supplier, channel="API",
+             syntaxe="IN_DP_E1_CII_16B", filename=f"lot-{n:03d}.tar.gz", sha256="0" * 64,
+             size=1000, kind="tar.gz", invoice_count=size, integrated_count=size,
+             status=EtatFlux.INTEGRE, status_at=now, deposited_at=now)
+        for n in range(count)])
+    FluxItem.objects.bulk_create([
+        FluxItem(flux=flux[i // size], position=i % size + 1, name=f"{number}.xml",
+                 number=number, supplier_identifier=big_supplier.identifier, accepted=True,
+                 invoice_id=pk, created_at=now)
+        for i, (pk, number) in enumerate(invoices)], batch_size=2000)
+    from django.db import connection
+
+    with connection.cursor() as cursor:  # what autovacuum would do soon after
+        cursor.execute("ANALYZE flux_flux; ANALYZE flux_fluxitem")
+    return [f.numero for f in flux]
+
+
+def search(args) -> dict:
+    import django
+
+    django.setup()
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import portal
+    from django.core.management import call_command
+    from django.db import connection
+
+    from choeur.invoicing.models import Invoice
+    from choeur.organisations.models import Structure
+
+    if connection.vendor != "postgresql":
+        sys.exit("the search bench measures PostgreSQL")
+    call_command("migrate", verbosity=0)
+    state = portal.database_state()
+    if state == "other":
+        sys.exit("The database of CHOEUR_DATABASE_URL holds other data: give an empty one.")
+    if state == "empty":
+        print(f"  loading {args.search_invoices:,} invoices (bench/portal.py's data set):")
+        started = time.perf_counter()
+        for step, seconds in portal.load(args.search_invoices).items():
+            print(f"    {step:<40} {seconds:8.1f} s", flush=True)
+        print(f"    {'total':<40} {time.perf_counter() - started:8.1f} s")
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    big = Structure.objects.get(rattachements__user__email=f"fournisseur@{portal.BENCH_DOMAIN}")
+    make_party(big)
+    issued = Invoice.objects.filter(supplier=big).count()
+    print(f"  {Invoice.objects.count():,} invoices; the big supplier issued {issued:,}")
+    wire = Wire()
+    rng = random.Random(6)  # noqa: S311
+    calls = searches(big, rng, add_flux(big))
+    for _label, body in calls:  # warm-up
+        wire.post("factures/v1/rechercher/fournisseur", body)
+    times: dict[str, list[float]] = {label: [] for label, _ in calls}
+    everything = []
+    rounds = max(1, args.calls // len(calls))
+    totals = {}
+    for _ in range(rounds):
+        for label, body in calls:
+            started = time.perf_counter()
+            answer = wire.post("factures/v1/rechercher/fournisseur", body)
+            elapsed = (time.perf_counter() - started) * 1000
+            times[label].append(elapsed)
+            everything.append(elapsed)
+            totals[label] = (answer.get("parametresRetour") or {}).get("total", 0)
+    print(f"\n  rechercher/fournisseur, ms per call ({rounds} rounds of {len(calls)} searches):")
+    print(f"    {'search':<34} {'found':>8} {'p50':>7} {'p95':>7} {'max':>7}")
+    for label, values in times.items():
+        print(f"    {label:<34} {totals[label]:>8,} {statistics.median(values):>7.1f} "
+              f"{pct(values, 0.95):>7.1f} {max(values):>7.1f}")
+    p50, p95, p99 = (pct(everything, q) for q in (0.50, 0.95, 0.99))
+    flag = "" if p99 < SEARCH_TARGET else "  ✗"
+    print(f"  all {len(everything)} calls: p50 {p50:.1f} ms, p95 {p95:.1f} ms, "
+          f"p99 {p99:.1f} ms (target p99 < {SEARCH_TARGET:.0f} ms){flag}", flush=True)
+    return {"p50": p50, "p95": p95, "p99": p99, "calls": len(everything)}
+
+
+# --- Processes --------------------------------------------------------------------------------
+
+
+def child(args) -> None:
+    """One database, in this process: the search (PostgreSQL), then the ingestion."""
+    results = {}
+    if args.db == "postgresql" and args.search_invoices and not args.profile:
+        results["search"] = search(args)
+        from django.db import connections
+
+        connections.close_all()
+    if args.invoices:
+        print(f"\n  flux ingestion on {args.db}:", flush=True)
+        results["ingest"] = ingest(args, args.db)
+    Path(args.result).write_text(json.dumps(results))
+
+
+def run_on(db: str, args) -> dict:
+    """Run this bench for `db` in a child process with its own settings and data folder."""
+    work = Path(tempfile.mkdtemp(prefix="choeur-bench-api-"))
+    work.chmod(0o700)
+    result = work / "result.json"
+    argv = [sys.executable, __file__, "--child", "--db", db, "--result", str(result),
+            "--invoices", str(args.invoices), "--batch", str(args.batch),
+            "--workers", str(args.workers), "--search-invoices", str(args.search_invoices),
+            "--calls", str(args.calls), "--timeout", str(args.timeout),
+            *(["--profile"] if args.profile else [])]
+    try:
+        env = {**os.environ, "CHOEUR_DATA_DIR": str(work / "data"), "CHOEUR_DEBUG": "false",
+               "DJANGO_SETTINGS_MODULE": "choeur.settings"}
+        if db == "sqlite":
+            env["CHOEUR_DATABASE_URL"] = ""
+            subprocess.run(argv, env=env, check=True)  # noqa: S603
+        else:
+            with _cluster.database() as url:
+                env["CHOEUR_DATABASE_URL"] = url
+                subprocess.run(argv, env=env, check=True)  # noqa: S603
+        return json.loads(result.read_text()) if result.exists() else {}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--invoices", type=int, default=10_000)
+    parser.add_argument("--batch", type=int, default=500, help="invoices per flux (≤ 500)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--search-invoices", type=int, default=1_000_000,
+                        help="invoices loaded for the search (0: no search)")
+    parser.add_argument("--calls", type=int, default=210, help="rechercher/fournisseur calls")
+    parser.add_argument("--timeout", type=float, default=1800.0)
+    parser.add_argument("--profile", action="store_true",
+                        help="instead: cProfile one flux's integration in one process")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--result", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args)
+        return
+    print(f"Wire API bench on {os.cpu_count()} cores (load average {os.getloadavg()[0]:.1f})",
+          flush=True)
+    results = {}
+    for db in (("sqlite", "postgresql") if args.db == "both" else (args.db,)):
+        print(f"\n== {db}", flush=True)
+        results[db] = run_on(db, args)
+    print("\n== Summary")
+    for db, result in results.items():
+        if result.get("ingest"):
+            r = result["ingest"]
+            print(f"  {db:<11} ingestion: {r['invoices']:,} invoices in {r['seconds']:.1f} s "
+                  f"= {r['rate']:.0f} invoices/s")
+        if "search" in result:
+            r = result["search"]
+            print(f"  {db:<11} rechercher/fournisseur ({r['calls']} calls): p50 "
+                  f"{r['p50']:.1f} ms, p95 {r['p95']:.1f} ms, p99 {r['p99']:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
