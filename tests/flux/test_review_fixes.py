@@ -59,3 +59,27 @@ def test_no_password_is_hashed_for_a_caller_without_a_token(client, party, monke
     response = client.post("/cpro/transverses/v1/recuperer/pays", data="{}",
                            content_type="application/json", HTTP_CPRO_ACCOUNT=account)
     assert response.status_code == 401
+
+
+def test_an_invoice_that_makes_choeur_fail_is_refused_alone(wire, invoice_file, run_tasks,
+                                                           monkeypatch):
+    from choeur.flux import services
+    from choeur.invoicing.models import Invoice
+    from tests.flux.conftest import deposit_body, tar_gz
+
+    batch = tar_gz([(f"FA-{i}.xml", invoice_file("cii", number=f"FA-{i}")) for i in (1, 2, 3)])
+    wire.post("factures/v1/deposer/flux", deposit_body(batch, "lot.tar.gz"))
+    real = services.structured.deposit_file
+
+    def poisoned(actor, structure, content, *args, **kwargs):
+        if b"FA-2" in content:
+            raise ValueError("a layout no check foresaw")  # e.g. reportlab's LayoutError
+        return real(actor, structure, content, *args, **kwargs)
+
+    monkeypatch.setattr(services.structured, "deposit_file", poisoned)
+    run_tasks()
+    flux = Flux.objects.get()
+    assert flux.status == EtatFlux.INTEGRE_PARTIEL
+    assert sorted(Invoice.objects.values_list("number", flat=True)) == ["FA-1", "FA-3"]
+    refused = flux.items.get(accepted=False)
+    assert refused.position == 2 and refused.errors[0]["code"] == "FLUX_INVOICE_UNPROCESSABLE"

@@ -84,3 +84,17 @@ class FluxNotFound(FluxError):
     http_status = 404
     message_fr = "Flux introuvable : {numero}."
     message_en = "Flux not found: {numero}."
+
+
+class FluxInvoiceUnprocessable(FluxError):
+    """An invoice of the flux that made Choeur fail (a bug, or an input no check foresaw):
+    refused alone, so that it never holds up the rest of the flux."""
+
+    code = "FLUX_INVOICE_UNPROCESSABLE"
+    http_status = 500
+    message_fr = ("Cette facture n'a pas pu être traitée par Choeur (erreur interne) : elle "
+                  "est refusée seule, les autres factures du flux sont intégrées. Signalez-la "
+                  "à l'administrateur de la plateforme.")
+    message_en = ("Choeur could not process this invoice (internal error): it alone is "
+                  "refused, the flux's other invoices are integrated. Report it to the "
+                  "platform's administrator.")

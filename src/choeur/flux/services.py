@@ -22,7 +22,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F
 
 from choeur import formats
@@ -232,6 +232,14 @@ def _integrate_one(flux: Flux, actor, position: int, member: Member) -> FluxItem
                 else "", accepted=True, invoice=invoice)
     except ChoeurError as exc:
         refused = exc
+    except (DatabaseError, OSError):
+        raise  # the database's or storage's trouble, not the invoice's: an incident, retried
+    except Exception:
+        # This invoice makes Choeur fail (e.g. a layout it cannot render): retrying would fail
+        # the same way and hold the rest of the flux up for good. Refused alone, logged.
+        logger.exception("flux %s: invoice %d refused after an internal error", flux.numero,
+                         position)
+        refused = errors.FluxInvoiceUnprocessable()
     number, supplier, recipient = _identify(member.content, refused,
                                            prepared[0].model if prepared else None)
     with transaction.atomic():
