@@ -185,6 +185,14 @@ def test_engagements_of_another_supplier_are_never_seen(wire, victim, engagement
         assert "EJ-2026-999" not in numbers and "Secret" not in response.content.decode()
 
 
+def test_an_engagement_receiver_that_is_no_id_finds_nothing(wire, engagements):
+    for receiver in ("²", "9" * 30):
+        response = wire.post("engagementsJuridiques/v1/rechercher",
+                             {"structureReceptriceEngagementJuridique": receiver})
+        assert response.status_code == 200, response.content
+        assert response.json()["listeEngagementJuridique"] == []
+
+
 def test_the_buyer_sees_all_its_engagements(buyer_wire, engagements):
     body = buyer_wire.post("engagementsJuridiques/v1/rechercher", {
         "parametresRecherche": {"triColonne": "NumeroEngagementJuridique"}}).json()

@@ -41,6 +41,8 @@ def test_the_list_shows_the_structure_s_flux(logged_in, partial_flux):
     assert escape("Intégré partiellement") in body
     assert reverse("flux:deposit") in body
     assert reverse("flux:list") in logged_in.get(reverse("home")).content.decode()  # menu
+    for forged in ("²", "9" * 30, "-1"):  # a cursor that is no id: the first page
+        assert logged_in.get(reverse("flux:list"), {"avant": forged}).status_code == 200
 
 
 def test_the_detail_shows_each_invoice_s_result(logged_in, partial_flux):

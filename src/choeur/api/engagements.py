@@ -18,6 +18,7 @@ from pydantic import AliasChoices, Field
 from choeur.api.envelope import Pagination, Text, WireIn, datetime_wire, ok, page
 from choeur.api.schemas import ErrorOut, ParametresRetour, WsRetour
 from choeur.api.structures import choice
+from choeur.core.ids import parse_id
 from choeur.invoicing.models import Engagement
 from choeur.organisations import permissions
 from choeur.organisations.models import Espace
@@ -80,9 +81,10 @@ def rechercher(request, payload: RechercherEngagementIn):
     receiver = payload.structureReceptriceEngagementJuridique
     if receiver:
         receiver = re.sub(r"\s", "", receiver)
+        receiver_id = parse_id(receiver)
         found = found.filter(Q(supplier__identifier=receiver)
-                             | (Q(supplier_id=int(receiver)) if receiver.isdigit()
-                                and len(receiver) < 19 else Q(pk__in=[])))
+                             | (Q(supplier_id=receiver_id) if receiver_id is not None
+                                else Q(pk__in=[])))
     if payload.numeroEngagementJuridique:
         found = found.filter(number__iexact=payload.numeroEngagementJuridique)
     if payload.etatCourantEngagementJuridique:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from choeur.core.errors import ChoeurError
+from choeur.core.ids import parse_id
 from choeur.flux import queries, reports, services
 from choeur.flux.models import Canal, SyntaxeFlux
 from choeur.organisations import permissions
@@ -32,9 +33,9 @@ def _depositable(user) -> list:
 @require_safe
 def flux_list(request):
     flux = queries.visible_flux(request.user).order_by("-pk")
-    before = request.GET.get("avant", "")
-    if before.isdigit() and len(before) < 19:
-        flux = flux.filter(pk__lt=int(before))
+    before = parse_id(request.GET.get("avant"))
+    if before is not None:
+        flux = flux.filter(pk__lt=before)
     rows = list(flux[:PAGE_SIZE + 1])
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]

@@ -3,7 +3,6 @@ both written in the caller's transaction (a rollback notifies no one)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -11,6 +10,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from choeur.core import clock, mail
+from choeur.core.ids import parse_id
 from choeur.messaging.catalogue import render
 from choeur.messaging.models import Notification
 
@@ -39,7 +39,6 @@ def notify(users: Iterable, kind: str, params: dict, url: str = "", email: bool 
 def mark_read(user, notification_ids=None) -> int:
     unread = Notification.objects.filter(user=user, read_at__isnull=True)
     if notification_ids is not None:
-        # Plain ASCII digits within a database integer ("²".isdigit() is true, too).
-        unread = unread.filter(pk__in=[int(i) for i in notification_ids
-                                       if re.fullmatch(r"[0-9]{1,18}", str(i))])
+        unread = unread.filter(pk__in=[i for i in map(parse_id, notification_ids)
+                                       if i is not None])
     return unread.update(read_at=clock.now())

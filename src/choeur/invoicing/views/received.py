@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import tempfile
 import zipfile
 
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from choeur.core import storage
 from choeur.core.errors import NotFound
+from choeur.core.ids import parse_id
 from choeur.invoicing import forms, queries, services, statuses
 from choeur.invoicing.models import Invoice
 from choeur.invoicing.statuses import Status
@@ -115,8 +115,7 @@ def _zip_members(invoice: Invoice, content: str):
 def received_zip(request):
     """Several invoices at once: a ZIP of their documents (50 at most); the invoices that gave
     a file are marked downloaded. Built in a temporary file, not in memory."""
-    ids = {int(value) for value in request.POST.getlist("ids")
-           if re.fullmatch(r"[0-9]{1,18}", value)}
+    ids = {parse_id(value) for value in request.POST.getlist("ids")} - {None}
     if not ids:
         messages.error(request, _("Cochez les factures à télécharger."))
         return redirect("invoicing:received_list")
