@@ -21,6 +21,20 @@ _frozen_at: datetime | None = None
 _offset = timedelta(0)
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def micros(at: datetime) -> int:
+    """`at` as whole microseconds since 1970 (UTC): an exact, portable token of an instant
+    (cursors, versions) where a float timestamp would round."""
+    return (at - EPOCH) // timedelta(microseconds=1)
+
+
+def from_micros(value: int) -> datetime:
+    """The instant `micros` gave; OverflowError past the calendar (a forged value)."""
+    return EPOCH + timedelta(microseconds=value)
+
+
 def _wall() -> datetime:
     return datetime.now(UTC)
 

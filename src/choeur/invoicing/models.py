@@ -8,8 +8,6 @@ and complementary event is a history row.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -402,5 +400,4 @@ class Engagement(models.Model):
     def version(self) -> int:
         """The version a page showed (microseconds of `updated_at`): its forms send it back,
         so an answer to terms changed since is a Conflict."""
-        epoch = datetime(1970, 1, 1, tzinfo=UTC)
-        return (self.updated_at - epoch) // timedelta(microseconds=1)
+        return clock.micros(self.updated_at)

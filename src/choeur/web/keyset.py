@@ -5,17 +5,16 @@ invoices costs what its first page costs."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
 
 from django.db.models import Q
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+from choeur.core import clock
+
 PARAMETER = "apres"  # the cursor's query parameter
 
 
 def cursor(row, field: str) -> str:
-    micros = (getattr(row, field) - EPOCH) // timedelta(microseconds=1)
-    return f"{micros}-{row.pk}"
+    return f"{clock.micros(getattr(row, field))}-{row.pk}"
 
 
 def after(queryset, field: str, value: str):
@@ -26,7 +25,7 @@ def after(queryset, field: str, value: str):
     if not match:
         return queryset
     try:
-        at = EPOCH + timedelta(microseconds=int(match[1]))
+        at = clock.from_micros(int(match[1]))
     except OverflowError:  # past the calendar: a forged cursor, the first page then
         return queryset
     return queryset.filter(Q(**{f"{field}__lte": at}),

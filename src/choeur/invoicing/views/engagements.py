@@ -4,8 +4,6 @@ inactivation, and the supplier's answer. Thin: every rule is in `invoicing/engag
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from choeur.core import audit
+from choeur.core import audit, clock
 from choeur.invoicing import engagements
 from choeur.invoicing.engagement_forms import EngagementForm, EngagementSearchForm, ReasonForm
 from choeur.invoicing.models import Engagement
@@ -147,9 +145,9 @@ def _as_seen(request, engagement: Engagement) -> Engagement:
     (Conflict) when it changed since."""
     value = request.POST.get("version", "")
     try:
-        engagement.updated_at = keyset.EPOCH + timedelta(microseconds=int(value))
+        engagement.updated_at = clock.from_micros(int(value))
     except (ValueError, OverflowError):
-        engagement.updated_at = keyset.EPOCH  # no version, or a forged one: never the current one
+        engagement.updated_at = clock.EPOCH  # no version, or a forged one: never the current one
     return engagement
 
 
