@@ -280,7 +280,7 @@ def test_an_integration_that_fails_is_resumed_without_duplicates(wire, invoice_f
     batch = tar_gz([(f"FA-{i}.xml", invoice_file("cii", number=f"FA-{i}")) for i in (1, 2, 3)])
     numero = wire.post("factures/v1/deposer/flux", deposit_body(batch, "lot.tar.gz")).json()[
         "numeroFluxDepot"]
-    real = services.structured.deposit_file
+    real = services.batch_deposit.deposit_files
     calls = []
 
     def failing(*args, **kwargs):
@@ -289,16 +289,17 @@ def test_an_integration_that_fails_is_resumed_without_duplicates(wire, invoice_f
             raise ConnectionError("database went away")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(services.structured, "deposit_file", failing)
+    monkeypatch.setattr(services, "BATCH", 2)  # two batches: FA-1 and FA-2, then FA-3
+    monkeypatch.setattr(services.batch_deposit, "deposit_files", failing)
     run_tasks()
     flux = Flux.objects.get()
     assert flux.status == EtatFlux.INCIDENTE and flux.attempts == 1
-    assert Invoice.objects.count() == 1 and flux.items.count() == 1
+    assert Invoice.objects.count() == 2 and flux.items.count() == 2
     detail = cr_detaille(wire, numero)
     assert detail["etatCourantDepotFlux"] == "IN_INCIDENTE"
     assert detail["listeErreurTechnique"][0]["codeErreur"] == "FLUX_INTEGRATION_INCIDENT"
 
-    monkeypatch.setattr(services.structured, "deposit_file", real)
+    monkeypatch.setattr(services.batch_deposit, "deposit_files", real)
     assert services.retry_stalled() == 0  # the back-off: not yet
     from choeur.core import clock
 

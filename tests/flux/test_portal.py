@@ -103,15 +103,15 @@ def test_an_incident_can_be_relaunched_from_the_portal(logged_in, wire, invoice_
     def failing(*args, **kwargs):
         raise OSError("disk full")
 
-    real = services.structured.deposit_file
-    monkeypatch.setattr(services.structured, "deposit_file", failing)
+    real = services.batch_deposit.deposit_files
+    monkeypatch.setattr(services.batch_deposit, "deposit_files", failing)
     run_tasks()
     flux = Flux.objects.get()
     assert flux.status == EtatFlux.INCIDENTE
     page = logged_in.get(reverse("flux:detail", args=[flux.numero])).content.decode()
     assert "FLUX_INTEGRATION_INCIDENT" in page and reverse("flux:retry", args=[flux.numero]) \
         in page
-    monkeypatch.setattr(services.structured, "deposit_file", real)
+    monkeypatch.setattr(services.batch_deposit, "deposit_files", real)
     response = logged_in.post(reverse("flux:retry", args=[flux.numero]))
     assert response.status_code == 302
     run_tasks()

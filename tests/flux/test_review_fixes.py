@@ -70,12 +70,20 @@ def test_an_invoice_that_makes_choeur_fail_is_refused_alone(wire, invoice_file, 
     batch = tar_gz([(f"FA-{i}.xml", invoice_file("cii", number=f"FA-{i}")) for i in (1, 2, 3)])
     wire.post("factures/v1/deposer/flux", deposit_body(batch, "lot.tar.gz"))
     real = services.structured.deposit_file
+    real_batch = services.batch_deposit.deposit_files
 
     def poisoned(actor, structure, content, *args, **kwargs):
         if b"FA-2" in content:
-            raise ValueError("a layout no check foresaw")  # e.g. reportlab's LayoutError
+            raise ValueError("a check that fails on a shape no one foresaw")
         return real(actor, structure, content, *args, **kwargs)
 
+    def poisoned_batch(actor, structure, files, **kwargs):
+        if any(b"FA-2" in f.content for f in files):
+            raise ValueError("a check that fails on a shape no one foresaw")
+        return real_batch(actor, structure, files, **kwargs)
+
+    # The batch fails as a whole; deposited one by one, only the culprit is refused.
+    monkeypatch.setattr(services.batch_deposit, "deposit_files", poisoned_batch)
     monkeypatch.setattr(services.structured, "deposit_file", poisoned)
     run_tasks()
     flux = Flux.objects.get()
@@ -83,3 +91,52 @@ def test_an_invoice_that_makes_choeur_fail_is_refused_alone(wire, invoice_file, 
     assert sorted(Invoice.objects.values_list("number", flat=True)) == ["FA-1", "FA-3"]
     refused = flux.items.get(accepted=False)
     assert refused.position == 2 and refused.errors[0]["code"] == "FLUX_INVOICE_UNPROCESSABLE"
+
+
+def test_a_number_taken_meanwhile_is_refused_alone(wire, invoice_file, run_tasks, monkeypatch,
+                                                   party):
+    """The batch checks numbers against one query; an invoice deposited from elsewhere at that
+    instant makes its insert fail on the unique constraint: the batch is undone and deposited
+    one by one, and only the invoice that lost is refused."""
+    from django.db import transaction
+
+    from choeur.invoicing import batch_deposit, structured
+    from choeur.invoicing.models import Cadre, Invoice, ModeDepot
+    from tests.flux.conftest import deposit_body, tar_gz
+
+    batch = tar_gz([(f"FA-{i}.xml", invoice_file("cii", number=f"FA-{i}")) for i in (1, 2, 3)])
+    wire.post("factures/v1/deposer/flux", deposit_body(batch, "lot.tar.gz"))
+    with transaction.atomic():  # FA-2 deposited from the portal at the same instant…
+        structured.deposit_file(party.account, party.structure,
+                                invoice_file("cii", number="FA-2"), "FA-2.xml", cadre=Cadre.A1,
+                                mode_depot=ModeDepot.UPLOAD_PORTAIL)
+    real = batch_deposit.services.check_sendable
+    checked = []
+
+    def stale(supplier, data, **kwargs):
+        checked.append(data.number)
+        return real(supplier, data, **{**kwargs, "taken_numbers": set()})  # …after the check
+
+    monkeypatch.setattr(batch_deposit.services, "check_sendable", stale)
+    run_tasks()
+    flux = Flux.objects.get()
+    assert flux.status == EtatFlux.INTEGRE_PARTIEL
+    assert sorted(Invoice.objects.values_list("number", flat=True)) == ["FA-1", "FA-2", "FA-3"]
+    refused = flux.items.get(accepted=False)
+    assert refused.position == 2 and refused.errors[0]["code"] == "INV_NUMBER_ALREADY_USED"
+    assert checked[:3] == ["FA-1", "FA-2", "FA-3"]  # one batch first, then one by one
+
+
+def test_the_same_number_twice_in_a_flux_is_refused_the_second_time(wire, invoice_file,
+                                                                     run_tasks):
+    from choeur.invoicing.models import Invoice
+    from tests.flux.conftest import deposit_body, tar_gz
+
+    batch = tar_gz([("a.xml", invoice_file("cii", number="FA-7")),
+                    ("b.xml", invoice_file("cii", number="FA-7"))])
+    wire.post("factures/v1/deposer/flux", deposit_body(batch, "lot.tar.gz"))
+    run_tasks()
+    flux = Flux.objects.get()
+    assert flux.status == EtatFlux.INTEGRE_PARTIEL and Invoice.objects.count() == 1
+    refused = flux.items.get(accepted=False)
+    assert refused.position == 2 and refused.errors[0]["code"] == "INV_NUMBER_ALREADY_USED"

@@ -18,6 +18,7 @@ from django.utils.html import escape
 from choeur import formats
 from choeur.core import clock, storage
 from choeur.core.models import Blob
+from choeur.core.worker import run_ready
 from choeur.formats import writers
 from choeur.invoicing import documents, services
 from choeur.invoicing.models import Cadre, Invoice, ModeDepot
@@ -333,10 +334,39 @@ def test_ubl_and_cii_files_are_deposited(logged_in, supplier_user, supplier, ban
     assert response.status_code == 302, text(response)
     invoice = Invoice.objects.get()
     assert invoice.status == Status.DEPOSEE and invoice.syntax == kind.upper()
-    # The recipient reads a PDF rendering; the file itself is kept as the structured data.
-    assert storage.read(invoice.main_file_sha256).startswith(b"%PDF-")
-    assert invoice.main_file_name == "f.pdf"
+    # The recipient reads a PDF rendering, made after the deposit (by the routing task, or
+    # at first need); the file itself is kept as the structured data.
+    assert invoice.rendering_pending and invoice.main_file_name == "f.pdf"
+    assert invoice.certificate_sha256 == ""
     assert storage.read(invoice.xml_sha256) == content
+    # The supplier asks for them before the routing: they are made then.
+    document = logged_in.get(reverse("invoicing:issued_document", args=[invoice.pk]))
+    assert document.status_code == 200
+    rendering = b"".join(document.streaming_content)
+    assert rendering.startswith(b"%PDF-")
+    certificate = logged_in.get(reverse("invoicing:issued_certificate", args=[invoice.pk]))
+    certificate_bytes = b"".join(certificate.streaming_content)
+    invoice.refresh_from_db()
+    assert storage.read(invoice.main_file_sha256) == rendering
+    assert storage.read(invoice.certificate_sha256) == certificate_bytes
+
+
+@pytest.mark.parametrize("kind", ["cii", "ubl"])
+def test_the_routing_makes_the_rendering_and_the_certificate(logged_in, supplier_user,
+                                                             supplier, bank_account, kind):
+    from choeur.invoicing import deposit_documents
+
+    content = written(supplier_user, supplier, bank_account, kind=kind)
+    assert post(logged_in, supplier, content, name=f"f.{kind}.xml").status_code == 302
+    run_ready()
+    invoice = Invoice.objects.get()
+    assert invoice.status == Status.MISE_A_DISPOSITION and not invoice.rendering_pending
+    rendering = storage.read(invoice.main_file_sha256)
+    assert rendering.startswith(b"%PDF-")
+    # Deterministic: made again, the same bytes (whoever makes them first, the same blob).
+    assert writers.render_pdf(formats.read(content)) == rendering
+    assert documents.render_certificate(invoice) == storage.read(invoice.certificate_sha256)
+    assert deposit_documents.ensure_certificate(invoice) == invoice.certificate_sha256
 
 
 # --- Pre-fill of the PDF form from a Factur-X --------------------------------------------------
@@ -427,3 +457,25 @@ def test_prefill_needs_a_pdf(logged_in, supplier):
         document=upload(b"<Invoice/>", "f.xml", "application/xml"))))
     assert "Ce fichier n&#x27;est pas un PDF." in xml
     assert not Invoice.objects.exists()
+
+
+def test_a_rendering_failure_does_not_hold_the_invoice(logged_in, supplier_user, supplier,
+                                                       bank_account, monkeypatch):
+    content = written(supplier_user, supplier, bank_account, kind="cii")
+    assert post(logged_in, supplier, content, name="f.cii.xml").status_code == 302
+
+    def broken(_model, language="fr"):
+        raise RuntimeError("a layout reportlab cannot make")
+
+    monkeypatch.setattr(writers, "render_pdf", broken)
+    run_ready()  # routed all the same: the recipient has the structured data
+    invoice = Invoice.objects.get()
+    assert invoice.status == Status.MISE_A_DISPOSITION
+    assert invoice.rendering_pending and invoice.certificate_sha256 == ""
+    response = logged_in.get(reverse("invoicing:issued_document", args=[invoice.pk]))
+    assert response.status_code == 500 and "INV_RENDERING_FAILED" in text(response)
+    monkeypatch.undo()  # mended: made at the next need
+    response = logged_in.get(reverse("invoicing:issued_document", args=[invoice.pk]))
+    assert response.status_code == 200
+    invoice.refresh_from_db()
+    assert not invoice.rendering_pending

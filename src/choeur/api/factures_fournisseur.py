@@ -42,7 +42,7 @@ from choeur.api.factures import (
 from choeur.api.schemas import ErrorOut, WsRetour
 from choeur.api.structures import choice
 from choeur.core.errors import NotFound
-from choeur.invoicing import queries, services, structured
+from choeur.invoicing import deposit_documents, queries, services, structured
 from choeur.invoicing.data import InvoiceData, LineData, Totals, VatLineData
 from choeur.invoicing.models import (
     Cadre,
@@ -228,7 +228,7 @@ def soumettre(request, payload: fs.SoumettreFactureParam):
     return ok(identifiantFactureCPP=invoice.pk, numeroFacture=invoice.number,
               statutFacture=invoice.status, dateDepot=day_of(invoice.deposited_at),
               identifiantStructure=invoice.supplier.identifier,
-              empreinteCertificatDepot=invoice.certificate_sha256 or None)
+              empreinteCertificatDepot=deposit_documents.ensure_certificate(invoice) or None)
 
 
 # --- rechercher/fournisseur ---------------------------------------------------------------------

@@ -38,7 +38,7 @@ from choeur.api.schemas import ErrorOut
 from choeur.api.structures import choice
 from choeur.core import storage
 from choeur.core.errors import NotFound
-from choeur.invoicing import queries, services
+from choeur.invoicing import deposit_documents, queries, services
 from choeur.invoicing.statuses import RECIPIENT_TO_PROCESS
 
 #: Largest download (the whole dossier limit, reference §1.3: > 120 Mo → 413).
@@ -115,8 +115,9 @@ def _downloadable(actor, invoice_id):
 def _members(invoice, fmt: str, with_attachments: bool):
     """(name, sha256) of what a download holds for one invoice."""
     prefix = f"{invoice.supplier.identifier}_{invoice.number or invoice.pk}_"
-    if fmt in ("PDF", "ZIP") and invoice.main_file_sha256:
-        yield prefix + (invoice.main_file_name or "facture.pdf"), invoice.main_file_sha256
+    if fmt in ("PDF", "ZIP") and invoice.has_document:
+        yield (prefix + (invoice.main_file_name or "facture.pdf"),
+               deposit_documents.ensure_readable(invoice))
     if fmt in ("XML", "ZIP") and invoice.xml_sha256:
         yield prefix + f"facture-{invoice.number or invoice.pk}.xml", invoice.xml_sha256
     if with_attachments:

@@ -45,6 +45,20 @@ def record(actor: Any, action: str, obj: models.Model | None = None, **details: 
     )
 
 
+def record_many(actor: Any, action: str, objects: list, details) -> list[AuditEvent]:
+    """`record()` for a batch (one line per object, one insert): `details(obj)` gives each
+    line's details."""
+    if not connection.in_atomic_block:
+        raise OutsideTransaction()
+    actor_type, actor_id, actor_label = _describe_actor(actor)
+    now = clock.now()
+    return AuditEvent.objects.bulk_create([
+        AuditEvent(at=now, actor_type=actor_type, actor_id=actor_id, actor_label=actor_label,
+                   action=action, object_type=obj._meta.label_lower, object_id=str(obj.pk),
+                   object_label=str(obj)[:255], details=details(obj))
+        for obj in objects])
+
+
 def history(obj: models.Model):
     """Audit lines about one object, newest first."""
     return AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))

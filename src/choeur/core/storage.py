@@ -90,6 +90,29 @@ def put(source: bytes | BinaryIO, content_type: str = "", max_size: int | None =
     return blob
 
 
+def put_many(contents: list[bytes], content_type: str = "") -> list[str]:
+    """`put()` for a batch of small files (a flux's invoices): the same files, their Blob rows
+    in one insert. Returns their sha256, in order."""
+    storage = _storage()
+    now = clock.now()
+    rows: dict[str, Blob] = {}
+    names = []
+    for content in contents:
+        sha256 = hashlib.sha256(content).hexdigest()
+        names.append(sha256)
+        if sha256 in rows:
+            continue
+        blob = Blob(sha256=sha256, size=len(content), content_type=content_type, created_at=now)
+        rows[sha256] = blob
+        if not storage.exists(blob.storage_name):
+            if hasattr(storage, "path"):
+                _publish_local(storage, blob.storage_name, io.BytesIO(content))
+            else:
+                storage.save(blob.storage_name, File(io.BytesIO(content), name=blob.storage_name))
+    Blob.objects.bulk_create(rows.values(), ignore_conflicts=True)
+    return names
+
+
 def open_blob(sha256: str) -> BinaryIO:
     """Open a stored file for reading (no integrity check: use `read` or `verify` for that)."""
     if not SHA256.fullmatch(sha256 or ""):

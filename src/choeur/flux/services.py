@@ -22,7 +22,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F
 
 from choeur import formats
@@ -31,7 +31,7 @@ from choeur.core.errors import ChoeurError, PermissionRefused
 from choeur.flux import errors
 from choeur.flux.models import Canal, EtatFlux, Flux, FluxItem, SyntaxeFlux
 from choeur.formats import archives, detect
-from choeur.invoicing import structured
+from choeur.invoicing import batch_deposit, structured
 from choeur.invoicing.models import Cadre, ModeDepot
 from choeur.organisations import permissions
 from choeur.organisations.models import Espace
@@ -44,6 +44,9 @@ MAX_ARCHIVE = 30 * MB  # a batch, compressed
 MAX_INVOICES = 500
 MAX_FILENAME = 200
 MAX_ATTEMPTS = 5
+#: Invoices deposited per transaction: long enough to spread its cost, short enough not to
+#: hold SQLite's writer for long (about 50 ms).
+BATCH = 50
 #: An integration still "en cours" after this long is taken for dead (worker killed).
 STALE_AFTER = timedelta(minutes=30)
 #: A flux this small may be integrated during the deposit request (opt-in, see api/flux.py).
@@ -207,46 +210,101 @@ def _integrate_items(flux: Flux) -> None:
     _kind, members = split(content, flux.filename)
     done = set(flux.items.values_list("position", flat=True))
     actor = flux.actor
-    for position, member in enumerate(members, start=1):
-        if position not in done:
-            _integrate_one(flux, actor, position, member)
+    pending = [(position, member) for position, member in enumerate(members, start=1)
+               if position not in done]
+    for start in range(0, len(pending), BATCH):
+        _integrate_batch(flux, actor, pending[start:start + BATCH])
 
 
-def _integrate_one(flux: Flux, actor, position: int, member: Member) -> FluxItem:
-    name = member.name[:255]
-    filename = posixpath.basename(member.name)
-    # Validation, reading and the PDF rendering need no database: done before the
-    # invoice's transaction, which then holds the database (SQLite: the whole of it) only
-    # for the checks and writes.
-    prepared = None
+def _integrate_batch(flux: Flux, actor, batch: list[tuple[int, Member]]) -> None:
+    """Some fifty invoices of the flux: examined first (validation needs no database, and
+    SQLite is held by a writing transaction as a whole), then deposited together with their
+    `FluxItem` rows in one transaction (invoicing.batch_deposit). A retry after a failure
+    skips the positions whose rows exist: a batch is written whole or not at all."""
+    files: dict[int, batch_deposit.File] = {}
+    refused: dict[int, ChoeurError] = {}
+    for position, member in batch:
+        try:
+            files[position] = batch_deposit.File(
+                member.content, posixpath.basename(member.name),
+                structured.examine_for_deposit(member.content))
+        except Exception:
+            logger.exception("flux %s: invoice %d could not be examined", flux.numero, position)
+            refused[position] = errors.FluxInvoiceUnprocessable()
+    with transaction.atomic():
+        outcomes = _deposit_batch(flux, actor, files)
+        rows = []
+        for position, member in batch:
+            outcome = outcomes.get(position)
+            if outcome is not None and outcome.invoice is not None:
+                rows.append(_accepted_item(flux, position, member, outcome.invoice))
+                continue
+            error = outcome.error if outcome is not None else refused[position]
+            file = files.get(position)
+            rows.append(_refused_item(flux, position, member, error,
+                                      file.examined.model if file is not None else None))
+        FluxItem.objects.bulk_create(rows)
+        # Also the integration's heartbeat: a long flux is not taken for a dead one.
+        Flux.objects.filter(pk=flux.pk, status=EtatFlux.EN_COURS).update(status_at=clock.now())
+
+
+def _deposit_batch(flux: Flux, actor, files: dict[int, batch_deposit.File]) -> dict:
+    """{position: Outcome}. The batch at once; if that fails for a reason of one invoice (a
+    number taken meanwhile from elsewhere, an internal error), the invoices one by one, each
+    in its savepoint, so that the culprit is refused alone."""
+    if not files:
+        return {}
+    positions = list(files)
     try:
-        prepared = structured.examine_for_deposit(member.content, filename)
         with transaction.atomic():
-            invoice = structured.deposit_file(
-                actor, flux.structure, member.content, filename,
-                cadre=Cadre.A1, mode_depot=MODE_DEPOT[flux.channel], prepared=prepared)
-            return FluxItem.objects.create(
-                flux=flux, position=position, name=name, number=invoice.number[:100],
-                supplier_identifier=flux.structure.identifier,
-                recipient_identifier=invoice.recipient.identifier if invoice.recipient_id
-                else "", accepted=True, invoice=invoice)
+            outcomes = batch_deposit.deposit_files(
+                actor, flux.structure, [files[p] for p in positions], cadre=Cadre.A1,
+                mode_depot=MODE_DEPOT[flux.channel], tell_supplier=False)
+        return dict(zip(positions, outcomes, strict=True))
+    except ChoeurError as exc:  # refuses the whole batch alike (rights, supplier's state)
+        return {p: batch_deposit.Outcome(error=exc) for p in positions}
+    except IntegrityError:
+        pass  # a number taken meanwhile: one by one tells which invoice lost
+    except (DatabaseError, OSError):
+        raise  # the database's or storage's trouble, not an invoice's: an incident
+    except Exception:
+        logger.exception("flux %s: batch deposit failed, depositing one by one", flux.numero)
+    return {p: _deposit_one(flux, actor, p, files[p]) for p in positions}
+
+
+def _deposit_one(flux: Flux, actor, position: int, file) -> batch_deposit.Outcome:
+    try:
+        with transaction.atomic():
+            return batch_deposit.Outcome(invoice=structured.deposit_file(
+                actor, flux.structure, file.content, file.filename, cadre=Cadre.A1,
+                mode_depot=MODE_DEPOT[flux.channel], prepared=file.examined))
     except ChoeurError as exc:
-        refused = exc
+        return batch_deposit.Outcome(error=exc)
     except (DatabaseError, OSError):
         raise  # the database's or storage's trouble, not the invoice's: an incident, retried
     except Exception:
-        # This invoice makes Choeur fail (e.g. a layout it cannot render): retrying would fail
-        # the same way and hold the rest of the flux up for good. Refused alone, logged.
+        # This invoice makes Choeur fail: retrying would fail the same way and hold the rest
+        # of the flux up for good. Refused alone, logged.
         logger.exception("flux %s: invoice %d refused after an internal error", flux.numero,
                          position)
-        refused = errors.FluxInvoiceUnprocessable()
-    number, supplier, recipient = _identify(member.content, refused,
-                                           prepared[0].model if prepared else None)
-    with transaction.atomic():
-        return FluxItem.objects.create(
-            flux=flux, position=position, name=name, number=number[:100],
-            supplier_identifier=(supplier or flux.structure.identifier)[:80],
-            recipient_identifier=recipient[:80], accepted=False, errors=errors_of(refused))
+        return batch_deposit.Outcome(error=errors.FluxInvoiceUnprocessable())
+
+
+def _accepted_item(flux: Flux, position: int, member: Member, invoice) -> FluxItem:
+    return FluxItem(flux=flux, position=position, name=member.name[:255],
+                    number=invoice.number[:100], supplier_identifier=flux.structure.identifier,
+                    recipient_identifier=invoice.recipient.identifier
+                    if invoice.recipient_id else "", accepted=True, invoice=invoice,
+                    created_at=clock.now())
+
+
+def _refused_item(flux: Flux, position: int, member: Member, error: ChoeurError,
+                  model) -> FluxItem:
+    number, supplier, recipient = _identify(member.content, error, model)
+    return FluxItem(flux=flux, position=position, name=member.name[:255], number=number[:100],
+                    supplier_identifier=(supplier or flux.structure.identifier)[:80],
+                    recipient_identifier=recipient[:80], accepted=False,
+                    errors=errors_of(error), created_at=clock.now())
 
 
 def errors_of(exc: ChoeurError) -> list[dict]:
@@ -307,11 +365,31 @@ def _conclude(flux: Flux) -> None:
         from choeur.webhooks.services import flux_state_changed
 
         flux_state_changed(flux.pk)  # signed webhooks, queued in this transaction
+        _tell_supplier(flux, status, integrated, rejected)
         if flux.channel == Canal.EDI and flux.technical_account_id and rejected:
             from choeur.flux import edi
 
             flux_id = flux.pk
             transaction.on_commit(lambda: edi.write_flux_rejections(flux_id))
+
+
+def _tell_supplier(flux: Flux, status: str, integrated: int, rejected: int) -> None:
+    """The supplier's users hear of a flux once, at its outcome (not once per invoice: a flux
+    of 500 would be 500 e-mails)."""
+    from django.urls import NoReverseMatch, reverse
+
+    from choeur.messaging.services import notify
+
+    try:
+        url = reverse("flux:detail", args=[flux.numero])
+    except NoReverseMatch:  # an API-only deployment
+        url = ""
+    users = permissions.users_in_espace(flux.structure, Espace.FACTURES_EMISES)
+    if flux.user is not None:
+        users.append(flux.user)  # the depositor (notify skips inactive users and doubles)
+    notify(users, "flux_integrated", {"numero": flux.numero, "flux_state": status,
+                                      "filename": flux.filename, "integrated": integrated,
+                                      "rejected": rejected}, url)
 
 
 def _incident(flux: Flux, exc: Exception) -> None:

@@ -237,6 +237,16 @@ class DocumentMissing(InvoicingError):
     message_en = "Attach the invoice (PDF): it is the original the recipient will receive."
 
 
+class RenderingFailed(InvoicingError):
+    code = "INV_RENDERING_FAILED"
+    http_status = 500
+    message_fr = ("La visualisation PDF de cette facture n'a pas pu être produite. Ses données "
+                  "structurées (XML) restent téléchargeables ; l'incident est signalé à "
+                  "l'exploitant.")
+    message_en = ("The PDF rendering of this invoice could not be made. Its structured data "
+                  "(XML) can still be downloaded; the incident is reported to the operator.")
+
+
 class DocumentNotPdf(InvoicingError):
     code = "INV_DOCUMENT_NOT_PDF"
     message_fr = ("Le fichier « {name} » n'est pas un PDF : la facture déposée doit être un "

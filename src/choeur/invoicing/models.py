@@ -232,6 +232,17 @@ class Invoice(models.Model):
         return self.status == Status.BROUILLON
 
     @property
+    def rendering_pending(self) -> bool:
+        """A UBL or CII deposit whose PDF rendering is not made yet (deposit_documents.py)."""
+        return bool(self.xml_sha256 and not self.main_file_sha256
+                    and self.deposited_at is not None)
+
+    @property
+    def has_document(self) -> bool:
+        """Whether there is (or will be, at first need) a PDF the recipient reads."""
+        return bool(self.main_file_sha256) or self.rendering_pending
+
+    @property
     def is_credit_note(self) -> bool:
         return self.type_facture == TypeFacture.AVOIR
 

@@ -37,23 +37,52 @@ def _params(invoice) -> dict:
     }
 
 
-def status_changed(invoice, previous: str, actor=None) -> None:
+def created_many(invoices: list, previous: str, actor=None, tell_supplier: bool = True) -> None:
+    """`status_changed` for a batch of new invoices (lifecycle.create_many): the webhooks
+    looked up once for the batch, the users to tell once per supplier service."""
     from choeur.webhooks import services as webhooks
 
-    webhooks.invoice_status_changed(invoice, previous)  # signed webhooks, queued in this tx
+    structures = {s for i in invoices for s in (i.supplier_id, i.recipient_id, i.validator_id,
+                                               i.validator2_id) if s}
+    hooked = webhooks.subscribed(structures)
+    audience: dict = {}
+    for invoice in invoices:
+        if {invoice.supplier_id, invoice.recipient_id, invoice.validator_id,
+                invoice.validator2_id} & hooked:
+            webhooks.invoice_status_changed(invoice, previous)
+        status_changed(invoice, previous, actor, webhooks_sent=True,
+                       tell_supplier=tell_supplier, audience=audience)
+
+
+def _audience(cache: dict | None, structure, espace: str, service) -> list:
+    """users_in_espace, once per (structure, espace, service) within a batch."""
+    if cache is None:
+        return users_in_espace(structure, espace, service)
+    key = (structure.pk, espace, getattr(service, "pk", None))
+    if key not in cache:
+        cache[key] = users_in_espace(structure, espace, service)
+    return cache[key]
+
+
+def status_changed(invoice, previous: str, actor=None, *, webhooks_sent: bool = False,
+                   tell_supplier: bool = True, audience: dict | None = None) -> None:
+    if not webhooks_sent:
+        from choeur.webhooks import services as webhooks
+
+        webhooks.invoice_status_changed(invoice, previous)  # signed webhooks, queued in tx
     status = invoice.status
     params = _params(invoice)
-    if status not in _SILENT_FOR_SUPPLIER:
-        users = [u for u in users_in_espace(invoice.supplier, Espace.FACTURES_EMISES,
-                                            invoice.supplier_service) if u != actor]
+    if status not in _SILENT_FOR_SUPPLIER and tell_supplier:
+        users = [u for u in _audience(audience, invoice.supplier, Espace.FACTURES_EMISES,
+                                      invoice.supplier_service) if u != actor]
         notify(users, "invoice_status", params,
                reverse("invoicing:issued_detail", [invoice.pk]))
     if status in (Status.MISE_A_DISPOSITION, Status.COMPLETEE):
         kind = "invoice_received" if status == Status.MISE_A_DISPOSITION else \
             "invoice_completed"
         url = reverse("invoicing:received_detail", [invoice.pk])
-        users = users_in_espace(invoice.recipient, Espace.FACTURES_RECUES,
-                                invoice.recipient_service)
+        users = _audience(audience, invoice.recipient, Espace.FACTURES_RECUES,
+                          invoice.recipient_service)
         if users:
             notify(users, kind, params, url)
         else:

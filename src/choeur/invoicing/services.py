@@ -7,6 +7,8 @@ statuses only through `lifecycle.transition()`. The entry point owns the transac
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
@@ -76,6 +78,32 @@ def require_validator_rights(user, invoice: Invoice, level: int, modify: bool = 
     permissions.require_espace(user, structure, Espace.FACTURES_A_VALIDER, modify=modify)
 
 
+# --- Lookups a batch makes once ---------------------------------------------------------------
+
+_lookups: ContextVar[dict | None] = ContextVar("invoicing_lookups", default=None)
+
+
+@contextmanager
+def cached_lookups():
+    """Within this block, the platform checks look each recipient, service, engagement list,
+    bank account and structure up once (a flux's hundreds of invoices mostly name the same
+    few): a snapshot taken at the batch's start, as a batch is checked in Chorus Pro."""
+    token = _lookups.set({})
+    try:
+        yield
+    finally:
+        _lookups.reset(token)
+
+
+def _lookup(key: tuple, compute):
+    cache = _lookups.get()
+    if cache is None:
+        return compute()
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
 # --- Platform checks (reference §4.4) --------------------------------------------------------
 
 
@@ -83,6 +111,10 @@ def find_structure(identifier: str) -> Structure | None:
     identifier = re.sub(r"\s", "", identifier or "")
     if not identifier:
         return None
+    return _lookup(("structure", identifier), lambda: _find_structure(identifier))
+
+
+def _find_structure(identifier: str) -> Structure | None:
     found = list(Structure.objects.filter(identifier=identifier)[:2])
     if len(found) == 1:
         return found[0]
@@ -102,7 +134,8 @@ def resolve_service(recipient: Structure, code: str) -> Service | None:
     code = (code or "").strip()
     if not code:
         return None
-    service = recipient.services.current().filter(code=code).first()
+    service = _lookup(("service", recipient.pk, code),
+                      lambda: recipient.services.current().filter(code=code).first())
     if service is None:
         raise errors.ServiceUnknown(code=code, recipient=recipient.company_name)
     return service
@@ -120,11 +153,14 @@ def check_routing(supplier: Structure, recipient: Structure, service: Service | 
         raise errors.EngagementRequired(recipient=name)
     if recipient.engagement_or_service_required and not (engagement_number or service):
         raise errors.EngagementOrServiceRequired(recipient=name)
-    if engagement_number and Engagement.objects.filter(structure=recipient).exists():
+    if engagement_number and _lookup(
+            ("engagements", recipient.pk),
+            lambda: Engagement.objects.filter(structure=recipient).exists()):
         # The recipient manages its engagements in Choeur: the number must be one of them,
         # usable, and placed with this supplier (or with no supplier named).
-        engagement = Engagement.objects.filter(structure=recipient,
-                                               number=engagement_number).first()
+        engagement = _lookup(("engagement", recipient.pk, engagement_number),
+                             lambda: Engagement.objects.filter(
+                                 structure=recipient, number=engagement_number).first())
         if engagement is None or not engagement.is_usable or (
                 engagement.supplier_id not in (None, supplier.pk)):
             raise errors.EngagementUnknown(number=engagement_number, recipient=name)
@@ -151,7 +187,13 @@ def check_number(number: str) -> str:
 
 
 def check_number_unused(supplier: Structure, number: str, year: int,
-                        exclude: int | None = None) -> None:
+                        exclude: int | None = None, taken_numbers: set | None = None) -> None:
+    """`taken_numbers`: the numbers of `year` the supplier already used, when the caller (a
+    batch) fetched them at once."""
+    if taken_numbers is not None:
+        if number in taken_numbers:
+            raise errors.NumberAlreadyUsed(number=number, year=year)
+        return
     taken = Invoice.objects.filter(supplier=supplier, number=number, number_year=year).exclude(
         status__in=[Status.BROUILLON, Status.SUPPRIMEE])
     if exclude is not None:
@@ -204,8 +246,10 @@ def check_payment(supplier: Structure, data: InvoiceData) -> BankAccount | None:
         return None
     account = None
     if data.bank_account_id:
-        account = BankAccount.objects.filter(pk=data.bank_account_id, structure=supplier,
-                                             is_active=True).first()
+        account = _lookup(("bank_account", supplier.pk, data.bank_account_id),
+                          lambda: BankAccount.objects.filter(
+                              pk=data.bank_account_id, structure=supplier,
+                              is_active=True).first())
         if account is None:
             raise errors.BankAccountInvalid()
     if data.payment_mode == ModePaiement.VIREMENT and account is None:
@@ -294,20 +338,39 @@ def _store_attachments(invoice: Invoice, attachments, actor, status: str = "") -
 # --- Deposit ------------------------------------------------------------------------------
 
 
-def _write(invoice: Invoice, data: InvoiceData, vat_lines, totals) -> None:
-    invoice.lines.all().delete()
-    invoice.vat_lines.all().delete()
-    InvoiceLine.objects.bulk_create([
+def fill(invoice: Invoice, data: InvoiceData, totals: Totals) -> None:
+    """Copy the invoice's own data onto the row (a draft's save, a batch's deposit)."""
+    for field in ("cadre", "type_facture", "number", "invoice_date", "currency", "type_tva",
+                  "vat_exemption_reason", "marche_number", "engagement_number",
+                  "original_invoice_number", "payment_mode", "comment"):
+        setattr(invoice, field, getattr(data, field) or ("" if field != "invoice_date"
+                                                          else None))
+    invoice.number = (data.number or "").strip()
+    invoice.total_ht, invoice.total_tva = totals.total_ht, totals.total_tva
+    invoice.total_ttc, invoice.amount_due = totals.total_ttc, totals.amount_due
+
+
+def line_rows(invoice: Invoice, data: InvoiceData, vat_lines) -> tuple[list, list]:
+    """The invoice's lines and VAT lines as unsaved rows."""
+    lines = [
         InvoiceLine(invoice=invoice, number=index, reference=line.reference[:50],
                     designation=line.designation[:255], quantity=line.quantity,
                     unit=line.unit[:20], unit_price=line.unit_price, discount=line.discount,
                     vat_rate=line.vat_rate, vat_category=line.vat_category or "S",
                     total_ht=line.total_ht if line.total_ht is not None
                     else line.computed_total())
-        for index, line in enumerate(data.lines, start=1)])
-    VatLine.objects.bulk_create([
-        VatLine(invoice=invoice, rate=v.rate, category=v.category, base_ht=v.base_ht,
-                amount=v.amount) for v in vat_lines])
+        for index, line in enumerate(data.lines, start=1)]
+    vats = [VatLine(invoice=invoice, rate=v.rate, category=v.category, base_ht=v.base_ht,
+                    amount=v.amount) for v in vat_lines]
+    return lines, vats
+
+
+def _write(invoice: Invoice, data: InvoiceData, vat_lines) -> None:
+    invoice.lines.all().delete()
+    invoice.vat_lines.all().delete()
+    lines, vats = line_rows(invoice, data, vat_lines)
+    InvoiceLine.objects.bulk_create(lines)
+    VatLine.objects.bulk_create(vats)
 
 
 def _supplier_service(actor, supplier: Structure, service_id) -> Service | None:
@@ -355,20 +418,13 @@ def save_draft(actor, supplier: Structure, data: InvoiceData, *, mode_depot: str
         if validator and data.validator_service_code else None)
     vat_lines = data.vat_lines if data.vat_lines is not None else data.computed_vat_lines()
     totals = data.totals or replace(data, vat_lines=vat_lines).computed_totals()
-    for field in ("cadre", "type_facture", "number", "invoice_date", "currency", "type_tva",
-                  "vat_exemption_reason", "marche_number", "engagement_number",
-                  "original_invoice_number", "payment_mode", "comment"):
-        setattr(invoice, field, getattr(data, field) or ("" if field != "invoice_date"
-                                                          else None))
-    invoice.number = (data.number or "").strip()
+    fill(invoice, data, totals)
     invoice.bank_account = (BankAccount.objects.filter(
         pk=data.bank_account_id, structure=supplier, is_active=True).first()
         if data.bank_account_id else None)
-    invoice.total_ht, invoice.total_tva = totals.total_ht, totals.total_tva
-    invoice.total_ttc, invoice.amount_due = totals.total_ttc, totals.amount_due
     invoice.updated_at = clock.now()
     invoice.save()
-    _write(invoice, data, vat_lines, totals)  # the draft is what was keyed, lines included
+    _write(invoice, data, vat_lines)  # the draft is what was keyed, lines included
     if document is not None:
         name, content = document
         # Every channel goes through here: what the recipient receives is always a PDF.
@@ -410,7 +466,8 @@ def data_of(invoice: Invoice) -> InvoiceData:
                       invoice.amount_due))
 
 
-def check_sendable(supplier: Structure, data: InvoiceData, exclude=None):
+def check_sendable(supplier: Structure, data: InvoiceData, exclude=None,
+                   taken_numbers: set | None = None):
     """Every platform check of a sending (reference §4.4), in the order a user fixes them;
     writes nothing (also the structured deposit's "check without sending"). Returns the
     number, recipient, service, validator and validator's service it resolved."""
@@ -422,7 +479,8 @@ def check_sendable(supplier: Structure, data: InvoiceData, exclude=None):
     check_amounts(data)
     check_payment(supplier, data)
     validator, validator_service = check_validator(data, supplier, recipient)
-    check_number_unused(supplier, number, clock.today().year, exclude=exclude)
+    check_number_unused(supplier, number, clock.today().year, exclude=exclude,
+                        taken_numbers=taken_numbers)
     return number, recipient, service, validator, validator_service
 
 
@@ -442,7 +500,7 @@ def send(actor, invoice: Invoice) -> Invoice:
     now = clock.now()
     year = clock.today().year
     generated = invoice.mode_depot in (ModeDepot.SAISIE_PORTAIL, ModeDepot.SAISIE_API)
-    if not generated and not invoice.main_file_sha256:
+    if not generated and not invoice.main_file_sha256 and not invoice.xml_sha256:
         raise errors.DocumentMissing()
     Invoice.objects.filter(pk=invoice.pk).update(
         number_year=year, deposited_at=now, recipient=recipient, recipient_service=service,
@@ -456,7 +514,8 @@ def send(actor, invoice: Invoice) -> Invoice:
             # BR-S-02: the Factur-X Choeur writes must carry the seller's VAT number.
             raise errors.SellerVatNumberRequired(identifier=supplier.identifier)
         _generate_document(invoice)
-    _issue_certificate(invoice)
+    # The certificat de dépôt (and a UBL/CII file's PDF rendering) are made by the routing
+    # task, or at first need before it: see deposit_documents.py.
     target = Status.A_VALIDER_1 if validator is not None else Status.DEPOSEE
     changes = {}
     if validator is not None:
@@ -490,15 +549,6 @@ def _generate_document(invoice: Invoice) -> None:
     invoice.syntax, invoice.profile = "CII", report.profile
     invoice.save(update_fields=["main_file_sha256", "xml_sha256", "main_file_name", "syntax",
                                 "profile"])
-
-
-def _issue_certificate(invoice: Invoice) -> None:
-    from choeur.invoicing import documents
-
-    certificate = storage.put(documents.render_certificate(invoice),
-                              content_type="application/pdf")
-    invoice.certificate_sha256 = certificate.sha256
-    Invoice.objects.filter(pk=invoice.pk).update(certificate_sha256=certificate.sha256)
 
 
 def _enqueue_routing(invoice: Invoice) -> None:

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from choeur import formats
 from choeur.core import storage
-from choeur.invoicing import errors, services
+from choeur.invoicing import deposit_documents, errors, services
 from choeur.invoicing.data import InvoiceData, LineData, Totals, VatLineData
 from choeur.invoicing.models import Invoice, ModeDepot, TypeFacture
 from choeur.organisations import permissions
@@ -95,30 +95,11 @@ def _line_discount(line) -> Decimal:
     return (line.quantity * line.net_price / base) - line.net_amount
 
 
-def _readable_document(examined: Examined, content: bytes, filename: str):
-    """What the recipient reads: a Factur-X is its own PDF; a UBL or CII file gets a PDF
-    rendering of its data (Chorus Pro's "PDF de visualisation"), the XML itself being kept as
-    the invoice's structured data."""
-    if content.startswith(services.PDF_MAGIC):
-        return filename, content
-    from choeur.formats.writers import render_pdf
-
-    stem = filename.rsplit(".", 1)[0] if "." in filename else filename
-    stem = stem[:-4] if stem.lower().endswith((".xml", ".ubl", ".cii")) else stem
-    return f"{stem or 'facture'}.pdf", render_pdf(examined.model)
-
-
-def examine_for_deposit(content: bytes, filename: str) -> tuple[Examined, tuple | None]:
-    """The CPU-only part of `deposit_file`, which needs no database: the file examined and,
-    when it is valid, the document the recipient will read (None otherwise). A caller that
-    holds a transaction per invoice (flux integration) does this before opening it and hands
-    both to `deposit_file`, so the database is not held while files are validated and
-    rendered; the checks and their order are unchanged."""
-    examined = examine(content)
-    document = None
-    if examined.report.valid and examined.data is not None:
-        document = _readable_document(examined, content, filename)
-    return examined, document
+def examine_for_deposit(content: bytes, filename: str = "") -> Examined:
+    """The CPU-only part of `deposit_file`, which needs no database: a caller that holds a
+    transaction per invoice (flux integration) examines the file before opening it and hands
+    the result to `deposit_file`, so the database is not held while files are validated."""
+    return examine(content)
 
 
 def _prepare(supplier, content: bytes, *, cadre: str, keyed: InvoiceData | None,
@@ -152,8 +133,9 @@ def _prepare(supplier, content: bytes, *, cadre: str, keyed: InvoiceData | None,
     data.supplier_service_id = keyed.supplier_service_id
     data.comment = keyed.comment
     if iban and data.payment_mode == "VIREMENT":
-        account = supplier.bank_accounts.filter(iban=iban.replace(" ", ""),
-                                                is_active=True).first()
+        iban = iban.replace(" ", "")
+        account = services._lookup(("iban", supplier.pk, iban), lambda: (
+            supplier.bank_accounts.filter(iban=iban, is_active=True).first()))
         data.bank_account_id = account.pk if account else keyed.bank_account_id
     else:
         data.bank_account_id = keyed.bank_account_id
@@ -177,17 +159,21 @@ def check_file(actor, supplier, content: bytes, *, cadre: str,
 def deposit_file(actor, supplier, content: bytes, filename: str, *, cadre: str,
                  keyed: InvoiceData | None = None, attachments=(),
                  mode_depot: str = ModeDepot.UPLOAD_PORTAIL,
-                 prepared: tuple[Examined, tuple | None] | None = None) -> Invoice:
+                 prepared: Examined | None = None) -> Invoice:
     """Validate the file, take its data, check the keyed data agree, and send it.
-    `prepared`: what `examine_for_deposit(content, filename)` returned for these bytes."""
-    examined, document = prepared if prepared is not None else (None, None)
-    examined, data = _prepare(supplier, content, cadre=cadre, keyed=keyed, examined=examined)
-    if document is None:
-        document = _readable_document(examined, content, filename)
+    `prepared`: what `examine_for_deposit(content)` returned for these bytes.
+
+    What the recipient reads: a Factur-X is its own PDF; a UBL or CII file gets a PDF
+    rendering of its data (Chorus Pro's "PDF de visualisation"), made after the deposit
+    (deposit_documents.py), the XML itself being kept as the invoice's structured data."""
+    examined, data = _prepare(supplier, content, cadre=cadre, keyed=keyed, examined=prepared)
+    is_pdf = content.startswith(services.PDF_MAGIC)
     invoice = services.save_draft(actor, supplier, data, mode_depot=mode_depot,
-                                  document=document, attachments=attachments)
+                                  document=(filename, content) if is_pdf else None,
+                                  attachments=attachments)
     xml = storage.put(examined.report.xml, content_type="application/xml")
     Invoice.objects.filter(pk=invoice.pk).update(
         xml_sha256=xml.sha256, syntax=examined.report.syntax,
-        profile=examined.report.profile or "")
+        profile=examined.report.profile or "",
+        **({} if is_pdf else {"main_file_name": deposit_documents.readable_name(filename)}))
     return services.send(actor, invoice)

@@ -1,16 +1,35 @@
 """Background work of invoicing (django-tasks, database queue: a task enqueued in a
 transaction exists only if that transaction commits)."""
 
+import logging
+
 from django.db import transaction
 from django_tasks import task
+
+logger = logging.getLogger("choeur.invoicing")
 
 
 @task()
 def route_invoice(invoice_id: int) -> None:
-    from choeur.invoicing import services
+    from choeur.invoicing import deposit_documents, services
 
+    # The documents first, outside the routing's transaction (tens of ms of rendering): the
+    # recipient finds them made when the invoice reaches it.
+    deposit_documents.issue(invoice_id)
     with transaction.atomic():
         services.route(invoice_id)
+
+
+@task()
+def route_invoices(invoice_ids: list[int]) -> None:
+    """A batch's routing (a flux's invoices, one task per batch): each invoice as
+    `route_invoice`, in its own transaction; one that fails is logged and does not hold the
+    others."""
+    for invoice_id in invoice_ids:
+        try:
+            route_invoice.call(invoice_id)
+        except Exception:
+            logger.exception("routing of invoice %s failed", invoice_id)
 
 
 @task()

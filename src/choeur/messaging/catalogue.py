@@ -17,6 +17,9 @@ KINDS = {
     "invoice_unassigned": gettext_lazy(
         "La facture {number} de {supplier} est arrivée sans qu'aucun utilisateur habilité "
         "ne puisse la voir : attribuez les habilitations « Factures reçues »."),
+    "flux_integrated": gettext_lazy(
+        "Le flux {numero} ({filename}) est traité : {state} — {integrated} facture(s) "
+        "intégrée(s), {rejected} rejetée(s)."),
     "engagement_received": gettext_lazy(
         "{buyer} vous a adressé l'engagement {number} ({amount} {currency})."),
     "engagement_updated": gettext_lazy(
@@ -40,6 +43,11 @@ def render(kind: str, params: dict) -> str:
 
         code = values["status_code"]
         values["status"] = str(Status(code).label) if code in Status.values else code
+    if "flux_state" in values:
+        from choeur.flux.models import EtatFlux
+
+        code = values["flux_state"]
+        values["state"] = str(EtatFlux(code).label) if code in EtatFlux.values else code
     try:
         return str(template).format(**values)
     except (KeyError, IndexError):

@@ -426,6 +426,14 @@ def _record(subscription: Subscription, event: str, kind: str, subject: str,
     return delivery
 
 
+def subscribed(structure_ids) -> set:
+    """Which of these structures have an active subscription to invoice status changes (a
+    batch asks once, then calls `invoice_status_changed` only for its invoices concerned)."""
+    return set(Subscription.objects.filter(
+        structure_id__in=list(structure_ids), is_active=True, on_invoice_status=True)
+        .values_list("structure_id", flat=True))
+
+
 def invoice_status_changed(invoice, previous: str) -> list[Delivery]:
     """Called by the invoicing lifecycle right after a status change (its history row
     written), in its transaction. Tells the subscriptions of the supplier, of the recipient

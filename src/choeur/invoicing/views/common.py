@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from choeur.core import storage
 from choeur.core.errors import ChoeurError, NotFound
-from choeur.invoicing import forms
+from choeur.invoicing import deposit_documents, forms
 from choeur.invoicing.models import Invoice, ModeDepot
 from choeur.invoicing.statuses import Status
 from choeur.organisations import permissions
@@ -112,7 +112,7 @@ def blob_response(sha256: str, filename: str, content_type: str = "application/p
 
 
 def document_response(invoice: Invoice):
-    return blob_response(invoice.main_file_sha256,
+    return blob_response(deposit_documents.ensure_readable(invoice),
                           invoice.main_file_name or f"facture-{invoice.number}.pdf")
 
 

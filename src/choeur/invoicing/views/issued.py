@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from choeur.invoicing import acknowledgements, forms, queries, services
+from choeur.invoicing import acknowledgements, deposit_documents, forms, queries, services
 from choeur.invoicing.models import Invoice
 from choeur.invoicing.statuses import Status
 from choeur.invoicing.views.common import (
@@ -67,7 +67,7 @@ def issued_document(request, pk):
 @require_safe
 def issued_certificate(request, pk):
     invoice = queries.issued_invoice(request.user, pk)
-    return blob_response(invoice.certificate_sha256,
+    return blob_response(deposit_documents.ensure_certificate(invoice),
                           f"certificat-de-depot-{invoice.number}.pdf")
 
 

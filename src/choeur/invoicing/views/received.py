@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST, require_safe
 from choeur.core import storage
 from choeur.core.errors import NotFound
 from choeur.core.ids import parse_id
-from choeur.invoicing import forms, queries, services, statuses
+from choeur.invoicing import deposit_documents, forms, queries, services, statuses
 from choeur.invoicing.models import Invoice
 from choeur.invoicing.statuses import Status
 from choeur.invoicing.views.common import (
@@ -72,7 +72,7 @@ def received_process(request, pk):
 def received_document(request, pk):
     """The recipient downloads the invoice: a POST, since it is recorded (téléchargée)."""
     invoice = queries.received_invoice(request.user, pk)
-    if not invoice.main_file_sha256:
+    if not invoice.has_document:
         raise NotFound(object_label="Fichier")
     response = document_response(invoice)  # opened first: a missing file is no download
     with transaction.atomic():
@@ -104,8 +104,8 @@ ZIP_CONTENTS = ("pdf", "xml", "tout")
 
 
 def _zip_members(invoice: Invoice, content: str):
-    if content in ("pdf", "tout") and invoice.main_file_sha256:
-        yield invoice.main_file_sha256, invoice.main_file_name or "facture.pdf"
+    if content in ("pdf", "tout") and invoice.has_document:
+        yield deposit_documents.ensure_readable(invoice), invoice.main_file_name or "facture.pdf"
     if content in ("xml", "tout") and invoice.xml_sha256:
         yield invoice.xml_sha256, f"facture-{invoice.number}.xml"
 
