@@ -140,3 +140,27 @@ def test_the_same_number_twice_in_a_flux_is_refused_the_second_time(wire, invoic
     assert flux.status == EtatFlux.INTEGRE_PARTIEL and Invoice.objects.count() == 1
     refused = flux.items.get(accepted=False)
     assert refused.position == 2 and refused.errors[0]["code"] == "INV_NUMBER_ALREADY_USED"
+
+
+def test_the_supplier_hears_of_a_flux_once(wire, invoice_file, run_tasks, supplier_user):
+    """A flux of 500 invoices would otherwise be 500 notifications and e-mails per user."""
+    from django.core import mail
+
+    from choeur.messaging.models import Notification
+    from tests.flux.conftest import deposit_body, tar_gz
+
+    batch = tar_gz([(f"FA-{i}.xml", invoice_file("cii", number=f"FA-{i}")) for i in (1, 2, 3)]
+                   + [("bad.xml", b"<Invoice/>")])
+    numero = wire.post("factures/v1/deposer/flux", deposit_body(batch, "lot.tar.gz")).json()[
+        "numeroFluxDepot"]
+    mail.outbox.clear()
+    run_tasks()
+    told = Notification.objects.filter(user=supplier_user)
+    assert list(told.values_list("kind", flat=True)) == ["flux_integrated"]
+    from choeur.messaging.catalogue import render
+
+    text = render("flux_integrated", told.get().params)
+    assert numero in text and "Intégré partiellement" in text and "3 facture(s)" in text
+    assert "1 rejetée(s)" in text
+    # The recipient's users hear of each invoice reaching them (routing), as before.
+    assert Notification.objects.filter(kind="invoice_received").count() >= 3

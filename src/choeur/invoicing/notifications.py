@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.urls import NoReverseMatch
 from django.urls import reverse as _reverse
 
+from choeur.invoicing.models import ModeDepot
 from choeur.invoicing.statuses import Status
 from choeur.messaging.services import notify
 from choeur.organisations.models import Espace
@@ -15,6 +16,12 @@ from choeur.organisations.permissions import users_in_espace
 
 # The supplier is not told about its own draft, its deletion, nor the routing's inner steps.
 _SILENT_FOR_SUPPLIER = {Status.BROUILLON, Status.SUPPRIMEE, Status.EN_COURS_ACHEMINEMENT}
+# Nor, for what its software deposited (API, EDI), of the automatic steps that follow every
+# deposit: the software follows them itself, and a flux of 500 invoices would be 500 e-mails
+# per user (the flux's outcome is told once, flux/services.py). The recipient's decisions
+# are still told.
+_AUTOMATIC = {Status.DEPOSEE, Status.MISE_A_DISPOSITION}
+_MACHINE_CHANNELS = {ModeDepot.UPLOAD_API, ModeDepot.SAISIE_API, ModeDepot.EDI}
 
 
 def reverse(name: str, args) -> str:
@@ -72,7 +79,8 @@ def status_changed(invoice, previous: str, actor=None, *, webhooks_sent: bool = 
         webhooks.invoice_status_changed(invoice, previous)  # signed webhooks, queued in tx
     status = invoice.status
     params = _params(invoice)
-    if status not in _SILENT_FOR_SUPPLIER and tell_supplier:
+    machine_step = status in _AUTOMATIC and invoice.mode_depot in _MACHINE_CHANNELS
+    if status not in _SILENT_FOR_SUPPLIER and tell_supplier and not machine_step:
         users = [u for u in _audience(audience, invoice.supplier, Espace.FACTURES_EMISES,
                                       invoice.supplier_service) if u != actor]
         notify(users, "invoice_status", params,
