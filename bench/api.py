@@ -370,11 +370,13 @@ def searches(big_supplier, rng: random.Random,
     from choeur.core import clock
     from choeur.invoicing.models import Invoice
 
-    mine = Invoice.objects.filter(supplier=big_supplier).exclude(status="BROUILLON")
-    numbers = list(mine.order_by("?").values_list("number", flat=True)[:50]) \
-        if mine.count() < 200_000 else []
-    if not numbers:
-        numbers = [n for n in mine.values_list("number", flat=True)[:50]]
+    # 50 numbers spread over the supplier's invoices that its searches show (not SUPPRIMEE),
+    # the same on every run (an ORDER BY random() drew others each time, hidden ones included).
+    mine = Invoice.objects.filter(supplier=big_supplier).exclude(
+        status__in=["BROUILLON", "SUPPRIMEE"]).order_by("pk")
+    ids = list(mine.values_list("pk", flat=True))
+    numbers = list(mine.filter(pk__in=ids[::max(1, len(ids) // 50)][:50])
+                   .values_list("number", flat=True))
     today = clock.today()
 
     def pagination(page: int = 1, size: int = 50, column: str | None = None,

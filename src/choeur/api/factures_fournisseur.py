@@ -34,10 +34,12 @@ from choeur.api.factures import (
     related,
     required,
     router,
+    search_page,
     supplier_row,
     supplier_to_process_row,
     type_facture,
     with_flux_numbers,
+    with_related,
 )
 from choeur.api.schemas import ErrorOut, WsRetour
 from choeur.api.structures import choice
@@ -262,9 +264,10 @@ def rechercher_fournisseur(request, payload: fs.RechercherFactureParFournisseurP
         found = found.filter(flux_filter(payload.numeroFluxDepot))
     if payload.rejetTraite is not None:
         found = found.filter(rejet_traite=payload.rejetTraite)
-    rows, paging = page(related(found), payload.rechercheFactureParFournisseur,
-                        columns=COLUMNS, default=DEFAULT_COLUMN)
-    rows = with_flux_numbers(list(rows))
+    # The invoice table alone: the rows' structures, services and accounts come after, by
+    # primary key (with_related); a sort on one of them joins that one.
+    rows, paging = search_page(found, payload.rechercheFactureParFournisseur)
+    rows = with_flux_numbers(with_related(rows))
     return ok(parametresRetour=paging, listeFactures=[
         supplier_row(invoice, with_size=bool(payload.recupererTaille)) for invoice in rows])
 
