@@ -4,7 +4,13 @@ exists only if that transaction commits)."""
 from django_tasks import task
 
 
-@task()
+#: Integrations go before the other tasks waiting (the routing of what earlier flux
+#: deposited, e-mails): the depositing software is polling for the compte rendu, and a flux
+#: takes seconds, so the routing waits at most for the flux already queued.
+INTEGRATION_PRIORITY = 10
+
+
+@task(priority=INTEGRATION_PRIORITY)
 def integrate_flux(flux_id: int) -> str:
     from choeur.flux import services
 
