@@ -352,20 +352,26 @@ def test_ubl_and_cii_files_are_deposited(logged_in, supplier_user, supplier, ban
 
 
 @pytest.mark.parametrize("kind", ["cii", "ubl"])
-def test_the_routing_makes_the_rendering_and_the_certificate(logged_in, supplier_user,
-                                                             supplier, bank_account, kind):
+def test_the_routing_makes_the_certificate_the_rendering_waits(logged_in, supplier_user,
+                                                               supplier, bank_account, kind):
     from choeur.invoicing import deposit_documents
 
     content = written(supplier_user, supplier, bank_account, kind=kind)
     assert post(logged_in, supplier, content, name=f"f.{kind}.xml").status_code == 302
     run_ready()
     invoice = Invoice.objects.get()
-    assert invoice.status == Status.MISE_A_DISPOSITION and not invoice.rendering_pending
-    rendering = storage.read(invoice.main_file_sha256)
+    # The routing made the certificate; the rendering waits for its first reader.
+    assert invoice.status == Status.MISE_A_DISPOSITION and invoice.rendering_pending
+    certificate = storage.read(invoice.certificate_sha256)
+    assert invoice.deposited_sha256 == invoice.xml_sha256  # it names the file deposited
+    rendering = storage.read(deposit_documents.ensure_readable(invoice))
     assert rendering.startswith(b"%PDF-")
-    # Deterministic: made again, the same bytes (whoever makes them first, the same blob).
+    invoice.refresh_from_db()
+    assert invoice.main_file_rendered and invoice.deposited_sha256 == invoice.xml_sha256
+    # Deterministic: made again, the same bytes (whoever makes them first, the same blob),
+    # and the certificate does not change once the rendering exists.
     assert writers.render_pdf(formats.read(content)) == rendering
-    assert documents.render_certificate(invoice) == storage.read(invoice.certificate_sha256)
+    assert documents.render_certificate(invoice) == certificate
     assert deposit_documents.ensure_certificate(invoice) == invoice.certificate_sha256
 
 
@@ -468,10 +474,10 @@ def test_a_rendering_failure_does_not_hold_the_invoice(logged_in, supplier_user,
         raise RuntimeError("a layout reportlab cannot make")
 
     monkeypatch.setattr(writers, "render_pdf", broken)
-    run_ready()  # routed all the same: the recipient has the structured data
+    run_ready()  # routed all the same: the certificate names the XML, not the rendering
     invoice = Invoice.objects.get()
     assert invoice.status == Status.MISE_A_DISPOSITION
-    assert invoice.rendering_pending and invoice.certificate_sha256 == ""
+    assert invoice.rendering_pending and invoice.certificate_sha256
     response = logged_in.get(reverse("invoicing:issued_document", args=[invoice.pk]))
     assert response.status_code == 500 and "INV_RENDERING_FAILED" in text(response)
     monkeypatch.undo()  # mended: made at the next need

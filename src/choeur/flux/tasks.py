@@ -3,7 +3,6 @@ exists only if that transaction commits)."""
 
 from django_tasks import task
 
-
 #: Integrations go before the other tasks waiting (the routing of what earlier flux
 #: deposited, e-mails): the depositing software is polling for the compte rendu, and a flux
 #: takes seconds, so the routing waits at most for the flux already queued.

@@ -3,12 +3,13 @@ the deposit: the PDF rendering of a UBL or CII file (Chorus Pro's "PDF de visual
 the certificat de dépôt.
 
 Both cost tens of milliseconds of reportlab each, more than the rest of a deposit together;
-made inside the deposit they capped a flux's integration at a few dozen invoices a second. They
-are now made by the routing task that follows every deposit (before the invoice reaches its
-recipient), or earlier by whoever needs one first (the supplier downloading it, `soumettre`
-answering its fingerprint). Both renderings are deterministic — the same invoice gives the same
-bytes — and depend only on what the deposit fixed, so it does not matter who makes them first:
-two makers store the same blob and the conditional update keeps the first.
+made inside the deposit they capped a flux's integration at a few dozen invoices a second. The
+certificate is made by the routing task that follows every deposit (before the invoice reaches
+its recipient), or earlier by whoever needs it first (the supplier downloading it, `soumettre`
+answering its fingerprint); the rendering waits for its first reader. Both are deterministic —
+the same invoice gives the same bytes — so it does not matter who makes them first: two makers
+store the same blob and the conditional update keeps the first. The certificate names the
+document deposited (`Invoice.deposited_sha256`), so it never waits for the rendering.
 """
 
 from __future__ import annotations
@@ -44,8 +45,8 @@ def ensure_readable(invoice: Invoice) -> str:
         raise errors.RenderingFailed() from exc
     blob = storage.put(pdf, content_type="application/pdf")
     Invoice.objects.filter(pk=invoice.pk, main_file_sha256="").update(
-        main_file_sha256=blob.sha256)
-    invoice.main_file_sha256 = blob.sha256
+        main_file_sha256=blob.sha256, main_file_rendered=True)
+    invoice.main_file_sha256, invoice.main_file_rendered = blob.sha256, True
     if not invoice.main_file_name:
         invoice.main_file_name = readable_name("")
         Invoice.objects.filter(pk=invoice.pk, main_file_name="").update(
@@ -55,13 +56,13 @@ def ensure_readable(invoice: Invoice) -> str:
 
 def ensure_certificate(invoice: Invoice) -> str:
     """The sha256 of the certificat de dépôt (`empreinteCertificatDepot`), made now if it was
-    not yet; '' for an invoice never deposited. Its fingerprint names the readable PDF, which
-    is made first when needed."""
+    not yet; '' for an invoice never deposited. Its fingerprint names the document deposited
+    (`Invoice.deposited_sha256`: a UBL/CII file itself, not its rendering), so it does not wait
+    for the rendering."""
     if invoice.certificate_sha256 or invoice.deposited_at is None:
         return invoice.certificate_sha256
     from choeur.invoicing import documents
 
-    ensure_readable(invoice)
     blob = storage.put(documents.render_certificate(invoice), content_type="application/pdf")
     Invoice.objects.filter(pk=invoice.pk, certificate_sha256="").update(
         certificate_sha256=blob.sha256)
@@ -70,14 +71,13 @@ def ensure_certificate(invoice: Invoice) -> str:
 
 
 def issue(invoice_id: int) -> None:
-    """Make what a deposited invoice still lacks (the routing task, before the recipient sees
-    it). A rendering failure is logged and leaves the invoice routed with its structured data:
-    the readers try again at first need and answer a coded error if it fails again."""
+    """Make the certificate of a deposited invoice (the routing task, before the recipient
+    sees it: the certificate fixes what was deposited, to whom, before anyone acts on it). The
+    PDF rendering of a UBL/CII file waits for its first reader (~30 ms a rendering: a flux's
+    routing would spend most of its time on PDFs many recipients never open, reading the XML
+    instead)."""
     invoice = Invoice.objects.select_related(
         "supplier", "recipient", "recipient_service").filter(pk=invoice_id).first()
     if invoice is None or invoice.deposited_at is None:
         return
-    try:
-        ensure_certificate(invoice)
-    except errors.RenderingFailed:
-        pass
+    ensure_certificate(invoice)

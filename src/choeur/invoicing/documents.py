@@ -442,7 +442,7 @@ def render_certificate(invoice) -> bytes:
     ]
     table_rows = [[Paragraph(_esc(name), label), Paragraph(_esc(value), base)]
                   for name, value in rows]
-    fingerprint = "<br/>".join(_fingerprint_lines(invoice.main_file_sha256 or ""))
+    fingerprint = "<br/>".join(_fingerprint_lines(invoice.deposited_sha256 or ""))
     table_rows.append([Paragraph("Empreinte SHA-256 du document de facture", label),
                        Paragraph(fingerprint, mono)])
     table = Table(table_rows, colWidths=[62 * mm, 112 * mm])

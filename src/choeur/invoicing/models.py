@@ -141,6 +141,9 @@ class Invoice(models.Model):
     main_file_name = models.CharField(_("fichier de la facture"), max_length=200, blank=True)
     xml_sha256 = models.CharField(max_length=64, blank=True)  # the structured data, if any
     certificate_sha256 = models.CharField(max_length=64, blank=True)  # empreinteCertificatDepot
+    # The main file is Choeur's PDF rendering of a deposited UBL/CII file (made at first
+    # need), not the document deposited: the certificate then names the XML file instead.
+    main_file_rendered = models.BooleanField(default=False, editable=False)
 
     status = models.CharField(_("statut"), max_length=40, choices=Status.choices,
                               default=Status.BROUILLON)
@@ -236,6 +239,14 @@ class Invoice(models.Model):
         """A UBL or CII deposit whose PDF rendering is not made yet (deposit_documents.py)."""
         return bool(self.xml_sha256 and not self.main_file_sha256
                     and self.deposited_at is not None)
+
+    @property
+    def deposited_sha256(self) -> str:
+        """The fingerprint of the document the supplier deposited (what the certificate
+        names): the PDF it sent or Choeur wrote for it, or the UBL/CII file itself."""
+        if self.main_file_rendered or self.rendering_pending:
+            return self.xml_sha256
+        return self.main_file_sha256
 
     @property
     def has_document(self) -> bool:
