@@ -69,20 +69,25 @@ def _publish_local(storage, name: str, spool: BinaryIO) -> None:
         os.unlink(tmp)
 
 
+def _write_once(storage, name: str, source: BinaryIO) -> None:
+    """Store the bytes under their name unless they are there already (same name, same
+    bytes)."""
+    if storage.exists(name):
+        return
+    if hasattr(storage, "path"):
+        _publish_local(storage, name, source)
+    else:
+        # Object stores (S3) make a PUT visible whole or not at all; file_overwrite is off,
+        # and the same name always carries the same bytes.
+        storage.save(name, File(source, name=name))
+
+
 def put(source: bytes | BinaryIO, content_type: str = "", max_size: int | None = None) -> Blob:
     """Store bytes (or a readable file) once; return its Blob. Idempotent."""
     spool, sha256, size = _spool(source, max_size)
     blob = Blob(sha256=sha256, size=size, content_type=content_type, created_at=clock.now())
-    storage = _storage()
-    name = blob.storage_name
     with spool:
-        if not storage.exists(name):
-            if hasattr(storage, "path"):
-                _publish_local(storage, name, spool)
-            else:
-                # Object stores (S3) make a PUT visible whole or not at all; file_overwrite is
-                # off, and the same name always carries the same bytes.
-                storage.save(name, File(spool, name=name))
+        _write_once(_storage(), blob.storage_name, spool)
     blob, _ = Blob.objects.get_or_create(
         sha256=sha256,
         defaults={"size": size, "content_type": content_type, "created_at": blob.created_at},
@@ -104,11 +109,7 @@ def put_many(contents: list[bytes], content_type: str = "") -> list[str]:
             continue
         blob = Blob(sha256=sha256, size=len(content), content_type=content_type, created_at=now)
         rows[sha256] = blob
-        if not storage.exists(blob.storage_name):
-            if hasattr(storage, "path"):
-                _publish_local(storage, blob.storage_name, io.BytesIO(content))
-            else:
-                storage.save(blob.storage_name, File(io.BytesIO(content), name=blob.storage_name))
+        _write_once(storage, blob.storage_name, io.BytesIO(content))
     Blob.objects.bulk_create(rows.values(), ignore_conflicts=True)
     return names
 

@@ -376,14 +376,10 @@ def _conclude(flux: Flux) -> None:
 def _tell_supplier(flux: Flux, status: str, integrated: int, rejected: int) -> None:
     """The supplier's users hear of a flux once, at its outcome (not once per invoice: a flux
     of 500 would be 500 e-mails)."""
-    from django.urls import NoReverseMatch, reverse
-
+    from choeur.invoicing.notifications import reverse
     from choeur.messaging.services import notify
 
-    try:
-        url = reverse("flux:detail", args=[flux.numero])
-    except NoReverseMatch:  # an API-only deployment
-        url = ""
+    url = reverse("flux:detail", [flux.numero])  # "" on an API-only deployment
     users = permissions.users_in_espace(flux.structure, Espace.FACTURES_EMISES)
     if flux.user is not None:
         users.append(flux.user)  # the depositor (notify skips inactive users and doubles)

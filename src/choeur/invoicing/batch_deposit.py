@@ -86,8 +86,7 @@ def _checked(supplier, file: File, cadre: str, taken: set):
                                          examined=file.examined)
     _number, recipient, service, validator, validator_service = services.check_sendable(
         supplier, data, taken_numbers=taken)
-    vat_lines = data.vat_lines if data.vat_lines is not None else data.computed_vat_lines()
-    totals = services.check_amounts(data)[1]
+    vat_lines, totals = services.amounts(data)  # check_sendable checked them
     invoice = Invoice(supplier=supplier, recipient=recipient, recipient_service=service,
                       validator=validator, validator_service=validator_service,
                       bank_account=services.check_payment(supplier, data),

@@ -47,10 +47,6 @@ def ensure_readable(invoice: Invoice) -> str:
     Invoice.objects.filter(pk=invoice.pk, main_file_sha256="").update(
         main_file_sha256=blob.sha256, main_file_rendered=True)
     invoice.main_file_sha256, invoice.main_file_rendered = blob.sha256, True
-    if not invoice.main_file_name:
-        invoice.main_file_name = readable_name("")
-        Invoice.objects.filter(pk=invoice.pk, main_file_name="").update(
-            main_file_name=invoice.main_file_name)
     return blob.sha256
 
 

@@ -46,33 +46,30 @@ def _params(invoice) -> dict:
 
 def created_many(invoices: list, previous: str, actor=None, tell_supplier: bool = True) -> None:
     """`status_changed` for a batch of new invoices (lifecycle.create_many): the webhooks
-    looked up once for the batch, the users to tell once per supplier service."""
+    looked up once for the batch (the users to tell are, within `services.cached_lookups`)."""
     from choeur.webhooks import services as webhooks
 
     structures = {s for i in invoices for s in (i.supplier_id, i.recipient_id, i.validator_id,
                                                i.validator2_id) if s}
     hooked = webhooks.subscribed(structures)
-    audience: dict = {}
     for invoice in invoices:
         if {invoice.supplier_id, invoice.recipient_id, invoice.validator_id,
                 invoice.validator2_id} & hooked:
             webhooks.invoice_status_changed(invoice, previous)
         status_changed(invoice, previous, actor, webhooks_sent=True,
-                       tell_supplier=tell_supplier, audience=audience)
+                       tell_supplier=tell_supplier)
 
 
-def _audience(cache: dict | None, structure, espace: str, service) -> list:
+def _audience(structure, espace: str, service) -> list:
     """users_in_espace, once per (structure, espace, service) within a batch."""
-    if cache is None:
-        return users_in_espace(structure, espace, service)
-    key = (structure.pk, espace, getattr(service, "pk", None))
-    if key not in cache:
-        cache[key] = users_in_espace(structure, espace, service)
-    return cache[key]
+    from choeur.invoicing.services import once_per_batch
+
+    return once_per_batch(("audience", structure.pk, espace, getattr(service, "pk", None)),
+                          lambda: users_in_espace(structure, espace, service))
 
 
 def status_changed(invoice, previous: str, actor=None, *, webhooks_sent: bool = False,
-                   tell_supplier: bool = True, audience: dict | None = None) -> None:
+                   tell_supplier: bool = True) -> None:
     if not webhooks_sent:
         from choeur.webhooks import services as webhooks
 
@@ -81,7 +78,7 @@ def status_changed(invoice, previous: str, actor=None, *, webhooks_sent: bool = 
     params = _params(invoice)
     machine_step = status in _AUTOMATIC and invoice.mode_depot in _MACHINE_CHANNELS
     if status not in _SILENT_FOR_SUPPLIER and tell_supplier and not machine_step:
-        users = [u for u in _audience(audience, invoice.supplier, Espace.FACTURES_EMISES,
+        users = [u for u in _audience(invoice.supplier, Espace.FACTURES_EMISES,
                                       invoice.supplier_service) if u != actor]
         notify(users, "invoice_status", params,
                reverse("invoicing:issued_detail", [invoice.pk]))
@@ -89,7 +86,7 @@ def status_changed(invoice, previous: str, actor=None, *, webhooks_sent: bool = 
         kind = "invoice_received" if status == Status.MISE_A_DISPOSITION else \
             "invoice_completed"
         url = reverse("invoicing:received_detail", [invoice.pk])
-        users = _audience(audience, invoice.recipient, Espace.FACTURES_RECUES,
+        users = _audience(invoice.recipient, Espace.FACTURES_RECUES,
                           invoice.recipient_service)
         if users:
             notify(users, kind, params, url)

@@ -95,7 +95,9 @@ def cached_lookups():
         _lookups.reset(token)
 
 
-def _lookup(key: tuple, compute):
+def once_per_batch(key: tuple, compute):
+    """`compute()`, remembered under `key` within `cached_lookups()` (computed every time
+    outside it)."""
     cache = _lookups.get()
     if cache is None:
         return compute()
@@ -111,7 +113,7 @@ def find_structure(identifier: str) -> Structure | None:
     identifier = re.sub(r"\s", "", identifier or "")
     if not identifier:
         return None
-    return _lookup(("structure", identifier), lambda: _find_structure(identifier))
+    return once_per_batch(("structure", identifier), lambda: _find_structure(identifier))
 
 
 def _find_structure(identifier: str) -> Structure | None:
@@ -134,7 +136,7 @@ def resolve_service(recipient: Structure, code: str) -> Service | None:
     code = (code or "").strip()
     if not code:
         return None
-    service = _lookup(("service", recipient.pk, code),
+    service = once_per_batch(("service", recipient.pk, code),
                       lambda: recipient.services.current().filter(code=code).first())
     if service is None:
         raise errors.ServiceUnknown(code=code, recipient=recipient.company_name)
@@ -153,12 +155,12 @@ def check_routing(supplier: Structure, recipient: Structure, service: Service | 
         raise errors.EngagementRequired(recipient=name)
     if recipient.engagement_or_service_required and not (engagement_number or service):
         raise errors.EngagementOrServiceRequired(recipient=name)
-    if engagement_number and _lookup(
+    if engagement_number and once_per_batch(
             ("engagements", recipient.pk),
             lambda: Engagement.objects.filter(structure=recipient).exists()):
         # The recipient manages its engagements in Choeur: the number must be one of them,
         # usable, and placed with this supplier (or with no supplier named).
-        engagement = _lookup(("engagement", recipient.pk, engagement_number),
+        engagement = once_per_batch(("engagement", recipient.pk, engagement_number),
                              lambda: Engagement.objects.filter(
                                  structure=recipient, number=engagement_number).first())
         if engagement is None or not engagement.is_usable or (
@@ -200,6 +202,12 @@ def check_number_unused(supplier: Structure, number: str, year: int,
         taken = taken.exclude(pk=exclude)
     if taken.exists():
         raise errors.NumberAlreadyUsed(number=number, year=year)
+
+
+def amounts(data: InvoiceData) -> tuple[list[VatLineData], Totals]:
+    """The VAT lines and totals of the invoice: as given, computed where not given."""
+    vat_lines = data.vat_lines if data.vat_lines is not None else data.computed_vat_lines()
+    return vat_lines, data.totals or replace(data, vat_lines=vat_lines).computed_totals()
 
 
 def check_amounts(data: InvoiceData) -> tuple[list[VatLineData], Totals]:
@@ -246,7 +254,7 @@ def check_payment(supplier: Structure, data: InvoiceData) -> BankAccount | None:
         return None
     account = None
     if data.bank_account_id:
-        account = _lookup(("bank_account", supplier.pk, data.bank_account_id),
+        account = once_per_batch(("bank_account", supplier.pk, data.bank_account_id),
                           lambda: BankAccount.objects.filter(
                               pk=data.bank_account_id, structure=supplier,
                               is_active=True).first())
@@ -416,8 +424,7 @@ def save_draft(actor, supplier: Structure, data: InvoiceData, *, mode_depot: str
     invoice.validator_service = (validator.services.filter(
         code=data.validator_service_code).first()
         if validator and data.validator_service_code else None)
-    vat_lines = data.vat_lines if data.vat_lines is not None else data.computed_vat_lines()
-    totals = data.totals or replace(data, vat_lines=vat_lines).computed_totals()
+    vat_lines, totals = amounts(data)
     fill(invoice, data, totals)
     invoice.bank_account = (BankAccount.objects.filter(
         pk=data.bank_account_id, structure=supplier, is_active=True).first()

@@ -134,7 +134,7 @@ def _prepare(supplier, content: bytes, *, cadre: str, keyed: InvoiceData | None,
     data.comment = keyed.comment
     if iban and data.payment_mode == "VIREMENT":
         iban = iban.replace(" ", "")
-        account = services._lookup(("iban", supplier.pk, iban), lambda: (
+        account = services.once_per_batch(("iban", supplier.pk, iban), lambda: (
             supplier.bank_accounts.filter(iban=iban, is_active=True).first()))
         data.bank_account_id = account.pk if account else keyed.bank_account_id
     else:
