@@ -78,6 +78,47 @@ def test_a_revoked_client_gets_no_token_and_its_tokens_stop_working(wire, suppli
     assert response.status_code == 400
 
 
+def test_a_revoked_clients_token_is_refused_before_any_password_is_checked(
+        wire, supplier, monkeypatch):
+    from choeur.organisations import raccordements
+
+    wire.get_token()
+    supplier.client.is_active = False
+    supplier.client.save()
+
+    def forbidden(*args):
+        raise AssertionError("a password was checked")
+
+    monkeypatch.setattr(raccordements, "check_password", forbidden)
+    for account in (f"{supplier.account.login}:{TECH_PASSWORD}", f"{supplier.account.login}:x",
+                    "TECH_UNKNOWN:x"):
+        headers = {**wire.headers(), "cpro-account": base64.b64encode(account.encode()).decode()}
+        response = wire.client.get("/cpro/transverses/v1/health-check", headers=headers)
+        assert response.status_code == 401
+        assert response.json()["error"] == "invalid_token", account
+    headers = wire.headers()
+    del headers["cpro-account"]
+    response = wire.client.get("/cpro/transverses/v1/health-check", headers=headers)
+    assert response.json()["error"] == "invalid_token"
+
+
+def test_a_client_or_account_of_a_deactivated_structure_is_refused(wire, supplier):
+    assert wire.get("transverses/v1/health-check").status_code == 200
+    supplier.structure.is_active = False
+    supplier.structure.save()
+    response = wire.get("transverses/v1/health-check")
+    assert response.status_code == 401
+    assert response.json()["error"] == "invalid_token"
+
+
+def test_a_call_reads_its_caller_in_one_statement(wire, django_assert_num_queries):
+    """The technical account, its structure and open espaces, and the token's client: one
+    read per call (the account's last use is written at most once a minute)."""
+    assert wire.get("transverses/v1/health-check").status_code == 200
+    with django_assert_num_queries(1):
+        assert wire.get("transverses/v1/health-check").status_code == 200
+
+
 def test_the_token_expires_after_3600_seconds(wire, frozen_now):
     wire.get_token()
     with clock.shifted(timedelta(seconds=TOKEN_LIFETIME - 1)):

@@ -54,7 +54,8 @@ def test_no_password_is_hashed_for_a_caller_without_a_token(client, party, monke
     def forbidden(*args):
         raise AssertionError("a password was checked")
 
-    monkeypatch.setattr(raccordements, "authenticate_technical_account_quickly", forbidden)
+    monkeypatch.setattr(raccordements, "authenticate_api_caller", forbidden)
+    monkeypatch.setattr(raccordements, "authenticate_technical_account", forbidden)
     account = base64.b64encode(f"{party.account.login}:whatever".encode()).decode()
     response = client.post("/cpro/transverses/v1/recuperer/pays", data="{}",
                            content_type="application/json", HTTP_CPRO_ACCOUNT=account)

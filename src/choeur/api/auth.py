@@ -67,8 +67,10 @@ def issue_token(client: ApiClient) -> str:
     return signing.dumps({"c": client.pk, "x": expires}, salt=_SALT)
 
 
-def client_for_token(token: str) -> ApiClient | None:
-    """The active client a valid, unexpired token was issued to, or None."""
+def token_client_id(token: str) -> int | None:
+    """The id of the client a token was issued to, when its signature is good and it has not
+    expired (whether that client is still active is read with the technical account:
+    raccordements.authenticate_api_caller)."""
     try:
         payload = signing.loads(token, salt=_SALT)
         client_id, expires = int(payload["c"]), int(payload["x"])
@@ -76,8 +78,12 @@ def client_for_token(token: str) -> ApiClient | None:
         return None
     if expires <= clock.now().timestamp():
         return None
+    return client_id
+
+
+def _client_is_active(client_id: int) -> bool:
     return ApiClient.objects.filter(pk=client_id, is_active=True,
-                                    structure__is_active=True).first()
+                                    structure__is_active=True).exists()
 
 
 def _oauth_error(error: str, description: str, status: int = 400) -> JsonResponse:
@@ -169,16 +175,23 @@ class CproAuth:
     def authenticate(self, request: HttpRequest) -> TechnicalAccount:
         """The headers alone: nothing of the body is read before the caller is known."""
         token = _bearer(request)
-        if token is not None and client_for_token(token) is None:
+        client_id = None if token is None else token_client_id(token)
+        if token is not None and client_id is None:
             raise Unauthorized(**BAD_TOKEN)
         credentials = _technical_credentials(request)
         if credentials is None:
+            if client_id is not None and not _client_is_active(client_id):
+                raise Unauthorized(**BAD_TOKEN)
             raise Unauthorized(**BAD_ACCOUNT)
         if token is None and not self._lenient_window(credentials[0]):
             # Decided before any password hashing: a caller without a token cannot make the
             # server spend an Argon2 hash per request.
             raise Unauthorized(**NO_TOKEN)
-        account = raccordements.authenticate_technical_account_quickly(*credentials)
+        # The token's client is checked in the same read as the account (its refusal still
+        # comes first, before any password is hashed).
+        account, client_valid = raccordements.authenticate_api_caller(*credentials, client_id)
+        if not client_valid:
+            raise Unauthorized(**BAD_TOKEN)
         if account is None:
             raise Unauthorized(**BAD_ACCOUNT)
         if token is None:

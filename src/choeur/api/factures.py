@@ -18,7 +18,7 @@ import math
 from datetime import datetime, time, timedelta
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from ninja import Router
 
 from choeur.api.envelope import Pagination, bounds, date_wire, datetime_wire
@@ -167,18 +167,17 @@ def flux_filter(numero_flux: str) -> Q:
     return Q(pk__in=ids)
 
 
-def with_flux_numbers(invoices: list[Invoice]) -> list[Invoice]:
-    """The page's invoices, each told the `numeroFluxDepot` that deposited it (one query for
-    the page, not one per row)."""
+def with_flux_numbers(found: QuerySet[Invoice]) -> QuerySet[Invoice]:
+    """The invoices, each told the `numeroFluxDepot` that deposited it (`flux_numero`), by a
+    subquery of the page's own query: PostgreSQL evaluates it for the rows returned only,
+    and a COUNT of the same queryset leaves it out."""
     from django.apps import apps
 
-    if apps.is_installed("choeur.flux") and invoices:
-        numbers = dict(apps.get_model("flux", "FluxItem").objects.filter(
-            invoice_id__in=[invoice.pk for invoice in invoices]).order_by()
-            .values_list("invoice_id", "flux__numero"))
-        for invoice in invoices:
-            invoice.flux_numero = numbers.get(invoice.pk)
-    return invoices
+    if not apps.is_installed("choeur.flux"):
+        return found
+    numero = (apps.get_model("flux", "FluxItem").objects.filter(invoice_id=OuterRef("pk"))
+              .order_by().values("flux__numero")[:1])
+    return found.annotate(flux_numero=Subquery(numero))
 
 
 def flux_number(invoice: Invoice) -> str | None:

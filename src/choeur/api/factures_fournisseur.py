@@ -266,8 +266,8 @@ def rechercher_fournisseur(request, payload: fs.RechercherFactureParFournisseurP
         found = found.filter(rejet_traite=payload.rejetTraite)
     # The invoice table alone: the rows' structures, services and accounts come after, by
     # primary key (with_related); a sort on one of them joins that one.
-    rows, paging = search_page(found, payload.rechercheFactureParFournisseur)
-    rows = with_flux_numbers(with_related(rows))
+    rows, paging = search_page(with_flux_numbers(found), payload.rechercheFactureParFournisseur)
+    rows = with_related(rows)
     return ok(parametresRetour=paging, listeFactures=[
         supplier_row(invoice, with_size=bool(payload.recupererTaille)) for invoice in rows])
 

@@ -82,7 +82,17 @@ def is_principal(user, structure: Structure) -> bool:
 
 
 def open_espaces(structure: Structure) -> set[str]:
+    known = structure.__dict__.get("_open_espaces")
+    if known is not None:
+        return set(known)
     return set(OpenEspace.objects.filter(structure=structure).values_list("espace", flat=True))
+
+
+def remember_open_espaces(structure: Structure, espaces) -> None:
+    """Tell this structure object its open espaces, read along with it (the API caller's
+    structure, read on every call): open_espaces answers from them for the rest of the
+    request instead of reading them again. Only for an object that lives one request."""
+    structure._open_espaces = frozenset(e for e in espaces if e)
 
 
 def espace_mode(user, structure: Structure, espace: str) -> str | None:
