@@ -224,17 +224,11 @@ COLUMNS = {
 DEFAULT_COLUMN = "DateDepot"
 
 
-def related(queryset: QuerySet[Invoice]) -> QuerySet[Invoice]:
-    return queryset.select_related("supplier", "supplier_service", "recipient",
-                                   "recipient_service", "validator", "validator2",
-                                   "bank_account")
-
-
 def with_related(invoices: list[Invoice]) -> list[Invoice]:
     """The page's invoices with the structures, services and bank accounts their wire rows
-    name (what `related` joins), read by primary key in one small query per table, with the
-    columns the rows show (supplier_row, supplier_to_process_row; any other is loaded on
-    first use).
+    name, read by primary key in one small query per table, with the columns the rows show
+    (the *_row functions below; any other is loaded on first use). Every invoice search of
+    the wire API reads its page this way.
 
     For a search over tens of thousands of invoices: joining the seven tables to the invoice
     costs PostgreSQL ~20 ms of planning on every call (the join orders it weighs), more than

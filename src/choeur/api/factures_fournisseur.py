@@ -17,11 +17,9 @@ from decimal import Decimal, InvalidOperation
 
 from choeur.api import factures_schemas as fs
 from choeur.api.auth import bounded_auth
-from choeur.api.envelope import ok, page
+from choeur.api.envelope import ok
 from choeur.api.errors import InvalidField
 from choeur.api.factures import (
-    COLUMNS,
-    DEFAULT_COLUMN,
     ERRORS,
     any_invoice,
     atomic,
@@ -31,7 +29,6 @@ from choeur.api.factures import (
     flux_filter,
     number,
     own_structure_id,
-    related,
     required,
     router,
     search_page,
@@ -280,8 +277,8 @@ def rechercher_atraiter_fournisseur(request, payload: fs.RechercherATraiterParFo
     actor = request.auth
     own_structure_id(actor, payload.idStructure)
     found = queries.issued_invoices(actor).filter(status__in=SUPPLIER_TO_PROCESS)
-    rows, paging = page(related(found), payload.rechercheFactureATraiterParFournisseur,
-                        columns=COLUMNS, default=DEFAULT_COLUMN)
+    rows, paging = search_page(found, payload.rechercheFactureATraiterParFournisseur)
+    rows = with_related(rows)
     return ok(parametresRetour=paging,
               listeFactures=[supplier_to_process_row(invoice) for invoice in rows])
 

@@ -13,11 +13,9 @@ import io
 import zipfile
 
 from choeur.api import factures_schemas as fs
-from choeur.api.envelope import no_result, ok, page
+from choeur.api.envelope import no_result, ok
 from choeur.api.errors import InvalidField
 from choeur.api.factures import (
-    COLUMNS,
-    DEFAULT_COLUMN,
     ERRORS,
     NO_RESULT_CODE,
     NO_RESULT_LIBELLE,
@@ -27,12 +25,13 @@ from choeur.api.factures import (
     detail,
     own_structure_id,
     recipient_row,
-    related,
     required,
     router,
+    search_page,
     status_code,
     type_dp,
     type_facture,
+    with_related,
 )
 from choeur.api.schemas import ErrorOut
 from choeur.api.structures import choice
@@ -67,8 +66,8 @@ def rechercher_recipiendaire(request, payload: fs.RechercherFactureRecipiendaire
             found = found.filter(supplier_service_id__in=criterion.listeIdService)
     if payload.factureTelechargeeParDestinataire is not None:
         found = found.filter(downloaded_by_recipient=payload.factureTelechargeeParDestinataire)
-    rows, paging = page(related(found), payload.paramRecherche, columns=COLUMNS,
-                        default=DEFAULT_COLUMN)
+    rows, paging = search_page(found, payload.paramRecherche)
+    rows = with_related(rows)
     if not rows:
         return no_result(NO_RESULT_CODE, NO_RESULT_LIBELLE, listeFactures=[], **paging)
     return ok(listeFactures=[recipient_row(invoice, bool(payload.recupererTaille))
@@ -83,8 +82,8 @@ def rechercher_atraiter_recipiendaire(request,
     actor = request.auth
     own_structure_id(actor, payload.idStructure)
     found = queries.received_invoices(actor).filter(status__in=RECIPIENT_TO_PROCESS)
-    rows, paging = page(related(found), payload.parametreRechercheFactureATraiterParRecipiendaire,
-                        columns=COLUMNS, default=DEFAULT_COLUMN)
+    rows, paging = search_page(found, payload.parametreRechercheFactureATraiterParRecipiendaire)
+    rows = with_related(rows)
     return ok(parametresRetour=paging, listeFactures=[
         recipient_row(invoice, bool(payload.recupererTaille)) for invoice in rows])
 

@@ -7,10 +7,8 @@ rechercher/demandePaiement, which searches every invoice the actor sees, whateve
 from __future__ import annotations
 
 from choeur.api import factures_schemas as fs
-from choeur.api.envelope import datetime_wire, ok, page
+from choeur.api.envelope import datetime_wire, ok
 from choeur.api.factures import (
-    COLUMNS,
-    DEFAULT_COLUMN,
     ERRORS,
     atomic,
     common_filters,
@@ -19,11 +17,12 @@ from choeur.api.factures import (
     number,
     own_structure_id,
     prune,
-    related,
     required,
     router,
+    search_page,
     type_dp,
     type_facture,
+    with_related,
 )
 from choeur.api.schemas import ErrorOut
 from choeur.api.structures import choice, own_structure
@@ -59,8 +58,8 @@ def rechercher_valideur(request, payload: fs.RechercherFactureParValideurParam):
             found = found.filter(**{field: value})
     if payload.numeroEngagement:
         found = found.filter(engagement_number__icontains=payload.numeroEngagement)
-    rows, paging = page(related(found), payload.pagination, columns=COLUMNS,
-                        default=DEFAULT_COLUMN)
+    rows, paging = search_page(found, payload.pagination)
+    rows = with_related(rows)
     return ok(parametresRetour=paging, listeFactures=[validator_row(i) for i in rows])
 
 
@@ -77,8 +76,8 @@ def rechercher_atraiter_valideur(request, payload: fs.RechercherATraiterParValid
                                   payload.typeIdentifiantStructure)
         found = found.filter(validator=structure, status=Status.A_VALIDER_1) | found.filter(
             validator2=structure, status=Status.A_VALIDER_2)
-    rows, paging = page(related(found), payload.pagination, columns=COLUMNS,
-                        default=DEFAULT_COLUMN)
+    rows, paging = search_page(found, payload.pagination)
+    rows = with_related(rows)
     return ok(parametresRetour=paging, listeFactures=[validator_row(i) for i in rows])
 
 
@@ -160,7 +159,7 @@ def rechercher_demande_paiement(request, payload: fs.RechercherDemandePaiementPa
     if payload.numeroFactureOrigine:
         found = found.filter(original_invoice_number__icontains=payload.numeroFactureOrigine)
     total = found.count()
-    rows = related(found).order_by("-status_changed_at", "-pk")[:MAX_DEMANDES]
+    rows = with_related(list(found.order_by("-status_changed_at", "-pk")[:MAX_DEMANDES]))
     return ok(total=total, listeDemandePaiement=[prune({
         "idDemandePaiement": i.pk, "numeroDemandePaiement": i.number or None,
         "typeDemandePaiement": "FACTURE", "typeFacture": i.type_facture,
