@@ -463,6 +463,41 @@ def test_timer_task_is_queued_by_the_worker_heartbeat(db):
     assert run_ready()  # the queued timer ran
 
 
+def lose_routing_tasks() -> None:
+    """What a worker killed in the middle of a routing leaves: the invoice DEPOSEE, no task."""
+    from django_tasks_db.models import DBTaskResult
+
+    DBTaskResult.objects.all().delete()
+
+
+def test_a_routing_lost_is_queued_again_by_the_timers(supplier_user, supplier, bank_account,
+                                                      recipient, frozen_now):
+    invoice = deposit_pdf(supplier_user, supplier, bank_account)
+    lose_routing_tasks()
+    assert services.requeue_lost_routings() == 0  # not overdue yet
+    with clock.shifted(services.ROUTING_OVERDUE + timedelta(minutes=1)):
+        assert services.requeue_lost_routings() == 1
+        assert services.requeue_lost_routings() == 0  # its routing is queued now
+        run_ready()
+    invoice.refresh_from_db()
+    assert invoice.status == Status.MISE_A_DISPOSITION
+    assert StatusChange.objects.filter(invoice=invoice,
+                                       status=Status.MISE_A_DISPOSITION).count() == 1
+
+
+def test_no_routing_is_queued_again_while_routing_waits_in_the_queue(
+        supplier_user, supplier, bank_account, recipient, frozen_now):
+    invoice = deposit_pdf(supplier_user, supplier, bank_account)  # its routing task waits
+    with clock.shifted(services.ROUTING_OVERDUE + timedelta(minutes=1)):
+        assert services.requeue_lost_routings() == 0
+    with clock.shifted(services.ROUTING_OVERDUE + services.ROUTING_RETRIED_FOR
+                       + timedelta(minutes=1)):
+        lose_routing_tasks()
+        assert services.requeue_lost_routings() == 0  # tried for a day: a person's matter
+    invoice.refresh_from_db()
+    assert invoice.status == Status.DEPOSEE
+
+
 # --- Structured deposit (unit, validated at once) ---------------------------------------------
 
 

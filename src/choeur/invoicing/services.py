@@ -611,6 +611,44 @@ def route(invoice_id: int) -> Invoice | None:
     return invoice
 
 
+#: An invoice still DEPOSEE this long after its deposit, with no routing task waiting, lost its
+#: routing (a worker killed in the middle, a routing that failed): the timers queue it again.
+ROUTING_OVERDUE = timedelta(minutes=15)
+#: ... for a day; a routing that fails every time for that long needs a person (each failure
+#: is logged with its traceback).
+ROUTING_RETRIED_FOR = timedelta(days=1)
+
+
+def requeue_lost_routings(limit: int = 5000) -> int:
+    """Queue again the routing of invoices left DEPOSEE (`ROUTING_OVERDUE`); run by the worker's
+    timers. Skipped while a routing task waits in the queue or has been running for less than
+    `ROUTING_OVERDUE` (under a flux overload the routing waits behind the integrations: those
+    invoices are not lost, and queueing them again would only add work). `route` is
+    idempotent: an invoice queued twice is routed once."""
+    import logging
+
+    from django_tasks_db.models import DBTaskResult
+
+    from choeur.invoicing.tasks import route_invoice, route_invoices
+
+    paths = [route_invoice.module_path, route_invoices.module_path]
+    routing = DBTaskResult.objects.filter(task_path__in=paths)
+    if routing.ready().exists() or routing.running().filter(
+            started_at__gt=clock.wall_now() - ROUTING_OVERDUE).exists():
+        return 0
+    now = clock.now()
+    lost = list(Invoice.objects.filter(
+        status=Status.DEPOSEE, status_changed_at__lt=now - ROUTING_OVERDUE,
+        status_changed_at__gte=now - ROUTING_OVERDUE - ROUTING_RETRIED_FOR,
+    ).order_by("status_changed_at", "pk").values_list("pk", flat=True)[:limit])
+    for start in range(0, len(lost), 500):
+        route_invoices.enqueue(lost[start:start + 500])
+    if lost:
+        logging.getLogger("choeur.invoicing").warning(
+            "routing queued again for %s invoice(s) left DEPOSEE", len(lost))
+    return len(lost)
+
+
 # --- Recipient ------------------------------------------------------------------------------
 
 

@@ -37,3 +37,10 @@ def apply_tacit_validations() -> int:
     from choeur.invoicing import services
 
     return services.apply_tacit_validations()
+
+
+@task()
+def requeue_lost_routings() -> int:
+    from choeur.invoicing import services
+
+    return services.requeue_lost_routings()
