@@ -10,15 +10,21 @@ from django.db import connection
 from django.db.models import Model
 from django.test.utils import CaptureQueriesContext
 
+from choeur.api.factures import size_of
+from choeur.invoicing.models import Attachment, Invoice
 from tests.api.test_factures_scenario import deposit_invoice
 
 pytestmark = pytest.mark.django_db
 
 SEARCHES = [
     ("supplier", "factures/v1/rechercher/fournisseur", "rechercheFactureParFournisseur", {}),
+    ("supplier", "factures/v1/rechercher/fournisseur", "rechercheFactureParFournisseur",
+     {"recupererTaille": True}),
     ("supplier", "factures/v1/rechercher/atraiter/fournisseur",
      "rechercheFactureATraiterParFournisseur", {}),
     ("recipient", "factures/v1/rechercher/recipiendaire", "paramRecherche", {}),
+    ("recipient", "factures/v1/rechercher/recipiendaire", "paramRecherche",
+     {"recupererTaille": True}),
     ("recipient", "factures/v1/rechercher/atraiter/recipiendaire",
      "parametreRechercheFactureATraiterParRecipiendaire", {}),
 ]
@@ -40,8 +46,10 @@ def queries(wire, path: str, body: dict, monkeypatch) -> tuple[int, dict]:
 @pytest.mark.parametrize("side, path, paging, extra", SEARCHES)
 def test_a_search_page_costs_the_same_queries_for_one_row_or_three(
         wire, buyer_wire, buyer, side, path, paging, extra, monkeypatch):
-    for number in ("F-1", "F-2", "F-3"):
-        deposit_invoice(wire, buyer, number)
+    invoices = [deposit_invoice(wire, buyer, number) for number in ("F-1", "F-2", "F-3")]
+    for invoice_id, size in ((invoices[0], 1000), (invoices[0], 234), (invoices[2], 5)):
+        Attachment.objects.create(invoice_id=invoice_id, sha256="0" * 64, name="annexe.pdf",
+                                  size=size)
     caller = wire if side == "supplier" else buyer_wire
     counts = []
     for size in (1, 3):
@@ -53,6 +61,9 @@ def test_a_search_page_costs_the_same_queries_for_one_row_or_three(
             assert len(rows) == size
         assert all(row["designationDestinataire"] and row["codeServiceExecutant"]
                    for row in rows)
+        if extra.get("recupererTaille"):
+            assert all(row["taille"] == size_of(Invoice.objects.get(pk=row.get(
+                "identifiantFactureCPP") or row["idFacture"])) > 0 for row in rows)
     assert counts[0] == counts[1], counts
 
 

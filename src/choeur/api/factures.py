@@ -408,9 +408,31 @@ def size_of(invoice: Invoice) -> int:
     """`taille`: the invoice's document and attachments, in bytes."""
     from choeur.core.models import Blob
 
+    if hasattr(invoice, "wire_taille"):
+        return invoice.wire_taille
     main = Blob.objects.filter(pk=invoice.main_file_sha256).values_list(
         "size", flat=True).first() if invoice.main_file_sha256 else 0
     return (main or 0) + sum(a.size for a in invoice.attachments.all())
+
+
+def with_sizes(invoices: list[Invoice]) -> list[Invoice]:
+    """A search page's `taille` (`recupererTaille`), size_of for every row in two queries
+    instead of two per row."""
+    from django.db.models import Sum
+
+    from choeur.core.models import Blob
+    from choeur.invoicing.models import Attachment
+
+    documents = {invoice.main_file_sha256 for invoice in invoices if invoice.main_file_sha256}
+    sizes = dict(Blob.objects.filter(pk__in=documents).values_list("pk", "size")
+                 ) if documents else {}
+    attached = dict(Attachment.objects.filter(invoice__in=[i.pk for i in invoices]).order_by()
+                    .values("invoice").annotate(total=Sum("size"))
+                    .values_list("invoice", "total")) if invoices else {}
+    for invoice in invoices:
+        invoice.wire_taille = sizes.get(invoice.main_file_sha256, 0) + (
+            attached.get(invoice.pk) or 0)
+    return invoices
 
 
 def detail(invoice: Invoice, *, issued: bool) -> dict:

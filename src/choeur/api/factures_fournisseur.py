@@ -37,6 +37,7 @@ from choeur.api.factures import (
     type_facture,
     with_flux_numbers,
     with_related,
+    with_sizes,
 )
 from choeur.api.schemas import ErrorOut, WsRetour
 from choeur.api.structures import choice
@@ -265,6 +266,8 @@ def rechercher_fournisseur(request, payload: fs.RechercherFactureParFournisseurP
     # primary key (with_related); a sort on one of them joins that one.
     rows, paging = search_page(with_flux_numbers(found), payload.rechercheFactureParFournisseur)
     rows = with_related(rows)
+    if payload.recupererTaille:
+        with_sizes(rows)
     return ok(parametresRetour=paging, listeFactures=[
         supplier_row(invoice, with_size=bool(payload.recupererTaille)) for invoice in rows])
 

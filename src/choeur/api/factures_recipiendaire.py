@@ -32,6 +32,7 @@ from choeur.api.factures import (
     type_dp,
     type_facture,
     with_related,
+    with_sizes,
 )
 from choeur.api.schemas import ErrorOut
 from choeur.api.structures import choice
@@ -68,6 +69,8 @@ def rechercher_recipiendaire(request, payload: fs.RechercherFactureRecipiendaire
         found = found.filter(downloaded_by_recipient=payload.factureTelechargeeParDestinataire)
     rows, paging = search_page(found, payload.paramRecherche)
     rows = with_related(rows)
+    if payload.recupererTaille:
+        with_sizes(rows)
     if not rows:
         return no_result(NO_RESULT_CODE, NO_RESULT_LIBELLE, listeFactures=[], **paging)
     return ok(listeFactures=[recipient_row(invoice, bool(payload.recupererTaille))
@@ -84,6 +87,8 @@ def rechercher_atraiter_recipiendaire(request,
     found = queries.received_invoices(actor).filter(status__in=RECIPIENT_TO_PROCESS)
     rows, paging = search_page(found, payload.parametreRechercheFactureATraiterParRecipiendaire)
     rows = with_related(rows)
+    if payload.recupererTaille:
+        with_sizes(rows)
     return ok(parametresRetour=paging, listeFactures=[
         recipient_row(invoice, bool(payload.recupererTaille)) for invoice in rows])
 
