@@ -113,10 +113,20 @@ def test_a_client_or_account_of_a_deactivated_structure_is_refused(wire, supplie
 
 def test_a_call_reads_its_caller_in_one_statement(wire, django_assert_num_queries):
     """The technical account, its structure and open espaces, and the token's client: one
-    read per call (the account's last use is written at most once a minute)."""
+    read per call (the account's last use is written at most once a minute), which the
+    permission checks of the operation then use."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     assert wire.get("transverses/v1/health-check").status_code == 200
     with django_assert_num_queries(1):
         assert wire.get("transverses/v1/health-check").status_code == 200
+    with CaptureQueriesContext(connection) as captured:  # an operation of an open espace
+        response = wire.post("factures/v1/rechercher/fournisseur", {})
+    assert response.status_code == 200 and response.json()["codeRetour"] == 0
+    for table in ("organisations_technicalaccount", "organisations_apiclient",
+                  "organisations_openespace", "organisations_structure"):
+        assert sum(table in query["sql"] for query in captured) == 1, table
 
 
 def test_the_token_expires_after_3600_seconds(wire, frozen_now):

@@ -12,10 +12,15 @@ from django.test.utils import CaptureQueriesContext
 
 from choeur.api.factures import size_of
 from choeur.invoicing.models import Attachment, Invoice
+from choeur.invoicing.statuses import Status
+from choeur.organisations.models import Espace, Structure
+from tests.api.conftest import Wire, make_party
 from tests.api.test_factures_scenario import deposit_invoice
 
 pytestmark = pytest.mark.django_db
 
+#: (caller, operation, its pagination field, more criteria): the caller is the supplier, the
+#: recipient or the validator of the three invoices the test deposits.
 SEARCHES = [
     ("supplier", "factures/v1/rechercher/fournisseur", "rechercheFactureParFournisseur", {}),
     ("supplier", "factures/v1/rechercher/fournisseur", "rechercheFactureParFournisseur",
@@ -27,6 +32,8 @@ SEARCHES = [
      {"recupererTaille": True}),
     ("recipient", "factures/v1/rechercher/atraiter/recipiendaire",
      "parametreRechercheFactureATraiterParRecipiendaire", {}),
+    ("validator", "factures/v1/rechercher/valideur", "pagination", {}),
+    ("validator", "factures/v1/rechercher/aTraiter/valideur", "pagination", {}),
 ]
 
 
@@ -45,26 +52,50 @@ def queries(wire, path: str, body: dict, monkeypatch) -> tuple[int, dict]:
 
 @pytest.mark.parametrize("side, path, paging, extra", SEARCHES)
 def test_a_search_page_costs_the_same_queries_for_one_row_or_three(
-        wire, buyer_wire, buyer, side, path, paging, extra, monkeypatch):
+        client, wire, buyer_wire, buyer, side, path, paging, extra, monkeypatch):
     invoices = [deposit_invoice(wire, buyer, number) for number in ("F-1", "F-2", "F-3")]
     for invoice_id, size in ((invoices[0], 1000), (invoices[0], 234), (invoices[2], 5)):
         Attachment.objects.create(invoice_id=invoice_id, sha256="0" * 64, name="annexe.pdf",
                                   size=size)
-    caller = wire if side == "supplier" else buyer_wire
+    flux = deposited_by_a_flux(wire.party.structure, invoices[1])
+    caller = {"supplier": wire, "recipient": buyer_wire}.get(side)
+    if "atraiter/fournisseur" in path:  # three invoices waiting for their supplier
+        Invoice.objects.filter(pk__in=invoices).update(status=Status.SUSPENDUE)
+    if side == "validator":  # three invoices waiting for their validator
+        caller = Wire(client, make_party("44229377500031", "Titulaire SA",
+                                         Structure.Kind.PRIVEE, [Espace.FACTURES_A_VALIDER]))
+        Invoice.objects.filter(pk__in=invoices).update(
+            validator=caller.party.structure, status=Status.A_VALIDER_1)
     counts = []
     for size in (1, 3):
-        count, body = queries(caller, path, {**extra, paging: {"nbResultatsParPage": size}},
-                              monkeypatch)
+        count, body = queries(caller, path, {**extra, paging: {
+            "nbResultatsParPage": size, "triColonne": "NumeroFacture", "triSens": "Ascendant"}},
+            monkeypatch)
         counts.append(count)
-        rows = body.get("listeFactures") or []
-        if path != "factures/v1/rechercher/atraiter/fournisseur":  # nothing to process there
-            assert len(rows) == size
-        assert all(row["designationDestinataire"] and row["codeServiceExecutant"]
-                   for row in rows)
+        rows = body["listeFactures"]
+        assert [row["numeroFacture"] for row in rows] == ["F-1", "F-2", "F-3"][:size]
+        assert all((row.get("designationDestinataire") and row.get("codeServiceExecutant"))
+                   or row["identifiantDestinataire"] for row in rows)
         if extra.get("recupererTaille"):
             assert all(row["taille"] == size_of(Invoice.objects.get(pk=row.get(
                 "identifiantFactureCPP") or row["idFacture"])) > 0 for row in rows)
+        if path.endswith("rechercher/fournisseur") and size == 3:
+            assert [row.get("numeroFluxDepot") for row in rows] == [None, flux, None]
     assert counts[0] == counts[1], counts
+
+
+def deposited_by_a_flux(structure, invoice_id: int) -> str:
+    """Say that a flux deposited this invoice (its numeroFluxDepot in the supplier's rows)."""
+    from choeur.flux.models import EtatFlux, Flux, FluxItem
+    from choeur.flux.services import new_number
+
+    flux = Flux.objects.create(
+        numero=new_number(), structure=structure, channel="API", syntaxe="IN_DP_E1_CII_16B",
+        filename="lot.tar.gz", sha256="0" * 64, size=100, kind="tar.gz", invoice_count=1,
+        integrated_count=1, status=EtatFlux.INTEGRE)
+    FluxItem.objects.create(flux=flux, position=1, name="F-2.xml", number="F-2",
+                            accepted=True, invoice_id=invoice_id)
+    return flux.numero
 
 
 def test_demande_paiement_reads_its_rows_in_fixed_queries(wire, buyer, monkeypatch):

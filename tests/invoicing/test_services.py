@@ -463,39 +463,80 @@ def test_timer_task_is_queued_by_the_worker_heartbeat(db):
     assert run_ready()  # the queued timer ran
 
 
-def lose_routing_tasks() -> None:
-    """What a worker killed in the middle of a routing leaves: the invoice DEPOSEE, no task."""
+def lose_routing_task(invoice) -> None:
+    """What a lost routing leaves: the invoice DEPOSEE, its task gone (or failed)."""
+    routing_task(invoice).delete()
+
+
+def routing_task(invoice):
     from django_tasks_db.models import DBTaskResult
 
-    DBTaskResult.objects.all().delete()
+    from choeur.invoicing.tasks import route_invoice
+
+    return DBTaskResult.objects.get(task_path=route_invoice.module_path,
+                                    args_kwargs__args=[invoice.pk])
 
 
-def test_a_routing_lost_is_queued_again_by_the_timers(supplier_user, supplier, bank_account,
+def overdue():
+    return clock.shifted(services.ROUTING_OVERDUE + timedelta(minutes=1))
+
+
+def test_a_lost_routing_is_queued_again_by_the_timers(supplier_user, supplier, bank_account,
                                                       recipient, frozen_now):
-    invoice = deposit_pdf(supplier_user, supplier, bank_account)
-    lose_routing_tasks()
+    from choeur.core.models import AuditEvent
+
+    lost = deposit_pdf(supplier_user, supplier, bank_account)
+    lose_routing_task(lost)
+    waiting = deposit_pdf(supplier_user, supplier, bank_account, number="F-2026-0002")
     assert services.requeue_lost_routings() == 0  # not overdue yet
-    with clock.shifted(services.ROUTING_OVERDUE + timedelta(minutes=1)):
+    with overdue():
+        # Another invoice's routing waiting in the queue does not hold this one back.
         assert services.requeue_lost_routings() == 1
-        assert services.requeue_lost_routings() == 0  # its routing is queued now
+        assert services.requeue_lost_routings() == 0  # its routing waits in the queue now
+        run_ready()
+    for invoice in (lost, waiting):
+        invoice.refresh_from_db()
+        assert invoice.status == Status.MISE_A_DISPOSITION
+        assert StatusChange.objects.filter(invoice=invoice,
+                                           status=Status.MISE_A_DISPOSITION).count() == 1
+    assert AuditEvent.objects.filter(action=services.ROUTING_REQUEUED,
+                                     object_id=str(lost.pk)).count() == 1
+
+
+def test_a_routing_that_keeps_failing_is_tried_a_few_times_then_left_to_a_person(
+        supplier_user, supplier, bank_account, recipient, frozen_now, monkeypatch):
+    invoice = deposit_pdf(supplier_user, supplier, bank_account)
+
+    def broken(invoice_id):
+        raise RuntimeError("routing bug")
+
+    monkeypatch.setattr(services, "route", broken)
+    run_ready()  # the routing fails (logged); the invoice stays DEPOSEE
+    with overdue():
+        for _ in range(services.ROUTING_RETRIES):
+            assert services.requeue_lost_routings() == 1
+            run_ready()
+        assert services.requeue_lost_routings() == 0
+    invoice.refresh_from_db()
+    assert invoice.status == Status.DEPOSEE
+
+
+def test_a_routing_task_running_for_long_lost_its_worker(supplier_user, supplier, bank_account,
+                                                         recipient, frozen_now):
+    from django_tasks.base import TaskResultStatus
+
+    invoice = deposit_pdf(supplier_user, supplier, bank_account)
+    task = routing_task(invoice)
+    task.status, task.started_at = TaskResultStatus.RUNNING, clock.wall_now()
+    task.save()
+    with overdue():
+        assert services.requeue_lost_routings() == 0  # running: not lost
+        task.started_at = clock.wall_now() - services.ROUTING_OVERDUE - timedelta(minutes=1)
+        task.save()  # its worker was killed a quarter of an hour ago
+        assert services.requeue_lost_routings() == 1
         run_ready()
     invoice.refresh_from_db()
     assert invoice.status == Status.MISE_A_DISPOSITION
-    assert StatusChange.objects.filter(invoice=invoice,
-                                       status=Status.MISE_A_DISPOSITION).count() == 1
-
-
-def test_no_routing_is_queued_again_while_routing_waits_in_the_queue(
-        supplier_user, supplier, bank_account, recipient, frozen_now):
-    invoice = deposit_pdf(supplier_user, supplier, bank_account)  # its routing task waits
-    with clock.shifted(services.ROUTING_OVERDUE + timedelta(minutes=1)):
-        assert services.requeue_lost_routings() == 0
-    with clock.shifted(services.ROUTING_OVERDUE + services.ROUTING_RETRIED_FOR
-                       + timedelta(minutes=1)):
-        lose_routing_tasks()
-        assert services.requeue_lost_routings() == 0  # tried for a day: a person's matter
-    invoice.refresh_from_db()
-    assert invoice.status == Status.DEPOSEE
 
 
 # --- Structured deposit (unit, validated at once) ---------------------------------------------

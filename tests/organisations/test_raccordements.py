@@ -35,6 +35,62 @@ def test_technical_account_lifecycle(structure, gp, member, outsider):
     assert raccordements.authenticate_technical_account(account.login, new_password) is None
 
 
+def test_the_api_caller_costs_one_read_and_one_hash_whatever_the_failure(
+        structure, gp, outsider, monkeypatch, django_assert_num_queries):
+    """authenticate_api_caller: the answers of authenticate_technical_account and the
+    client's state, in one statement; an unknown login, a wrong password and an expired
+    account each cost that statement and one hash (no timing tells them apart); a revoked
+    client is refused before any hash."""
+    from django.core.cache import cache
+
+    account, password = run(raccordements.create_technical_account, gp, structure)
+    client, _ = run(raccordements.create_api_client, gp, structure, "Mon ERP")
+    hashes = []
+    real = raccordements.check_password
+    monkeypatch.setattr(raccordements, "check_password",
+                        lambda *args: hashes.append(args) or real(*args))
+
+    def caller(login, secret, client_id=client.pk, hashed=1):
+        hashes.clear()
+        cache.clear()
+        with django_assert_num_queries(1):
+            found = raccordements.authenticate_api_caller(login, secret, client_id)
+        assert len(hashes) == hashed, (login, secret)
+        return found
+
+    found, valid = caller(account.login, password)
+    assert found == account and valid and found.structure == structure
+    assert caller(f" {account.login.lower()} ", password)[0] == account
+    assert caller(account.login, password, client_id=None) == (account, True)
+    assert caller(account.login, "wrong") == (None, True)
+    assert caller("TECH_NOBODY", password) == (None, True)
+    with clock.shifted(timedelta(days=425)):
+        assert caller(account.login, password) == (None, True)
+    ApiClient.objects.filter(pk=client.pk).update(is_active=False)
+    assert caller(account.login, password, hashed=0) == (None, False)
+    assert caller("TECH_NOBODY", "x", hashed=0) == (None, False)
+    ApiClient.objects.filter(pk=client.pk).update(is_active=True)
+    structure.is_active = False
+    structure.save()
+    assert caller(account.login, password, hashed=0) == (None, False)  # the client's too
+    other = outsider.rattachements.get().structure
+    ApiClient.objects.filter(pk=client.pk).update(structure=other)  # an active client
+    assert caller(account.login, password) == (None, True)
+
+
+def test_the_api_callers_structure_knows_its_open_espaces(structure, gp,
+                                                           django_assert_num_queries):
+    from choeur.organisations import permissions
+    from choeur.organisations.models import OpenEspace
+
+    account, password = run(raccordements.create_technical_account, gp, structure)
+    found, _ = raccordements.authenticate_api_caller(account.login, password, None)
+    expected = set(OpenEspace.objects.filter(structure=structure)
+                   .values_list("espace", flat=True))
+    with django_assert_num_queries(0):
+        assert permissions.open_espaces(found.structure) == expected
+
+
 def test_api_clients(structure, gp, member):
     client, secret = run(raccordements.create_api_client, gp, structure, "Mon ERP")
     assert raccordements.authenticate_api_client(client.client_id, secret) == client

@@ -225,6 +225,9 @@ class Invoice(models.Model):
                          condition=~Q(status=Status.SUPPRIMEE), name="inv_supplier_deposit"),
             models.Index(fields=["supplier", "invoice_date"],
                          condition=~Q(status=Status.SUPPRIMEE), name="inv_supplier_inv_date"),
+            # The invoices waiting for their routing (services.requeue_lost_routings): a few.
+            models.Index(fields=["status_changed_at", "id"], condition=Q(status=Status.DEPOSEE),
+                         name="inv_deposee"),
         ]
 
     def __str__(self) -> str:

@@ -611,42 +611,73 @@ def route(invoice_id: int) -> Invoice | None:
     return invoice
 
 
-#: An invoice still DEPOSEE this long after its deposit, with no routing task waiting, lost its
-#: routing (a worker killed in the middle, a routing that failed): the timers queue it again.
+#: An invoice still DEPOSEE this long after its deposit, whose routing no task holds any more
+#: (a worker killed in the middle, a routing that failed), lost its routing: the worker's
+#: timers queue it again.
 ROUTING_OVERDUE = timedelta(minutes=15)
-#: ... for a day; a routing that fails every time for that long needs a person (each failure
-#: is logged with its traceback).
-ROUTING_RETRIED_FOR = timedelta(days=1)
+#: ... at most this many times (five minutes apart); a routing that fails every time needs a
+#: person (each failure is logged with its traceback, each new attempt in the audit log).
+ROUTING_RETRIES = 5
+ROUTING_REQUEUED = "invoice.routing_requeued"
 
 
-def requeue_lost_routings(limit: int = 5000) -> int:
-    """Queue again the routing of invoices left DEPOSEE (`ROUTING_OVERDUE`); run by the worker's
-    timers. Skipped while a routing task waits in the queue or has been running for less than
-    `ROUTING_OVERDUE` (under a flux overload the routing waits behind the integrations: those
-    invoices are not lost, and queueing them again would only add work). `route` is
-    idempotent: an invoice queued twice is routed once."""
+def requeue_lost_routings(limit: int = 2000) -> int:
+    """Queue again the routing of the invoices that lost it (`ROUTING_OVERDUE`), at most
+    `limit` per run; run by the worker's timers. An invoice whose routing task still waits in
+    the queue, or runs since less than `ROUTING_OVERDUE` (under a flux overload the routing
+    waits behind the integrations), is not lost: it is left alone. `route` is idempotent."""
     import logging
 
+    from django.db.models import Count
+
+    from choeur.core.models import AuditEvent
+
+    overdue = Invoice.objects.filter(
+        status=Status.DEPOSEE, status_changed_at__lt=clock.now() - ROUTING_OVERDUE,
+    ).order_by("status_changed_at", "pk").values_list("pk", flat=True)
+    candidates = list(overdue[:limit * 2])
+    if not candidates:
+        return 0  # the usual answer, from one small index
+    held = _invoices_held_by_routing_tasks()
+    candidates = [pk for pk in candidates if pk not in held]
+    tried = dict(AuditEvent.objects.filter(
+        object_type=Invoice._meta.label_lower, action=ROUTING_REQUEUED,
+        object_id__in=[str(pk) for pk in candidates],
+    ).order_by().values("object_id").annotate(n=Count("id")).values_list("object_id", "n"))
+    lost = [pk for pk in candidates if tried.get(str(pk), 0) < ROUTING_RETRIES][:limit]
+    if not lost:
+        return 0
+    from choeur.invoicing.tasks import route_invoices
+
+    with transaction.atomic():
+        invoices = list(Invoice.objects.filter(pk__in=lost).order_by("pk"))
+        audit.record_many(None, ROUTING_REQUEUED, invoices, lambda invoice: {
+            "attempt": tried.get(str(invoice.pk), 0) + 1})
+        for start in range(0, len(lost), 500):
+            route_invoices.enqueue(lost[start:start + 500])
+    logging.getLogger("choeur.invoicing").warning(
+        "routing queued again for %s invoice(s) left DEPOSEE: %s", len(lost), lost[:20])
+    return len(lost)
+
+
+def _invoices_held_by_routing_tasks() -> set[int]:
+    """The invoices a routing task waiting in the queue, or running since less than
+    `ROUTING_OVERDUE` (a task running longer has lost its worker), will route."""
+    from django.db.models import Q
+    from django_tasks.base import TaskResultStatus
     from django_tasks_db.models import DBTaskResult
 
     from choeur.invoicing.tasks import route_invoice, route_invoices
 
-    paths = [route_invoice.module_path, route_invoices.module_path]
-    routing = DBTaskResult.objects.filter(task_path__in=paths)
-    if routing.ready().exists() or routing.running().filter(
-            started_at__gt=clock.wall_now() - ROUTING_OVERDUE).exists():
-        return 0
-    now = clock.now()
-    lost = list(Invoice.objects.filter(
-        status=Status.DEPOSEE, status_changed_at__lt=now - ROUTING_OVERDUE,
-        status_changed_at__gte=now - ROUTING_OVERDUE - ROUTING_RETRIED_FOR,
-    ).order_by("status_changed_at", "pk").values_list("pk", flat=True)[:limit])
-    for start in range(0, len(lost), 500):
-        route_invoices.enqueue(lost[start:start + 500])
-    if lost:
-        logging.getLogger("choeur.invoicing").warning(
-            "routing queued again for %s invoice(s) left DEPOSEE", len(lost))
-    return len(lost)
+    live = DBTaskResult.objects.filter(
+        Q(status=TaskResultStatus.READY) | Q(status=TaskResultStatus.RUNNING,
+                                             started_at__gt=clock.wall_now() - ROUTING_OVERDUE),
+        task_path__in=[route_invoice.module_path, route_invoices.module_path])
+    held: set[int] = set()
+    for call in live.values_list("args_kwargs", flat=True):
+        for value in [*call.get("args", []), *call.get("kwargs", {}).values()]:
+            held.update(value if isinstance(value, list) else [value])
+    return held
 
 
 # --- Recipient ------------------------------------------------------------------------------
