@@ -318,3 +318,36 @@ def test_the_secret_is_never_logged_nor_audited(supplier_user, supplier, receive
         assert value not in json.dumps(list(AuditEvent.objects.values_list("details",
                                                                            flat=True)))
         assert value not in repr(subscription) and value not in str(subscription)
+
+
+# --- Retention --------------------------------------------------------------------------------
+
+
+def test_ended_deliveries_are_kept_30_days_and_pending_ones_always(supplier_user, supplier,
+                                                                    hook, frozen_now):
+    subscription, _ = hook
+    deliveries = {}
+    for state in Delivery.State:
+        deliveries[state] = ping(supplier_user, supplier, subscription)
+        Delivery.objects.filter(pk=deliveries[state].pk).update(state=state)
+        Attempt.objects.create(delivery=deliveries[state], number=1, at=clock.now(),
+                               status_code=500)
+    assert services.prune_deliveries() == 0
+    with clock.shifted(services.DELIVERIES_KEPT - timedelta(minutes=1)):
+        assert services.prune_deliveries() == 0
+    with clock.shifted(services.DELIVERIES_KEPT + timedelta(minutes=1)):
+        assert services.prune_deliveries(batch=2) == 3  # delivered, failed, cancelled
+    kept = Delivery.objects.get()
+    assert kept.pk == deliveries[Delivery.State.PENDING].pk
+    assert list(Attempt.objects.values_list("delivery", flat=True)) == [kept.pk]
+
+
+def test_the_worker_prunes_old_deliveries_hourly(supplier_user, supplier, hook, frozen_now):
+    from choeur.core.worker import prune_webhook_deliveries
+
+    subscription, _ = hook
+    delivery = ping(supplier_user, supplier, subscription)
+    Delivery.objects.filter(pk=delivery.pk).update(state=Delivery.State.DELIVERED)
+    with clock.shifted(services.DELIVERIES_KEPT + timedelta(days=1)):
+        assert prune_webhook_deliveries() == 1
+    assert not Delivery.objects.exists()

@@ -58,9 +58,16 @@ def prune_task_results(now=None) -> int:
     return deleted
 
 
+def prune_webhook_deliveries() -> int:
+    from choeur.webhooks.services import prune_deliveries
+
+    return prune_deliveries()
+
+
 class Heartbeat(threading.Thread):
     """Writes the worker's heartbeat every few seconds from its own thread and connection,
-    queues the business timers every five minutes and prunes old task results hourly."""
+    queues the business timers every five minutes and prunes old task results and webhook
+    deliveries hourly."""
 
     def __init__(self, worker_id: str):
         super().__init__(name="choeur-heartbeat", daemon=True)
@@ -82,6 +89,9 @@ class Heartbeat(threading.Thread):
                     pruned = prune_task_results()
                     if pruned:
                         logger.info("pruned %s finished task results", pruned)
+                    pruned = prune_webhook_deliveries()
+                    if pruned:
+                        logger.info("pruned %s ended webhook deliveries", pruned)
             except Exception:  # a missed beat must not kill the worker; /healthz will notice
                 logger.exception("heartbeat failed")
             finally:

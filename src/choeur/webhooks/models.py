@@ -108,7 +108,9 @@ class Delivery(models.Model):
                                     name="webhook_delivery_once_per_event"),
         ]
         indexes = [models.Index(fields=["subscription", "-created_at"],
-                                name="webhook_delivery_recent")]
+                                name="webhook_delivery_recent"),
+                   # The hourly removal of old deliveries (services.prune_deliveries).
+                   models.Index(fields=["created_at"], name="webhook_delivery_age")]
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.event_id}"

@@ -527,6 +527,27 @@ def flux_state_changed(flux_id: int) -> list[Delivery]:
 # --- Delivery (the worker) ----------------------------------------------------------------------
 
 
+#: How long the journal keeps an ended delivery (delivered, failed, cancelled) and its
+#: attempts: long enough for the portal's "Derniers envois" and a receiver's investigation;
+#: with one delivery per invoice status change and subscription, the table would otherwise
+#: grow without end. A delivery still pending is never removed.
+DELIVERIES_KEPT = timedelta(days=30)
+
+
+def prune_deliveries(now=None, batch: int = 5000) -> int:
+    """Remove the ended deliveries older than `DELIVERIES_KEPT` (with their attempts), a
+    batch per transaction; run hourly by the worker. Returns how many went."""
+    cutoff = (now or clock.now()) - DELIVERIES_KEPT
+    ended = (Delivery.objects.filter(created_at__lt=cutoff)
+             .exclude(state=Delivery.State.PENDING).order_by().values_list("pk", flat=True))
+    removed = 0
+    while ids := list(ended[:batch]):
+        with transaction.atomic():
+            _, per_model = Delivery.objects.filter(pk__in=ids).delete()
+        removed += per_model.get(Delivery._meta.label, 0)
+    return removed
+
+
 def _signing_keys(subscription: Subscription) -> list[str]:
     keys = [subscription.secret]
     if subscription.previous_secret and subscription.previous_secret_expires_at and \
