@@ -152,11 +152,28 @@ class Wire:
     def post(self, path: str, body=None, *, raw: bytes | str | None = None, bearer=True,
              headers: dict | None = None):
         data = raw if raw is not None else json.dumps({} if body is None else body)
-        return self.client.post(f"/cpro/{path}", data=data, content_type=self.content_type,
-                                headers={**self.headers(bearer), **(headers or {})})
+        return read_whole(self.client.post(
+            f"/cpro/{path}", data=data, content_type=self.content_type,
+            headers={**self.headers(bearer), **(headers or {})}))
 
     def get(self, path: str, *, bearer=True):
         return self.client.get(f"/cpro/{path}", headers=self.headers(bearer))
+
+
+def read_whole(response):
+    """A streamed answer (telecharger/groupe) read whole, as a client reads it off the wire,
+    its announced Content-Length checked; any other answer as it is."""
+    if not getattr(response, "streaming", False):
+        return response
+    from django.http import HttpResponse
+
+    content = b"".join(response.streaming_content)
+    assert int(response["Content-Length"]) == len(content)
+    whole = HttpResponse(content, status=response.status_code,
+                         content_type=response["Content-Type"])
+    whole.json = lambda: json.loads(content)
+    whole.streamed = True
+    return whole
 
 
 @pytest.fixture

@@ -71,3 +71,13 @@ def test_missing_and_corrupted_files_are_detected():
     with pytest.raises(BlobMissing):
         storage.read("0" * 64)
     assert not storage.verify("0" * 64)
+    with pytest.raises(BlobCorrupted):
+        storage.copy_verified(blob.sha256, io.BytesIO())
+
+
+def test_copy_verified_streams_a_file_whole():
+    data = os.urandom(storage.CHUNK * 2 + 17)
+    blob = storage.put(data)
+    target = io.BytesIO()
+    assert storage.copy_verified(blob.sha256, target) == len(data)
+    assert target.getvalue() == data

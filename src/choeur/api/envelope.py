@@ -12,13 +12,16 @@ never silently truncated: a page larger than `MAX_PAGE_SIZE` is refused, not sho
 
 from __future__ import annotations
 
+import base64
 import json
 import math
+import os
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, BinaryIO
 
 from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
 from ninja.parser import Parser
 from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
@@ -41,6 +44,39 @@ def ok(**fields: Any) -> dict[str, Any]:
     """A successful answer: the envelope and the operation's fields (None values left out)."""
     return {"codeRetour": OK_CODE, "libelle": OK_LIBELLE,
             **{k: v for k, v in fields.items() if v is not None}}
+
+
+def ok_with_file(field: str, source: BinaryIO) -> StreamingHttpResponse:
+    """`ok(**{field: base64 of source's bytes})`, written while it is sent: the file (a
+    download of up to 120 MB) is never in memory, neither whole nor as base64 text (a
+    rendered JSON answer would hold it four times). `source` is closed at the end."""
+    size = source.seek(0, os.SEEK_END)
+    source.seek(0)
+    head = (json.dumps(ok())[:-1] + f", {json.dumps(field)}: \"").encode()
+
+    def body():
+        try:
+            yield head
+            rest = b""
+            while chunk := source.read(BASE64_CHUNK):
+                chunk = rest + chunk
+                whole = len(chunk) - len(chunk) % 3  # base64 pieces join only on 3 bytes
+                rest = chunk[whole:]
+                yield base64.b64encode(chunk[:whole])
+            yield base64.b64encode(rest) + b'"}'
+        finally:
+            source.close()
+
+    response = StreamingHttpResponse(body(), content_type="application/json; charset=utf-8")
+    response["Content-Length"] = str(len(head) + 4 * math.ceil(size / 3) + 2)
+    # Closed with the response too (as Django's FileResponse does): a client gone before the
+    # first byte never starts the generator, whose `finally` would then never run.
+    response._resource_closers.append(source.close)
+    return response
+
+
+#: Bytes read at a time by ok_with_file (a multiple of 3).
+BASE64_CHUNK = 3 * 256 * 1024
 
 
 def no_result(code: int, libelle: str, **fields: Any) -> dict[str, Any]:

@@ -8,12 +8,12 @@ with HTTP 200, `codeRetour` 20000 and `TRA_MSG_00.015` (Pastell stops its loop o
 
 from __future__ import annotations
 
-import base64
-import io
+import tempfile
 import zipfile
+from typing import BinaryIO
 
 from choeur.api import factures_schemas as fs
-from choeur.api.envelope import no_result, ok
+from choeur.api.envelope import no_result, ok, ok_with_file
 from choeur.api.errors import InvalidField
 from choeur.api.factures import (
     ERRORS,
@@ -129,7 +129,9 @@ def _members(invoice, fmt: str, with_attachments: bool):
             yield prefix + f"PJ_{attachment.pk}_{attachment.name}", attachment.sha256
 
 
-def _telecharger(actor, payload: fs.TelechargerGroupeFactureParam) -> str:
+def _telecharger(actor, payload: fs.TelechargerGroupeFactureParam) -> BinaryIO:
+    """The download, written into a temporary file (in memory up to 8 MB), chunk by chunk;
+    the received invoices marked downloaded."""
     fmt = choice("format", payload.format, FORMATS) or "ZIP"
     ids = [required(f"listeFacture.{i}.idFacture", item.idFacture)
            for i, item in enumerate(payload.listeFacture or [])]
@@ -152,30 +154,36 @@ def _telecharger(actor, payload: fs.TelechargerGroupeFactureParam) -> str:
                                                                                  "size"))
     if sum(sizes.get(sha256, 0) for _, sha256 in members) > MAX_DOWNLOAD:
         raise FileTooLarge(limit=MAX_DOWNLOAD)
-    if len(members) == 1 and fmt != "ZIP":
-        content = storage.read(members[0][1])  # one PDF or one XML: the file itself
-    else:
-        buffer, used = io.BytesIO(), set()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for name, sha256 in members:
-                name = name.replace("/", "-").replace("\\", "-")
-                while name in used:
-                    name = "_" + name
-                used.add(name)
-                archive.writestr(name, storage.read(sha256))
-        content = buffer.getvalue()
-    received = [invoice for invoice, is_received in found if is_received]
-    if received:
-        services.mark_downloaded(actor, received)
-    return base64.b64encode(content).decode("ascii")
+    spool = tempfile.SpooledTemporaryFile(max_size=8 * storage.CHUNK)  # noqa: SIM115
+    try:
+        if len(members) == 1 and fmt != "ZIP":  # one PDF or one XML: the file itself
+            storage.copy_verified(members[0][1], spool)
+        else:
+            used = set()
+            with zipfile.ZipFile(spool, "w", zipfile.ZIP_DEFLATED) as archive:
+                for name, sha256 in members:
+                    name = name.replace("/", "-").replace("\\", "-")
+                    while name in used:
+                        name = "_" + name
+                    used.add(name)
+                    with archive.open(name, "w") as member:
+                        storage.copy_verified(sha256, member)
+        received = [invoice for invoice, is_received in found if is_received]
+        if received:
+            services.mark_downloaded(actor, received)
+    except BaseException:
+        spool.close()
+        raise
+    return spool
 
 
 @router.post("/telecharger/groupe", operation_id="telechargerGroupeFacture", exclude_none=True,
              response={200: fs.WsRetourTelechargerGroupeFacture, ERRORS: ErrorOut})
 def telecharger_groupe(request, payload: fs.TelechargerGroupeFactureParam):
     """The invoices' files, base64: one PDF or XML as itself, anything more as a ZIP; the
-    received ones are marked downloaded (TELECHARGEMENT_FACTURE)."""
-    return ok(fichierResultat=atomic(_telecharger, request.auth, payload))
+    received ones are marked downloaded (TELECHARGEMENT_FACTURE). The answer is streamed
+    (envelope.ok_with_file), the same JSON as any other."""
+    return ok_with_file("fichierResultat", atomic(_telecharger, request.auth, payload))
 
 
 # --- traiter/recue ------------------------------------------------------------------------------

@@ -134,6 +134,21 @@ def read(sha256: str) -> bytes:
     return data
 
 
+def copy_verified(sha256: str, target: BinaryIO) -> int:
+    """Copy a stored file into `target` a chunk at a time (never whole in memory), checked
+    against its fingerprint at the end: `BlobCorrupted` then, and the caller drops what it
+    wrote. Returns the bytes copied."""
+    digest, copied = hashlib.sha256(), 0
+    with open_blob(sha256) as source:
+        while chunk := source.read(CHUNK):
+            digest.update(chunk)
+            target.write(chunk)
+            copied += len(chunk)
+    if digest.hexdigest() != sha256:
+        raise BlobCorrupted(sha256=sha256)
+    return copied
+
+
 def verify(sha256: str) -> bool:
     """True when the stored bytes still hash to their name (conservation checks)."""
     digest = hashlib.sha256()
