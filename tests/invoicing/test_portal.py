@@ -651,3 +651,23 @@ def test_consultation_user_sees_but_cannot_act(client, routed, supplier_user, su
     assert client.get(reverse("invoicing:draft_edit", args=[draft.pk])).status_code == 403
     draft.refresh_from_db()
     assert draft.status == Status.BROUILLON
+
+
+def test_the_number_search_finds_what_icontains_finds(supplier_user, supplier, bank_account,
+                                                      recipient):
+    """queries.number_contains (the lists' and the API's number search): on PostgreSQL it asks
+    the trigram index for the term's digits and checks the whole term after; the invoices
+    found are exactly those whose number contains the term, whatever the case."""
+    from choeur.invoicing import queries
+    from choeur.invoicing.models import Invoice
+
+    numbers = ["FA-2026-012345", "fb-2026-012345", "FA-2026-0123456", "FA-2025-012345-X",
+               "AV_2026/00000", "2026-99999"]
+    for number in numbers:
+        run(services.save_draft, supplier_user, supplier, invoice_data(number=number),
+            mode_depot=ModeDepot.SAISIE_PORTAIL)
+    mine = Invoice.objects.filter(supplier=supplier)
+    for term in ("012345", "fa-2026-012345", "A-2026-01234", "26-0123", "00000", "2026",
+                 "2026-012345-x", "99999", "FA-2026-0123457", "/00000", "x"):
+        found = set(mine.filter(queries.number_contains(term)).values_list("number", flat=True))
+        assert found == {n for n in numbers if term.upper() in n.upper()}, term

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from choeur.core import storage
 from choeur.core.errors import ChoeurError, NotFound
-from choeur.invoicing import deposit_documents, forms
+from choeur.invoicing import deposit_documents, forms, queries
 from choeur.invoicing.models import Invoice, ModeDepot
 from choeur.invoicing.statuses import Status
 from choeur.organisations import permissions
@@ -62,8 +62,9 @@ def invoice_list(request, queryset, *, template, to_process, partner, statuses_s
         if criteria["numero"].strip():
             # Any part of the number, not only its start: one looks an invoice up by the end
             # of its number as often as by its prefix (FA-2026-0117 → "117"). PostgreSQL
-            # serves it with a trigram index on UPPER(number) (migration 0002).
-            queryset = queryset.filter(number__icontains=criteria["numero"].strip())
+            # serves it with a trigram index on UPPER(number) (migration 0002), asked for the
+            # term's digits when it has enough of them (queries.number_contains).
+            queryset = queryset.filter(queries.number_contains(criteria["numero"].strip()))
             searched = True
         if criteria["partenaire"].strip():
             value = re.sub(r"\s", "", criteria["partenaire"]) if re.fullmatch(
