@@ -169,8 +169,7 @@ def read_whole(response):
 
     content = b"".join(response.streaming_content)
     assert int(response["Content-Length"]) == len(content)
-    whole = HttpResponse(content, status=response.status_code,
-                         content_type=response["Content-Type"])
+    whole = HttpResponse(content, status=response.status_code, headers=dict(response.headers))
     whole.json = lambda: json.loads(content)
     whole.streamed = True
     return whole

@@ -63,3 +63,26 @@ def test_a_corrupted_stored_file_is_refused_and_nothing_is_marked(wire, buyer_wi
     assert response.status_code == 500
     assert "CORE_BLOB_CORRUPTED" in response.json()["libelle"]
     assert not Invoice.objects.get(pk=invoice_id).downloaded_by_recipient
+
+
+def test_a_corrupted_file_in_the_middle_of_a_zip_undoes_everything(wire, buyer_wire, buyer):
+    from choeur.core.models import Blob
+
+    ids = [deposit_invoice(wire, buyer, number) for number in ("F-1", "F-2")]
+    second = Invoice.objects.get(pk=ids[1])
+    blob = Blob.objects.get(pk=second.main_file_sha256)
+    with open(storages["blobs"].path(blob.storage_name), "wb") as fh:
+        fh.write(b"%PDF-1.4 tampered")
+    response = buyer_wire.post("factures/v1/telecharger/groupe", {
+        "format": "ZIP", "listeFacture": [{"idFacture": i} for i in ids]})
+    assert response.status_code == 500
+    assert "CORE_BLOB_CORRUPTED" in response.json()["libelle"]
+    assert not Invoice.objects.filter(pk__in=ids, downloaded_by_recipient=True).exists()
+
+
+def test_the_zip_members_are_dated_when_made(wire, buyer_wire, buyer, frozen_now):
+    invoice_id = deposit_invoice(wire, buyer, "F-1")
+    body = buyer_wire.post("factures/v1/telecharger/groupe", {
+        "format": "ZIP", "listeFacture": [{"idFacture": invoice_id}]}).json()
+    archive = zipfile.ZipFile(io.BytesIO(base64.b64decode(body["fichierResultat"])))
+    assert [member.date_time for member in archive.infolist()] == [(2026, 3, 10, 10, 30, 0)]

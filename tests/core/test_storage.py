@@ -73,6 +73,8 @@ def test_missing_and_corrupted_files_are_detected():
     assert not storage.verify("0" * 64)
     with pytest.raises(BlobCorrupted):
         storage.copy_verified(blob.sha256, io.BytesIO())
+    with pytest.raises(BlobMissing):
+        storage.copy_verified("0" * 64, io.BytesIO())
 
 
 def test_copy_verified_streams_a_file_whole():

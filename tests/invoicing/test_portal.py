@@ -653,8 +653,8 @@ def test_consultation_user_sees_but_cannot_act(client, routed, supplier_user, su
     assert draft.status == Status.BROUILLON
 
 
-def test_the_number_search_finds_what_icontains_finds(supplier_user, supplier, bank_account,
-                                                      recipient):
+def test_the_number_search_finds_what_icontains_finds(client, supplier_user, supplier,
+                                                      bank_account, recipient):
     """queries.number_contains (the lists' and the API's number search): on PostgreSQL it asks
     the trigram index for the term's digits and checks the whole term after; the invoices
     found are exactly those whose number contains the term, whatever the case."""
@@ -671,3 +671,7 @@ def test_the_number_search_finds_what_icontains_finds(supplier_user, supplier, b
                  "2026-012345-x", "99999", "FA-2026-0123457", "/00000", "x"):
         found = set(mine.filter(queries.number_contains(term)).values_list("number", flat=True))
         assert found == {n for n in numbers if term.upper() in n.upper()}, term
+    client.force_login(supplier_user)  # the lists search the same way
+    shown = text(client.get(reverse("invoicing:issued_list"), {"numero": "A-2026-01234"}))
+    assert "FA-2026-012345" in shown and "FA-2026-0123456" in shown
+    assert "fb-2026-012345" not in shown and "FA-2025-012345-X" not in shown

@@ -342,12 +342,44 @@ def test_ended_deliveries_are_kept_30_days_and_pending_ones_always(supplier_user
     assert list(Attempt.objects.values_list("delivery", flat=True)) == [kept.pk]
 
 
-def test_the_worker_prunes_old_deliveries_hourly(supplier_user, supplier, hook, frozen_now):
-    from choeur.core.worker import prune_webhook_deliveries
+def test_a_delivery_sent_again_lately_is_kept_30_days_from_then(supplier_user, supplier,
+                                                                 hook, frozen_now):
+    subscription, _ = hook
+    again, old = (ping(supplier_user, supplier, subscription) for _ in range(2))
+    Delivery.objects.filter(pk=again.pk).update(state=Delivery.State.DELIVERED,
+                                                last_attempt_at=clock.wall_now())
+    Delivery.objects.filter(pk=old.pk).update(
+        state=Delivery.State.FAILED,
+        last_attempt_at=clock.wall_now() - services.DELIVERIES_KEPT - timedelta(hours=1))
+    with clock.shifted(services.DELIVERIES_KEPT + timedelta(days=1)):
+        assert services.prune_deliveries() == 1
+    assert list(Delivery.objects.values_list("pk", flat=True)) == [again.pk]
+
+
+def test_a_large_backlog_goes_a_bounded_part_an_hour(supplier_user, supplier, hook,
+                                                     frozen_now):
+    subscription, _ = hook
+    for _ in range(5):
+        ping(supplier_user, supplier, subscription)
+    Delivery.objects.update(state=Delivery.State.DELIVERED)
+    with clock.shifted(services.DELIVERIES_KEPT + timedelta(days=1)):
+        assert services.prune_deliveries(batch=2, batches=2) == 4
+        assert services.prune_deliveries(batch=2, batches=2) == 1
+
+
+def test_the_worker_housekeeping_prunes_deliveries_even_if_task_pruning_fails(
+        supplier_user, supplier, hook, frozen_now, monkeypatch, caplog):
+    from choeur.core import worker
 
     subscription, _ = hook
     delivery = ping(supplier_user, supplier, subscription)
     Delivery.objects.filter(pk=delivery.pk).update(state=Delivery.State.DELIVERED)
+
+    def broken():
+        raise RuntimeError("task table unavailable")
+
+    monkeypatch.setattr(worker, "prune_task_results", broken)
     with clock.shifted(services.DELIVERIES_KEPT + timedelta(days=1)):
-        assert prune_webhook_deliveries() == 1
+        worker.housekeeping()
     assert not Delivery.objects.exists()
+    assert "pruning finished task results failed" in caplog.text

@@ -129,9 +129,10 @@ def _members(invoice, fmt: str, with_attachments: bool):
             yield prefix + f"PJ_{attachment.pk}_{attachment.name}", attachment.sha256
 
 
-def _telecharger(actor, payload: fs.TelechargerGroupeFactureParam) -> BinaryIO:
-    """The download, written into a temporary file (in memory up to 8 MB), chunk by chunk;
-    the received invoices marked downloaded."""
+def _telecharger(actor, payload: fs.TelechargerGroupeFactureParam, target: BinaryIO) -> None:
+    """The download written into `target` chunk by chunk (each file checked against its
+    fingerprint); the received invoices marked downloaded. A file that fails its check undoes
+    the marks (the caller's transaction)."""
     fmt = choice("format", payload.format, FORMATS) or "ZIP"
     ids = [required(f"listeFacture.{i}.idFacture", item.idFacture)
            for i, item in enumerate(payload.listeFacture or [])]
@@ -154,27 +155,20 @@ def _telecharger(actor, payload: fs.TelechargerGroupeFactureParam) -> BinaryIO:
                                                                                  "size"))
     if sum(sizes.get(sha256, 0) for _, sha256 in members) > MAX_DOWNLOAD:
         raise FileTooLarge(limit=MAX_DOWNLOAD)
-    spool = tempfile.SpooledTemporaryFile(max_size=8 * storage.CHUNK)  # noqa: SIM115
-    try:
-        if len(members) == 1 and fmt != "ZIP":  # one PDF or one XML: the file itself
-            storage.copy_verified(members[0][1], spool)
-        else:
-            used = set()
-            with zipfile.ZipFile(spool, "w", zipfile.ZIP_DEFLATED) as archive:
-                for name, sha256 in members:
-                    name = name.replace("/", "-").replace("\\", "-")
-                    while name in used:
-                        name = "_" + name
-                    used.add(name)
-                    with archive.open(name, "w") as member:
-                        storage.copy_verified(sha256, member)
-        received = [invoice for invoice, is_received in found if is_received]
-        if received:
-            services.mark_downloaded(actor, received)
-    except BaseException:
-        spool.close()
-        raise
-    return spool
+    if len(members) == 1 and fmt != "ZIP":  # one PDF or one XML: the file itself
+        storage.copy_verified(members[0][1], target)
+    else:
+        used = set()
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, sha256 in members:
+                name = name.replace("/", "-").replace("\\", "-")
+                while name in used:
+                    name = "_" + name
+                used.add(name)
+                storage.add_to_zip(archive, name, sha256)
+    received = [invoice for invoice, is_received in found if is_received]
+    if received:
+        services.mark_downloaded(actor, received)
 
 
 @router.post("/telecharger/groupe", operation_id="telechargerGroupeFacture", exclude_none=True,
@@ -183,7 +177,13 @@ def telecharger_groupe(request, payload: fs.TelechargerGroupeFactureParam):
     """The invoices' files, base64: one PDF or XML as itself, anything more as a ZIP; the
     received ones are marked downloaded (TELECHARGEMENT_FACTURE). The answer is streamed
     (envelope.ok_with_file), the same JSON as any other."""
-    return ok_with_file("fichierResultat", atomic(_telecharger, request.auth, payload))
+    spool = tempfile.SpooledTemporaryFile(max_size=8 * storage.CHUNK)  # noqa: SIM115
+    try:
+        atomic(_telecharger, request.auth, payload, spool)
+    except BaseException:  # the transaction's commit included
+        spool.close()
+        raise
+    return ok_with_file("fichierResultat", spool)
 
 
 # --- traiter/recue ------------------------------------------------------------------------------

@@ -64,6 +64,19 @@ def prune_webhook_deliveries() -> int:
     return prune_deliveries()
 
 
+def housekeeping() -> None:
+    """The hourly removals, each on its own: one that fails does not keep the other."""
+    for prune, what in ((prune_task_results, "finished task results"),
+                        (prune_webhook_deliveries, "ended webhook deliveries")):
+        try:
+            pruned = prune()
+        except Exception:
+            logger.exception("pruning %s failed", what)
+            continue
+        if pruned:
+            logger.info("pruned %s %s", pruned, what)
+
+
 class Heartbeat(threading.Thread):
     """Writes the worker's heartbeat every few seconds from its own thread and connection,
     queues the business timers every five minutes and prunes old task results and webhook
@@ -86,12 +99,7 @@ class Heartbeat(threading.Thread):
                     enqueue_timers()
                 if clock.wall_now() >= next_prune:
                     next_prune = clock.wall_now() + PRUNE_EVERY
-                    pruned = prune_task_results()
-                    if pruned:
-                        logger.info("pruned %s finished task results", pruned)
-                    pruned = prune_webhook_deliveries()
-                    if pruned:
-                        logger.info("pruned %s ended webhook deliveries", pruned)
+                    housekeeping()
             except Exception:  # a missed beat must not kill the worker; /healthz will notice
                 logger.exception("heartbeat failed")
             finally:

@@ -534,16 +534,28 @@ def flux_state_changed(flux_id: int) -> list[Delivery]:
 DELIVERIES_KEPT = timedelta(days=30)
 
 
-def prune_deliveries(now=None, batch: int = 5000) -> int:
-    """Remove the ended deliveries older than `DELIVERIES_KEPT` (with their attempts), a
-    batch per transaction; run hourly by the worker. Returns how many went."""
+def prune_deliveries(now=None, batch: int = 5000, batches: int = 20) -> int:
+    """Remove the ended deliveries whose event and last attempt are older than
+    `DELIVERIES_KEPT` (with their attempts), a batch per transaction, at most `batches`
+    batches a run (the worker's heartbeat thread runs it hourly and must beat on time: a
+    backlog goes over the following hours). Returns how many went."""
+    from django.db.models import Q
+
     cutoff = (now or clock.now()) - DELIVERIES_KEPT
-    ended = (Delivery.objects.filter(created_at__lt=cutoff)
-             .exclude(state=Delivery.State.PENDING).order_by().values_list("pk", flat=True))
+    attempted_before = clock.wall_now() - DELIVERIES_KEPT  # attempts are dated in wall time
+    ended = (Delivery.objects.filter(created_at__lt=cutoff)  # the index, then the rest
+             .exclude(state=Delivery.State.PENDING)
+             .filter(Q(last_attempt_at__isnull=True) | Q(last_attempt_at__lt=attempted_before)))
     removed = 0
-    while ids := list(ended[:batch]):
+    for _ in range(batches):
         with transaction.atomic():
-            _, per_model = Delivery.objects.filter(pk__in=ids).delete()
+            # Locked, and still ended: a delivery sent again ("Renvoyer") meanwhile stays,
+            # and two workers pruning at once take different rows.
+            ids = list(ended.select_for_update(skip_locked=True).order_by()
+                       .values_list("pk", flat=True)[:batch])
+            if not ids:
+                break
+            _, per_model = ended.filter(pk__in=ids).only("pk").delete()
         removed += per_model.get(Delivery._meta.label, 0)
     return removed
 

@@ -132,7 +132,11 @@ def received_zip(request):
     if content not in ZIP_CONTENTS:
         content = "pdf"
     spool = tempfile.SpooledTemporaryFile(max_size=8 * storage.CHUNK)  # noqa: SIM115
-    given = _write_zip(spool, invoices, content)
+    try:
+        given = _write_zip(spool, invoices, content)  # each file checked as it is copied
+    except BaseException:
+        spool.close()
+        raise
     if not given:
         spool.close()
         messages.error(request, _("Les factures choisies n'ont aucun fichier de ce type : rien "
@@ -159,9 +163,7 @@ def _write_zip(target, invoices, content: str) -> list[Invoice]:
                 while name in used:
                     name = f"{invoice.pk}_{name}"
                 used.add(name)
-                with storage.open_blob(sha256) as source, archive.open(name, "w") as member:
-                    while chunk := source.read(storage.CHUNK):
-                        member.write(chunk)
+                storage.add_to_zip(archive, name, sha256)
             if members:
                 given.append(invoice)
     return given
