@@ -263,13 +263,14 @@ _RELATED = [(Invoice._meta.get_field(name), kind) for name, kind in (
     ("supplier_service", 1), ("recipient_service", 1), ("bank_account", 2))]
 
 
-def search_page(found: QuerySet[Invoice], pagination: Pagination | None,
-                ) -> tuple[list[Invoice], dict[str, int]]:
+def search_page(found: QuerySet[Invoice], pagination: Pagination | None, *,
+                sizes: bool = False) -> tuple[list[Invoice], dict[str, int]]:
     """envelope.page (same rows, order and `parametresRetour`, same refusal of an unknown
     `triColonne`) with the page read before the count: a page that is not full tells the total
     (the rows before it and its own), so the COUNT runs only for a full page or one past the
     end. A search by number or by flux finds a few invoices, and its COUNT would cost as much
-    as its page (the number's trigram scan, again)."""
+    as its page (the number's trigram scan, again). The rows come with what their wire shape
+    names (with_related) and, with `sizes` (`recupererTaille`), their `taille` (with_sizes)."""
     pagination = pagination or Pagination()
     size, number = bounds(pagination)
     column = (pagination.triColonne or DEFAULT_COLUMN).lower()
@@ -287,6 +288,9 @@ def search_page(found: QuerySet[Invoice], pagination: Pagination | None,
         total = start + len(rows)  # the last page, or nothing at all
     else:
         total = found.count()
+    with_related(rows)
+    if sizes:
+        with_sizes(rows)
     return rows, {"pageCourante": number, "pages": math.ceil(total / size),
                   "nbResultatsParPage": size, "total": total}
 

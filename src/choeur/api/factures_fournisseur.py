@@ -36,8 +36,6 @@ from choeur.api.factures import (
     supplier_to_process_row,
     type_facture,
     with_flux_numbers,
-    with_related,
-    with_sizes,
 )
 from choeur.api.schemas import ErrorOut, WsRetour
 from choeur.api.structures import choice
@@ -264,10 +262,8 @@ def rechercher_fournisseur(request, payload: fs.RechercherFactureParFournisseurP
         found = found.filter(rejet_traite=payload.rejetTraite)
     # The invoice table alone: the rows' structures, services and accounts come after, by
     # primary key (with_related); a sort on one of them joins that one.
-    rows, paging = search_page(with_flux_numbers(found), payload.rechercheFactureParFournisseur)
-    rows = with_related(rows)
-    if payload.recupererTaille:
-        with_sizes(rows)
+    rows, paging = search_page(with_flux_numbers(found), payload.rechercheFactureParFournisseur,
+                               sizes=bool(payload.recupererTaille))
     return ok(parametresRetour=paging, listeFactures=[
         supplier_row(invoice, with_size=bool(payload.recupererTaille)) for invoice in rows])
 
@@ -281,7 +277,6 @@ def rechercher_atraiter_fournisseur(request, payload: fs.RechercherATraiterParFo
     own_structure_id(actor, payload.idStructure)
     found = queries.issued_invoices(actor).filter(status__in=SUPPLIER_TO_PROCESS)
     rows, paging = search_page(found, payload.rechercheFactureATraiterParFournisseur)
-    rows = with_related(rows)
     return ok(parametresRetour=paging,
               listeFactures=[supplier_to_process_row(invoice) for invoice in rows])
 

@@ -31,8 +31,6 @@ from choeur.api.factures import (
     status_code,
     type_dp,
     type_facture,
-    with_related,
-    with_sizes,
 )
 from choeur.api.schemas import ErrorOut
 from choeur.api.structures import choice
@@ -67,10 +65,8 @@ def rechercher_recipiendaire(request, payload: fs.RechercherFactureRecipiendaire
             found = found.filter(supplier_service_id__in=criterion.listeIdService)
     if payload.factureTelechargeeParDestinataire is not None:
         found = found.filter(downloaded_by_recipient=payload.factureTelechargeeParDestinataire)
-    rows, paging = search_page(found, payload.paramRecherche)
-    rows = with_related(rows)
-    if payload.recupererTaille:
-        with_sizes(rows)
+    rows, paging = search_page(found, payload.paramRecherche,
+                               sizes=bool(payload.recupererTaille))
     if not rows:
         return no_result(NO_RESULT_CODE, NO_RESULT_LIBELLE, listeFactures=[], **paging)
     return ok(listeFactures=[recipient_row(invoice, bool(payload.recupererTaille))
@@ -85,10 +81,8 @@ def rechercher_atraiter_recipiendaire(request,
     actor = request.auth
     own_structure_id(actor, payload.idStructure)
     found = queries.received_invoices(actor).filter(status__in=RECIPIENT_TO_PROCESS)
-    rows, paging = search_page(found, payload.parametreRechercheFactureATraiterParRecipiendaire)
-    rows = with_related(rows)
-    if payload.recupererTaille:
-        with_sizes(rows)
+    rows, paging = search_page(found, payload.parametreRechercheFactureATraiterParRecipiendaire,
+                               sizes=bool(payload.recupererTaille))
     return ok(parametresRetour=paging, listeFactures=[
         recipient_row(invoice, bool(payload.recupererTaille)) for invoice in rows])
 

@@ -59,7 +59,6 @@ def rechercher_valideur(request, payload: fs.RechercherFactureParValideurParam):
     if payload.numeroEngagement:
         found = found.filter(engagement_number__icontains=payload.numeroEngagement)
     rows, paging = search_page(found, payload.pagination)
-    rows = with_related(rows)
     return ok(parametresRetour=paging, listeFactures=[validator_row(i) for i in rows])
 
 
@@ -77,7 +76,6 @@ def rechercher_atraiter_valideur(request, payload: fs.RechercherATraiterParValid
         found = found.filter(validator=structure, status=Status.A_VALIDER_1) | found.filter(
             validator2=structure, status=Status.A_VALIDER_2)
     rows, paging = search_page(found, payload.pagination)
-    rows = with_related(rows)
     return ok(parametresRetour=paging, listeFactures=[validator_row(i) for i in rows])
 
 
