@@ -11,10 +11,10 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.hashers import make_password
 
 from choeur.core import clock
 from choeur.invoicing.models import Engagement
+from choeur.organisations.credentials import hash_secret
 from choeur.organisations.models import (
     ApiClient,
     BankAccount,
@@ -61,12 +61,12 @@ def make_party(identifier: str, name: str, kind: str, espaces: list[str]) -> Par
                                name="Factures publiques")
     account = TechnicalAccount.objects.create(
         structure=structure, login=f"TECH_{identifier}_1_ABCDEF",
-        password=make_password(TECH_PASSWORD), created_at=clock.now(),
+        password=hash_secret(TECH_PASSWORD), created_at=clock.now(),
         password_expires_at=clock.now() + timedelta(days=424),
     )
     client = ApiClient.objects.create(
         structure=structure, label="ERP", client_id=f"client-{identifier}",
-        secret=make_password(CLIENT_SECRET), created_at=clock.now(),
+        secret=hash_secret(CLIENT_SECRET), created_at=clock.now(),
     )
     return Party(structure, account, client)
 
@@ -194,11 +194,11 @@ def technical_party(structure: Structure, name: str) -> Party:
     OAuth2 client, as its gestionnaire would in « Raccordements »."""
     account = TechnicalAccount.objects.create(
         structure=structure, login=f"TECH_1_{name.upper()}@cpro.fr",
-        password=make_password(TECH_PASSWORD), created_at=clock.now(),
+        password=hash_secret(TECH_PASSWORD), created_at=clock.now(),
         password_expires_at=clock.now() + timedelta(days=424))
     client = ApiClient.objects.create(
         structure=structure, label="ERP", client_id=f"client-{name.lower()}",
-        secret=make_password(CLIENT_SECRET), created_at=clock.now())
+        secret=hash_secret(CLIENT_SECRET), created_at=clock.now())
     return Party(structure, account, client)
 
 

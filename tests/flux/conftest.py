@@ -12,9 +12,9 @@ import zipfile
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.hashers import make_password
 
 from choeur.core import clock
+from choeur.organisations.credentials import hash_secret
 from choeur.organisations.models import ApiClient, TechnicalAccount
 from tests.api import conftest as api_world
 from tests.api.conftest import TECH_PASSWORD, Party, Wire
@@ -40,11 +40,11 @@ def party(supplier, bank_account, recipient):
     """The supplier's technical account and OAuth2 client (its ERP)."""
     account = TechnicalAccount.objects.create(
         structure=supplier, login="TECH_1_LUMIERE@cpro.fr",
-        password=make_password(TECH_PASSWORD), created_at=clock.now(),
+        password=hash_secret(TECH_PASSWORD), created_at=clock.now(),
         password_expires_at=clock.now() + timedelta(days=424))
     client_ = ApiClient.objects.create(
         structure=supplier, label="ERP", client_id="client-lumiere",
-        secret=make_password("client-secret-0123456789_abcdef-XYZ"), created_at=clock.now())
+        secret=hash_secret("client-secret-0123456789_abcdef-XYZ"), created_at=clock.now())
     return Party(supplier, account, client_)
 
 

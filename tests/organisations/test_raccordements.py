@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 def test_technical_account_lifecycle(structure, gp, member, outsider):
     account, password = run(raccordements.create_technical_account, gp, structure)
     assert account.login.startswith(f"TECH_{structure.identifier}_1_")
-    assert password not in account.password and account.password.startswith("argon2")
+    assert password not in account.password and account.password.startswith("choeur_hmac_sha256$")
     assert (account.password_expires_at - clock.now()).days in (423, 424)
     assert raccordements.authenticate_technical_account(account.login, password) == account
     assert raccordements.authenticate_technical_account(account.login.lower(), password)
@@ -41,22 +41,19 @@ def test_the_api_caller_costs_one_read_and_one_hash_whatever_the_failure(
     client's state, in one statement; an unknown login, a wrong password and an expired
     account each cost that statement and one hash (no timing tells them apart); a revoked
     client is refused before any hash."""
-    from django.core.cache import cache
-
     account, password = run(raccordements.create_technical_account, gp, structure)
     client, _ = run(raccordements.create_api_client, gp, structure, "Mon ERP")
     hashes = []
-    real = raccordements.check_password
-    monkeypatch.setattr(raccordements, "check_password",
+    real = raccordements.check_secret
+    monkeypatch.setattr(raccordements, "check_secret",
                         lambda *args: hashes.append(args) or real(*args))
 
     def caller(login, secret, client_id=client.pk, hashed=1):
         hashes.clear()
-        cache.clear()
         with django_assert_num_queries(1):
             found = raccordements.authenticate_api_caller(login, secret, client_id)
         assert len(hashes) == hashed, (login, secret)
-        return found
+        return found.account, found.client_valid
 
     found, valid = caller(account.login, password)
     assert found == account and valid and found.structure == structure
@@ -84,7 +81,7 @@ def test_the_api_callers_structure_knows_its_open_espaces(structure, gp,
     from choeur.organisations.models import OpenEspace
 
     account, password = run(raccordements.create_technical_account, gp, structure)
-    found, _ = raccordements.authenticate_api_caller(account.login, password, None)
+    found = raccordements.authenticate_api_caller(account.login, password, None).account
     expected = set(OpenEspace.objects.filter(structure=structure)
                    .values_list("espace", flat=True))
     with django_assert_num_queries(0):

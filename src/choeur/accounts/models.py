@@ -203,3 +203,23 @@ class EmailThrottle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} → {self.address}"
+
+
+class FailedAttempts(models.Model):
+    """Failed authentications counted per key over a fixed window (see choeur.accounts.throttle):
+    an OAuth2 client id, a technical login, a client address, an unknown login address.
+
+    The key is a digest of (scope, value): the table never holds a login, a client id or an
+    address in clear. Rows whose window ended long ago are pruned by the worker."""
+
+    key = models.CharField(max_length=64, primary_key=True)
+    window_start = models.DateTimeField()
+    failures = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("échecs d'authentification")
+        verbose_name_plural = _("échecs d'authentification")
+        indexes = [models.Index(fields=["window_start"], name="accounts_failed_age")]
+
+    def __str__(self) -> str:
+        return f"{self.key[:12]}… {self.failures} since {self.window_start:%Y-%m-%d %H:%M}"

@@ -13,11 +13,17 @@ database can leak a usable token. Revocation still works: the client is read on 
 a revoked (inactive) client's tokens are refused at once; a token otherwise lives 3600 s, read
 from the clock service. Rotating SECRET_KEY invalidates every token.
 
-The missing-bearer quirk (§5, §7.3): the Go client sends `Authorization` only on the call
-right after it fetched a token. Such a call without a bearer is accepted when the technical
-account was used with a valid bearer less than `TOKEN_LIFETIME` ago — exactly the window in
-which that client believes its token valid — and refused otherwise (`API_LENIENT_BEARER =
-False` in the settings refuses it always).
+Failed authentications are throttled (`choeur.accounts.throttle`): per OAuth2 client id and
+address at the token endpoint, per technical login and address on every call. Past the limit
+the caller gets 429 with `Retry-After`, before any secret is checked, right or wrong.
+
+The missing-bearer quirk (§5, §7.3): an old Go client sends `Authorization` only on the call
+right after it fetched a token. Chorus Pro's gateway answers such a call 401, and so does
+Choeur. A technical account may opt in to tolerating it in the qualification environment
+only (`TechnicalAccount.lenient_bearer`, shown and set on the structure's Raccordements
+page): a call without a bearer is then accepted for a token's lifetime after a call with a
+valid bearer, while the client of that bearer stays active; each such call is logged at
+WARNING.
 """
 
 from __future__ import annotations
@@ -28,11 +34,11 @@ import logging
 from datetime import timedelta
 from urllib.parse import unquote
 
-from django.conf import settings
 from django.core import signing
 from django.http import HttpRequest, JsonResponse
 
-from choeur.api.errors import BodyTooLarge, Unauthorized
+from choeur.accounts import throttle
+from choeur.api.errors import BodyTooLarge, Throttled, Unauthorized
 from choeur.core import clock
 from choeur.organisations import raccordements
 from choeur.organisations.models import ApiClient, TechnicalAccount
@@ -122,8 +128,18 @@ def token_endpoint(request: HttpRequest) -> JsonResponse:
     client_id, secret = credentials
     if not client_id or not secret:
         return _oauth_error("invalid_request", "client_id and client_secret are required")
+    keys = (throttle.client_key(client_id),
+            throttle.address_key(throttle.client_address(request)))
+    try:
+        throttle.check(*keys)
+    except throttle.TooManyAttempts as exc:
+        response = _oauth_error("too_many_requests", "too many failed attempts, retry later",
+                                status=429)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
     client = raccordements.authenticate_api_client(client_id, secret)
     if client is None:
+        throttle.fail(*keys)
         return _oauth_error("invalid_client", "Bad client credentials")
     scope = (form.get("scope") or SCOPE).strip()
     if any(part not in (SCOPE, "profile") for part in scope.split()):
@@ -162,7 +178,7 @@ def _bearer(request: HttpRequest) -> str | None:
 
 class CproAuth:
     """Ninja authentication of every `/cpro/...` operation; the actor is the technical
-    account. Failures raise `Unauthorized` (401 with `WWW-Authenticate`)."""
+    account. Failures raise `Unauthorized` (401 with `WWW-Authenticate`) or `Throttled`."""
 
     def __call__(self, request: HttpRequest) -> TechnicalAccount:
         account = self.authenticate(request)
@@ -183,33 +199,33 @@ class CproAuth:
             if client_id is not None and not _client_is_active(client_id):
                 raise Unauthorized(**BAD_TOKEN)
             raise Unauthorized(**BAD_ACCOUNT)
-        if token is None and not self._lenient_window(credentials[0]):
-            # Decided before any password hashing: a caller without a token cannot make the
-            # server spend an Argon2 hash per request.
-            raise Unauthorized(**NO_TOKEN)
-        # The token's client is checked in the same read as the account (its refusal still
-        # comes first, before any password is hashed).
-        account, client_valid = raccordements.authenticate_api_caller(*credentials, client_id)
-        if not client_valid:
+        login, password = credentials
+        lenient = token is None
+        if lenient:
+            # Decided before any password is checked: a caller without a token cannot make
+            # the server check passwords, nor learn anything of them.
+            client_id = raccordements.lenient_window_client(
+                login, timedelta(seconds=TOKEN_LIFETIME))
+            if client_id is None:
+                raise Unauthorized(**NO_TOKEN)
+        keys = (throttle.login_key(login), throttle.address_key(throttle.client_address(request)))
+        # The token's client and the throttle are read with the account (the client's refusal
+        # comes first, then the throttle's, before any password is checked).
+        caller = raccordements.authenticate_api_caller(login, password, client_id, keys)
+        if not caller.client_valid:
             raise Unauthorized(**BAD_TOKEN)
-        if account is None:
+        if caller.throttled_until is not None:
+            raise Throttled.until(caller.throttled_until)
+        if caller.account is None:
             raise Unauthorized(**BAD_ACCOUNT)
-        if token is None:
-            logger.info("API call without a bearer accepted for %s (lenient window)",
-                        account.login)
+        account = caller.account
+        if lenient:
+            logger.warning("API call without a bearer token accepted for technical account %s "
+                           "(lenient_bearer, qualification): %s %s",
+                           account.login, request.method, request.path)
         else:
-            raccordements.record_technical_account_use(account)
+            raccordements.record_technical_account_use(account, client_id)
         return account
-
-    @staticmethod
-    def _lenient_window(login: str) -> bool:
-        """Whether this technical account made a call with a valid bearer within a token's
-        lifetime (the Go client's quirk); read before its password is checked."""
-        if not getattr(settings, "API_LENIENT_BEARER", True):
-            return False
-        last = (TechnicalAccount.objects.filter(login__iexact=(login or "").strip())
-                .values_list("last_used_at", flat=True).first())
-        return last is not None and last > clock.now() - timedelta(seconds=TOKEN_LIFETIME)
 
 
 def bounded_auth(max_body: int):

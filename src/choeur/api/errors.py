@@ -29,7 +29,9 @@ CODE_RETOUR = {
     403: 20005,  # the technical account's structure lacks the right
     404: 20001,  # not found, or not yours (never told apart)
     409: 20004,  # changed in the meantime
+    405: 20006,  # the operation exists, not with this HTTP method
     413: 20003,  # too large
+    429: 20011,  # too many failed authentications: retry after the delay given
     500: 29999,  # internal error
 }
 
@@ -83,6 +85,32 @@ class Unauthorized(ApiError):
         self.description = description
 
 
+class Throttled(ApiError):
+    code = "API_TOO_MANY_ATTEMPTS"
+    http_status = 429
+    message_fr = ("Trop de tentatives d'authentification échouées pour ce compte technique ou "
+                  "cette adresse : réessayez dans {retry_after} secondes.")
+    message_en = ("Too many failed authentication attempts for this technical account or "
+                  "address: try again in {retry_after} seconds.")
+
+    @classmethod
+    def until(cls, when) -> Throttled:
+        from math import ceil
+
+        from choeur.core import clock
+
+        error = cls(retry_after=max(1, ceil((when - clock.now()).total_seconds())))
+        error.retry_after = error.params["retry_after"]
+        return error
+
+
+class MethodNotAllowed(ApiError):
+    code = "API_METHOD_NOT_ALLOWED"
+    http_status = 405
+    message_fr = "La méthode HTTP {method} n'est pas acceptée par {path} (acceptées : {allowed})."
+    message_en = "HTTP method {method} is not accepted by {path} (accepted: {allowed})."
+
+
 class UnknownOperation(ApiError):
     code = "API_UNKNOWN_OPERATION"
     http_status = 404
@@ -119,6 +147,8 @@ def respond(request: HttpRequest, error: ChoeurError) -> JsonResponse:
             f'Bearer realm="PISTE",error="{error.error}",'
             f'error_description="{error.description}"'
         )
+    if isinstance(error, Throttled):
+        response["Retry-After"] = str(error.retry_after)
     return response
 
 

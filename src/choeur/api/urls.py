@@ -8,6 +8,9 @@ No interactive docs page: it would load its scripts from a CDN (the portal loads
 
 from __future__ import annotations
 
+import functools
+
+from django.http import HttpResponseNotAllowed
 from django.urls import re_path
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Router
@@ -78,8 +81,33 @@ def unknown_operation(request, rest=""):
     return errors.respond(request, errors.UnknownOperation(path=request.path))
 
 
+def _wire_405(view):
+    """Ninja answers a wrong HTTP method with Django's plain-text 405; a client of the wire
+    API reads `codeRetour`/`libelle` from every answer, so it gets the envelope (and the
+    `Allow` header stays)."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if isinstance(response, HttpResponseNotAllowed):
+            allowed = response["Allow"]
+            error = errors.MethodNotAllowed(method=request.method, path=request.path,
+                                            allowed=allowed)
+            response = errors.respond(request, error)
+            response["Allow"] = allowed
+        return response
+
+    return wrapped
+
+
+def _patterns():
+    for pattern in api.urls[0]:
+        pattern.callback = _wire_405(pattern.callback)
+        yield pattern
+
+
 app_name = "cpro"  # the namespace of every route here (ninja names them for it)
 urlpatterns = [
-    *api.urls[0],
+    *_patterns(),
     re_path(r"^cpro/(?P<rest>.*)$", unknown_operation),
 ]

@@ -150,6 +150,15 @@ class TechnicalAccountNotFound(ChoeurError):
     message_en = "Technical account not found for this structure."
 
 
+class LenientBearerQualificationOnly(ChoeurError):
+    code = "ORG_LENIENT_BEARER_QUALIFICATION_ONLY"
+    http_status = 400
+    message_fr = ("La tolérance des appels sans jeton n'existe qu'en environnement de "
+                  "qualification : en production, chaque appel porte son jeton.")
+    message_en = ("Accepting calls without a token exists in the qualification environment "
+                  "only: in production, every call carries its token.")
+
+
 class ApiClientNotFound(ChoeurError):
     code = "ORG_API_CLIENT_NOT_FOUND"
     http_status = 404

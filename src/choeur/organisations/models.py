@@ -353,6 +353,16 @@ class TechnicalAccount(models.Model):
     is_active = models.BooleanField(_("actif"), default=True)
     created_at = models.DateTimeField(_("créé le"), default=clock.now)
     last_used_at = models.DateTimeField(_("dernière utilisation"), null=True, blank=True)
+    # The OAuth2 client whose bearer token came with the last call: the missing-bearer
+    # tolerance below lasts only while that client is active (revoking it closes the window).
+    last_bearer_client = models.ForeignKey(
+        "ApiClient", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Opt-in, qualification only: accept a call without `Authorization` for a token's lifetime
+    # after a call with a valid bearer (an old Go client sends its token once; reference §5).
+    lenient_bearer = models.BooleanField(
+        _("tolérer les appels sans jeton (ancien client, qualification)"), default=False
+    )
 
     class Meta:
         verbose_name = _("compte technique")

@@ -450,6 +450,10 @@ def structure_raccordements(request, pk):
             "create_client": lambda actor, s: raccordements.create_api_client(
                 actor, s, request.POST.get("label", "")),
             "revoke_client": lambda actor, s: raccordements.revoke_api_client(actor, s, target),
+            "lenient_on": lambda actor, s: raccordements.set_lenient_bearer(
+                actor, s, target, True),
+            "lenient_off": lambda actor, s: raccordements.set_lenient_bearer(
+                actor, s, target, False),
         }.get(action)
         if use_case is None:
             raise NotFound(object_label="Action")
@@ -466,6 +470,7 @@ def structure_raccordements(request, pk):
         "accounts": structure.technical_accounts.all(),
         "clients": structure.api_clients.all(),
         "revealed": revealed,
+        "lenient_allowed": raccordements.lenient_bearer_allowed(),
     })
     if revealed:
         response["Cache-Control"] = "no-store"
