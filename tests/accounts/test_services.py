@@ -284,7 +284,7 @@ def test_not_activated_and_deactivated_accounts(frozen_now, run_tasks, active):
         login("new@example.fr", "whatever")
     assert caught.value.code == "ACCOUNTS_BAD_CREDENTIALS"
     pending = User.objects.get(email="new@example.fr")
-    assert pending.failed_login_count == 0
+    assert pending.failed_login_count == 1  # counted, as an unknown address's would be
     pending.set_password(STRONG)  # an administrator gave it a password
     pending.save()
     with pytest.raises(services.NotActivated):
@@ -315,21 +315,76 @@ def test_the_password_is_always_hashed(active, run_tasks, monkeypatch, email):
     assert len(calls) == 1
 
 
-def test_a_locked_account_tells_only_the_right_password(active, frozen_now):
+def test_during_a_lock_every_answer_is_the_same(active, frozen_now):
+    """Right password or wrong, the answer during a lock is the same LockedOut, and changes
+    nothing: the lock tells an attacker nothing of the password."""
     for _ in range(4):
         with pytest.raises(services.BadCredentials):
             login(active.email, "mauvais")
     with pytest.raises(services.LockedOut):  # the failure that locks says so, and until when
         login(active.email, "mauvais")
-    with pytest.raises(services.BadCredentials) as caught:  # then, a wrong password: as usual
-        login(active.email, "encore-faux")
-    assert caught.value.code == "ACCOUNTS_BAD_CREDENTIALS"
-    with pytest.raises(services.LockedOut) as caught:  # the right one: locked, until 11:30
-        login(active.email, STRONG)
-    assert "11:30" in caught.value.message("fr")
+    answers = []
+    for password in ("encore-faux", STRONG, "", "mauvais"):
+        before = snapshot()
+        with pytest.raises(services.LockedOut) as caught:
+            login(active.email, password)
+        answers.append((caught.value.code, caught.value.message("fr"),
+                        caught.value.message("en"), caught.value.http_status))
+        assert snapshot() == before
+    assert len(set(answers)) == 1
+    assert "11:30" in answers[0][1]
     active.refresh_from_db()
     assert active.failed_login_count == 5
     assert active.locked_until == frozen_now + timedelta(hours=1)
+
+
+def _answers_for(email, passwords):
+    answers = []
+    for password in passwords:
+        try:
+            login(email, password)
+        except services.AccountsError as error:
+            answers.append((error.code, error.message("fr"), error.http_status))
+        else:
+            answers.append("logged in")
+    return answers
+
+
+@pytest.mark.parametrize("state", ["unknown", "pending", "deactivated"])
+def test_an_unknown_address_behaves_like_a_known_one(active, frozen_now, run_tasks, state):
+    """Five wrong passwords lock any address for an hour, with the same answers as an active
+    account's: whether an address has an account, or which state it is in, is not told."""
+    email = {"unknown": "personne@example.fr", "pending": "new@example.fr",
+             "deactivated": active.email}[state]
+    if state == "pending":
+        register(email="new@example.fr")
+    if state == "deactivated":
+        entry(services.deactivate, active, password=STRONG)
+        known = "jean.autre@example.fr"
+    else:
+        known = active.email
+    if known != active.email:
+        User.objects.create_user(known, STRONG)
+    passwords = ["faux1", "faux2", "faux3", "faux4", "faux5", "faux6", STRONG]
+    theirs = _answers_for(email, passwords)
+    reference = _answers_for(known, passwords[:-1]) + _answers_for(known, [STRONG])
+    assert theirs == reference
+    assert theirs[:4] == [("ACCOUNTS_BAD_CREDENTIALS", "Adresse électronique ou mot de passe "
+                           "incorrect.", 401)] * 4
+    assert {answer[0] for answer in theirs[4:]} == {"ACCOUNTS_LOCKED_OUT"}
+    # An hour later the address is free again, known or not.
+    clock.advance(timedelta(hours=1, seconds=1))
+    assert _answers_for(email, ["faux"])[0][0] == "ACCOUNTS_BAD_CREDENTIALS"
+
+
+def test_an_unknown_address_is_never_stored_in_clear(db, frozen_now):
+    from choeur.accounts.models import FailedAttempts
+
+    for _ in range(5):
+        with pytest.raises((services.BadCredentials, services.LockedOut)):
+            login("personne@example.fr", "x")
+    row = FailedAttempts.objects.get()
+    assert "personne" not in row.key and row.failures == 5
 
 
 def test_the_backend_applies_the_lock_out_too(active, rf):

@@ -249,9 +249,11 @@ def test_concurrent_failures_all_count(transactional_db, supplier):
     assert FailedAttempts.objects.get(key=key.digest).failures == len(failures) == 8
 
 
-def test_the_worker_prunes_ended_windows(supplier):
+def test_the_worker_prunes_old_counts(supplier):
     throttle.fail(throttle.login_key("a"), throttle.address_key("10.0.0.1"))
     with clock.shifted(throttle.WINDOW + timedelta(seconds=1)):
+        assert throttle.prune() == 0
+    with clock.shifted(throttle.KEPT + timedelta(seconds=1)):
         assert throttle.prune() == 2
     assert not FailedAttempts.objects.exists()
 

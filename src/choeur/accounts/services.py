@@ -32,8 +32,14 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-from choeur.accounts import policy, tokens
-from choeur.accounts.models import EmailThrottle, SecretQuestion, User, normalise_email
+from choeur.accounts import policy, throttle, tokens
+from choeur.accounts.models import (
+    EmailThrottle,
+    FailedAttempts,
+    SecretQuestion,
+    User,
+    normalise_email,
+)
 from choeur.core import audit, clock, mail
 from choeur.core.errors import ChoeurError
 
@@ -669,43 +675,68 @@ def _count_login_failure(actor, user: User, now, reason: str, error: type[Accoun
     raise error()
 
 
+def _count_unknown_address_failure(actor, email: str, now) -> None:
+    """A login attempt on an address without an account: answered as a known address's wrong
+    password is, lock-out included (its count kept in `FailedAttempts` under a digest of the
+    address, never the address itself). Always raises."""
+    details = {"reason": "unknown_account"}
+    try:
+        validate_email(email)
+        details["email"] = email  # never what might be a password typed in the wrong box
+    except ValidationError:
+        pass
+    digest = throttle.Key("portal.login", email, MAX_LOGIN_FAILURES).digest
+    row = FailedAttempts.objects.select_for_update().filter(key=digest).first()
+    if row is not None and row.failures >= MAX_LOGIN_FAILURES:
+        # window_start is the start of the lock (see below).
+        if row.window_start + LOCK_DURATION > now:
+            audit.record(actor, "accounts.login_refused_locked", None, **details)
+            raise LockedOut.until(row.window_start + LOCK_DURATION, row.failures)
+        row.failures = 0  # the lock has ended, as _release_expired_lock does for an account
+    if row is None:
+        row = FailedAttempts(key=digest, window_start=now, failures=0)
+    row.failures += 1
+    if row.failures >= MAX_LOGIN_FAILURES:
+        row.window_start = now
+        row.save()
+        audit.record(actor, "accounts.locked_out", None, attempts=row.failures,
+                     until=(now + LOCK_DURATION).isoformat(), **details)
+        raise LockedOut.until(now + LOCK_DURATION, row.failures)
+    row.save()
+    audit.record(actor, "accounts.login_failed", None, **details)
+    raise BadCredentials()
+
+
 def authenticate(actor, email: str, password: str) -> LoginStep:
     """The password step of a login. Raises BadCredentials, LockedOut, NotActivated,
-    Deactivated; five wrong passwords in a row lock the account for an hour.
+    Deactivated; five wrong passwords in a row lock the address for an hour.
 
-    The password is always hashed (a dummy hash for an unknown account, or one awaiting
-    activation), and the state of an account is only told to whoever gives its password: a
-    wrong password gets BadCredentials whether the address is unknown, awaiting activation,
-    deactivated or locked. Two exceptions, so that the owner knows: the wrong password that
-    locks the account (the fifth) gets LockedOut, and so does the right password during the
-    lock."""
+    Nothing in the answers tells an attacker whether an address has an account, nor whether
+    a password is right while it cannot be used:
+    - the password is always hashed (a dummy hash for an unknown account, or one awaiting
+      activation);
+    - a wrong password gets BadCredentials, and the fifth in a row LockedOut, whether the
+      address is unknown (counted in `FailedAttempts`), awaiting activation, deactivated or
+      active;
+    - during a lock every attempt, right password or wrong, gets the same LockedOut (the same
+      message, until the same time) and changes nothing;
+    - an account's state (awaiting activation, deactivated) is told only to whoever gives
+      its password outside a lock."""
     now = clock.now()
     email = normalise_email(email)
     user = User.objects.select_for_update().filter(email=email).first()
     password_ok = _check_password_always(user, password)
     if user is None:
-        details = {"reason": "unknown_account"}
-        try:
-            validate_email(email)
-            details["email"] = email  # never what might be a password typed in the wrong box
-        except ValidationError:
-            pass
-        audit.record(actor, "accounts.login_failed", None, **details)
-        raise BadCredentials()
+        _count_unknown_address_failure(actor, email, now)
     _release_expired_lock(user, now)
     if user.is_locked(now):
-        if not password_ok:
-            audit.record(actor, "accounts.login_failed", user, reason="locked")
-            raise BadCredentials()
         audit.record(actor, "accounts.login_refused_locked", user)
         raise LockedOut.until(user.locked_until, user.failed_login_count or MAX_LOGIN_FAILURES)
-    if user.awaiting_activation:
-        if not password_ok:  # no password yet: nothing to guess, nothing counted
-            audit.record(actor, "accounts.login_failed", user, reason="not_activated")
-            raise BadCredentials()
-        raise NotActivated()
     if not password_ok:
-        _count_login_failure(actor, user, now, "bad_password", BadCredentials)
+        reason = "not_activated" if user.awaiting_activation else "bad_password"
+        _count_login_failure(actor, user, now, reason, BadCredentials)
+    if user.awaiting_activation:
+        raise NotActivated()
     if not user.is_active:
         raise Deactivated()
     user.failed_login_count = 0

@@ -116,9 +116,15 @@ def fail(*keys: Key) -> None:
             FailedAttempts.objects.filter(key=digest).update(failures=F("failures") + 1)
 
 
+#: How long a row outlives its window. The portal counts an unknown address's wrong passwords
+#: as an account's failed_login_count is counted (until a lock ends, not per window), in the
+#: same table: a month keeps that count as long as an attacker would plausibly wait.
+KEPT = timedelta(days=30)
+
+
 def prune() -> int:
-    """Forget windows that ended (the worker's hourly housekeeping)."""
-    deleted, _ = FailedAttempts.objects.filter(window_start__lte=clock.now() - WINDOW).delete()
+    """Forget counts untouched for `KEPT` (the worker's hourly housekeeping)."""
+    deleted, _ = FailedAttempts.objects.filter(window_start__lte=clock.now() - KEPT).delete()
     return deleted
 
 
