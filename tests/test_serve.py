@@ -3,6 +3,7 @@
 On the PostgreSQL run, the server gets a database of its own on the test cluster.
 """
 
+import http.client
 import json
 import os
 import signal
@@ -149,7 +150,51 @@ def test_children_stop_when_serve_is_killed(serve_env):
     wait_for(lambda: worker_ids(env) == set(), 30, "the worker to stop")
 
 
-def test_serve_refuses_an_unmigrated_database(serve_env):
+def test_serve_sets_a_new_data_directory_up_and_reads_chunked_bodies(serve_env):
+    """A newcomer's first `choeur serve`: the schema and the first administrator are made
+    (its password printed once), then the portal answers. Under the real gunicorn, a body
+    sent chunked (no Content-Length) reaches the operation (choeur.wsgi.ChunkedBodies)."""
+    env, port = serve_env, int(serve_env["CHOEUR_PORT"])
+    server = subprocess.Popen([sys.executable, "-m", "choeur", "serve", "--no-worker"], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_for(lambda: healthz(port)[0] is not None, 90, "the server")
+        form = b"grant_type=client_credentials&client_id=nobody&client_secret=wrong"
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.putrequest("POST", "/api/oauth/token")
+        connection.putheader("Content-Type", "application/x-www-form-urlencoded")
+        connection.putheader("Transfer-Encoding", "chunked")
+        connection.endheaders()
+        for part in (form[:20], form[20:]):
+            connection.send(b"%x\r\n%s\r\n" % (len(part), part))
+        connection.send(b"0\r\n\r\n")
+        answer = connection.getresponse()
+        # Read: the credentials were checked (an empty body would be "grant_type is required").
+        assert (answer.status, json.loads(answer.read())["error"]) == (400, "invalid_client")
+        connection.close()
+    finally:
+        server.send_signal(signal.SIGTERM)
+        output = server.communicate(timeout=60)[0]
+    assert "Administrator created: boss@example.fr" in output
+    assert output.count("Password (shown once") == 1
+    assert server.returncode == 0, output
+    # The second start finds everything in place.
+    second = subprocess.Popen([sys.executable, "-m", "choeur", "serve", "--no-worker"], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_for(lambda: healthz(port)[0] is not None, 90, "the server")
+    finally:
+        second.send_signal(signal.SIGTERM)
+        output = second.communicate(timeout=60)[0]
+    assert "Administrator created" not in output and "New database" not in output
+
+
+def test_serve_refuses_a_database_of_an_older_version(serve_env):
+    """Upgrading an existing database is the operator's decision (`choeur migrate`), taken
+    once, not by each web server starting."""
+    assert choeur("migrate", env=serve_env).returncode == 0
+    rolled_back = choeur("manage", "migrate", "accounts", "0004", env=serve_env)
+    assert rolled_back.returncode == 0, rolled_back.stderr
     result = choeur("serve", env=serve_env, timeout=60)
     assert result.returncode == 1
     assert "run `choeur migrate` first" in result.stderr

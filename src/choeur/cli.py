@@ -154,8 +154,20 @@ def cmd_serve(args, cfg: config.Config) -> int:
     from choeur.core.health import pending_migrations
 
     pending = pending_migrations()
+    if pending and not _schema_exists():
+        # A new data directory (or an empty database): set it up as `make run` does, so that
+        # a newcomer's first `choeur serve` gives a working portal and its administrator.
+        print("New database: creating the schema, then the first administrator.", flush=True)
+        status = cmd_migrate(argparse.Namespace(verbose=False), cfg)
+        if status == 0:
+            status = cmd_createadmin(argparse.Namespace(email=None, if_none=True), cfg)
+        if status != 0:
+            return status
+        pending = pending_migrations()
     connections.close_all()  # the supervisor needs no connection for the rest of its life
     if pending:
+        # An existing database of an older version: upgrading it is the operator's decision,
+        # taken once, not by each of several web servers starting at the same time.
         return _fail(f"{len(pending)} migration(s) not applied: run `choeur migrate` first", 1)
     children = [Child("web server", ["web"], restart=False)]
     if not args.no_worker:
@@ -163,6 +175,15 @@ def cmd_serve(args, cfg: config.Config) -> int:
     print(f"Choeur {__version__} ({cfg.environment}) on {cfg.base_url}/ — data: {cfg.data_dir}",
           flush=True)
     return supervise(children)
+
+
+def _schema_exists() -> bool:
+    """Whether any migration was ever applied to the database."""
+    from django.db import connection
+    from django.db.migrations.recorder import MigrationRecorder
+
+    recorder = MigrationRecorder(connection)
+    return recorder.has_table() and bool(recorder.applied_migrations())
 
 
 def cmd_web(args, cfg: config.Config) -> int:

@@ -53,6 +53,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "choeur.web.middleware.PrivateAnswersMiddleware",
     "choeur.accounts.middleware.SecondFactorMiddleware",
     "choeur.invoicing.acknowledgements.AcknowledgementMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -207,7 +208,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": CONFIG.log_level},
+    "filters": {"host_warning": {"()": "choeur.core.logs.DisallowedHostWarning"}},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # A request with a Host we do not serve is a scanner's, not our error: one line.
+        "django.security.DisallowedHost": {"filters": ["host_warning"]},
     },
 }

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
+from django.utils.cache import add_never_cache_headers
 
 
 class FrenchFirstLocaleMiddleware(LocaleMiddleware):
@@ -42,4 +43,26 @@ class ContentSecurityPolicyMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        return response
+
+
+class PrivateAnswersMiddleware:
+    """An answer meant for one signed-in user, or for one API caller, is never stored by a
+    browser or a proxy (`Cache-Control: no-store`): an invoice, a bank account or a search
+    result must not survive in a shared cache or on a shared computer's disk. Pages that say
+    otherwise (none today) would set their own header first."""
+
+    PRIVATE_PREFIXES = ("/cpro/", "/api/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if "Cache-Control" in response:
+            return response
+        user = getattr(request, "user", None)
+        if request.path.startswith(self.PRIVATE_PREFIXES) or (
+                user is not None and user.is_authenticated):
+            add_never_cache_headers(response)
         return response
