@@ -43,7 +43,9 @@ def rules_of(data: bytes) -> list[str]:
     (UBL[: len(UBL) // 2], "XML_MALFORMED"),
     (b"<html><body>hello</body></html>", "INPUT_NOT_AN_INVOICE"),
     (UBL.replace(b'encoding="UTF-8"', b'encoding="EBCDIC-CP-US"'), "INPUT_ENCODING"),
-    (UBL.replace(b"Invoice", b"Invoice").decode().encode("utf-16")[:200], "XML_MALFORMED"),
+    # truncated UTF-16 (declared as such: declared UTF-8 it is XML_ENCODING_MISMATCH)
+    (UBL.replace(b'encoding="UTF-8"', b'encoding="UTF-16"').decode().encode("utf-16")[:200],
+     "XML_MALFORMED"),
     (b"<?xml version='1.0' encoding='UTF-8'?><x>\xff\xfe\xfa</x>", "INPUT_ENCODING"),
 ])
 def test_hostile_xml(data, rule):

@@ -217,18 +217,43 @@ def test_normalise_profile(raw, key):
 
 # --- names of the invoice attachment ----------------------------------------------------------
 
-@pytest.mark.parametrize("name, rule", [
-    ("zugferd-invoice.xml", "PDF_LEGACY_NAME"),
-    ("ZUGFeRD-invoice.xml", "PDF_LEGACY_NAME"),
-    ("xrechnung.xml", "PDF_XRECHNUNG_NAME"),
-    ("rechnung.xml", "PDF_UNUSUAL_NAME"),
+@pytest.mark.parametrize("name, rule, version", [
+    ("zugferd-invoice.xml", "PDF_LEGACY_NAME", "ZUGFeRD 2.0"),
+    ("ZUGFeRD-invoice.xml", "PDF_LEGACY_NAME", "ZUGFeRD 1.0"),
+    ("xrechnung.xml", "PDF_XRECHNUNG_NAME", "XRechnung"),
 ])
-def test_other_invoice_names_are_read_with_a_warning(name, rule):
+def test_names_earlier_versions_specified_are_read_with_a_warning(name, rule, version):
     result = extract_invoice(build_pdf(attachments=((name, CII),)))
     assert rules(result) == [rule]
-    assert result.findings[0].severity == Severity.WARNING
+    [finding] = result.findings
+    assert finding.severity == Severity.WARNING
+    assert version in finding.message_fr and version in finding.message_en
+    # the hint quotes the specifications' rule: which names, by which version
+    for hint in (finding.hint_fr, finding.hint_en):
+        assert "Factur-X" in hint and "1.0.07" in hint and "2.1" in hint
+        assert "factur-x.xml" in hint and "xrechnung.xml" in hint
     assert result.xml == CII
     assert result.xml_name == name
+
+
+@pytest.mark.parametrize("name", ["rechnung.xml", "invoice.xml", "facturx.xml"])
+def test_a_name_no_version_specifies_is_an_error_citing_the_rule(name):
+    """Factur-X 1.0.07: the embedded invoice is named factur-x.xml (ZUGFeRD 2.0
+    zugferd-invoice.xml, ZUGFeRD 1.0 ZUGFeRD-invoice.xml, ZUGFeRD 2.1+ xrechnung.xml for the
+    XRECHNUNG profile). Mustang and the factur-x library find no invoice under another name;
+    Choeur reads it, to report everything else, but refuses the file."""
+    result = extract_invoice(build_pdf(attachments=((name, CII),)))
+    assert rules(result) == ["PDF_UNUSUAL_NAME"]
+    [finding] = result.findings
+    assert finding.severity == Severity.ERROR and finding.blocking
+    assert name in finding.message_fr and name in finding.message_en
+    assert "Factur-X (1.0.07)" in finding.message_fr
+    assert "Factur-X specification (1.0.07)" in finding.message_en
+    for message in (finding.message_fr, finding.message_en):
+        for accepted in ("factur-x.xml", "zugferd-invoice.xml", "ZUGFeRD-invoice.xml",
+                         "xrechnung.xml", "ZUGFeRD 2.0", "ZUGFeRD 1.0", "2.1"):
+            assert accepted in message, (accepted, message)
+    assert result.xml == CII and result.xml_name == name
 
 
 def test_factur_x_wins_over_a_legacy_name():
@@ -265,10 +290,24 @@ def test_af_missing():
     assert result.xml == CII
 
 
-@pytest.mark.parametrize("relationship", ["Supplement", "Unspecified", None])
-def test_af_relationship(relationship):
+@pytest.mark.parametrize("relationship", [None, "Invoice", "data"])
+def test_af_relationship_missing_or_not_a_pdfa3_value_is_an_error(relationship):
     result = extract_invoice(build_pdf(relationship=relationship))
     assert rules(result) == ["PDF_AF_RELATIONSHIP"]
+    assert result.findings[0].severity == Severity.ERROR
+
+
+@pytest.mark.parametrize("relationship", ["Unspecified", "Supplement"])
+def test_af_relationship_pdfa3_admits_is_a_warning(relationship):
+    """PDF/A-3 validators and Mustang accept /Unspecified on the invoice XML: so does Choeur,
+    with a warning saying what Factur-X asks for."""
+    result = extract_invoice(build_pdf(relationship=relationship))
+    assert rules(result) == ["PDF_AF_RELATIONSHIP_UNUSUAL"]
+    [finding] = result.findings
+    assert finding.severity == Severity.WARNING and not finding.blocking
+    assert relationship in finding.message_fr and relationship in finding.message_en
+    assert "Alternative" in finding.message_en and finding.hint_fr and finding.hint_en
+    assert result.xml == CII and result.readable
 
 
 @pytest.mark.parametrize("relationship", ["Data", "Source", "Alternative"])

@@ -401,9 +401,10 @@ def iter_archive(data: bytes, *, max_files: int = MAX_FILES, max_total: int = MA
         return result
     except (zipfile.BadZipFile, tarfile.TarError, zlib.error, lzma.LZMAError, EOFError,
             OSError, ValueError, struct.error, UnicodeError, OverflowError,
-            RuntimeError, NotImplementedError, MemoryError) as exc:
+            RuntimeError, NotImplementedError, MemoryError):
+        # What the Python reader said (its exception class, its text) is no use to a supplier.
         result.members = []
-        result.findings = [_corrupt(f"{type(exc).__name__}: {exc}").finding]
+        result.findings = [_corrupt().finding]
         return result
     if not result.members and not result.findings:
         result.findings.append(_empty())

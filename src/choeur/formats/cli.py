@@ -12,7 +12,8 @@ from pathlib import Path
 
 from choeur.formats import detect
 from choeur.formats.engine import default_engine
-from choeur.formats.findings import Report, Severity
+from choeur.formats.findings import Finding, Layer, Report, Severity
+from choeur.formats.messages import GENERIC
 
 MAX_FILE_BYTES = 100 * 1024 * 1024
 
@@ -58,7 +59,7 @@ def _as_text(name: str, report: Report, lang: str) -> str:
         "invalide" if lang == "fr" else "invalid")
     if not report.readable:
         verdict = "illisible" if lang == "fr" else "unreadable"
-    profile = f"{report.syntax}/{report.profile}" if report.syntax else "?"
+    profile = "/".join(part for part in (report.syntax, report.profile) if part) or "?"
     lines = [f"{'OK ' if report.valid else 'KO '} {name} — {profile} — {verdict}"]
     for f in report.findings:
         message = f.message_fr if lang == "fr" else f.message_en
@@ -74,24 +75,40 @@ def _as_text(name: str, report: Report, lang: str) -> str:
     return "\n".join(lines)
 
 
+def _refused(rule: str, name: str) -> Report:
+    """A path that gives no file to validate: its coded finding, in words, never Python's
+    exception text (a path given on the command line is the user's, the errno text is not)."""
+    described = GENERIC[rule]
+    report = Report()
+    report.add(Finding(rule=rule, severity=Severity.FATAL, layer=Layer.INPUT,
+                       message_fr=described.fr, message_en=described.en, location=name,
+                       hint_fr=described.hint_fr, hint_en=described.hint_en))
+    return report
+
+
+def _read_path(file: str) -> list[tuple[str, Report]]:
+    path = Path(file)
+    try:
+        if not path.exists():
+            return [(file, _refused("INPUT_FILE_NOT_FOUND", file))]
+        if not path.is_file():
+            return [(file, _refused("INPUT_NOT_A_FILE", file))]
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return [(file, _refused("INPUT_FILE_TOO_LARGE", file))]
+        return _reports(path)
+    except FileNotFoundError:  # removed between the checks and the read
+        return [(file, _refused("INPUT_FILE_NOT_FOUND", file))]
+    except IsADirectoryError:
+        return [(file, _refused("INPUT_NOT_A_FILE", file))]
+    except OSError:  # permission, I/O error, name too long…
+        return [(file, _refused("INPUT_UNREADABLE_FILE", file))]
+
+
 def run(files: list[str], as_json: bool = False, lang: str = "fr") -> int:
     status = 0
     render = _as_json if as_json else _as_text
     for file in files:
-        path = Path(file)
-        try:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                raise OSError(f"larger than {MAX_FILE_BYTES} bytes")
-            results = _reports(path)
-        except OSError as exc:
-            report = Report()
-            from choeur.formats.findings import Finding, Layer
-
-            report.add(Finding(rule="INPUT_UNREADABLE_FILE", severity=Severity.FATAL,
-                               layer=Layer.INPUT, message_fr=f"Fichier illisible : {exc}",
-                               message_en=f"Unreadable file: {exc}"))
-            results = [(file, report)]
-        for name, report in results:
+        for name, report in _read_path(file):
             print(render(name, report, lang), flush=True)
             if not report.readable:
                 status = 2

@@ -47,6 +47,16 @@ def _finding(rule: str, severity: Severity, layer: Layer, fr: str, en: str, **ex
                    **extra)
 
 
+_OBJECT_REPR = re.compile(r"<[\w.]+ object at 0x[0-9a-fA-F]+>")
+
+
+def _detail(exc: BaseException) -> str:
+    """What a failing component said, for a message: its text (Saxon's error code and words),
+    never a Python object's address, bounded."""
+    text = _OBJECT_REPR.sub("", str(exc))
+    return " ".join(text.split())[:300] or "?"
+
+
 def _generic(rule: str, severity: Severity, layer: Layer, detail_fr: str = "",
              detail_en: str = "", **extra) -> Finding:
     described = _describe(rule, "")
@@ -56,6 +66,37 @@ def _generic(rule: str, severity: Severity, layer: Layer, detail_fr: str = "",
         fr = f"{fr} {detail_fr}"
         en = f"{en} {detail_en or detail_fr}"
     return _finding(rule, severity, layer, fr, en, **extra)
+
+
+_GUIDELINE_AT = "/CrossIndustryInvoice/ExchangedDocumentContext/" \
+                "GuidelineSpecifiedDocumentContextParameter/ID"
+
+
+def _unknown_profile(identifier: str, location: str) -> Finding:
+    if identifier:
+        fr = f"« {identifier} » n'est l'identifiant d'aucun profil connu."
+        en = f"“{identifier}” is the identifier of no known profile."
+    else:
+        fr, en = "L'identifiant est absent.", "The identifier is missing."
+    return _generic("PROFILE_UNKNOWN", Severity.ERROR, Layer.PROFILE, fr, en, location=location)
+
+
+def _what_it_is(namespace: str | None, name: str) -> tuple[str, str, str]:
+    """A well-formed document that is not an invoice, named for the supplier: French, English,
+    and the syntax to report ("" when unknown)."""
+    if namespace == rules.ORDER_X_NS:
+        return (f"une commande Order-X (rsm:{name})", f"an Order-X order (rsm:{name})",
+                "Order-X")
+    ubl = rules.UBL_DOCUMENT_NS.match(namespace or "")
+    if ubl:
+        return (f"un document UBL {ubl.group(1)}, pas une facture (Invoice) ni un avoir "
+                "(CreditNote)",
+                f"a UBL {ubl.group(1)} document, neither an Invoice nor a CreditNote", "UBL")
+    if namespace:
+        return (f"un document XML d'élément racine {name} (espace de noms {namespace})",
+                f"an XML document whose root element is {name} (namespace {namespace})", "")
+    return (f"un document XML d'élément racine {name}, sans espace de noms",
+            f"an XML document whose root element is {name}, without namespace", "")
 
 
 class Engine:
@@ -144,6 +185,8 @@ class Engine:
             report.container = "pdf"
             xml, xmp_profile = self._from_pdf(data, report)
             if xml is None:
+                if any(f.rule == "PDF_ORDER_X" for f in report.findings):
+                    report.syntax = "Order-X"
                 return report
         elif kind == "xml":
             report.container = "xml"
@@ -182,18 +225,31 @@ class Engine:
             report.document_type = "credit_note" if name == "CreditNote" else "invoice"
             self._ubl(root, report)
         elif namespace == rules.ZUGFERD1_NS:
-            report.syntax = "CII"
+            # Not CII D16B: ZUGFeRD 1.0 has its own root and namespace (CII D13B based).
+            report.syntax = "ZUGFeRD 1.0"
             guideline = _text(
                 root, ".//*[local-name()='GuidelineSpecifiedDocumentContextParameter']"
                       "/*[local-name()='ID']")
             report.profile = guideline or "zugferd1"
-            report.add(_generic(
+            said = f" « {guideline} »" if guideline else ""
+            said_en = f" “{guideline}”" if guideline else ""
+            report.add(_finding(
                 "PROFILE", Severity.ERROR, Layer.PROFILE,
-                f"(ZUGFeRD 1.0 : « {guideline} »)", f"(ZUGFeRD 1.0: “{guideline}”)"))
+                f"Le fichier est une facture ZUGFeRD 1.0{said} (élément racine "
+                f"CrossIndustryDocument, espace de noms {rules.ZUGFERD1_NS}) : ce format, "
+                "antérieur à la norme EN 16931, n'est pas accepté.",
+                f"The file is a ZUGFeRD 1.0 invoice{said_en} (root element "
+                f"CrossIndustryDocument, namespace {rules.ZUGFERD1_NS}): this format, older "
+                "than the EN 16931 norm, is not accepted.",
+                location=f"/{name}"))
         else:
+            # Well-formed, but not an invoice: the file is read, it is just not what a deposit
+            # takes (an error, not a fatal "unreadable"). Say what it is.
+            what_fr, what_en, syntax = _what_it_is(namespace, name)
+            report.syntax = syntax
             report.add(_generic(
-                "INPUT_NOT_AN_INVOICE", Severity.FATAL, Layer.INPUT,
-                f"(élément racine : {name})", f"(root element: {name})"))
+                "INPUT_NOT_AN_INVOICE", Severity.ERROR, Layer.INPUT,
+                f"C'est : {what_fr}.", f"It is: {what_en}.", location=f"/{name}"))
 
     def _cii(self, root, report: Report, xmp_profile: str = "") -> None:
         guideline = _text(root, "rsm:ExchangedDocumentContext/"
@@ -203,8 +259,13 @@ class Engine:
         report.document_type = "credit_note" if type_code in ("381", "396", "261") else "invoice"
         if profile is None:
             report.profile = guideline
-            report.add(_generic("PROFILE", Severity.ERROR, Layer.PROFILE,
-                                f"(« {guideline or 'aucun'} »)", f"(“{guideline or 'none'}”)"))
+            family = rules.unsupported_family(guideline)
+            if family:
+                report.add(_generic("PROFILE", Severity.ERROR, Layer.PROFILE,
+                                    f"({family} : « {guideline} »)",
+                                    f"({family}: “{guideline}”)", location=_GUIDELINE_AT))
+            else:
+                report.add(_unknown_profile(guideline, _GUIDELINE_AT))
             return
         report.profile = profile
         if report.container == "pdf":
@@ -225,6 +286,11 @@ class Engine:
 
     def _ubl(self, root, report: Report) -> None:
         report.profile = "en16931"
+        customization = _text(root, "cbc:CustomizationID", UBL)
+        if customization and not rules.ubl_customization_known(customization):
+            # The EN 16931 rules still run (UBL has no other rule set here): the supplier sees
+            # every other defect at once. A missing id is BR-01's business.
+            report.add(_unknown_profile(customization, "/*/CustomizationID"))
         xsd = (rules.UBL_CREDIT_NOTE_XSD if report.document_type == "credit_note"
                else rules.UBL_INVOICE_XSD)
         self._xsd(root, xsd, report)
@@ -247,7 +313,8 @@ class Engine:
             schema = self.schema(path)
         except (etree.XMLSchemaParseError, OSError) as exc:
             report.add(_generic("RULES_ENGINE_FAILED", Severity.FATAL, Layer.XSD,
-                                f"({path.name} : {exc})", f"({path.name}: {exc})"))
+                                f"({path.name} : {_detail(exc)})",
+                                f"({path.name}: {_detail(exc)})"))
             return
         if schema.validate(root):
             return
@@ -263,7 +330,7 @@ class Engine:
             return self.processor.parse_xml(xml_text=etree.tostring(root, encoding="unicode"))
         except Exception as exc:  # PySaxonApiError and friends: fail closed
             report.add(_generic("RULES_ENGINE_FAILED", Severity.FATAL, Layer.RULES,
-                                f"({exc})", f"({exc})"))
+                                f"({_detail(exc)})", f"({_detail(exc)})"))
             return None
 
     def _rules(self, node, ruleset: rules.RuleSet, report: Report) -> None:
@@ -272,7 +339,8 @@ class Engine:
             svrl = self.executable(ruleset).transform_to_string(xdm_node=node)
         except Exception as exc:  # e.g. FORG0001 on a non-numeric amount: fail closed
             report.add(_generic("RULES_ENGINE_FAILED", Severity.FATAL, Layer.RULES,
-                                f"({ruleset.name} : {exc})", f"({ruleset.name}: {exc})",
+                                f"({ruleset.name} : {_detail(exc)})",
+                                f"({ruleset.name}: {_detail(exc)})",
                                 source=ruleset.xslt.name))
             return
         if not svrl:

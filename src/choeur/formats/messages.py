@@ -27,7 +27,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["CATALOGUE", "GENERIC", "RuleMessage", "describe"]
+__all__ = ["CATALOGUE", "GENERIC", "NAMES_RULE_EN", "NAMES_RULE_FR", "RuleMessage",
+           "describe", "hints"]
 
 
 @dataclass(frozen=True)
@@ -2368,6 +2369,425 @@ GENERIC: dict[str, RuleMessage] = {
         "Read the rule text below to find out what to fix.",
     ),
 }
+
+
+# Every other code a layer of choeur.formats emits. The finding itself usually says more (the
+# file's name, the value found); these entries say what the code means and what to do, so that
+# each code has a French and an English message and a hint (a test walks them all, and another
+# checks that the sources emit no code missing here).
+
+_REEXPORT_FR = ("Générez de nouveau la facture avec votre logiciel de facturation au format "
+                "Factur-X (PDF/A-3 avec le fichier factur-x.xml joint).")
+_REEXPORT_EN = ("Generate the invoice again from your invoicing software as Factur-X (PDF/A-3 "
+                "with the factur-x.xml file embedded).")
+
+# Which names the embedded invoice may have, and by which version: the specifications'
+# own rule, quoted by the PDF_*_NAME findings.
+NAMES_RULE_FR = (
+    "La spécification Factur-X (1.0.07) exige que la facture XML jointe s'appelle "
+    "factur-x.xml, comme ZUGFeRD depuis la version 2.1 ; ZUGFeRD 2.0 la nommait "
+    "zugferd-invoice.xml, ZUGFeRD 1.0 ZUGFeRD-invoice.xml, et ZUGFeRD 2.1 et suivants "
+    "admettent xrechnung.xml pour le profil XRECHNUNG."
+)
+NAMES_RULE_EN = (
+    "The Factur-X specification (1.0.07) requires the embedded XML invoice to be named "
+    "factur-x.xml, as ZUGFeRD does since version 2.1; ZUGFeRD 2.0 named it "
+    "zugferd-invoice.xml, ZUGFeRD 1.0 ZUGFeRD-invoice.xml, and ZUGFeRD 2.1 and later accept "
+    "xrechnung.xml for the XRECHNUNG profile."
+)
+
+GENERIC.update({
+    # --- the file itself (command line, deposit) ---------------------------------------------
+    "INPUT_BATCH": _m(
+        "",
+        "Ce fichier est une archive (lot de factures), pas une facture.",
+        "This file is an archive (a batch of invoices), not an invoice.",
+        "Déposez-le comme un flux, ou déposez les factures une à une.",
+        "Deposit it as a flux, or deposit the invoices one by one.",
+    ),
+    "INPUT_FILE_NOT_FOUND": _m(
+        "",
+        "Le fichier indiqué n'existe pas.",
+        "The file given does not exist.",
+        "Vérifiez le chemin et l'orthographe du nom du fichier.",
+        "Check the path and the spelling of the file name.",
+    ),
+    "INPUT_NOT_A_FILE": _m(
+        "",
+        "Le chemin indiqué est un dossier (ou un fichier spécial), pas un fichier.",
+        "The path given is a directory (or a special file), not a file.",
+        "Indiquez les fichiers eux-mêmes, par exemple dossier/*.xml.",
+        "Give the files themselves, for example folder/*.xml.",
+    ),
+    "INPUT_FILE_TOO_LARGE": _m(
+        "",
+        "Le fichier est trop volumineux pour être validé.",
+        "The file is too large to be validated.",
+        "Une facture pèse rarement plus de quelques Mo : vérifiez le fichier, ou déposez les "
+        "pièces justificatives séparément.",
+        "An invoice rarely weighs more than a few MB: check the file, or send the supporting "
+        "documents separately.",
+    ),
+    "INPUT_UNREADABLE_FILE": _m(
+        "",
+        "Le fichier ne peut pas être lu (droits d'accès insuffisants ou erreur de lecture).",
+        "The file cannot be read (insufficient access rights or a read error).",
+        "Vérifiez que vous avez le droit de lire ce fichier et qu'il n'est pas en cours "
+        "d'écriture.",
+        "Check that you may read this file and that it is not being written.",
+    ),
+    "XML_ENCODING_MISMATCH": _m(
+        "",
+        "L'encodage réel du fichier XML ne correspond pas à celui que déclare son en-tête "
+        "(par exemple UTF-16 déclaré UTF-8) : les analyseurs XML officiels le refusent.",
+        "The XML file's actual encoding does not match the one its header declares (e.g. "
+        "UTF-16 declared as UTF-8): the official XML parsers refuse it.",
+        "Enregistrez le fichier en UTF-8 avec l'en-tête <?xml version=\"1.0\" "
+        "encoding=\"UTF-8\"?>, ou corrigez l'attribut encoding pour qu'il dise l'encodage "
+        "réel.",
+        "Save the file as UTF-8 with the header <?xml version=\"1.0\" encoding=\"UTF-8\"?>, "
+        "or fix the encoding attribute so that it names the actual encoding.",
+    ),
+    "PROFILE_UNKNOWN": _m(
+        "BT-24",
+        "L'identifiant de spécification de la facture (BT-24) n'est pas un identifiant de "
+        "profil connu : la facture ne peut pas être contrôlée.",
+        "The invoice's specification identifier (BT-24) is not a known profile identifier: "
+        "the invoice cannot be checked.",
+        "Utilisez l'identifiant exact du profil (BT-24), par exemple « urn:cen.eu:en16931:2017 » "
+        "(EN 16931) ou « urn:factur-x.eu:1p0:basicwl » (Factur-X BASIC WL).",
+        "Use the profile's exact identifier (BT-24), e.g. \"urn:cen.eu:en16931:2017\" "
+        "(EN 16931) or \"urn:factur-x.eu:1p0:basicwl\" (Factur-X BASIC WL).",
+    ),
+    # --- the Factur-X container ----------------------------------------------------------------
+    "PDF_UNREADABLE": _m(
+        "",
+        "Le fichier PDF ne peut pas être lu (tronqué, endommagé ou pas un PDF).",
+        "The PDF file cannot be read (truncated, damaged or not a PDF).",
+        "Vérifiez que le fichier est complet (un envoi interrompu le tronque) et déposez-le de "
+        "nouveau, ou exportez-le une nouvelle fois depuis votre logiciel.",
+        "Check that the file is complete (an interrupted upload truncates it) and send it "
+        "again, or export it again from your software.",
+    ),
+    "PDF_DAMAGED": _m(
+        "",
+        "Le PDF est endommagé : il a pu être lu après réparation, mais d'autres logiciels "
+        "pourraient le refuser.",
+        "The PDF is damaged: it could be read after repair, but other software may refuse it.",
+        "Exportez de nouveau la facture depuis votre logiciel.",
+        "Export the invoice again from your software.",
+    ),
+    "PDF_ENCRYPTED": _m(
+        "",
+        "Le PDF est chiffré ou protégé par un mot de passe : il ne peut pas être traité.",
+        "The PDF is encrypted or password-protected: it cannot be processed.",
+        "Enregistrez la facture sans mot de passe ni restriction et déposez-la de nouveau.",
+        "Save the invoice without password or restrictions and send it again.",
+    ),
+    "PDF_TOO_COMPLEX": _m(
+        "",
+        "Le PDF est trop complexe pour être analysé sans risque.",
+        "The PDF is too complex to be analysed safely.",
+        "Une facture n'a pas besoin d'une telle structure : exportez-la de nouveau, sans "
+        "pièces jointes superflues.",
+        "An invoice does not need such a structure: export it again, without superfluous "
+        "attachments.",
+    ),
+    "PDF_TOO_MANY_ATTACHMENTS": _m(
+        "",
+        "Le PDF contient trop de pièces jointes pour être analysé.",
+        "The PDF contains too many attachments to be analysed.",
+        "Une facture Factur-X contient le fichier factur-x.xml et quelques pièces "
+        "justificatives au plus. Déposez les justificatifs séparément.",
+        "A Factur-X invoice contains the factur-x.xml file and at most a few supporting "
+        "documents. Send the supporting documents separately.",
+    ),
+    "PDF_NO_INVOICE_XML": _m(
+        "",
+        "Ce PDF ne contient pas de facture structurée (factur-x.xml) : c'est un PDF simple.",
+        "This PDF does not contain a structured invoice (factur-x.xml): it is a plain PDF.",
+        "Déposez une facture Factur-X ou une facture XML (UBL ou CII). " + _REEXPORT_FR,
+        "Send a Factur-X invoice or an XML invoice (UBL or CII). " + _REEXPORT_EN,
+    ),
+    "PDF_ORDER_X": _m(
+        "",
+        "Ce PDF est un document de commande Order-X (fichier order-x.xml), pas une facture.",
+        "This PDF is an Order-X order document (order-x.xml file), not an invoice.",
+        "Chorus Pro ne reçoit que des factures et des avoirs : déposez la facture Factur-X "
+        "émise pour cette commande.",
+        "Chorus Pro only receives invoices and credit notes: send the Factur-X invoice issued "
+        "for this order.",
+    ),
+    "PDF_MULTIPLE_INVOICE_XML": _m(
+        "",
+        "Le PDF contient plusieurs factures XML : une seule est utilisée.",
+        "The PDF contains several XML invoices: only one is used.",
+        "Ne joignez qu'un seul fichier factur-x.xml.",
+        "Embed only one factur-x.xml file.",
+    ),
+    "PDF_ATTACHMENT_NOT_XML": _m(
+        "",
+        "Le fichier de la facture joint au PDF n'est pas un fichier XML.",
+        "The invoice file embedded in the PDF is not an XML file.",
+        _REEXPORT_FR,
+        _REEXPORT_EN,
+    ),
+    "PDF_ATTACHMENT_TOO_LARGE": _m(
+        "",
+        "Le fichier de la facture joint au PDF est trop volumineux une fois décompressé.",
+        "The invoice file embedded in the PDF is too large once decompressed.",
+        "Une facture XML pèse rarement plus de quelques centaines de Ko : vérifiez le fichier "
+        "joint ou déposez les justificatifs séparément.",
+        "An XML invoice rarely weighs more than a few hundred KB: check the embedded file or "
+        "send the supporting documents separately.",
+    ),
+    "PDF_ATTACHMENT_UNREADABLE": _m(
+        "",
+        "Le fichier de la facture joint au PDF ne peut pas être lu (contenu absent ou "
+        "compression endommagée).",
+        "The invoice file embedded in the PDF cannot be read (missing content or damaged "
+        "compression).",
+        _REEXPORT_FR,
+        _REEXPORT_EN,
+    ),
+    "PDF_LEGACY_NAME": _m(
+        "",
+        "Le fichier de la facture porte un nom ZUGFeRD ancien (zugferd-invoice.xml ou "
+        "ZUGFeRD-invoice.xml) au lieu de factur-x.xml.",
+        "The invoice file has an old ZUGFeRD name (zugferd-invoice.xml or "
+        "ZUGFeRD-invoice.xml) instead of factur-x.xml.",
+        "La facture est lue, mais mettez à jour votre logiciel pour produire du Factur-X "
+        "(ZUGFeRD 2.1 ou plus récent). " + NAMES_RULE_FR,
+        "The invoice is read, but update your software to produce Factur-X (ZUGFeRD 2.1 or "
+        "later). " + NAMES_RULE_EN,
+    ),
+    "PDF_XRECHNUNG_NAME": _m(
+        "",
+        "Le fichier de la facture s'appelle xrechnung.xml (facture XRechnung allemande) au "
+        "lieu de factur-x.xml.",
+        "The invoice file is called xrechnung.xml (German XRechnung invoice) instead of "
+        "factur-x.xml.",
+        "La facture est lue, mais Chorus Pro ne définit pas le profil XRechnung : produisez "
+        "une facture Factur-X. " + NAMES_RULE_FR,
+        "The invoice is read, but Chorus Pro does not define the XRechnung profile: produce a "
+        "Factur-X invoice. " + NAMES_RULE_EN,
+    ),
+    "PDF_UNUSUAL_NAME": _m(
+        "",
+        "La facture XML jointe au PDF ne porte pas un nom admis par Factur-X ou ZUGFeRD.",
+        "The XML invoice embedded in the PDF does not have a name Factur-X or ZUGFeRD admits.",
+        "Renommez le fichier joint factur-x.xml (votre logiciel de facturation le fait s'il "
+        "produit du Factur-X). " + NAMES_RULE_FR,
+        "Rename the embedded file factur-x.xml (your invoicing software does so if it "
+        "produces Factur-X). " + NAMES_RULE_EN,
+    ),
+    "PDF_AF_MISSING": _m(
+        "",
+        "Le fichier de la facture n'est pas déclaré comme fichier associé du document "
+        "(tableau /AF), comme PDF/A-3 et Factur-X l'exigent.",
+        "The invoice file is not declared as an associated file of the document (/AF array), "
+        "as PDF/A-3 and Factur-X require.",
+        _REEXPORT_FR,
+        _REEXPORT_EN,
+    ),
+    "PDF_AF_RELATIONSHIP": _m(
+        "",
+        "La relation du fichier de la facture avec le PDF (AFRelationship) est absente ou "
+        "n'est pas une valeur PDF/A-3.",
+        "The relationship of the invoice file to the PDF (AFRelationship) is missing or is "
+        "not a PDF/A-3 value.",
+        "Factur-X demande Data, Source ou Alternative. " + _REEXPORT_FR,
+        "Factur-X asks for Data, Source or Alternative. " + _REEXPORT_EN,
+    ),
+    "PDF_AF_RELATIONSHIP_UNUSUAL": _m(
+        "",
+        "La relation du fichier de la facture avec le PDF (AFRelationship) est une valeur "
+        "admise par PDF/A-3 mais pas celle que Factur-X demande (Data, Source ou "
+        "Alternative).",
+        "The relationship of the invoice file to the PDF (AFRelationship) is a value PDF/A-3 "
+        "admits but not one Factur-X asks for (Data, Source or Alternative).",
+        "Sans gravité pour la lecture de la facture ; réglez l'export sur Alternative "
+        "(France) ou Data (Allemagne) à l'occasion.",
+        "Harmless for reading the invoice; set the export to Alternative (France) or Data "
+        "(Germany) when you can.",
+    ),
+    "PDF_MIME_TYPE": _m(
+        "",
+        "Le type du fichier de la facture joint au PDF devrait être text/xml.",
+        "The type of the invoice file embedded in the PDF should be text/xml.",
+        "Sans gravité pour la lecture de la facture ; corrigez le réglage d'export à "
+        "l'occasion.",
+        "Harmless for reading the invoice; fix the export setting when you can.",
+    ),
+    "PDF_XMP_MISSING": _m(
+        "",
+        "Le PDF n'a pas de métadonnées XMP : il ne peut pas être un PDF/A-3 Factur-X.",
+        "The PDF has no XMP metadata: it cannot be a Factur-X PDF/A-3.",
+        _REEXPORT_FR,
+        _REEXPORT_EN,
+    ),
+    "PDF_XMP_INVALID": _m(
+        "",
+        "Les métadonnées XMP du PDF sont illisibles.",
+        "The PDF's XMP metadata cannot be read.",
+        _REEXPORT_FR,
+        _REEXPORT_EN,
+    ),
+    "PDF_NOT_PDFA3": _m(
+        "",
+        "Une facture Factur-X doit être un PDF/A-3 : ce PDF ne se déclare pas PDF/A-3.",
+        "A Factur-X invoice must be a PDF/A-3: this PDF does not declare PDF/A-3.",
+        "Exportez la facture en PDF/A-3 (option « PDF/A-3 » ou « Factur-X » de votre "
+        "logiciel).",
+        "Export the invoice as PDF/A-3 (the \"PDF/A-3\" or \"Factur-X\" option of your "
+        "software).",
+    ),
+    "PDF_XMP_FACTURX_MISSING": _m(
+        "",
+        "Les métadonnées XMP du PDF ne contiennent pas la description Factur-X (profil, nom "
+        "du fichier XML, type de document, version).",
+        "The PDF's XMP metadata lacks the Factur-X description (profile, XML file name, "
+        "document type, version).",
+        _REEXPORT_FR,
+        _REEXPORT_EN,
+    ),
+    "PDF_XMP_PROFILE": _m(
+        "",
+        "Le profil Factur-X déclaré dans les métadonnées XMP (ConformanceLevel) est absent ou "
+        "inconnu.",
+        "The Factur-X profile declared in the XMP metadata (ConformanceLevel) is missing or "
+        "unknown.",
+        "Valeurs admises : MINIMUM, BASIC WL, BASIC, EN 16931, EXTENDED. " + _REEXPORT_FR,
+        "Allowed values: MINIMUM, BASIC WL, BASIC, EN 16931, EXTENDED. " + _REEXPORT_EN,
+    ),
+    "PDF_XMP_FILENAME": _m(
+        "",
+        "Le nom du fichier de la facture déclaré dans les métadonnées XMP (DocumentFileName) "
+        "n'est pas celui du fichier joint.",
+        "The invoice file name declared in the XMP metadata (DocumentFileName) is not the "
+        "embedded file's name.",
+        "Les deux noms doivent être identiques. " + _REEXPORT_FR,
+        "Both names must be the same. " + _REEXPORT_EN,
+    ),
+    "PDF_XMP_DOCTYPE": _m(
+        "",
+        "Le type de document déclaré dans les métadonnées XMP (DocumentType) n'est pas "
+        "INVOICE.",
+        "The document type declared in the XMP metadata (DocumentType) is not INVOICE.",
+        "Seules les factures et les avoirs sont acceptés (pas les commandes Order-X). "
+        + _REEXPORT_FR,
+        "Only invoices and credit notes are accepted (not Order-X orders). " + _REEXPORT_EN,
+    ),
+    "PDF_XMP_VERSION": _m(
+        "",
+        "La version Factur-X n'est pas déclarée dans les métadonnées XMP (Version).",
+        "The Factur-X version is not declared in the XMP metadata (Version).",
+        _REEXPORT_FR,
+        _REEXPORT_EN,
+    ),
+    "PDF_PROFILE_MISMATCH": _m(
+        "",
+        "Le profil annoncé par le PDF (métadonnées XMP) n'est pas celui de la facture XML "
+        "jointe (BT-24).",
+        "The profile the PDF announces (XMP metadata) is not the embedded XML invoice's "
+        "(BT-24).",
+        "Le profil déclaré dans le PDF et l'identifiant de spécification de la facture XML "
+        "(BT-24) doivent correspondre. " + _REEXPORT_FR,
+        "The profile declared in the PDF and the XML invoice's specification identifier "
+        "(BT-24) must match. " + _REEXPORT_EN,
+    ),
+    # --- batches (zip, tar) --------------------------------------------------------------------
+    "ARCHIVE_BOMB": _m(
+        "",
+        "L'archive se décompresse de façon anormale (« bombe de décompression ») : elle est "
+        "refusée.",
+        "The archive decompresses abnormally (a \"decompression bomb\"): it is refused.",
+        "Déposez une archive ordinaire contenant seulement vos factures (PDF ou XML).",
+        "Send an ordinary archive containing only your invoices (PDF or XML).",
+    ),
+    "ARCHIVE_TOO_LARGE": _m(
+        "",
+        "Une fois décompressée, l'archive est trop volumineuse : elle est refusée.",
+        "Once decompressed, the archive is too large: it is refused.",
+        "Répartissez les factures en plusieurs archives plus petites.",
+        "Split the invoices into several smaller archives.",
+    ),
+    "ARCHIVE_TOO_MANY_FILES": _m(
+        "",
+        "L'archive contient trop de fichiers : elle est refusée.",
+        "The archive contains too many files: it is refused.",
+        "Répartissez les factures en plusieurs archives.",
+        "Split the invoices into several archives.",
+    ),
+    "ARCHIVE_CORRUPT": _m(
+        "",
+        "L'archive est endommagée ou incomplète (tronquée) : elle ne peut pas être lue.",
+        "The archive is damaged or incomplete (truncated): it cannot be read.",
+        "Créez de nouveau l'archive et déposez-la une nouvelle fois ; vérifiez que l'envoi "
+        "n'a pas été interrompu.",
+        "Create the archive again and send it once more; check that the upload was not "
+        "interrupted.",
+    ),
+    "ARCHIVE_UNSUPPORTED": _m(
+        "",
+        "Le fichier n'est pas une archive acceptée.",
+        "The file is not an accepted archive.",
+        "Formats acceptés : zip, tar, tar.gz (ou .tgz), tar.bz2, tar.xz.",
+        "Accepted formats: zip, tar, tar.gz (or .tgz), tar.bz2, tar.xz.",
+    ),
+    "ARCHIVE_UNSAFE_MEMBER": _m(
+        "",
+        "Un élément de l'archive est ignoré : ce n'est pas un fichier ordinaire sous un chemin "
+        "relatif simple.",
+        "An archive entry is ignored: it is not an ordinary file under a simple relative path.",
+        "Une archive de factures ne doit contenir que des fichiers ordinaires, rangés sous "
+        "des chemins relatifs simples.",
+        "An invoice archive must only contain ordinary files, under simple relative paths.",
+    ),
+    "ARCHIVE_NESTED": _m(
+        "",
+        "Un fichier de l'archive est lui-même une archive : il est ignoré.",
+        "A file in the archive is itself an archive: it is ignored.",
+        "Placez les factures directement dans une seule archive.",
+        "Put the invoices directly into a single archive.",
+    ),
+    "ARCHIVE_ENCRYPTED": _m(
+        "",
+        "Un fichier de l'archive est protégé par un mot de passe : il est ignoré.",
+        "A file in the archive is password-protected: it is ignored.",
+        "Créez l'archive sans mot de passe ni chiffrement.",
+        "Create the archive without password or encryption.",
+    ),
+    "ARCHIVE_FILE_TOO_LARGE": _m(
+        "",
+        "Un fichier de l'archive est trop volumineux : il est ignoré.",
+        "A file in the archive is too large: it is ignored.",
+        "Une facture dépasse rarement quelques Mo : vérifiez le fichier, ou allégez ses "
+        "pièces jointes.",
+        "An invoice rarely exceeds a few MB: check the file, or lighten its attachments.",
+    ),
+    "ARCHIVE_UNSUPPORTED_COMPRESSION": _m(
+        "",
+        "Un fichier de l'archive utilise une méthode de compression non prise en charge : il "
+        "est ignoré.",
+        "A file in the archive uses an unsupported compression method: it is ignored.",
+        "Créez l'archive avec la compression standard (« Deflate »).",
+        "Create the archive with the standard compression (\"Deflate\").",
+    ),
+    "ARCHIVE_EMPTY": _m(
+        "",
+        "L'archive ne contient aucun fichier utilisable.",
+        "The archive contains no usable file.",
+        "Vérifiez le contenu de l'archive avant de la déposer.",
+        "Check the archive's content before sending it.",
+    ),
+})
+
+
+def hints(rule_id: str) -> tuple[str, str]:
+    """The French and English hint of a code of the engine's own layers ("", "" if none)."""
+    known = GENERIC.get(rule_id)
+    return (known.hint_fr, known.hint_en) if known else ("", "")
 
 
 # --------------------------------------------------------------------------------------------

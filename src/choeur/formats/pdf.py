@@ -24,6 +24,7 @@ import pikepdf
 from lxml import etree
 
 from choeur.formats.findings import Finding, Layer, Severity
+from choeur.formats.messages import NAMES_RULE_EN, NAMES_RULE_FR, hints
 
 MAX_XML_SIZE = 20 * 1024 * 1024  # decompressed invoice XML
 MAX_XMP_SIZE = 4 * 1024 * 1024
@@ -34,8 +35,14 @@ MAX_OBJECTS = 1_000_000  # the trailer's /Size
 MAX_XML_SNIFFED = 20  # other *.xml attachments opened to look for a CII invoice
 
 FACTURX_NAME = "factur-x.xml"
-ZUGFERD_NAME = "zugferd-invoice.xml"
+ZUGFERD_NAME = "zugferd-invoice.xml"  # ZUGFeRD 2.0; ZUGFeRD 1.0 wrote "ZUGFeRD-invoice.xml"
+ZUGFERD1_NAME = "ZUGFeRD-invoice.xml"
 XRECHNUNG_NAME = "xrechnung.xml"
+ORDER_X_NAME = "order-x.xml"
+ORDER_X_ROOT = "SCRDMCCBDACIOMessageStructure"
+ORDER_X_TYPES = {"ORDER": ("commande", "order"),
+                 "ORDER_RESPONSE": ("réponse à une commande", "order response"),
+                 "ORDER_CHANGE": ("modification de commande", "order change")}
 _INVOICE_NAMES = {FACTURX_NAME: 0, ZUGFERD_NAME: 1, XRECHNUNG_NAME: 2}  # lower case → rank
 
 FX_NAMESPACES = (  # in order of preference
@@ -67,7 +74,11 @@ PROFILE_LABELS = {
 }
 # XML guideline profiles an XMP profile is compatible with (besides itself).
 _PROFILE_EQUIVALENTS = {"comfort": {"en16931"}, "xrechnung": {"en16931"}}
-_AF_RELATIONSHIPS = ("Data", "Source", "Alternative")
+_AF_RELATIONSHIPS = ("Data", "Source", "Alternative")  # what Factur-X asks of the invoice XML
+# Every value PDF/A-3 (ISO 19005-3, with ISO 32000-2) defines: on the invoice XML, one of these
+# outside the three above is accepted by PDF/A-3 validators and by Mustang, hence a warning.
+_PDFA3_RELATIONSHIPS = _AF_RELATIONSHIPS + ("Supplement", "EncryptedPayload", "FormData",
+                                            "Schema", "Unspecified")
 
 _XML_PARSER_OPTIONS = dict(
     resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
@@ -99,6 +110,8 @@ class PdfResult:
 
 def _finding(rule: str, severity: Severity, fr: str, en: str, hint_fr: str = "",
              hint_en: str = "", location: str = "") -> Finding:
+    if not hint_fr:
+        hint_fr, hint_en = hints(rule)
     return Finding(rule=rule, severity=severity, layer=Layer.PDF, message_fr=fr, message_en=en,
                    location=location, hint_fr=hint_fr, hint_en=hint_en)
 
@@ -575,7 +588,16 @@ def _check_filespec(pdf: pikepdf.Pdf, att: _Attachment, result: PdfResult) -> li
     relationship = att.spec.get("/AFRelationship")
     rel = str(relationship)[1:] if isinstance(relationship, pikepdf.Name) else ""
     result.af_relationship = rel
-    if rel not in _AF_RELATIONSHIPS:
+    if rel in _PDFA3_RELATIONSHIPS and rel not in _AF_RELATIONSHIPS:
+        findings.append(_finding(
+            "PDF_AF_RELATIONSHIP_UNUSUAL", Severity.WARNING,
+            f"La relation du fichier « {att.name} » avec le PDF (AFRelationship) vaut « {rel} » "
+            ": PDF/A-3 l'admet, mais Factur-X demande Data, Source ou Alternative.",
+            f"The relationship of the file \"{att.name}\" to the PDF (AFRelationship) is "
+            f"\"{rel}\": PDF/A-3 admits it, but Factur-X asks for Data, Source or Alternative.",
+            location=location + " /AFRelationship",
+        ))
+    elif rel not in _AF_RELATIONSHIPS:
         said_fr = f"elle vaut « {rel} »" if rel else "elle est absente"
         said_en = f"it is \"{rel}\"" if rel else "it is missing"
         findings.append(_finding(
@@ -584,7 +606,11 @@ def _check_filespec(pdf: pikepdf.Pdf, att: _Attachment, result: PdfResult) -> li
             f"Data, Source ou Alternative : {said_fr}.",
             f"The relationship of the file \"{att.name}\" to the PDF (AFRelationship) must be "
             f"Data, Source or Alternative: {said_en}.",
-            _REEXPORT_FR, _REEXPORT_EN, location + " /AFRelationship",
+            "PDF/A-3 exige cette clé sur tout fichier joint, avec une valeur de sa liste ; "
+            "Factur-X demande Data, Source ou Alternative. " + _REEXPORT_FR,
+            "PDF/A-3 requires this key on every embedded file, with a value from its list; "
+            "Factur-X asks for Data, Source or Alternative. " + _REEXPORT_EN,
+            location + " /AFRelationship",
         ))
     subtype = att.stream.get("/Subtype") if att.stream is not None else None
     mime = str(subtype)[1:] if isinstance(subtype, pikepdf.Name) else ""
@@ -622,8 +648,9 @@ def extract_invoice(data: bytes) -> PdfResult:
             RuntimeError, ValueError, TypeError, KeyError, IndexError, AttributeError,
             RecursionError, MemoryError, zlib.error) as exc:
         result.xml = None
-        result.findings.append(_unreadable(
-            "sa structure est endommagée", "its structure is damaged", type(exc).__name__))
+        del exc  # its class and text are Python's, not the supplier's
+        result.findings.append(_unreadable("sa structure est endommagée",
+                                           "its structure is damaged"))
     return result
 
 
@@ -673,9 +700,10 @@ def _extract(data: bytes, result: PdfResult) -> None:
         result.attachments = [(att.name, _stored_size(att.stream) if att.stream is not None
                                else 0) for att in attachments if att is not invoice]
         if invoice is None:
-            if not any(f.blocking for f in findings):
-                findings.append(_no_invoice_xml())
             _xmp_info_only(xmp, result)
+            if not any(f.blocking for f in findings):
+                order = _order_x(attachments, result.xmp_document_type)
+                findings.append(order if order is not None else _no_invoice_xml())
             return
         if result.xml is None and any(f.severity == Severity.FATAL for f in findings):
             return
@@ -691,8 +719,19 @@ def _extract(data: bytes, result: PdfResult) -> None:
                 "refuse it.",
                 "Exportez de nouveau la facture depuis votre logiciel.",
                 "Export the invoice again from your software.",
-                str(warnings[0])[:200],
+                damage_location(warnings),
             ))
+
+
+# qpdf's warnings start with the input's name, which for bytes is a Python object's repr
+# ("<_io.BytesIO object at 0x7f…>"): only the byte offset it names is kept.
+_QPDF_OFFSET = re.compile(r"\(.*?offset (\d+)\)")
+
+
+def damage_location(warnings: list) -> str:
+    """Where qpdf first found the damage, as "offset N" ("" when it does not say)."""
+    found = next(filter(None, (_QPDF_OFFSET.search(str(w)) for w in warnings)), None)
+    return f"offset {found.group(1)}" if found else ""
 
 
 def _xmp_info_only(xmp: _Xmp, result: PdfResult) -> None:
@@ -743,17 +782,14 @@ def _pick_invoice(attachments: list[_Attachment], result: PdfResult) -> _Attachm
             return invoice
         result.xml = data
         if rank == 1:
+            version = "1.0" if invoice.name == ZUGFERD1_NAME else "2.0"
             findings.append(_finding(
                 "PDF_LEGACY_NAME", Severity.WARNING,
-                f"Le fichier de la facture s'appelle « {invoice.name} » (nom ZUGFeRD 2.0) ; "
-                "le nom attendu aujourd'hui est factur-x.xml.",
-                f"The invoice file is called \"{invoice.name}\" (ZUGFeRD 2.0 name); the name "
-                "expected today is factur-x.xml.",
-                "La facture est lue, mais mettez à jour votre logiciel pour produire du "
-                "Factur-X (ZUGFeRD 2.1 ou plus récent).",
-                "The invoice is read, but update your software to produce Factur-X (ZUGFeRD "
-                "2.1 or later).",
-                f"/EmbeddedFiles ({invoice.name})",
+                f"Le fichier de la facture s'appelle « {invoice.name} » (nom ZUGFeRD "
+                f"{version}) ; le nom attendu aujourd'hui est factur-x.xml.",
+                f"The invoice file is called \"{invoice.name}\" (ZUGFeRD {version} name); the "
+                "name expected today is factur-x.xml.",
+                location=f"/EmbeddedFiles ({invoice.name})",
             ))
         elif rank == 2:
             findings.append(_finding(
@@ -762,11 +798,7 @@ def _pick_invoice(attachments: list[_Attachment], result: PdfResult) -> _Attachm
                 "allemande) ; le nom attendu est factur-x.xml.",
                 f"The invoice file is called \"{invoice.name}\" (German XRechnung invoice); "
                 "the expected name is factur-x.xml.",
-                "La facture est lue, mais le profil XRechnung n'est pas défini par Chorus Pro : "
-                "produisez une facture Factur-X.",
-                "The invoice is read, but Chorus Pro does not define the XRechnung profile: "
-                "produce a Factur-X invoice.",
-                f"/EmbeddedFiles ({invoice.name})",
+                location=f"/EmbeddedFiles ({invoice.name})",
             ))
         return invoice
     sniffed = 0
@@ -782,18 +814,54 @@ def _pick_invoice(attachments: list[_Attachment], result: PdfResult) -> _Attachm
             continue
         result.xml = data
         result.xml_name = att.name
+        # Read anyway, so that the supplier learns every other defect at once; but it is an
+        # error, as in the official readers: Mustang and the factur-x library look for the
+        # specified names only and find no invoice in this PDF.
         findings.append(_finding(
-            "PDF_UNUSUAL_NAME", Severity.WARNING,
-            f"La facture structurée a été trouvée dans le fichier « {att.name} » ; Factur-X "
-            "exige le nom factur-x.xml.",
-            f"The structured invoice was found in the file \"{att.name}\"; Factur-X requires "
-            "the name factur-x.xml.",
-            "La facture est lue, mais d'autres plateformes la refuseront : " + _REEXPORT_FR,
-            "The invoice is read, but other platforms will refuse it: " + _REEXPORT_EN,
+            "PDF_UNUSUAL_NAME", Severity.ERROR,
+            f"La facture structurée a été trouvée dans le fichier « {att.name} », un nom "
+            f"qu'aucune version de Factur-X ni de ZUGFeRD n'admet. {NAMES_RULE_FR}",
+            f"The structured invoice was found in the file \"{att.name}\", a name no version "
+            f"of Factur-X or ZUGFeRD admits. {NAMES_RULE_EN}",
+            "Renommez le fichier joint factur-x.xml : " + _REEXPORT_FR,
+            "Rename the embedded file factur-x.xml: " + _REEXPORT_EN,
             f"/EmbeddedFiles ({att.name})",
         ))
         return att
     return None
+
+
+def _order_x(attachments: list[_Attachment], xmp_document_type: str) -> Finding | None:
+    """An Order-X PDF (an order, not an invoice) named as such: by its order-x.xml file, or an
+    XML attachment whose root is Order-X's, or an XMP document type ORDER*."""
+    found = next((att for att in attachments if ORDER_X_NAME in att.names), None)
+    sniffed = 0
+    for att in attachments:
+        if found is not None:
+            break
+        if not att.name.lower().endswith(".xml") or att.stream is None:
+            continue
+        sniffed += 1
+        if sniffed > MAX_XML_SNIFFED:
+            break
+        data = _read_attachment(att, [])
+        if data is not None and _root_local_name(data) == ORDER_X_ROOT:
+            found = att
+    doc_type = xmp_document_type.strip().upper()
+    if found is None and doc_type not in ORDER_X_TYPES:
+        return None
+    kind_fr, kind_en = ORDER_X_TYPES.get(doc_type, ORDER_X_TYPES["ORDER"])
+    where_fr = f", fichier « {found.name} »" if found is not None else ""
+    where_en = f", file \"{found.name}\"" if found is not None else ""
+    return _finding(
+        "PDF_ORDER_X", Severity.ERROR,
+        f"Ce PDF est un document Order-X ({kind_fr}{where_fr}, élément racine "
+        f"rsm:{ORDER_X_ROOT}), pas une facture.",
+        f"This PDF is an Order-X document ({kind_en}{where_en}, root element "
+        f"rsm:{ORDER_X_ROOT}), not an invoice.",
+        location=f"/EmbeddedFiles ({found.name})" if found is not None
+        else "XMP fx:DocumentType",
+    )
 
 
 def _read_attachment(att: _Attachment, findings: list[Finding]) -> bytes | None:

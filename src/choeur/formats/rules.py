@@ -18,6 +18,9 @@ CII_NS = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
 UBL_INVOICE_NS = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 UBL_CREDIT_NOTE_NS = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
 ZUGFERD1_NS = "urn:ferd:CrossIndustryDocument:invoice:1p0"
+ORDER_X_NS = "urn:un:unece:uncefact:data:standard:SCRDMCCBDACIOMessageStructure:100"
+UBL_DOCUMENT_NS = re.compile(r"^urn:oasis:names:specification:ubl:schema:xsd:(\w+)-2$")
+EN16931_ID = "urn:cen.eu:en16931:2017"
 
 PROFILES = ("minimum", "basicwl", "basic", "en16931", "extended")
 
@@ -54,6 +57,23 @@ def profile_of(guideline: str) -> str | None:
     if found:
         return {"comfort": "en16931"}.get(found.group(1), found.group(1))
     return None
+
+
+def unsupported_family(guideline: str) -> str:
+    """The name of a known family Choeur does not run ("ZUGFeRD 1.0", "XRechnung"), or "" for
+    an id nobody defines (those get their own finding, PROFILE_UNKNOWN)."""
+    lowered = (guideline or "").strip().lower()
+    if lowered.startswith("urn:ferd:"):
+        return "ZUGFeRD 1.0"
+    if "xrechnung" in lowered:
+        return "XRechnung"
+    return ""
+
+
+def ubl_customization_known(customization: str) -> bool:
+    """A UBL CustomizationID (BT-24) is EN 16931 itself or a specification built on it (CIUS,
+    extension: Peppol BIS, EXTENDED-CTC-FR…), all of which start with the norm's id."""
+    return (customization or "").strip().startswith(EN16931_ID)
 
 
 @dataclass(frozen=True)
