@@ -22,6 +22,12 @@ deposer/flux
     is integrated by the worker as usual; the answer then says `etatCourantDepotFlux:
     IN_EN_ATTENTE_TRAITEMENT_CPP` and carries the header `X-Choeur-Synchrone: 0`.
 
+    Choeur's « Vérifier sans envoyer » (also opt-in): the header `X-Choeur-Verification: 1`
+    (or `"choeurVerification": true`) runs every check of the deposit and of its
+    integration on a flux of at most 100 invoices and stores nothing: the answer has no
+    `numeroFluxDepot`, and says what the compte rendu would (`etatCourantDepotFlux`,
+    `listeErreurDP`, `listeErreurTechnique`) — an unregistered IBAN, say, before any deposit.
+
 consulterCR / consulterCRDetaille
     `{numeroFluxDepot}` (`syntaxeFlux` / `syntaxFluxType`, `dateDepot` accepted, ignored).
     consulterCR: the state (`etatCourantFlux`) and `fichierCR`, the PDF compte rendu in
@@ -70,6 +76,7 @@ MAX_BODY = services.MAX_ARCHIVE * 4 // 3 + 1024 * 1024
 #: Entries of listeErreurTechnique at most; past it, one entry says how many were left out.
 MAX_TECHNICAL_ERRORS = 5000
 SYNC_HEADER = "X-Choeur-Synchrone"
+VERIFY_HEADER = "X-Choeur-Verification"
 _BASE64_NOISE = re.compile(rb"\s+")
 
 
@@ -106,6 +113,9 @@ class DeposerFluxFactureParam(WireIn):
     avecSignature: Bool = None
     choeurSynchrone: Bool = Field(default=None, description=(
         "Choeur : intègre un petit flux pendant la requête et rend son compte rendu"))
+    choeurVerification: Bool = Field(default=None, description=(
+        "Choeur : vérifie sans déposer (rien n'est enregistré) et rend le compte rendu "
+        "qu'aurait le flux"))
 
 
 class ErreurDP(Schema):
@@ -136,6 +146,27 @@ def _synchronous(request, payload: DeposerFluxFactureParam) -> bool:
     return header in ("1", "true", "oui", "yes") or bool(payload.choeurSynchrone)
 
 
+def _verification(request, payload: DeposerFluxFactureParam) -> bool:
+    header = request.headers.get(VERIFY_HEADER, "").strip().lower()
+    return header in ("1", "true", "oui", "yes") or bool(payload.choeurVerification)
+
+
+def _verified(request, response, account, structure, content, payload) -> dict:
+    """« Vérifier sans envoyer » through the API: the compte rendu the flux would get, and
+    nothing stored (no `numeroFluxDepot`: there is no flux)."""
+    flux, items = services.verify(account, structure, content, payload.nomFichier or "",
+                                  payload.syntaxeFlux)
+    detail = detailed(flux, language_of(request), items=items)
+    response[VERIFY_HEADER] = "1"
+    return ok(libelle=("Vérification seule : rien n'a été déposé."
+                       if language_of(request) == "fr" else
+                       "Check only: nothing was deposited."),
+              syntaxeFlux=flux.syntaxe if flux.syntaxe in RESPONSE_SYNTAXES else None,
+              etatCourantDepotFlux=detail["etatCourantDepotFlux"],
+              listeErreurDP=detail["listeErreurDP"],
+              listeErreurTechnique=detail["listeErreurTechnique"])
+
+
 @factures_router.post("/deposer/flux", operation_id="deposerFluxFacture", auth=flux_auth,
                       exclude_none=True,
                       response={200: WsRetourDeposerFluxFacture, ERRORS: ErrorOut})
@@ -146,6 +177,8 @@ def deposer_flux(request, response: HttpResponse, payload: DeposerFluxFacturePar
     if structure is None:
         raise PermissionRefused()
     content = decode_base64(payload.fichierFlux)
+    if _verification(request, payload):
+        return _verified(request, response, account, structure, content, payload)
     asked = synchronous = _synchronous(request, payload)
     with transaction.atomic():
         flux = services.deposit(account, structure, content, payload.nomFichier or "",
@@ -237,10 +270,13 @@ def consulter_cr_detaille(request, payload: ConsulterCRParam):
     return ok(**detailed(flux, language_of(request)))
 
 
-def detailed(flux: Flux, language: str = "fr") -> dict:
-    """The fields of consulterCRDetaille for a flux."""
+def detailed(flux: Flux, language: str = "fr", items=None) -> dict:
+    """The fields of consulterCRDetaille for a flux (`items`: its items when they are not
+    stored — a verification's)."""
     erreurs_dp, techniques = [], []
-    for item in flux.items.filter(accepted=False).order_by("position"):
+    refused = (flux.items.filter(accepted=False).order_by("position") if items is None
+               else [item for item in items if not item.accepted])
+    for item in refused:
         number = item.number or item.name
         erreurs_dp.append({"identifiantDestinataire": item.recipient_identifier or "",
                            "identifiantFournisseur": item.supplier_identifier or "",

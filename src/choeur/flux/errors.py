@@ -59,6 +59,14 @@ class FluxTooManyInvoices(FluxError):
     message_en = "A flux holds at most {limit} invoices: split them into several flux."
 
 
+class FluxTooLargeToVerify(FluxError):
+    code = "FLUX_TOO_LARGE_TO_VERIFY"
+    message_fr = ("Une vérification sans dépôt lit au plus {limit} factures ({count} dans ce "
+                  "flux) : vérifiez-en une partie, ou déposez le flux et lisez son compte rendu.")
+    message_en = ("A check without deposit reads at most {limit} invoices ({count} in this "
+                  "flux): check part of it, or deposit the flux and read its report.")
+
+
 class FluxArchiveRefused(FluxError):
     code = "FLUX_ARCHIVE_REFUSED"
     message_fr = "L'archive du flux est refusée : {details_fr}"

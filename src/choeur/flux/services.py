@@ -32,6 +32,7 @@ from choeur.flux import errors
 from choeur.flux.models import Canal, EtatFlux, Flux, FluxItem, SyntaxeFlux
 from choeur.formats import archives, detect
 from choeur.invoicing import batch_deposit, structured
+from choeur.invoicing import errors as invoicing_errors
 from choeur.invoicing.models import Cadre, ModeDepot
 from choeur.organisations import permissions
 from choeur.organisations.models import Espace
@@ -161,6 +162,51 @@ def deposit(actor, structure, content: bytes, filename: str, syntaxe: str | None
     if enqueue:
         queue(flux)
     return flux
+
+
+#: Invoices a verification reads during the request, at most (its cost is the validation's,
+#: ~10 ms an invoice): larger batches are verified by depositing them.
+VERIFY_MAX_INVOICES = 100
+
+
+def verify(actor, structure, content: bytes, filename: str, syntaxe: str | None = None
+           ) -> tuple[Flux, list[FluxItem]]:
+    """« Vérifier sans envoyer » for a flux: every check its deposit and integration would
+    make (the flux's own, then each invoice's validation and platform checks, as
+    `structured.check_file` makes them for the portal), and nothing stored — no flux, no
+    file, no invoice, no number taken. Returns the flux as it would be (unsaved, its state
+    the one its integration would reach) and one unsaved item per invoice file."""
+    permissions.require_espace(actor, structure, Espace.FACTURES_EMISES, modify=True)
+    permissions.require_active(structure)
+    filename = clean_filename(filename)
+    syntaxe = check_syntax(syntaxe)
+    kind, members = split(content, filename)
+    if len(members) > VERIFY_MAX_INVOICES:
+        raise errors.FluxTooLargeToVerify(limit=VERIFY_MAX_INVOICES, count=len(members))
+    now = clock.now()
+    flux = Flux(numero="", structure=structure, channel=Canal.API, filename=filename,
+                syntaxe=syntaxe or guess_syntax(kind, members), kind=kind,
+                invoice_count=len(members), status=EtatFlux.RECU, status_at=now,
+                deposited_at=now)
+    items, numbers = [], set()
+    for position, member in enumerate(members, start=1):
+        try:
+            examined = structured.check_file(actor, structure, member.content, cadre=Cadre.A1)
+            number = (examined.data.number or "").strip()
+            if number in numbers:  # the integration refuses the second of a pair
+                raise invoicing_errors.NumberAlreadyUsed(
+                    number=number, year=now.astimezone(clock.PARIS).year)
+            numbers.add(number)
+            items.append(FluxItem(flux=flux, position=position, name=member.name[:255],
+                                  number=number[:100], accepted=True,
+                                  supplier_identifier=structure.identifier, created_at=now))
+        except ChoeurError as exc:
+            items.append(_refused_item(flux, position, member, exc, None))
+    accepted = sum(item.accepted for item in items)
+    flux.integrated_count, flux.rejected_count = accepted, len(items) - accepted
+    flux.status = (EtatFlux.INTEGRE if accepted == len(items) else
+                   EtatFlux.REJETE if not accepted else EtatFlux.INTEGRE_PARTIEL)
+    return flux, items
 
 
 def queue(flux: Flux) -> None:

@@ -173,6 +173,34 @@ class BankAccountRequired(InvoicingError):
                   "choisissez-en parmi celles de votre structure, ou ajoutez-en.")
     message_en = ("Payment by credit transfer needs bank details (IBAN): choose some of your "
                   "structure's, or add them.")
+    # When the file names an IBAN the structure has not registered: the rule is the same,
+    # the message says which IBAN and where to register it (a first flux is otherwise
+    # rejected with nothing to go on).
+    unregistered_fr = ("Le fichier demande un paiement par virement sur l'IBAN {iban}, qui "
+                       "n'est pas enregistré dans les coordonnées bancaires actives de la "
+                       "structure {identifier} : un gestionnaire l'ajoute dans Mes structures "
+                       "› {name} › Coordonnées bancaires (ou via l'espace Coordonnées "
+                       "bancaires), puis la facture peut être déposée.")
+    unregistered_en = ("The file asks for payment by credit transfer to IBAN {iban}, which is "
+                       "not among the active bank details of structure {identifier}: a "
+                       "gestionnaire adds it under My structures › {name} › Bank details (or "
+                       "in the Bank details espace), then the invoice can be deposited.")
+
+    @classmethod
+    def unregistered(cls, iban: str, structure) -> BankAccountRequired:
+        grouped = " ".join(iban[i:i + 4] for i in range(0, len(iban), 4))
+        return cls(iban=grouped, identifier=structure.identifier,
+                   name=structure.company_name)
+
+    def message(self, language: str | None = None) -> str:
+        if "iban" not in self.params:
+            return super().message(language)
+        if language is None:
+            from django.utils.translation import get_language
+
+            language = get_language() or "fr"
+        template = self.unregistered_en if language.startswith("en") else self.unregistered_fr
+        return template.format(**self.params)
 
 
 class BankAccountInvalid(InvoicingError):

@@ -133,10 +133,12 @@ def _prepare(supplier, content: bytes, *, cadre: str, keyed: InvoiceData | None,
     data.supplier_service_id = keyed.supplier_service_id
     data.comment = keyed.comment
     if iban and data.payment_mode == "VIREMENT":
-        iban = iban.replace(" ", "")
+        iban = iban.replace(" ", "").upper()
         account = services.once_per_batch(("iban", supplier.pk, iban), lambda: (
             supplier.bank_accounts.filter(iban=iban, is_active=True).first()))
         data.bank_account_id = account.pk if account else keyed.bank_account_id
+        if not data.bank_account_id:
+            raise errors.BankAccountRequired.unregistered(iban, supplier)
     else:
         data.bank_account_id = keyed.bank_account_id
     if data.payment_mode == "VIREMENT" and not data.bank_account_id:

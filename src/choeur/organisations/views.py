@@ -43,6 +43,13 @@ def attempt(request, use_case, *args, form=None, **kwargs):
         return False, exc
 
 
+def _bank_details_missing(structure: Structure) -> bool:
+    """A structure that issues invoices and has no active bank details: its invoices payable
+    by credit transfer will be refused, a first flux included — its pages say so before."""
+    return (Espace.FACTURES_EMISES in permissions.open_espaces(structure)
+            and not structure.bank_accounts.filter(is_active=True).exists())
+
+
 def _service_of(structure: Structure, service_id) -> Service:
     try:
         return structure.services.get(pk=int(service_id))
@@ -98,6 +105,7 @@ def structure_detail(request, pk):
     ]
     return render(request, "organisations/structure_detail.html", {
         "structure": structure,
+        "bank_details_missing": _bank_details_missing(structure),
         "rattachement": rattachement,
         "is_gestionnaire": rattachement.is_gestionnaire,
         "services": structure.services.all(),
@@ -471,6 +479,7 @@ def structure_raccordements(request, pk):
         "clients": structure.api_clients.all(),
         "revealed": revealed,
         "lenient_allowed": raccordements.lenient_bearer_allowed(),
+        "bank_details_missing": _bank_details_missing(structure),
     })
     if revealed:
         response["Cache-Control"] = "no-store"
