@@ -55,7 +55,7 @@ def test_no_password_is_hashed_for_a_caller_without_a_token(client, party, monke
         raise AssertionError("a password was checked")
 
     monkeypatch.setattr(raccordements, "authenticate_api_caller", forbidden)
-    monkeypatch.setattr(raccordements, "check_password", forbidden)
+    monkeypatch.setattr(raccordements, "check_secret", forbidden)
     account = base64.b64encode(f"{party.account.login}:whatever".encode()).decode()
     response = client.post("/cpro/transverses/v1/recuperer/pays", data="{}",
                            content_type="application/json", HTTP_CPRO_ACCOUNT=account)
