@@ -23,7 +23,8 @@ deposer/flux
     IN_EN_ATTENTE_TRAITEMENT_CPP` and carries the header `X-Choeur-Synchrone: 0`.
 
 consulterCR / consulterCRDetaille
-    `{numeroFluxDepot}` (`syntaxeFlux` / `syntaxFluxType`, `dateDepot` accepted, ignored).
+    `{numeroFluxDepot}` (`syntaxeFlux` / `syntaxFluxType`; `dateDepot` read as a date,
+    envelope.Day, and ignored).
     consulterCR: the state (`etatCourantFlux`) and `fichierCR`, the PDF compte rendu in
     base64. consulterCRDetaille: `etatCourantDepotFlux` (also as `etatCourantFlux`),
     `listeErreurDP[]` {numeroDP = the invoice number (its file name when unreadable),
@@ -51,7 +52,7 @@ from ninja import Router, Schema
 from pydantic import AliasChoices, BeforeValidator, Field
 
 from choeur.api.auth import bounded_auth
-from choeur.api.envelope import Bool, Id, Text, WireIn, date_wire, datetime_wire, ok
+from choeur.api.envelope import Bool, Day, Id, Text, WireIn, date_wire, datetime_wire, ok
 from choeur.api.errors import InvalidField, language_of
 from choeur.api.schemas import ErrorOut, WsRetour
 from choeur.core import clock
@@ -175,7 +176,7 @@ def deposer_flux(request, response: HttpResponse, payload: DeposerFluxFacturePar
 
 class ConsulterCRParam(WireIn):
     numeroFluxDepot: Text = None
-    dateDepot: Text = None
+    dateDepot: Day = None
     syntaxeFlux: Text = Field(default=None,
                               validation_alias=AliasChoices("syntaxeFlux", "syntaxFluxType"))
 

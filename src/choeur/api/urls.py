@@ -16,6 +16,7 @@ from choeur.api import (
     engagements,
     errors,
     factures,
+    organisations,
     structures,
     transverses,
     travaux,
@@ -70,6 +71,7 @@ api.add_router("/cpro/engagementsJuridiques/v1", engagements.router)
 api.add_router("/cpro/facturesTravaux/v1", travaux.router)
 api.add_router("/cpro/factures/v1", flux_api.factures_router)
 api.add_router("/cpro/factures/v1", factures.router)
+api.add_router("/cpro/organisations/v1", organisations.router)
 
 
 @csrf_exempt
