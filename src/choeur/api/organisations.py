@@ -445,7 +445,7 @@ def search(found: QuerySet, body: o.RechercheIn, fields: dict[str, Spec], ctx: C
     names = projection(body, fields)
     found = found.filter(criteria(body, fields, ctx))
     order = ordering(body, fields)
-    page = body.page or 1
+    page = 1 if body.page is None else body.page
     if not 1 <= page <= 1_000_000:
         raise _invalid("_page", "un numéro de page de 1 à 1000000",
                        "a page number from 1 to 1000000")
