@@ -252,8 +252,9 @@ def test_technical_password_is_checked_with_the_real_hash_after_a_reset(wire, su
 
 def test_every_api_route_refuses_an_outsider(client, supplier, victim):
     """House rule 5 for the API: every /cpro/ route, called as real clients call it (POST, or
-    GET for the health checks and the referential's reads), answers 401 without credentials and with another's token
-    but a wrong technical password; only the token endpoint and the OpenAPI are public."""
+    GET for the health checks and the referential's reads), answers 401 without credentials
+    and with another's token but a wrong technical password; only the token endpoint and the
+    OpenAPI are public."""
     from django.urls import get_resolver
 
     from tests.web.test_access import _concrete, _walk
