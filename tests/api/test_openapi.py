@@ -33,7 +33,9 @@ def test_openapi_is_public_and_well_formed(client):
                  "/cpro/transverses/v1/recuperer/motifs/refus/Facture/AValider",
                  "/cpro/utilisateurs/v1/monCompte/recuperer/rattachements",
                  "/cpro/engagementsJuridiques/v1/rechercher",
-                 "/cpro/facturesTravaux/v1/rechercher"):
+                 "/cpro/facturesTravaux/v1/rechercher",
+                 "/cpro/organisations/v1/structures/recherche",
+                 "/cpro/organisations/v1/structures/{uuid}"):
         assert path in paths, path
     operation_ids = [op["operationId"] for item in paths.values() for op in item.values()]
     assert len(operation_ids) == len(set(operation_ids))

@@ -16,8 +16,9 @@ import base64
 import json
 import math
 import os
+import re
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Annotated, Any, BinaryIO
 
 from django.db.models import QuerySet
@@ -103,6 +104,58 @@ def _to_text(value: Any) -> Any:
     return value
 
 
+#: A wire date: `YYYY-MM-DD`, or a date-time with a `T` or a space, optional seconds and
+#: fraction, optional offset (`Z`, `+01:00`, `+0100`) — every form of reference §1.5 and of
+#: the Swagger (`2024-01-15T00:00:00.000Z`), PHP's `Y-m-d\TH:i:sO`, Pastell's `...T23:59:59`.
+_WIRE_DATE = re.compile(
+    r"(?P<day>\d{4}-\d{2}-\d{2})"
+    r"(?:[T ](?P<time>\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?)"
+    r"(?P<offset>Z|[+-]\d{2}(?::?\d{2})?)?)?", re.IGNORECASE)
+
+
+def wire_instant(value: str) -> tuple[datetime, bool] | None:
+    """`(instant, whole_day)` of a wire date or date-time, None when it is neither. A date
+    alone is the start of that day in Paris (`whole_day` True); a date-time without offset
+    is Paris time."""
+    match = _WIRE_DATE.fullmatch(value.strip())
+    if match is None:
+        return None
+    try:
+        day = date.fromisoformat(match["day"])
+        if match["time"] is None:
+            return datetime.combine(day, datetime.min.time(), tzinfo=clock.PARIS), True
+        hours, minutes, *rest = match["time"].replace(",", ".").split(":")
+        seconds, _, fraction = (rest[0] if rest else "0").partition(".")
+        offset = match["offset"]
+        if offset is None:
+            zone = clock.PARIS
+        elif offset.upper() == "Z":
+            zone = UTC
+        else:
+            sign = -1 if offset[0] == "-" else 1
+            digits = offset[1:].replace(":", "")
+            zone = timezone(sign * timedelta(hours=int(digits[:2]),
+                                             minutes=int(digits[2:] or 0)))
+        instant = datetime(day.year, day.month, day.day, int(hours), int(minutes),
+                           int(seconds), int((fraction + "000000")[:6]), tzinfo=zone)
+    except ValueError:  # 2024-02-30, 25:00, an offset of +24:00...
+        return None
+    return instant, False
+
+
+def _day(value: Any) -> Any:
+    """A wire date (`wire_instant`) as the Paris day it falls on: `2024-01-15`,
+    `2024-01-15T00:00:00.000Z` and `2024-01-14T23:00:00.000Z` (a client that sent Paris
+    midnight in UTC) are all the 15th. Anything else is left to pydantic, which refuses it
+    (API_INVALID_FIELD)."""
+    value = _blank_to_none(value)
+    if isinstance(value, str):
+        read = wire_instant(value)
+        if read is not None:
+            return read[0].astimezone(clock.PARIS).date()
+    return value
+
+
 def _to_bool(value: Any) -> Any:
     value = _blank_to_none(value)
     if isinstance(value, str) and value.upper() in ("OUI", "O"):
@@ -119,6 +172,9 @@ Id = Annotated[Annotated[int, Field(ge=0, le=INT64_MAX)] | None,
 Text = Annotated[Annotated[str, Field(max_length=1000)] | None,
                  BeforeValidator(_to_text), BeforeValidator(_blank_to_none)]
 Bool = Annotated[bool | None, BeforeValidator(_to_bool)]
+#: A date of a request (every `date...`, `periode...Du/Au`): see `_day`. The one place dates
+#: are read, for every family.
+Day = Annotated[date | None, BeforeValidator(_day)]
 PageSize = Annotated[Annotated[int, Field(ge=0, le=2**31 - 1)] | None,
                      BeforeValidator(_blank_to_none)]
 

@@ -135,7 +135,45 @@ def envelope(error: ChoeurError, language: str = "fr") -> dict:
             "libelle": f"{error.code} - {error.message(language)}"}
 
 
+#: The REST-style referential (reference §3.8) answers errors in its own shapes, not the
+#: `codeRetour` envelope: see `referential_response`.
+REFERENTIAL_PREFIX = "/cpro/organisations/"
+
+#: The referential's `error` name per HTTP status, for errors that name none themselves
+#: (`wire_error`). `NotFoundReference` is what the qualification platform answers, with HTTP
+#: 400, for a reference that does not exist ([PHP-Z] tests/ReferentielDesOrganisationsTest).
+REFERENTIAL_ERRORS = {400: "ParamsInvalid", 403: "Forbidden", 404: "NotFoundReference",
+                      405: "MethodNotAllowed", 409: "Conflict", 413: "PayloadTooLarge",
+                      500: "InternalError"}
+
+#: The gateway's 401 body on this family ([PHP-Z] tests: testBadTechAccountLogin/Password).
+REFERENTIAL_UNAUTHORIZED = {"ErrorCode": "401", "Description": "[invalid field]"}
+
+
+def referential_response(request: HttpRequest, error: ChoeurError) -> JsonResponse:
+    """An error of /cpro/organisations/v1: a list of `{error, message, detail}` as the real
+    platform answers (HTTP 400 for a reference not found, as it does), with Choeur's stable
+    `code` beside them; the gateway's own body for a refused authentication."""
+    if isinstance(error, Unauthorized):
+        response = JsonResponse(REFERENTIAL_UNAUTHORIZED, status=401)
+        response["WWW-Authenticate"] = (
+            f'Bearer realm="PISTE",error="{error.error}",'
+            f'error_description="{error.description}"')
+        return response
+    status = error.http_status if error.http_status in REFERENTIAL_ERRORS else 400
+    name = getattr(error, "wire_error", None) or REFERENTIAL_ERRORS[status]
+    if status == 404:
+        status = 400
+    message = error.message(language_of(request))
+    detail = error.params.get("detail_" + language_of(request)) or message
+    return JsonResponse([{"error": name, "code": error.code, "message": message,
+                          "detail": detail}], status=status, safe=False,
+                        json_dumps_params={"ensure_ascii": False})
+
+
 def respond(request: HttpRequest, error: ChoeurError) -> JsonResponse:
+    if request.path.startswith(REFERENTIAL_PREFIX):
+        return referential_response(request, error)
     status = error.http_status if error.http_status in CODE_RETOUR else 400
     body = envelope(error, language_of(request))
     if isinstance(error, Unauthorized):

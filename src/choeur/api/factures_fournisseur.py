@@ -39,6 +39,7 @@ from choeur.api.factures import (
 )
 from choeur.api.schemas import ErrorOut, WsRetour
 from choeur.api.structures import choice
+from choeur.core import clock
 from choeur.core.errors import NotFound
 from choeur.invoicing import deposit_documents, queries, services, structured
 from choeur.invoicing.data import InvoiceData, LineData, Totals, VatLineData
@@ -174,7 +175,9 @@ def _invoice_data(payload: fs.SoumettreFactureParam, supplier: Structure) -> Inv
         validator_identifier=cadre.codeStructureValideur or "",
         validator_service_code=cadre.codeServiceValideur or "",
         type_facture=kind, number=payload.numeroFactureSaisi or "",
-        invoice_date=payload.dateFacture,
+        # Optional in the Swagger, left out on purpose by facture-electronique: an invoice
+        # without one is dated the day it is deposited (now, in Paris), see soumettre.
+        invoice_date=payload.dateFacture or clock.today(),
         currency=(refs.deviseFacture or "EUR").upper()[:3],
         type_tva=choice("references.typeTva", refs.typeTva, TypeTva.values)
         or TypeTva.TVA_SUR_DEBIT,
@@ -222,6 +225,10 @@ def _soumettre(actor, payload: fs.SoumettreFactureParam):
 @router.post("/soumettre", operation_id="soumettreFacture", exclude_none=True,
              response={200: fs.WsRetourSoumettreFacture, ERRORS: ErrorOut})
 def soumettre(request, payload: fs.SoumettreFactureParam):
+    """Create and send an invoice (DEPOSEE, then routed). `dateFacture` is optional, as the
+    Swagger has it: when absent (facture-electronique never sends it), the invoice is dated
+    the day of its deposit — the clock service's date in Paris, the day `dateDepot` of the
+    answer gives. A date given is checked as in the portal (not after the deposit day)."""
     invoice = atomic(_soumettre, request.auth, payload)
     return ok(identifiantFactureCPP=invoice.pk, numeroFacture=invoice.number,
               statutFacture=invoice.status, dateDepot=day_of(invoice.deposited_at),

@@ -3,35 +3,25 @@ names them (odd spellings included: `numeroPieceSuiante`, `getpLignesPoste`...).
 
 Requests are lenient (envelope.WireIn, reference §7.4): unknown fields ignored, ids as strings,
 blank strings absent, `pieceJointePrincipale` as an object or an array, `triSense` read as
-`triSens`, dates as `YYYY-MM-DD` or a date-time. Responses are what Choeur's OpenAPI
+`triSens`, dates as `YYYY-MM-DD` or a date-time (envelope.Day). Responses are what Choeur's OpenAPI
 publishes; the tests check them against the official definitions.
 """
 
 from __future__ import annotations
 
-import re
-from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
 from ninja import Schema
 from pydantic import AliasChoices, BeforeValidator, Field
 
-from choeur.api.envelope import Bool, Id, Pagination, Text, WireIn
+from choeur.api.envelope import Bool, Day, Id, Pagination, Text, WireIn
 from choeur.api.schemas import ParametresRetour, WsRetour
 
 
 def _blank(value: Any) -> Any:
     if isinstance(value, str) and not value.strip():
         return None
-    return value
-
-
-def _day(value: Any) -> Any:
-    """`2026-03-10`, `2026-03-10T00:00:00+01:00` or `2026-03-10 12:00`: the day."""
-    value = _blank(value)
-    if isinstance(value, str) and re.match(r"\d{4}-\d{2}-\d{2}([T ].*)?$", value.strip()):
-        return value.strip()[:10]
     return value
 
 
@@ -51,7 +41,6 @@ def _text_list(value: Any) -> Any:
 
 
 Base64 = Annotated[str | None, BeforeValidator(_blank)]
-Day = Annotated[date | None, BeforeValidator(_day)]
 Amount = Annotated[Annotated[Decimal, Field(max_digits=19, decimal_places=6)] | None,
                    BeforeValidator(_blank)]
 Comment = Annotated[Annotated[str, Field(max_length=2000)] | None, BeforeValidator(_blank)]

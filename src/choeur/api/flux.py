@@ -29,7 +29,8 @@ deposer/flux
     `listeErreurDP`, `listeErreurTechnique`) — an unregistered IBAN, say, before any deposit.
 
 consulterCR / consulterCRDetaille
-    `{numeroFluxDepot}` (`syntaxeFlux` / `syntaxFluxType`, `dateDepot` accepted, ignored).
+    `{numeroFluxDepot}` (`syntaxeFlux` / `syntaxFluxType`; `dateDepot` read as a date,
+    envelope.Day, and ignored).
     consulterCR: the state (`etatCourantFlux`) and `fichierCR`, the PDF compte rendu in
     base64. consulterCRDetaille: `etatCourantDepotFlux` (also as `etatCourantFlux`),
     `listeErreurDP[]` {numeroDP = the invoice number (its file name when unreadable),
@@ -57,7 +58,7 @@ from ninja import Router, Schema
 from pydantic import AliasChoices, BeforeValidator, Field
 
 from choeur.api.auth import bounded_auth
-from choeur.api.envelope import Bool, Id, Text, WireIn, date_wire, datetime_wire, ok
+from choeur.api.envelope import Bool, Day, Id, Text, WireIn, date_wire, datetime_wire, ok
 from choeur.api.errors import InvalidField, language_of
 from choeur.api.schemas import ErrorOut, WsRetour
 from choeur.core import clock
@@ -208,7 +209,7 @@ def deposer_flux(request, response: HttpResponse, payload: DeposerFluxFacturePar
 
 class ConsulterCRParam(WireIn):
     numeroFluxDepot: Text = None
-    dateDepot: Text = None
+    dateDepot: Day = None
     syntaxeFlux: Text = Field(default=None,
                               validation_alias=AliasChoices("syntaxeFlux", "syntaxFluxType"))
 

@@ -26,7 +26,6 @@ from choeur.organisations.models import (
     IdentifierType,
     OpenEspace,
     Rattachement,
-    Service,
     Structure,
 )
 
@@ -94,10 +93,9 @@ def own_structure(actor, structure_id=None, identifier=None, identifier_type=Non
 
 
 def services_seen(actor, structure: Structure):
-    """All services of one's own structure; the current ones of a public structure."""
-    if permissions.is_member(actor, structure):
-        return Service.objects.filter(structure=structure)
-    return Service.objects.current().filter(structure=structure)
+    """All services of one's own structure; the current ones of a public structure
+    (permissions.directory_services, which the referential's searches use too)."""
+    return permissions.directory_services(actor).filter(structure=structure)
 
 
 # --- rechercher ------------------------------------------------------------------------------

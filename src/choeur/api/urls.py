@@ -19,6 +19,7 @@ from choeur.api import (
     engagements,
     errors,
     factures,
+    organisations,
     structures,
     transverses,
     travaux,
@@ -73,6 +74,7 @@ api.add_router("/cpro/engagementsJuridiques/v1", engagements.router)
 api.add_router("/cpro/facturesTravaux/v1", travaux.router)
 api.add_router("/cpro/factures/v1", flux_api.factures_router)
 api.add_router("/cpro/factures/v1", factures.router)
+api.add_router("/cpro/organisations/v1", organisations.router)
 
 
 @csrf_exempt

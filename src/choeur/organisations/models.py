@@ -7,6 +7,8 @@ as the field's verbose name or in a comment, for the API layer that maps them.
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -118,6 +120,10 @@ class Structure(models.Model):
     )  # idStructureOrigine / listeStructureDupliquees, after a change of identifier
     created_at = models.DateTimeField(_("créée le"), default=clock.now)
     updated_at = models.DateTimeField(_("modifiée le"), default=clock.now)
+    # `uuid` of the REST-style referential (/cpro/organisations/v1/structures/{uuid}): a
+    # public identifier that reveals nothing of the numbering (the integer id does).
+    public_id = models.UUIDField(_("identifiant public"), default=uuid.uuid4, unique=True,
+                                 editable=False)
 
     class Meta:
         verbose_name = _("structure")
@@ -171,6 +177,9 @@ class Service(models.Model):
     is_active = models.BooleanField(_("actif"), default=True)  # estActif
     created_at = models.DateTimeField(_("créé le"), default=clock.now)
     updated_at = models.DateTimeField(_("modifié le"), default=clock.now)
+    # `uuid` of /cpro/organisations/v1/services/{uuid} (see Structure.public_id).
+    public_id = models.UUIDField(_("identifiant public"), default=uuid.uuid4, unique=True,
+                                 editable=False)
 
     objects = ServiceQuerySet.as_manager()
 

@@ -280,3 +280,15 @@ def directory(actor) -> QuerySet[Structure]:
 
     own = list(visible_structures(actor).values_list("pk", flat=True))
     return Structure.objects.filter(Q(kind=Structure.Kind.PUBLIQUE) | Q(pk__in=own))
+
+
+def directory_services(actor) -> QuerySet:
+    """The services an API actor may look up: every service of its own structure, and the
+    current ones (active, within their validity) of the public structures of `directory`."""
+    from django.db.models import Q
+
+    from choeur.organisations.models import Service
+
+    own = list(visible_structures(actor).values_list("pk", flat=True))
+    current = Service.objects.current().filter(structure__kind=Structure.Kind.PUBLIQUE)
+    return Service.objects.filter(Q(structure_id__in=own) | Q(pk__in=current.values("pk")))

@@ -6,6 +6,7 @@ in the caller's transaction (the entry point owns it)."""
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterable
 from datetime import date
 
@@ -247,6 +248,7 @@ def change_identifier(actor: User, structure: Structure, identifier_type: str,
     for service in structure.services.all():
         old_pk = service.pk
         service.pk = None
+        service.public_id = uuid.uuid4()  # a service of the new structure, its own uuid
         service.structure = new
         service.created_at = service.updated_at = now
         service.save()
