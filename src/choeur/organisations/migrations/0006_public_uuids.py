@@ -20,7 +20,7 @@ def fill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("organisations", "0004_principal_assigned"),
+        ("organisations", "0005_technical_account_lenient_bearer"),
     ]
 
     operations = [
