@@ -55,8 +55,11 @@ def rattachement_of(user, structure: Structure) -> Rattachement | None:
 
 
 def forget(user) -> None:
-    """Drop what `rattachement_of` remembered (after the user's rights changed)."""
-    user.__dict__.pop("_rattachement_cache", None)
+    """Drop what `rattachement_of` and `espace_mode` remembered (after rights changed)."""
+    # delattr, not __dict__: request.user is a lazy object proxying attributes.
+    for name in ("_rattachement_cache", "_open_espaces_cache"):
+        if getattr(user, name, None) is not None:
+            delattr(user, name)
 
 
 def visible_structures(user) -> QuerySet[Structure]:
@@ -81,11 +84,27 @@ def is_principal(user, structure: Structure) -> bool:
     )
 
 
-def open_espaces(structure: Structure) -> set[str]:
+def open_espaces(structure: Structure, user=None) -> set[str]:
+    """The structure's open espaces, read once per request: remembered on the structure
+    object and, given the acting `user` (whose object lives one request), for every object
+    of the same structure the request reads (the menu, the page, the pending
+    acknowledgements each hold their own). The services that open or close an espace forget
+    them (`forget_open_espaces`, `forget`)."""
     known = structure.__dict__.get("_open_espaces")
-    if known is not None:
-        return set(known)
-    return set(OpenEspace.objects.filter(structure=structure).values_list("espace", flat=True))
+    if known is None:
+        # getattr/setattr, not __dict__: request.user is a lazy object proxying attributes.
+        cache = getattr(user, "_open_espaces_cache", None) if user is not None else None
+        if cache is None and user is not None:
+            cache = {}
+            user._open_espaces_cache = cache
+        known = cache.get(structure.pk) if cache is not None else None
+        if known is None:
+            known = frozenset(OpenEspace.objects.filter(structure=structure)
+                              .values_list("espace", flat=True))
+            if cache is not None:
+                cache[structure.pk] = known
+        structure._open_espaces = known
+    return set(known)
 
 
 def remember_open_espaces(structure: Structure, espaces) -> None:
@@ -93,6 +112,11 @@ def remember_open_espaces(structure: Structure, espaces) -> None:
     structure, read on every call): open_espaces answers from them for the rest of the
     request instead of reading them again. Only for an object that lives one request."""
     structure._open_espaces = frozenset(e for e in espaces if e)
+
+
+def forget_open_espaces(structure: Structure) -> None:
+    """After an espace of this structure was opened or closed."""
+    structure.__dict__.pop("_open_espaces", None)
 
 
 def espace_mode(user, structure: Structure, espace: str) -> str | None:
@@ -105,12 +129,21 @@ def espace_mode(user, structure: Structure, espace: str) -> str | None:
         return None
     if espace in ALWAYS_OPEN:
         return HabilitationMode.MODIFICATION
-    if espace not in open_espaces(structure):
+    if espace not in open_espaces(structure, user):
         return None
     if rattachement.is_gestionnaire:
         return HabilitationMode.MODIFICATION
-    habilitation = rattachement.habilitations.filter(espace=espace).first()
-    return habilitation.mode if habilitation else None
+    return _habilitation_modes(rattachement).get(espace)
+
+
+def _habilitation_modes(rattachement: Rattachement) -> dict[str, str]:
+    """{espace: mode} of a rattachement, read once (the rattachement object is the one
+    `rattachement_of` remembers for the request)."""
+    modes = rattachement.__dict__.get("_habilitation_modes")
+    if modes is None:
+        modes = rattachement._habilitation_modes = dict(
+            rattachement.habilitations.values_list("espace", "mode"))
+    return modes
 
 
 def can_see(user, structure: Structure, espace: str) -> bool:

@@ -131,6 +131,7 @@ def _open_default_espaces(structure: Structure) -> None:
          for e in DEFAULT_ESPACES[structure.kind]],
         ignore_conflicts=True,
     )
+    permissions.forget_open_espaces(structure)
 
 
 def _create(actor, identifier_type: str, identifier: str, kind: str, data: dict) -> Structure:
@@ -617,6 +618,8 @@ def set_espace_open(actor: User, structure: Structure, espace: str, open_: bool)
     else:
         created = OpenEspace.objects.filter(structure=structure, espace=espace).delete()[0] > 0
         Habilitation.objects.filter(rattachement__structure=structure, espace=espace).delete()
+    permissions.forget_open_espaces(structure)
+    permissions.forget(actor)
     if created:
         audit.record(actor, "organisations.espace_" + ("opened" if open_ else "closed"),
                      structure, espace=espace.value)

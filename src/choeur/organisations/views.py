@@ -43,10 +43,10 @@ def attempt(request, use_case, *args, form=None, **kwargs):
         return False, exc
 
 
-def _bank_details_missing(structure: Structure) -> bool:
+def _bank_details_missing(user, structure: Structure) -> bool:
     """A structure that issues invoices and has no active bank details: its invoices payable
     by credit transfer will be refused, a first flux included — its pages say so before."""
-    return (Espace.FACTURES_EMISES in permissions.open_espaces(structure)
+    return (Espace.FACTURES_EMISES in permissions.open_espaces(structure, user)
             and not structure.bank_accounts.filter(is_active=True).exists())
 
 
@@ -95,7 +95,7 @@ def structure_create(request):
 def structure_detail(request, pk):
     structure = permissions.structure_for(request.user, pk)
     rattachement = permissions.rattachement_of(request.user, structure)
-    opened = permissions.open_espaces(structure)
+    opened = permissions.open_espaces(structure, request.user)
     pending = set(rattachement.habilitation_requests.filter(
         status=HabilitationRequest.Status.EN_COURS_DE_VALIDATION).values_list("espace",
                                                                               flat=True))
@@ -105,7 +105,7 @@ def structure_detail(request, pk):
     ]
     return render(request, "organisations/structure_detail.html", {
         "structure": structure,
-        "bank_details_missing": _bank_details_missing(structure),
+        "bank_details_missing": _bank_details_missing(request.user, structure),
         "rattachement": rattachement,
         "is_gestionnaire": rattachement.is_gestionnaire,
         "services": structure.services.all(),
@@ -313,7 +313,7 @@ def structure_espaces(request, pk):
         if ok:
             messages.success(request, _("C'est enregistré."))
             return redirect("structure-espaces", structure.pk)
-    opened = permissions.open_espaces(structure)
+    opened = permissions.open_espaces(structure, request.user)
     members = list(
         structure.rattachements.filter(status=Rattachement.Status.VALIDEE)
         .select_related("user").prefetch_related("habilitations")
@@ -479,7 +479,7 @@ def structure_raccordements(request, pk):
         "clients": structure.api_clients.all(),
         "revealed": revealed,
         "lenient_allowed": raccordements.lenient_bearer_allowed(),
-        "bank_details_missing": _bank_details_missing(structure),
+        "bank_details_missing": _bank_details_missing(request.user, structure),
     })
     if revealed:
         response["Cache-Control"] = "no-store"

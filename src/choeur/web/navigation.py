@@ -52,8 +52,12 @@ def _sees(espace: str) -> Callable[[object], bool]:
         if espace not in seen:
             from choeur.organisations import permissions
 
-            candidates = permissions.visible_structures(user).filter(espaces__espace=espace)
-            seen[espace] = any(permissions.can_see(user, s, espace) for s in candidates)
+            # The user's structures read once for all the entries; their open espaces and
+            # the user's rights are remembered by permissions for the request.
+            structures = getattr(user, "_nav_structures", None)
+            if structures is None:
+                structures = user._nav_structures = list(permissions.visible_structures(user))
+            seen[espace] = any(permissions.can_see(user, s, espace) for s in structures)
         return seen[espace]
 
     return visible
