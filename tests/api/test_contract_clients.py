@@ -38,10 +38,22 @@ def invoice_id(wire, buyer):
 
 
 def test_go_sends_no_bearer_after_its_first_call_on_a_whole_follow_up(wire, buyer_wire,
-                                                                      invoice_id, frozen_now):
+                                                                      invoice_id, frozen_now,
+                                                                      settings):
     """The Go client adds `Authorization` only on the call that fetched the token: every
-    later call of its session comes without it, within the token's lifetime (§7.3)."""
+    later call of its session comes without it, within the token's lifetime (§7.3). Chorus
+    Pro refuses those calls, and so does Choeur by default; in qualification, its technical
+    accounts may opt in to tolerating them (api/auth.py)."""
+    from choeur.organisations.models import TechnicalAccount
+
     assert wire.get("transverses/v1/health-check").status_code == 200
+    with clock.shifted(timedelta(minutes=20)):
+        refused = wire.post("factures/v1/rechercher/fournisseur", {
+            "numeroFacture": "F-2026-042"}, bearer=False)
+        assert refused.status_code == 401 and refused.json()["error"] == "invalid_token"
+    settings.CHOEUR_ENVIRONMENT = "qualification"
+    TechnicalAccount.objects.filter(pk__in=[wire.party.account.pk, buyer_wire.party.account.pk]
+                                    ).update(lenient_bearer=True)
     with clock.shifted(timedelta(minutes=20)):
         body = wire.post("factures/v1/rechercher/fournisseur", {
             "numeroFacture": "F-2026-042"}, bearer=False).json()
