@@ -48,6 +48,21 @@ def pdf_bytes(text: str = "Facture") -> bytes:
     return buffer.getvalue()
 
 
+#: PDFs every deposit channel must refuse, with the code formats' PDF reading gives them.
+def unreadable_pdfs() -> dict[str, tuple[bytes, str]]:
+    import pikepdf
+
+    valid = pdf_bytes("Facture FA-2026-0117")
+    encrypted = io.BytesIO()
+    with pikepdf.open(io.BytesIO(valid)) as document:
+        document.save(encrypted, encryption=pikepdf.Encryption(user="secret", owner="owner"))
+    return {
+        "nine bytes": (b"%PDF-1.7\n", "PDF_UNREADABLE"),
+        "truncated": (valid[:len(valid) // 2], "PDF_UNREADABLE"),
+        "encrypted": (encrypted.getvalue(), "PDF_ENCRYPTED"),
+    }
+
+
 @pytest.fixture
 def platform_admin(db):
     return make_user("admin@choeur.test", is_superuser=True, is_staff=True)

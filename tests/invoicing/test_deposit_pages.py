@@ -21,7 +21,7 @@ from choeur.core.models import Blob
 from choeur.core.worker import run_ready
 from choeur.formats import writers
 from choeur.invoicing import documents, services
-from choeur.invoicing.models import Cadre, Invoice, ModeDepot
+from choeur.invoicing.models import Cadre, Invoice, ModeDepot, UploadedFile
 from choeur.invoicing.statuses import Status
 from choeur.messaging.models import Notification
 from choeur.organisations.models import Structure
@@ -406,7 +406,11 @@ def test_prefill_from_a_facturx_fills_the_form(logged_in, supplier_user, supplie
     assert response.status_code == 200
     body = text(response)
     assert "Formulaire pré-rempli depuis le Factur-X « FX-PRE-1.pdf »" in body
-    assert "choisissez de nouveau ce fichier" in body
+    # The PDF is kept as an upload of the structure and comes back chosen.
+    kept = UploadedFile.objects.get()
+    assert (kept.structure, kept.source, kept.user) == (supplier, "PORTAIL", supplier_user)
+    assert "le PDF est conservé et choisi ci-dessous" in body
+    assert f'<option value="{kept.pk}" selected>FX-PRE-1.pdf' in body
     assert 'name="number" value="FX-PRE-1"' in body
     assert f'name="recipient_identifier" value="{RECIPIENT_SIRET}"' in body
     assert 'name="recipient_service_code" value="COMPTA"' in body
@@ -429,9 +433,9 @@ def test_prefill_from_a_facturx_fills_the_form(logged_in, supplier_user, supplie
     assert 'name="lines-1-designation"' in text(more)
     assert "obligatoire" not in text(more)
 
-    # The user reviews, chooses the file again and sends.
+    # The user reviews and sends, without choosing the file again.
     sent = logged_in.post(url(supplier, "deposit_pdf"), pdf_form(
-        bank_account.pk, action="send", document=upload(content, "FX-PRE-1.pdf"),
+        bank_account.pk, action="send", uploaded_document=str(kept.pk),
         number="FX-PRE-1", recipient_identifier=RECIPIENT_SIRET,
         recipient_service_code="COMPTA", engagement_number="EJ-2026-0042",
         invoice_date=clock.today().isoformat(),
@@ -441,7 +445,10 @@ def test_prefill_from_a_facturx_fills_the_form(logged_in, supplier_user, supplie
            "lines-1-unit": "C62", "lines-1-unit_price": "42,10", "lines-1-discount": "",
            "lines-1-vat_rate": "5,5"}))
     assert sent.status_code == 302, text(sent)
-    assert Invoice.objects.get().status == Status.DEPOSEE
+    invoice = Invoice.objects.get()
+    assert invoice.status == Status.DEPOSEE and invoice.main_file_sha256 == kept.sha256
+    kept.refresh_from_db()
+    assert kept.invoice == invoice and kept.used_at is not None
 
 
 def test_prefill_from_a_plain_pdf_changes_nothing(logged_in, supplier):

@@ -2,11 +2,13 @@
 rechercher/atraiter/fournisseur, consulter/fournisseur, consulter/historique (any role),
 completer, recycler, traiterRejet, corriger/valideur/facture.
 
-The real PDF flow (reference §3.1, §4.2): `deposer/pdf` stores the PDF and answers its
-`pieceJointeId` with the data read from it (Choeur has no OCR: a Factur-X PDF's embedded data,
-empty values otherwise); `soumettre` creates and sends the invoice with
-`pieceJointePrincipale[0].pieceJointePrincipaleId` = that id. Files are the supplier's own:
-another structure's id is not found.
+The real PDF flow (reference §3.1, §4.2): `deposer/pdf` reads the PDF as the flux channel
+does (refused with its finding's code, nothing stored, when it cannot be read), stores it as an
+upload (`invoicing.models.UploadedFile`) and answers its `pieceJointeId` with the data read
+from it (Choeur has no OCR: a Factur-X PDF's embedded data, empty values otherwise);
+`soumettre` creates and sends the invoice with `pieceJointePrincipale[0].pieceJointePrincipaleId`
+= that id (or one of `transverses/v1/ajouter/fichier`), once; `pieceJointeComplementaireId`
+names uploads too. Files are the supplier's own: another structure's id is not found.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ from choeur.invoicing.models import (
     StatusChange,
     TypeFacture,
     TypeTva,
+    UploadedFile,
 )
 from choeur.invoicing.statuses import SUPPLIER_TO_PROCESS
 from choeur.organisations import permissions
@@ -86,8 +89,8 @@ def deposer_pdf(request, payload: fs.DeposerPdfFactureParam):
     content = decode("fichierFacture", payload.fichierFacture)
     name = payload.nomFichier or "facture.pdf"
     supplier = actor.structure
-    file_id = atomic(services.upload_file, actor, supplier, name, content,
-                     invoice_document=True)
+    upload = atomic(services.upload_file, actor, supplier, name, content,
+                    source=UploadedFile.Source.DEPOSER_PDF)
     examined = structured.examine(content)
     data = examined.data or InvoiceData(type_facture=TypeFacture.FACTURE, currency="")
     totals = data.totals or Totals(Decimal(0), Decimal(0), Decimal(0), Decimal(0))
@@ -103,7 +106,7 @@ def deposer_pdf(request, payload: fs.DeposerPdfFactureParam):
               numeroBonCommande=data.engagement_number or "",
               montantTtcAvantRemiseGlobalTTC=number(totals.total_ttc),
               montantAPayer=number(totals.amount_due), montantHtTotal=number(totals.total_ht),
-              montantTVA=number(totals.total_tva), pieceJointeId=file_id)
+              montantTVA=number(totals.total_tva), pieceJointeId=upload.pk)
 
 
 # --- soumettre ----------------------------------------------------------------------------------
@@ -190,14 +193,17 @@ def _invoice_data(payload: fs.SoumettreFactureParam, supplier: Structure) -> Inv
         comment=payload.commentaire or "", lines=lines, vat_lines=vat_lines, totals=totals)
 
 
-def _attachments(actor, supplier, pieces) -> list[tuple[str, bytes]]:
-    files = []
+def _attachments(actor, supplier, pieces) -> tuple[list[tuple[str, bytes]], list]:
+    """The uploads named as pièces jointes complémentaires: their (name, bytes), and the
+    uploads themselves (to mark them used)."""
+    files, uploads = [], []
     for index, piece in enumerate(pieces or []):
         file_id = required(f"pieceJointeComplementaire.{index}.pieceJointeComplementaireId",
                            piece.pieceJointeComplementaireId)
-        name, content = services.uploaded_file(actor, supplier, file_id)
-        files.append((piece.pieceJointeComplementaireDesignation or name, content))
-    return files
+        upload, content = services.uploaded_file(actor, supplier, file_id)
+        files.append((piece.pieceJointeComplementaireDesignation or upload.name, content))
+        uploads.append(upload)
+    return files, uploads
 
 
 def _soumettre(actor, payload: fs.SoumettreFactureParam):
@@ -207,19 +213,21 @@ def _soumettre(actor, payload: fs.SoumettreFactureParam):
     principal = (payload.pieceJointePrincipale or [None])[0]
     mode = choice("modeDepot", payload.modeDepot, API_MODES) or (
         ModeDepot.DEPOT_PDF_API if principal is not None else ModeDepot.SAISIE_API)
-    document = None
+    document = main = None
     if mode != ModeDepot.SAISIE_API:
         if principal is None or principal.pieceJointePrincipaleId is None:
             raise InvalidField(field="pieceJointePrincipale",
                                detail_fr="obligatoire en mode " + mode,
                                detail_en="required in mode " + mode)
-        name, content = services.uploaded_file(actor, supplier,
-                                               principal.pieceJointePrincipaleId)
-        document = (principal.pieceJointePrincipaleDesignation or name, content)
+        main, content = services.uploaded_file(actor, supplier,
+                                               principal.pieceJointePrincipaleId, main=True)
+        document = (principal.pieceJointePrincipaleDesignation or main.name, content)
     data = _invoice_data(payload, supplier)
-    attachments = _attachments(actor, supplier, payload.pieceJointeComplementaire)
-    return services.deposit(actor, supplier, data, mode_depot=mode, document=document,
-                            attachments=attachments)
+    attachments, uploads = _attachments(actor, supplier, payload.pieceJointeComplementaire)
+    invoice = services.deposit(actor, supplier, data, mode_depot=mode, document=document,
+                               attachments=attachments)
+    services.mark_used([main, *uploads], invoice, main=main)
+    return invoice
 
 
 @router.post("/soumettre", operation_id="soumettreFacture", exclude_none=True,
@@ -375,8 +383,11 @@ def consulter_historique(request, payload: fs.ConsulterHistoriqueFactureParam):
 def _completer(actor, payload: fs.CompleterFactureParam):
     invoice = queries.issued_invoice(actor, required("identifiantFactureCPP",
                                                      payload.identifiantFactureCPP))
-    attachments = _attachments(actor, invoice.supplier, payload.pieceJointeComplementaire)
-    return services.complete(actor, invoice, payload.commentaire or "", attachments)
+    attachments, uploads = _attachments(actor, invoice.supplier,
+                                        payload.pieceJointeComplementaire)
+    invoice = services.complete(actor, invoice, payload.commentaire or "", attachments)
+    services.mark_used(uploads, invoice)
+    return invoice
 
 
 @router.post("/completer", operation_id="completerFacture", exclude_none=True,

@@ -2,8 +2,8 @@
 directory, SIRET information, bank details, active structures (reference §3.3, Appendix C).
 
 No Swagger exists for this family: field names are the clients' (Go JSON tags, PHP, Python).
-The flux operations (consulterCR, consulterCRDetaille, ajouter/fichier) belong to the flux
-feature and are not served here.
+The flux operations (consulterCR, consulterCRDetaille) are served by `api/flux.py`, the
+upload of a file ahead of its invoice (ajouter/fichier) by `api/uploads.py`.
 """
 
 from __future__ import annotations

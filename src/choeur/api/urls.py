@@ -23,6 +23,7 @@ from choeur.api import (
     structures,
     transverses,
     travaux,
+    uploads,
     utilisateurs,
 )
 from choeur.api import flux as flux_api
@@ -69,6 +70,7 @@ api.add_router("/api/oauth", oauth)
 api.add_router("/cpro/structures/v1", structures.router)
 api.add_router("/cpro/transverses/v1", transverses.router)
 api.add_router("/cpro/transverses/v1", flux_api.transverses_router)
+api.add_router("/cpro/transverses/v1", uploads.router)
 api.add_router("/cpro/utilisateurs/v1", utilisateurs.router)
 api.add_router("/cpro/engagementsJuridiques/v1", engagements.router)
 api.add_router("/cpro/facturesTravaux/v1", travaux.router)

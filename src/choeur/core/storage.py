@@ -18,6 +18,7 @@ from typing import BinaryIO
 
 from django.core.files import File
 from django.core.files.storage import storages
+from django.db import connection
 
 from choeur.core import clock
 from choeur.core.errors import BlobCorrupted, BlobMissing, FileTooLarge
@@ -87,6 +88,7 @@ def put(source: bytes | BinaryIO, content_type: str = "", max_size: int | None =
     """Store bytes (or a readable file) once; return its Blob. Idempotent."""
     spool, sha256, size = _spool(source, max_size)
     blob = Blob(sha256=sha256, size=size, content_type=content_type, created_at=clock.now())
+    _lock([sha256])
     with spool:
         _write_once(_storage(), blob.storage_name, spool)
     blob, _ = Blob.objects.get_or_create(
@@ -113,6 +115,63 @@ def put_many(contents: list[bytes], content_type: str = "") -> list[str]:
         _write_once(storage, blob.storage_name, io.BytesIO(content))
     Blob.objects.bulk_create(rows.values(), ignore_conflicts=True)
     return names
+
+
+def _lock(sha256s, *, exclusive: bool = False) -> None:
+    """Inside a transaction, lock these blobs' rows until it ends (PostgreSQL; SQLite
+    transactions are serialised whole). `put` takes a shared lock (FOR KEY SHARE: deposits
+    sharing a file do not wait for each other), `remove_unreferenced` an exclusive one before
+    it looks for references: bytes stored again while a sweep removes them are either seen
+    as referenced (the sweep waited for the deposit's commit) or written anew after the
+    removal (the deposit waited, then found no row nor file and stores both)."""
+    if not connection.in_atomic_block or connection.vendor != "postgresql":
+        return
+    mode = "UPDATE" if exclusive else "KEY SHARE"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT sha256 FROM {Blob._meta.db_table} "  # noqa: S608 (constants)
+                       f"WHERE sha256 = ANY(%s) FOR {mode}", [sorted(sha256s)])
+
+
+def referencing_fields():
+    """Every (model, field name) that names a blob: a field called `sha256` or ending in
+    `_sha256`, in any installed app. Found by name, so a new model that stores files cannot
+    be forgotten by the removal (a field so named that is not a blob only keeps blobs)."""
+    from django.apps import apps
+
+    for model in apps.get_models():
+        if model is Blob:
+            continue
+        for field in model._meta.concrete_fields:
+            if field.name == "sha256" or field.name.endswith("_sha256"):
+                yield model, field.name
+
+
+def remove_unreferenced(sha256s) -> int:
+    """Remove the blobs among `sha256s` that no row names any more (`referencing_fields`):
+    their Blob rows and their bytes. Must run in the caller's transaction, after it removed
+    its own references; the files go last, just before the commit (a commit that fails then
+    leaves rows of unreferenced blobs whose bytes `put` writes again when needed). Returns
+    the blobs removed."""
+    if not connection.in_atomic_block:
+        from choeur.core.errors import OutsideTransaction
+
+        raise OutsideTransaction()
+    wanted = {sha256 for sha256 in sha256s if SHA256.fullmatch(sha256 or "")}
+    if not wanted:
+        return 0
+    _lock(wanted, exclusive=True)
+    referenced: set[str] = set()
+    for model, name in referencing_fields():
+        referenced.update(model._default_manager.filter(**{f"{name}__in": list(wanted)})
+                          .values_list(name, flat=True).distinct())
+    orphans = sorted(wanted - referenced)
+    if not orphans:
+        return 0
+    Blob.objects.filter(pk__in=orphans).delete()
+    storage = _storage()
+    for sha256 in orphans:
+        storage.delete(Blob(sha256=sha256, size=0).storage_name)
+    return len(orphans)
 
 
 def open_blob(sha256: str) -> BinaryIO:

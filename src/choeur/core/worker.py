@@ -42,11 +42,16 @@ def enqueue_timers() -> None:
     """Queue the periodic business checks (each is idempotent: two workers queueing them at
     once do the work once). Timers read the clock service, so qualification can travel."""
     from choeur.flux.tasks import flux_timers
-    from choeur.invoicing.tasks import apply_tacit_validations, requeue_lost_routings
+    from choeur.invoicing.tasks import (
+        apply_tacit_validations,
+        requeue_lost_routings,
+        sweep_uploads,
+    )
 
     apply_tacit_validations.enqueue()
     flux_timers.enqueue()
     requeue_lost_routings.enqueue()
+    sweep_uploads.enqueue()
 
 
 def prune_task_results(now=None) -> int:

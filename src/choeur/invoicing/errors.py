@@ -283,6 +283,37 @@ class DocumentNotPdf(InvoicingError):
                   "(or a Factur-X, UBL or CII file through the structured deposit).")
 
 
+class DocumentUnreadable(InvoicingError):
+    code = "INV_DOCUMENT_UNREADABLE"
+    message_fr = "Le PDF « {name} » est refusé ({rule}) : {reason_fr} {hint_fr}"
+    message_en = "PDF “{name}” is refused ({rule}): {reason_en} {hint_en}"
+
+
+class UploadAlreadyUsed(InvoicingError):
+    code = "INV_UPLOAD_ALREADY_USED"
+    http_status = 409
+    message_fr = ("Le fichier déposé n° {upload_id} est déjà la pièce principale d'une autre "
+                  "facture : déposez-le de nouveau pour une nouvelle facture.")
+    message_en = ("Uploaded file no. {upload_id} is already the main piece of another "
+                  "invoice: upload it again for a new invoice.")
+
+
+class UploadExpired(InvoicingError):
+    code = "INV_UPLOAD_EXPIRED"
+    message_fr = ("Le fichier déposé n° {upload_id} a expiré : un fichier non utilisé est "
+                  "supprimé {hours} heures après son dépôt. Déposez-le de nouveau.")
+    message_en = ("Uploaded file no. {upload_id} has expired: a file not used is removed "
+                  "{hours} hours after its upload. Upload it again.")
+
+
+class UploadsTooMany(InvoicingError):
+    code = "INV_UPLOADS_TOO_MANY"
+    message_fr = ("Votre structure a déjà {limit} fichiers déposés et non utilisés : "
+                  "utilisez-les ou attendez leur expiration ({hours} heures après leur dépôt).")
+    message_en = ("Your structure already has {limit} uploaded files not used: use them or "
+                  "wait until they expire ({hours} hours after their upload).")
+
+
 class InvoiceFileInvalid(InvoicingError):
     code = "INV_FILE_INVALID"
     message_fr = ("Le fichier de la facture n'est pas conforme ({count} anomalie(s) "

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from choeur.core import clock
 from choeur.core.errors import ChoeurError, FileTooLarge
 from choeur.formats.xmlparse import MAX_XML_BYTES
-from choeur.invoicing import errors, services, statuses
+from choeur.invoicing import errors, queries, services, statuses
 from choeur.invoicing.data import InvoiceData, LineData
 from choeur.invoicing.models import Cadre, ModePaiement, TypeFacture, TypeTva
 from choeur.invoicing.statuses import Status
@@ -213,6 +213,23 @@ class PdfInvoiceForm(InvoiceForm):
         label=_("Pièces jointes complémentaires"), required=False,
         help_text=_("10 Mo au plus chacune ; 120 Mo au plus avec la facture."))
 
+    uploaded_document = forms.TypedChoiceField(
+        label=_("Ou un PDF déjà déposé"), required=False, coerce=int, empty_value=None,
+        help_text=_("Un PDF déposé par votre logiciel (API) ou lors d'un pré-remplissage et "
+                    "pas encore utilisé ; il est supprimé 24 heures après son dépôt s'il ne "
+                    "sert à aucune facture."))
+    uploaded_attachments = forms.TypedMultipleChoiceField(
+        label=_("Pièces jointes déjà déposées"), required=False, coerce=int,
+        widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, structure, **kwargs):
+        super().__init__(*args, structure=structure, **kwargs)
+        uploads = queries.pending_uploads(structure)
+        self.fields["uploaded_document"].choices = [("", _("— aucun —"))] + [
+            (u.pk, upload_label(u)) for u in uploads if u.is_pdf]
+        self.fields["uploaded_attachments"].choices = [
+            (u.pk, upload_label(u)) for u in uploads]
+
     def clean_document(self):
         document = self.cleaned_data.get("document")
         if document and document.size > services.MAX_DOSSIER:
@@ -224,6 +241,24 @@ class PdfInvoiceForm(InvoiceForm):
             if head != services.PDF_MAGIC:
                 raise forms.ValidationError(_("Ce fichier n'est pas un PDF."))
         return document
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("document") and cleaned.get("uploaded_document"):
+            self.add_error("uploaded_document", _(
+                "Choisissez un fichier ou un PDF déjà déposé, pas les deux."))
+        return cleaned
+
+
+def upload_label(upload) -> str:
+    """How an upload is named in a choice: name, size, when and how it came."""
+    from django.template.defaultfilters import filesizeformat
+    from django.utils.formats import date_format
+    from django.utils.timezone import localtime
+
+    return (f"{upload.name} ({filesizeformat(upload.size)}, "
+            f"{date_format(localtime(upload.created_at), 'SHORT_DATETIME_FORMAT')}, "
+            f"{upload.get_source_display()})")
 
 
 class StructuredDepositForm(forms.Form):

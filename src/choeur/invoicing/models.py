@@ -426,3 +426,49 @@ class Engagement(models.Model):
         """The version a page showed (microseconds of `updated_at`): its forms send it back,
         so an answer to terms changed since is a Conflict."""
         return clock.micros(self.updated_at)
+
+
+class UploadedFile(models.Model):
+    """A file deposited ahead of the invoice that will carry it: `deposer/pdf`,
+    `transverses/v1/ajouter/fichier` and the portal's PDF deposit. Its id is the wire's
+    `pieceJointeId`, used by `soumettre` as `pieceJointePrincipaleId` (once) or
+    `pieceJointeComplementaireId` (the same file may go with several invoices, as a contract
+    does). Only its own structure may use it; an upload never used is removed after
+    `services.UPLOAD_LIFETIME` by the worker's sweep (`services.sweep_uploads`), and its blob
+    with it when nothing else refers to it."""
+
+    class Source(models.TextChoices):
+        DEPOSER_PDF = "DEPOSER_PDF", _("API : deposer/pdf")
+        AJOUTER_FICHIER = "AJOUTER_FICHIER", _("API : ajouter/fichier")
+        PORTAIL = "PORTAIL", _("portail")
+
+    structure = models.ForeignKey(Structure, on_delete=models.PROTECT,
+                                  related_name="uploaded_files", verbose_name=_("structure"))
+    technical_account = models.ForeignKey(
+        "organisations.TechnicalAccount", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("compte technique"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                             blank=True, related_name="+", verbose_name=_("utilisateur"))
+    source = models.CharField(_("canal"), max_length=16, choices=Source.choices)
+    sha256 = models.CharField(max_length=64, db_index=True)  # the blob (core.storage)
+    name = models.CharField(_("nom"), max_length=200)
+    extension = models.CharField(_("extension"), max_length=10)
+    content_type = models.CharField(_("type MIME"), max_length=255, blank=True)
+    size = models.PositiveBigIntegerField(_("taille"))
+    is_pdf = models.BooleanField(_("PDF lisible"), default=False)  # checked on upload
+    created_at = models.DateTimeField(_("déposé le"), default=clock.now)
+    expires_at = models.DateTimeField(_("supprimé s'il n'est pas utilisé le"))
+    used_at = models.DateTimeField(_("utilisé le"), null=True, blank=True)
+    invoice = models.OneToOneField(  # the invoice it is the main piece of (once only)
+        "Invoice", on_delete=models.SET_NULL, null=True, blank=True, related_name="upload",
+        verbose_name=_("facture (pièce principale)"))
+
+    class Meta:
+        verbose_name = _("fichier déposé")
+        verbose_name_plural = _("fichiers déposés")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["expires_at"], condition=Q(used_at__isnull=True),
+                                name="upload_unused_expiry")]
+
+    def __str__(self) -> str:
+        return self.name

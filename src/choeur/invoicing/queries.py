@@ -131,3 +131,18 @@ def received_invoice(user, invoice_id) -> Invoice:
 
 def invoice_to_validate(user, invoice_id) -> Invoice:
     return _get(invoices_to_validate(user), invoice_id)
+
+
+#: Uploads offered on the portal's deposit form, newest first.
+PENDING_UPLOADS_SHOWN = 100
+
+
+def pending_uploads(structure) -> list:
+    """The structure's uploads no invoice has used and not expired (`UploadedFile`): what
+    its portal deposit form offers. The caller has checked the user may deposit for it."""
+    from choeur.core import clock
+    from choeur.invoicing.models import UploadedFile
+
+    return list(UploadedFile.objects.filter(
+        structure=structure, used_at__isnull=True, expires_at__gt=clock.now(),
+    ).order_by("-created_at", "-pk")[:PENDING_UPLOADS_SHOWN])

@@ -326,6 +326,8 @@ def _store_attachments(invoice: Invoice, attachments, actor, status: str = "") -
     attachments = list(attachments or [])
     for name, content in attachments:
         check_attachment(name, len(content))
+        if name.lower().endswith(".pdf"):
+            check_pdf(name, content, attachment=True)
     existing = sum(a.size for a in invoice.attachments.all())
     main = 0
     if invoice.main_file_sha256:
@@ -434,9 +436,9 @@ def save_draft(actor, supplier: Structure, data: InvoiceData, *, mode_depot: str
     _write(invoice, data, vat_lines)  # the draft is what was keyed, lines included
     if document is not None:
         name, content = document
-        # Every channel goes through here: what the recipient receives is always a PDF.
-        if not content.startswith(PDF_MAGIC):
-            raise errors.DocumentNotPdf(name=name[:60])
+        # Every channel goes through here: what the recipient receives is always a PDF it
+        # can open.
+        check_pdf(name, content)
         blob = storage.put(content, content_type="application/pdf")
         invoice.main_file_sha256, invoice.main_file_name = blob.sha256, name[:200]
         invoice.save(update_fields=["main_file_sha256", "main_file_name"])
@@ -909,50 +911,187 @@ def apply_tacit_validations(limit: int = 500) -> int:
     return done
 
 
-# --- Files deposited ahead of their invoice (wire API) -----------------------------------------
+# --- Files deposited ahead of their invoice ------------------------------------------------------
 
-#: The audit action that records a file deposited ahead of the invoice that will use it; the
-#: audit line's id is the file's wire id (`pieceJointeId`, `pieceJointePrincipaleId`).
-UPLOAD_ACTION = "invoicing.file_uploaded"
+#: An upload no invoice has used is removed this long after it was made (with its blob when
+#: nothing else refers to it): `soumettre` follows its `ajouter/fichier` or `deposer/pdf`
+#: within seconds, and a day leaves room for a person between the two.
+UPLOAD_LIFETIME = timedelta(hours=24)
+#: Unused uploads a structure may hold at once (10 MB each at most): a client looping on
+#: `ajouter/fichier` fills no disk.
+MAX_PENDING_UPLOADS = 500
+#: Uploads removed per transaction by the sweep, and transactions per run.
+SWEEP_BATCH = 500
+SWEEP_BATCHES = 20
+
+MIME_TYPES = {"pdf": "application/pdf", "xml": "application/xml", "csv": "text/csv",
+              "txt": "text/plain", "zip": "application/zip", "png": "image/png",
+              "jpg": "image/jpeg", "jpeg": "image/jpeg"}
 
 
-def upload_file(actor, supplier: Structure, name: str, content: bytes, *,
-                invoice_document: bool = False) -> int:
-    """`deposerPdfFacture` (the invoice's PDF) or a pièce jointe for `soumettreFacture` /
-    `completerFacture`: the supplier stores a file before the invoice that will carry it. The
-    bytes go to the content-addressed storage, the deposit is written to the supplier
-    structure's audit log, and that line's id is returned: only the same structure can use it
-    (`uploaded_file`)."""
+def check_pdf(name: str, content: bytes, *, attachment: bool = False) -> None:
+    """A PDF read the way the flux and structured channels read theirs (choeur.formats'
+    container reading, pikepdf): one it cannot read (truncated, damaged beyond repair,
+    encrypted or password-protected, too complex, no page) is refused with the finding's code
+    before anything is stored. The main document gets `DocumentUnreadable`
+    (`DocumentNotPdf` when it is no PDF at all), an attachment `AttachmentRefused`."""
+    from choeur.formats import pdf as pdf_reader
+    from choeur.formats.findings import Severity
+
+    label = name[:60]
+    rule, reason_fr, reason_en, hint_fr, hint_en = "", "", "", "", ""
+    if not content.startswith(PDF_MAGIC):
+        if not attachment:
+            raise errors.DocumentNotPdf(name=label)
+        rule, reason_fr, reason_en = ("PDF_UNREADABLE", "ce n'est pas un fichier PDF.",
+                                      "it is not a PDF file.")
+    else:
+        result = pdf_reader.extract_invoice(content)
+        fatal = next((f for f in result.findings if f.severity == Severity.FATAL), None)
+        if fatal is not None:
+            rule, reason_fr, reason_en = fatal.rule, fatal.message_fr, fatal.message_en
+            hint_fr, hint_en = fatal.hint_fr, fatal.hint_en
+        elif result.page_count == 0:  # nothing a recipient could read
+            rule, reason_fr, reason_en = ("PDF_UNREADABLE", "le document n'a aucune page.",
+                                          "the document has no page.")
+    if not rule:
+        return
+    if attachment:
+        raise errors.AttachmentRefused(name=label, reason_fr=f"{reason_fr} [{rule}]",
+                                       reason_en=f"{reason_en} [{rule}]")
+    raise errors.DocumentUnreadable(name=label, rule=rule, reason_fr=reason_fr,
+                                    reason_en=reason_en, hint_fr=hint_fr, hint_en=hint_en)
+
+
+def _upload_name(name: str, extension: str) -> tuple[str, str]:
+    """The stored name and extension of an attachment upload: `pieceJointeExtension` (any
+    case, with or without its dot) or the name's; a name without it gets it appended."""
+    name = (name or "").strip()
+    extension = (extension or "").strip().lstrip(".").lower()
+    own = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if not extension:
+        extension = own
+    if not name:
+        raise errors.AttachmentRefused(name="—", reason_fr="le nom du fichier est vide.",
+                                       reason_en="the file name is empty.")
+    if own != extension:
+        if own in ATTACHMENT_EXTENSIONS:
+            raise errors.AttachmentRefused(
+                name=name[:60],
+                reason_fr=f"son extension « .{own} » contredit l'extension déclarée "
+                          f"« {extension} ».",
+                reason_en=f"its extension “.{own}” contradicts the declared extension "
+                          f"“{extension}”.")
+        name = f"{name}.{extension}" if extension else name
+    return name, extension
+
+
+def upload_file(actor, supplier: Structure, name: str, content: bytes, *, source: str,
+                extension: str = "", content_type: str = ""):
+    """A file deposited ahead of the invoice that will carry it (`UploadedFile`):
+    `deposer/pdf` and the portal's PDF deposit (the invoice document: a readable PDF), or
+    `ajouter/fichier` (any file a pièce jointe may be: Chorus Pro's extensions, 50
+    characters, 10 MB; a PDF is read as a PDF). Checked whole before anything is stored;
+    only `supplier` can use it, within `UPLOAD_LIFETIME`."""
+    from choeur.core.errors import FileTooLarge
+    from choeur.invoicing.models import UploadedFile
+    from choeur.organisations.models import TechnicalAccount
+
     permissions.require_espace(actor, supplier, Espace.FACTURES_EMISES, modify=True)
     permissions.require_active(supplier)
-    name = (name or "").strip() or ("facture.pdf" if invoice_document else "")
-    if invoice_document:
-        if len(content) > MAX_ATTACHMENT:
-            from choeur.core.errors import FileTooLarge
-
-            raise FileTooLarge(limit=MAX_ATTACHMENT)
-        if not content.startswith(PDF_MAGIC):
-            raise errors.DocumentNotPdf(name=name[:60])
-        content_type = "application/pdf"
-    else:
+    if len(content) > MAX_ATTACHMENT:  # codeRetour 20003 on the wire, as Chorus Pro
+        raise FileTooLarge(limit=MAX_ATTACHMENT)
+    if source == UploadedFile.Source.AJOUTER_FICHIER:
+        name, extension = _upload_name(name, extension)
         check_attachment(name, len(content))
-        content_type = ""
+        if extension == "pdf":
+            check_pdf(name, content)
+    else:
+        name = (name or "").strip() or "facture.pdf"
+        extension = "pdf"
+        check_pdf(name, content)
+    now = clock.now()
+    pending = UploadedFile.objects.filter(structure=supplier, used_at__isnull=True,
+                                          expires_at__gt=now)
+    if pending.count() >= MAX_PENDING_UPLOADS:
+        raise errors.UploadsTooMany(limit=MAX_PENDING_UPLOADS,
+                                    hours=int(UPLOAD_LIFETIME.total_seconds() // 3600))
+    content_type = (content_type or "").strip()[:255] or MIME_TYPES.get(extension, "")
     blob = storage.put(content, content_type=content_type, max_size=MAX_ATTACHMENT)
-    event = audit.record(actor, UPLOAD_ACTION, supplier, sha256=blob.sha256, name=name[:200],
-                         size=len(content), invoice_document=invoice_document)
-    return event.pk
+    upload = UploadedFile.objects.create(
+        structure=supplier, source=source, sha256=blob.sha256, name=name[:200],
+        extension=extension[:10], content_type=content_type, size=len(content),
+        is_pdf=extension == "pdf", created_at=now, expires_at=now + UPLOAD_LIFETIME,
+        technical_account=actor if isinstance(actor, TechnicalAccount) else None,
+        user=lifecycle.acting_user(actor))
+    audit.record(actor, "invoicing.file_uploaded", upload, structure=supplier.pk,
+                 sha256=blob.sha256, size=len(content), source=source)
+    return upload
 
 
-def uploaded_file(actor, supplier: Structure, file_id) -> tuple[str, bytes]:
-    """A file `upload_file` stored for `supplier`, as (name, bytes); NotFound for any other
-    id, another structure's included."""
-    from choeur.core.models import AuditEvent
+def uploaded_file(actor, supplier: Structure, upload_id, *, main: bool = False):
+    """An upload of `supplier`, locked until the caller's transaction ends, and its bytes:
+    (upload, bytes). NotFound for any other id, another structure's included (whose
+    existence is not disclosed); `main`: to be the invoice's main piece, which an upload is
+    once only. Nothing is marked here: `mark_used` does it once the invoice exists."""
+    from choeur.invoicing.models import UploadedFile
 
-    permissions.require_espace(actor, supplier, Espace.FACTURES_EMISES, modify=False)
+    permissions.require_espace(actor, supplier, Espace.FACTURES_EMISES, modify=True)
     try:
-        event = AuditEvent.objects.get(pk=int(file_id), action=UPLOAD_ACTION,
-                                       object_type=supplier._meta.label_lower,
-                                       object_id=str(supplier.pk))
-    except (AuditEvent.DoesNotExist, TypeError, ValueError):
+        upload = UploadedFile.objects.select_for_update().get(pk=int(upload_id),
+                                                              structure=supplier)
+    except (UploadedFile.DoesNotExist, TypeError, ValueError, OverflowError):
         raise NotFound(object_label="Pièce jointe") from None
-    return event.details["name"], storage.read(event.details["sha256"])
+    if main and upload.invoice_id is not None:
+        raise errors.UploadAlreadyUsed(upload_id=upload.pk)
+    if upload.used_at is None and upload.expires_at <= clock.now():
+        raise errors.UploadExpired(upload_id=upload.pk,
+                                   hours=int(UPLOAD_LIFETIME.total_seconds() // 3600))
+    if main and not upload.is_pdf:
+        raise errors.DocumentNotPdf(name=upload.name[:60])
+    return upload, storage.read(upload.sha256)
+
+
+def mark_used(uploads, invoice: Invoice, main=None) -> None:
+    """Uploads a deposit used: no longer swept; `main` becomes the invoice's main piece
+    (the upload that was, on a draft whose document is replaced, is free again and expires
+    as a new one)."""
+    from django.db.models.functions import Coalesce
+
+    from choeur.invoicing.models import UploadedFile
+
+    now = clock.now()
+    if main is not None:
+        UploadedFile.objects.filter(invoice=invoice).exclude(pk=main.pk).update(
+            invoice=None, used_at=None, expires_at=now + UPLOAD_LIFETIME)
+    ids = {upload.pk for upload in uploads if upload is not None}
+    if ids:
+        UploadedFile.objects.filter(pk__in=ids).update(used_at=Coalesce("used_at", now))
+    if main is not None:
+        UploadedFile.objects.filter(pk=main.pk).update(invoice=invoice)
+
+
+def sweep_uploads(now=None) -> int:
+    """Remove the uploads no invoice used within `UPLOAD_LIFETIME` and the blobs only they
+    referred to (`storage.remove_unreferenced`: blobs are shared, content-addressed; one that
+    any row still names stays). Run by the worker's timers; a batch per transaction, rows a
+    deposit holds (locked) are left for the next run. Returns the uploads removed."""
+    from choeur.invoicing.models import UploadedFile
+
+    now = now or clock.now()
+    removed = 0
+    for _batch in range(SWEEP_BATCHES):
+        with transaction.atomic():
+            expired = list(UploadedFile.objects.select_for_update(skip_locked=True).filter(
+                used_at__isnull=True, expires_at__lte=now).order_by("expires_at", "pk")
+                .values_list("pk", "sha256")[:SWEEP_BATCH])
+            if not expired:
+                break
+            UploadedFile.objects.filter(pk__in=[pk for pk, _ in expired]).delete()
+            blobs = storage.remove_unreferenced({sha256 for _, sha256 in expired})
+            audit.record("worker", "invoicing.uploads_swept", None, uploads=len(expired),
+                         blobs=blobs)
+            removed += len(expired)
+        if len(expired) < SWEEP_BATCH:
+            break
+    return removed

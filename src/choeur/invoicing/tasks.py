@@ -44,3 +44,10 @@ def requeue_lost_routings() -> int:
     from choeur.invoicing import services
 
     return services.requeue_lost_routings()
+
+
+@task()
+def sweep_uploads() -> int:
+    from choeur.invoicing import services
+
+    return services.sweep_uploads()

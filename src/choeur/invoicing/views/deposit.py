@@ -17,7 +17,13 @@ from django.views.decorators.http import require_safe
 from choeur.core.errors import ChoeurError
 from choeur.invoicing import errors, forms, queries, services, structured
 from choeur.invoicing.data import InvoiceData
-from choeur.invoicing.models import Invoice, ModeDepot, ModePaiement, TypeFacture
+from choeur.invoicing.models import (
+    Invoice,
+    ModeDepot,
+    ModePaiement,
+    TypeFacture,
+    UploadedFile,
+)
 from choeur.invoicing.statuses import Status
 from choeur.invoicing.views.common import (
     PORTAL_MODES,
@@ -42,6 +48,9 @@ FIELD_OF_CODE = {
     "INV_VALIDATOR_NOT_ALLOWED": "validator_identifier",
     "INV_ATTACHMENT_REFUSED": "attachments", "INV_ATTACHMENTS_TOO_LARGE": "attachments",
     "INV_SUPPLIER_SERVICE_REQUIRED": "supplier_service",
+    "INV_DOCUMENT_UNREADABLE": "document", "INV_DOCUMENT_NOT_PDF": "document",
+    "CORE_FILE_TOO_LARGE": "document", "INV_UPLOADS_TOO_MANY": "document",
+    "INV_UPLOAD_ALREADY_USED": "uploaded_document", "INV_UPLOAD_EXPIRED": "uploaded_document",
 }
 _TERM = re.compile(r"\b(BT-\d+)\b")
 
@@ -161,11 +170,25 @@ def _invoice_form(request, structure, mode_depot: str, draft: Invoice | None = N
     if not (form.is_valid() and formset.is_valid()):
         return _render_invoice_form(request, structure, form, formset, pdf, draft, 400)
     data = form.to_data(formset.lines())
-    document = form.cleaned_data.get("document")
-    document = (document.name, document.read()) if document else None
+    posted = form.cleaned_data.get("document")
     attachments = forms.read_files(form.cleaned_data.get("attachments"))
     try:
         with transaction.atomic():
+            # The PDF goes through the uploads as the API's does (read, stored once,
+            # consumed by this invoice); chosen among the uploads, it is taken as it is.
+            main, document = None, None
+            if posted:
+                content = posted.read()
+                main = services.upload_file(user, structure, posted.name, content,
+                                            source=UploadedFile.Source.PORTAIL)
+                document = (main.name, content)
+            elif form.cleaned_data.get("uploaded_document"):
+                main, content = services.uploaded_file(
+                    user, structure, form.cleaned_data["uploaded_document"], main=True)
+                document = (main.name, content)
+            pieces = [services.uploaded_file(user, structure, pk)
+                      for pk in form.cleaned_data.get("uploaded_attachments") or []]
+            attachments += [(upload.name, content) for upload, content in pieces]
             if action == "send" and draft is None:
                 invoice = services.deposit(user, structure, data, mode_depot=mode_depot,
                                            document=document, attachments=attachments)
@@ -175,6 +198,7 @@ def _invoice_form(request, structure, mode_depot: str, draft: Invoice | None = N
                                               invoice=draft)
                 if action == "send":
                     invoice = services.send(user, invoice)
+            services.mark_used([main, *(upload for upload, _c in pieces)], invoice, main=main)
     except ChoeurError as exc:
         if exc.http_status in (403, 404):
             raise
@@ -210,13 +234,11 @@ def _prefill(request, structure, form_class, options, draft):
     gives); what the file does not say keeps what the user keyed. Anything else (no file, not
     a PDF, a plain PDF) leaves the form as it was, with a message.
 
-    The PDF itself is not kept: the user chooses it again before sending, as after "Ajouter
-    une ligne". Keeping it would mean storing a stranger's upload before the user decided
-    anything — as a draft that would appear in the list if the user walks away, and that
-    save_draft refuses anyway when the file names an unknown recipient. One rule for every
-    re-display of this form ("choose your files again", said next to the file field) is
-    the least surprising; forgetting it gets the coded INV_DOCUMENT_MISSING with the form
-    still filled."""
+    A readable PDF is kept as an upload of the structure (`UploadedFile`, as the API's
+    `deposer/pdf` keeps one) and comes back selected as « PDF déjà déposé »: the user does not
+    choose it again. An upload is no draft (it appears in no list of invoices) and, if the
+    user walks away, the worker's sweep removes it after `services.UPLOAD_LIFETIME`. The
+    attachments are not kept: they are chosen again, as after "Ajouter une ligne"."""
     posted = form_class(request.POST, **options)
     formset = forms.LineFormSet(request.POST, prefix="lines")
     upload = request.FILES.get("document")
@@ -231,25 +253,40 @@ def _prefill(request, structure, form_class, options, draft):
         if not content.startswith(services.PDF_MAGIC):
             problem = _("Ce fichier n'est pas un PDF.")
         else:
-            examined = structured.examine(content)
-            if examined.data is None:
-                code = next((f.rule for f in examined.report.findings if f.blocking), "")
-                problem = _("Ce PDF ne contient pas de données Factur-X : le formulaire n'a pas "
-                            "été modifié. Saisissez les données de la facture.")
-                problem += f" [{code}]" if code else ""
-            else:
+            try:
+                with transaction.atomic():
+                    kept = services.upload_file(request.user, structure, upload.name, content,
+                                                source=UploadedFile.Source.PORTAIL)
+            except ChoeurError as exc:
+                if exc.http_status in (403, 404):
+                    raise
+                kept, problem = None, error_text(exc)
+            if kept is not None:
+                examined = structured.examine(content)
+                if examined.data is None:
+                    code = next((f.rule for f in examined.report.findings if f.blocking), "")
+                    problem = _("Ce PDF ne contient pas de données Factur-X : le formulaire "
+                                "n'a pas été modifié. Saisissez les données de la facture.")
+                    problem += f" [{code}]" if code else ""
+                    initial = {name: posted[name].value() for name in posted.fields
+                               if name not in ("document", "attachments")}
+                    initial["uploaded_document"] = kept.pk
+                    return _render_invoice_form(
+                        request, structure, form_class(initial=initial, **options), formset,
+                        True, draft, 200, prefill={"problem": problem, "kept": kept.name})
                 return _prefilled(request, structure, form_class, options, draft, posted,
-                                  upload.name, examined)
+                                  kept, examined)
     return _render_invoice_form(request, structure, posted, formset, True, draft, 200,
                                 prefill={"problem": problem})
 
 
-def _prefilled(request, structure, form_class, options, draft, posted, filename, examined):
+def _prefilled(request, structure, form_class, options, draft, posted, kept, examined):
     data = examined.data
     initial = {name: posted[name].value() for name in posted.fields
                if name not in ("document", "attachments")}
     from_file = form_class.initial_from(data)
     initial.update({name: from_file[name] for name in PREFILLED_FIELDS if from_file[name]})
+    initial["uploaded_document"] = kept.pk
     if data.type_facture == TypeFacture.AVOIR:  # a credit note carries no payment
         initial.update(payment_mode="", bank_account=None)
     elif examined.iban:
@@ -261,7 +298,7 @@ def _prefilled(request, structure, form_class, options, draft, posted, filename,
     formset = forms.LineFormSet(prefix="lines", initial=forms.line_initial(data))
     blocking = sum(1 for f in examined.report.findings if f.blocking)
     return _render_invoice_form(request, structure, form, formset, True, draft, 200, prefill={
-        "file": filename, "read": read_summary(data, examined.seller_siret),
+        "file": kept.name, "kept": kept.name, "read": read_summary(data, examined.seller_siret),
         "no_lines": not data.lines, "blocking": blocking})
 
 
