@@ -9,14 +9,12 @@ from playwright.sync_api import expect
 
 from choeur.organisations.models import Structure
 from tests.conftest import PASSWORD
+from tests.web.screens import shoot
 
 from .conftest import make_user
 from .test_browser_organisation import log_in, log_out
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SHOTS = "/tmp/portal-shots"
-
 
 def test_the_administrator_creates_a_public_recipient_and_its_services(page, gp, structure):
     make_user("admin@choeur.test", first_name="Adèle", last_name="Admin", is_superuser=True,
@@ -38,7 +36,7 @@ def test_the_administrator_creates_a_public_recipient_and_its_services(page, gp,
     page.get_by_label("SIRET").fill("110 002 011 00044")
     page.get_by_label("Ville").fill("Bordeaux")
     page.get_by_label(re.compile("^Code service obligatoire")).check()
-    page.screenshot(path=f"{SHOTS}/recipient-create.png", full_page=True)
+    shoot(page, "recipient-create")
     page.get_by_role("button", name="Créer le destinataire").click()
     expect(page.get_by_role("status")).to_contain_text(
         "Le destinataire public DRFIP Gironde est créé, avec son service FACTURES_PUBLIQUES")
@@ -59,7 +57,7 @@ def test_the_administrator_creates_a_public_recipient_and_its_services(page, gp,
     page.get_by_label("Numéro d'engagement ou code service obligatoire").check()
     page.get_by_role("button", name="Enregistrer").click()
     expect(page.get_by_role("status")).to_contain_text("Le destinataire public est enregistré")
-    page.screenshot(path=f"{SHOTS}/recipient-detail.png", full_page=True)
+    shoot(page, "recipient-detail")
     recipient = Structure.objects.get(kind="PUBLIQUE")
     assert recipient.service_code_required and recipient.engagement_or_service_required
     assert recipient.services.get(code="COMPTA").engagement_required
@@ -71,7 +69,7 @@ def test_the_administrator_creates_a_public_recipient_and_its_services(page, gp,
     page.get_by_role("navigation", name="Navigation principale").get_by_role(
         "link", name="Administration").click()
     page.get_by_role("link", name="Destinataires publics").click()
-    page.screenshot(path=f"{SHOTS}/recipient-list.png", full_page=True)
+    shoot(page, "recipient-list")
     expect(page.get_by_role("link", name="DRFIP Gironde")).to_be_visible()
     log_out(page)
 

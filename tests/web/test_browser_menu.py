@@ -11,11 +11,9 @@ from choeur.organisations.models import Espace
 from tests.conftest import PASSWORD
 from tests.organisations.conftest import SIRET, make_user, run
 from tests.organisations.test_browser_organisation import log_in
+from tests.web.screens import shoot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SHOTS = "/tmp/portal-shots"
-
 
 @pytest.fixture
 def busiest_user(db):
@@ -50,9 +48,11 @@ def test_the_menu_fits_on_one_line_at_1280(page, busiest_user, language):
     expect(account).to_have_attribute("href", "/mon-compte/")
     boxes = [link.bounding_box() for link in links.all()]
     tops = {round(box["y"]) for box in boxes}
-    assert len(tops) == 1, f"the menu wraps: {[(label, round(b['x']), round(b['width'])) for label, b in zip(labels, boxes)]}"
+    placed = [(label, round(b["x"]), round(b["width"]))
+              for label, b in zip(labels, boxes, strict=True)]
+    assert len(tops) == 1, f"the menu wraps: {placed}"
     height = nav.bounding_box()["height"]
     assert height <= boxes[0]["height"] + 1, height
     right = max(box["x"] + box["width"] for box in boxes)
     assert right <= 1280
-    page.screenshot(path=f"{SHOTS}/menu-1280-{language}.png")
+    shoot(page, f"menu-1280-{language}")
