@@ -37,3 +37,17 @@ def test_every_unit_the_project_offers_or_writes_has_its_names():
     for code in {*forms.UNIT_CODES, *documents.UNIT_CODES, *documents.UNIT_WORDS.values()}:
         french, english = display.UNIT_NAMES[code]
         assert french and english
+
+
+def test_notifications_show_amounts_the_same_way():
+    from django.utils import translation
+
+    from choeur.messaging import catalogue
+
+    params = {"number": "FA-1", "supplier": "Lumière", "amount": "12345.60", "currency": "EUR"}
+    with translation.override("fr"):
+        assert catalogue.render("invoice_received", params) == (
+            f"Nouvelle facture FA-1 de Lumière (12{NBSP}345,60{NBSP}€) à traiter.")
+    with translation.override("en"):
+        assert catalogue.render("invoice_received", params) == (
+            "New invoice FA-1 from Lumière (€12,345.60) to process.")
