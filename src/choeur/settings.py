@@ -77,6 +77,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "choeur.web.context_processors.choeur",
             ],
+            # The amount and unit filters every page uses (choeur.formats.display).
+            "builtins": ["choeur.web.templatetags.formatting"],
         },
     },
 ]

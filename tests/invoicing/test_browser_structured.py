@@ -1,8 +1,10 @@
-"""The structured deposit in a real chromium: a supplier checks a Factur-X (valid), deposits it
-to a recipient that requires a service code the file lacks, sees the coded error naming
-BT-10, keys the service code in and deposits again: the invoice is DEPOSEE. A failing step
-leaves a screenshot (see tests/conftest.py)."""
+"""The structured deposit in a real chromium: a supplier checks a Factur-X (valid) and
+deposits it without choosing the file again, to a recipient that requires a service code the
+file lacks, sees the coded error naming BT-10, keys the service code in and deposits again,
+still without choosing the file: the invoice is DEPOSEE, made of exactly the bytes checked.
+A failing step leaves a screenshot (see tests/conftest.py)."""
 
+import hashlib
 import re
 
 import pytest
@@ -13,6 +15,7 @@ from choeur.invoicing.statuses import Status
 from choeur.organisations.models import Structure
 from tests.conftest import PASSWORD
 from tests.organisations.test_browser_organisation import log_in
+from tests.web.screens import shoot
 
 from .test_deposit_pages import written
 
@@ -44,8 +47,13 @@ def test_structured_deposit_fixed_after_the_service_code_error(
         "Fichier conforme")
     assert not Invoice.objects.exists()
 
-    # 2. She deposits it: the recipient requires a service code (BT-10) that the file lacks.
-    choose_file(page, content)
+    # The checked file is kept: no need to choose it again.
+    expect(page.locator("#kept-file")).to_contain_text(
+        "« FA-2026-0117.pdf » sera déposé tel qu'il a été vérifié")
+    shoot(page, "structured-checked")
+
+    # 2. She deposits it without choosing it again: the recipient requires a service code
+    # (BT-10) that the file lacks.
     page.get_by_role("button", name="Déposer la facture").click()
     alert = page.get_by_role("alert")
     expect(alert).to_contain_text("INV_SERVICE_REQUIRED")
@@ -53,12 +61,14 @@ def test_structured_deposit_fixed_after_the_service_code_error(
     expect(alert).to_contain_text("exige un code service")
     assert not Invoice.objects.exists()
 
-    # 3. She keys the service code in (the file says nothing of it) and deposits again.
+    # 3. She keys the service code in (the file says nothing of it) and deposits again, the
+    # checked file still kept.
+    expect(page.locator("#kept-file")).to_be_visible()
     page.get_by_label("Code service du destinataire").fill("COMPTA")
-    choose_file(page, content)
     page.get_by_role("button", name="Déposer la facture").click()
     expect(page.get_by_role("status")).to_contain_text(
         "La facture n° FA-2026-0117 est validée, elle est en cours de transmission")
     expect(page.get_by_role("link", name="Télécharger le certificat de dépôt")).to_be_visible()
     invoice = Invoice.objects.get()
     assert invoice.status == Status.DEPOSEE and invoice.recipient_service.code == "COMPTA"
+    assert invoice.deposited_sha256 == hashlib.sha256(content).hexdigest()

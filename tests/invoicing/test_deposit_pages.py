@@ -175,7 +175,7 @@ def test_the_check_only_button_reports_and_saves_nothing(logged_in, supplier_use
     assert "Vérification seulement : rien n'a été enregistré ni envoyé." in body
     assert "Fichier conforme" in body and "Aucune anomalie bloquante" in body
     assert "Données lues dans le fichier" in body
-    for value in ("FA-2026-0117", RECIPIENT_SIRET, "COMPTA", "EJ-2026-0042", "342,05 EUR"):
+    for value in ("FA-2026-0117", RECIPIENT_SIRET, "COMPTA", "EJ-2026-0042", "342,05\u00a0€"):
         assert value in body
     assert nothing_saved(blobs)
 
@@ -370,7 +370,9 @@ def test_the_routing_makes_the_certificate_the_rendering_waits(logged_in, suppli
     assert invoice.main_file_rendered and invoice.deposited_sha256 == invoice.xml_sha256
     # Deterministic: made again, the same bytes (whoever makes them first, the same blob),
     # and the certificate does not change once the rendering exists.
-    assert writers.render_pdf(formats.read(content)) == rendering
+    # (the page names the cadre as the portal does)
+    cadre = "A1 — Dépôt par un fournisseur d'une facture"
+    assert writers.render_pdf(formats.read(content), cadre=cadre) == rendering
     assert documents.render_certificate(invoice) == certificate
     assert deposit_documents.ensure_certificate(invoice) == invoice.certificate_sha256
 

@@ -138,7 +138,7 @@ def test_invoice_renders_as_clean_facturx_and_reads_back(world, engine):
     first = back.lines[0]
     assert first.net_price == D("85") and first.net_amount == D("1000.00")
     assert [(a.amount, a.reason_code) for a in first.allowances] == [(D("20.00"), "95")]
-    assert first.note == "Remise HT déduite : 20,00 EUR"
+    assert first.note == "Remise HT déduite : 20,00\u00a0€"
     assert back.tax_point_code is None
     assert "COMPTA" in pdf_text(pdf)
 
@@ -244,3 +244,56 @@ def test_certificate_needs_a_deposit(world):
     invoice = make_invoice(world, deposited_at=None, status="BROUILLON")
     with pytest.raises(ValueError):
         documents.render_certificate(invoice)
+
+
+def _is_subsequence(needle: str, haystack: str) -> bool:
+    """Every character of `needle`, in order, in `haystack` (other text may come between:
+    a row split over two pages has the page's footer and repeated header in the middle)."""
+    position = 0
+    for char in needle:
+        position = haystack.find(char, position)
+        if position < 0:
+            return False
+        position += 1
+    return True
+
+
+@pytest.mark.django_db
+def test_readable_page_names_the_cadre_units_and_french_amounts(world):
+    invoice = make_invoice(world, lines=[
+        ("Carrelage de la salle de réunion", "42.5", "MTK", "30.6", "0", "20", "1300.50"),
+    ], vat=[("20", "1300.50", "260.10")], cadre="A9_FACTURE_SOUSTRAITANT")
+    pdf = documents.render_facturx(invoice)
+    text = re.sub(r"[ \n]+", " ", pdf_text(pdf))  # lines joined; no-break spaces kept
+    # The cadre as the portal shows it, not BT-23's French code (S5, kept in the XML).
+    assert "Cadre de facturation : A9 — Dépôt par un sous-traitant d'une facture" in text
+    assert "S5" not in text and b"<ram:ID>S5</ram:ID>" in read_xml(pdf)
+    assert "mètre carré (MTK)" in text
+    # French amounts (pypdf gives the no-break spaces back as plain ones).
+    assert re.search(r"1\s300,50\s€", text) and re.search(r"1\s560,60\s€", text)
+
+
+def read_xml(pdf: bytes) -> bytes:
+    import facturx
+
+    return facturx.get_xml_from_pdf(pdf, check_xsd=False)[1]
+
+
+@pytest.mark.django_db
+def test_a_long_designation_is_kept_whole_and_flows_over_pages(world):
+    words = ("Prestation de maintenance préventive et corrective du parc informatique, "
+             "remplacement des pièces d'usure et rapport d'intervention détaillé ; ")
+    designation = (words * 20)[:2000].strip() + " FIN-DE-LA-DESIGNATION"
+    lines = [(designation, "1", "HUR", "10", "0", "20", "10.00")]
+    lines += [(f"Ligne courte {n}", "1", "C62", "10", "0", "20", "10.00") for n in range(2, 201)]
+    invoice = make_invoice(world, lines=lines, vat=[("20", "2000.00", "400.00")])
+    assert invoice.lines.get(number=1).designation == designation  # stored whole, not cut
+    pdf = documents.render_facturx(invoice)
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) > 1
+    text = "".join(page.extract_text() for page in reader.pages)
+    flat = re.sub(r"\s+", "", text)
+    assert _is_subsequence(re.sub(r"\s+", "", designation), flat)
+    assert "FIN-DE-LA-DESIGNATION" in flat
+    assert "Lignecourte200" in flat
+    assert documents.to_model(invoice).lines[0].name == designation

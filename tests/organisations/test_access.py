@@ -118,6 +118,8 @@ def test_outsiders_are_refused_everywhere(client, victim, outsider, who):
             body = response.content.decode()
             if who == "anonymous":
                 assert response.status_code == 302 and "/connexion/" in response.url, url
+            elif name.startswith("recipient-"):  # the platform administrator's pages
+                assert response.status_code == 403, (url, response.status_code)
             else:  # 405: a POST-only URL asked with GET
                 assert response.status_code in (404, 405), (url, response.status_code)
             assert "ACME" not in body and "FR14" not in body, url

@@ -111,5 +111,7 @@ def test_espaces_page(client, gp, member, structure):
 def test_history_of_gestionnaire_actions(client, gp, member, structure):
     client.force_login(gp)
     page = client.get(f"/structures/{structure.pk}/historique/").content.decode()
-    assert "organisations.user_attached" in page and "organisations.service_created" in page
+    assert "gp@acme.fr a rattaché membre@acme.fr à la structure (rôle : Utilisateur)." in page
+    assert "gp@acme.fr a créé le service COMPTA — Comptabilité." in page
+    assert "organisations." not in page  # sentences, never the internal codes
     assert Service.objects.filter(structure=structure).count() == 2

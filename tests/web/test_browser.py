@@ -52,6 +52,9 @@ def test_administrator_sees_the_outbox(page, admin_user):
     page.get_by_label("Adresse électronique de connexion").fill(admin_user.email)
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
+    # The platform administrator's pages are under one menu entry.
+    page.get_by_role("navigation", name="Navigation principale").get_by_role(
+        "link", name="Administration").click()
     page.get_by_role("link", name="Courriels envoyés").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Courriels envoyés")
     expect(page.get_by_text("Aucun courriel n'a encore été envoyé.")).to_be_visible()

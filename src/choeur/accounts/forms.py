@@ -5,6 +5,7 @@ from django import forms
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from choeur.accounts import services
 from choeur.accounts.models import SecretQuestion, User
@@ -78,7 +79,7 @@ class RegistrationForm(forms.Form):
                            help_text=_("Pour les notifications ; par défaut, l'adresse de "
                                        "connexion."))
     first_name = _text(_("Prénom"), autocomplete="given-name")
-    last_name = _text(_("Nom"), autocomplete="family-name")
+    last_name = _text(pgettext_lazy("personne", "Nom"), autocomplete="family-name")
     phone = forms.CharField(
         label=_("Téléphone (facultatif)"), required=False, max_length=32,
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
@@ -156,7 +157,7 @@ class RecoveryForm(forms.Form):
 
 class ProfileForm(forms.Form):
     first_name = _text(_("Prénom"), autocomplete="given-name")
-    last_name = _text(_("Nom"), autocomplete="family-name")
+    last_name = _text(pgettext_lazy("personne", "Nom"), autocomplete="family-name")
     phone = forms.CharField(
         label=_("Téléphone (facultatif)"), required=False, max_length=32,
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),

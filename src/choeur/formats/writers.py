@@ -5,10 +5,10 @@
   profile), elements in the order of the Factur-X 1.09 EN16931 XSD.
 - `to_ubl(invoice) -> bytes`: UBL 2.1 `<Invoice>` or, for a credit note, `<CreditNote>`,
   CustomizationID `urn:cen.eu:en16931:2017`, elements in the order of the OASIS UBL 2.1 XSD.
-- `to_facturx_pdf(invoice, language="fr") -> bytes`: a human-readable page drawn with reportlab
-  (fonts embedded from reportlab's own Vera TTF files), made a PDF/A-3 Factur-X with the CII
-  embedded as `factur-x.xml` by the `factur-x` package. Deterministic: the creation date is the
-  invoice date, the document ID derives from the invoice number.
+- `to_facturx_pdf(invoice, language="fr", cadre=None) -> bytes`: a human-readable page
+  drawn with reportlab (fonts embedded from reportlab's own Vera TTF files), made a PDF/A-3
+  Factur-X with the CII embedded as `factur-x.xml` by the `factur-x` package. Deterministic:
+  the creation date is the invoice date, the document ID derives from the invoice number.
 
 The syntax bindings mirror `choeur.formats.readers` (the same EN 16931-3 paths), so what is
 written reads back to the same model. Where a syntax cannot carry a term of the model the writer
@@ -37,6 +37,7 @@ from decimal import Decimal
 
 from lxml import etree
 
+from choeur.formats import display
 from choeur.formats.model import (
     Address,
     AllowanceCharge,
@@ -880,12 +881,7 @@ def _register_fonts() -> None:
 
 
 def _money(value: Decimal | None, language: str, currency: str | None = None) -> str:
-    if value is None:
-        return ""
-    text = f"{value:,.2f}" if value.as_tuple().exponent >= -2 else f"{value:,f}"
-    if language == "fr":
-        text = text.replace(",", "\u202f").replace(".", ",")
-    return f"{text} {currency}" if currency else text
+    return display.money(value, language, currency)
 
 
 def _num(value: Decimal | None, language: str) -> str:
@@ -909,8 +905,14 @@ def _esc(text: str | None) -> str:
     return escape(text or "").replace("\n", "<br/>")
 
 
-def render_pdf(invoice: Invoice, language: str = "fr") -> bytes:
-    """The human-readable invoice as a plain PDF (no attachment yet), deterministic bytes."""
+def render_pdf(invoice: Invoice, language: str = "fr", *, cadre: str | None = None) -> bytes:
+    """The human-readable invoice as a plain PDF (no attachment yet), deterministic bytes.
+
+    `cadre`: the billing framework as the platform names it (Chorus Pro's « A1 — Dépôt par un
+    fournisseur d'une facture »), shown instead of BT-23's code: BT-23 must be a French
+    code (M1, S5...) that says less to the reader than the cadre the portal shows. Units are
+    shown with their name (« mètre carré (MTK) »); a line's designation wraps and its row
+    flows over as many pages as it needs."""
     import io
 
     from reportlab.lib import colors
@@ -996,7 +998,7 @@ def render_pdf(invoice: Invoice, language: str = "fr") -> bytes:
     refs = []
     for key, value in (
         ("service", invoice.buyer_reference), ("engagement", invoice.purchase_order_reference),
-        ("contract", invoice.contract_reference), ("cadre", invoice.business_process),
+        ("contract", invoice.contract_reference), ("cadre", cadre or invoice.business_process),
         ("project", invoice.project_reference), ("sales_order", invoice.sales_order_reference),
     ):
         if value:
@@ -1030,14 +1032,17 @@ def render_pdf(invoice: Invoice, language: str = "fr") -> bytes:
             text += f"<br/><font size=7>{_esc(line.note)}</font>"
         rows.append([
             Paragraph(_esc(line.id), small), Paragraph(text, base),
-            Paragraph(_num(line.quantity, lang), right), Paragraph(_esc(line.unit), small),
+            Paragraph(_num(line.quantity, lang), right),
+            Paragraph(_esc(display.unit_label(line.unit, lang)), small),
             Paragraph(_money(line.net_price, lang), right),
             Paragraph(_num(line.vat_rate, lang) if line.vat_rate is not None
                       else _esc(line.vat_category), right),
             Paragraph(_money(line.net_amount, lang), right),
         ])
-    lines = LongTable(rows, colWidths=[10 * mm, 72 * mm, 16 * mm, 14 * mm, 26 * mm, 14 * mm,
-                                       28 * mm], repeatRows=1)
+    # splitInRow: a row taller than what is left of the page (a long designation) is split
+    # and continues on the next page, under the repeated header, instead of failing the layout.
+    lines = LongTable(rows, colWidths=[10 * mm, 66 * mm, 16 * mm, 22 * mm, 24 * mm, 14 * mm,
+                                       28 * mm], repeatRows=1, splitInRow=1)
     lines.setStyle(_table_style([
         ("BACKGROUND", (0, 0), (-1, 0), shade),
         ("LINEBELOW", (0, 0), (-1, -1), 0.25, grid),
@@ -1143,7 +1148,8 @@ def _pdf_timestamp(day: date) -> str:
     return day.strftime("D:%Y%m%d000000+00'00'")
 
 
-def to_facturx_pdf(invoice: Invoice, *, language: str = "fr") -> bytes:
+def to_facturx_pdf(invoice: Invoice, *, language: str = "fr",
+                   cadre: str | None = None) -> bytes:
     """A Factur-X EN 16931 PDF/A-3: the readable invoice with its CII as factur-x.xml.
 
     Deterministic: the dates are the invoice date (00:00 UTC), the document /ID is derived from
@@ -1167,7 +1173,8 @@ def to_facturx_pdf(invoice: Invoice, *, language: str = "fr") -> bytes:
         "subject": f"{kind} {number} {_day(invoice.issue_date, lang)} — {seller}",
     }
     pdf = facturx.generate_from_binary(
-        render_pdf(invoice, lang), xml, flavor="factur-x", level="en16931", check_xsd=True,
+        render_pdf(invoice, lang, cadre=cadre), xml, flavor="factur-x", level="en16931",
+        check_xsd=True,
         pdf_metadata=metadata, lang="fr-FR" if lang == "fr" else "en-GB",
         afrelationship="data", xmp_compression=False)
 

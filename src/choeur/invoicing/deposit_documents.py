@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import logging
 
+from django.utils import translation
+
 from choeur import formats
 from choeur.core import storage
 from choeur.invoicing import errors
@@ -39,7 +41,9 @@ def ensure_readable(invoice: Invoice) -> str:
     from choeur.formats.writers import render_pdf
 
     try:
-        pdf = render_pdf(formats.read(storage.read(invoice.xml_sha256)))
+        with translation.override("fr"):  # the cadre as the portal names it
+            cadre = str(invoice.get_cadre_display())
+        pdf = render_pdf(formats.read(storage.read(invoice.xml_sha256)), cadre=cadre)
     except Exception as exc:  # reportlab's LayoutError and friends: reported, coded
         logger.exception("invoice %s: the PDF rendering failed", invoice.pk)
         raise errors.RenderingFailed() from exc

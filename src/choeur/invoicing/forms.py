@@ -7,10 +7,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from choeur.core import clock
 from choeur.core.errors import ChoeurError, FileTooLarge
+from choeur.formats import display
 from choeur.formats.xmlparse import MAX_XML_BYTES
 from choeur.invoicing import errors, queries, services, statuses
 from choeur.invoicing.data import InvoiceData, LineData
@@ -22,21 +25,16 @@ MAX_LINES = 500
 #: 20 MB of XML. Checked on the upload's size, before the file is read into memory.
 MAX_STRUCTURED_FILE = MAX_XML_BYTES
 
-#: UN/ECE Recommendation 20 unit codes most invoices need (BT-130 takes a code, not a word).
-UNITS = [
-    ("C62", _("Unité")),
-    ("H87", _("Pièce")),
-    ("HUR", _("Heure")),
-    ("DAY", _("Jour")),
-    ("MON", _("Mois")),
-    ("KGM", _("Kilogramme")),
-    ("TNE", _("Tonne")),
-    ("MTR", _("Mètre")),
-    ("MTK", _("Mètre carré")),
-    ("KMT", _("Kilomètre")),
-    ("LTR", _("Litre")),
-    ("LS", _("Forfait")),
-]
+#: UN/ECE Recommendation 20 unit codes most invoices need (BT-130 takes a code, not a word),
+#: labelled « mètre carré (MTK) » in the page's language (choeur.formats.display).
+UNIT_CODES = ["C62", "H87", "HUR", "DAY", "MON", "KGM", "TNE", "MTR", "MTK", "KMT", "LTR", "LS"]
+
+
+def _unit_label(code: str) -> str:
+    return display.unit_label(code, get_language() or "fr")
+
+
+UNITS = [(code, lazy(_unit_label, str)(code)) for code in UNIT_CODES]
 
 
 def decimal_field(label, *, max_digits=19, decimal_places=6, required=True, initial=None,
@@ -268,9 +266,13 @@ class StructuredDepositForm(forms.Form):
 
     document = forms.FileField(
         label=_("Fichier de la facture"), allow_empty_file=True,  # formats says INPUT_EMPTY
+        required=False,  # or the file just checked (`verified`): see clean()
         widget=forms.FileInput(attrs={
             "accept": ".pdf,.xml,application/pdf,application/xml,text/xml"}),
         help_text=_("Factur-X (PDF avec son XML), UBL 2.1 ou CII (XML) ; 20 Mo au plus."))
+    #: The token of the file « Vérifier sans envoyer » kept (invoicing.verified): deposited
+    #: when no other file is chosen.
+    verified = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
     cadre = forms.ChoiceField(
         label=_("Cadre de facturation"), initial=Cadre.A1,
         choices=[(c.value, c.label) for c in services.DEPOSIT_CADRES])
@@ -316,6 +318,14 @@ class StructuredDepositForm(forms.Form):
                                         code=error.code)
         return document
 
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("document") and not cleaned.get("verified") \
+                and "document" not in self.errors:
+            self.add_error("document", forms.ValidationError(
+                self.fields["document"].error_messages["required"], code="required"))
+        return cleaned
+
     def to_keyed(self) -> InvoiceData:
         """What the user keyed in, for `structured.deposit_file` to check against the file."""
         c = self.cleaned_data
@@ -331,7 +341,7 @@ class StructuredDepositForm(forms.Form):
 
 
 class LineForm(forms.Form):
-    designation = forms.CharField(label=_("Désignation"), max_length=255)
+    designation = forms.CharField(label=_("Désignation"), max_length=services.MAX_DESIGNATION)
     quantity = decimal_field(_("Quantité"), initial=Decimal(1))
     unit = forms.ChoiceField(label=_("Unité"), choices=UNITS, initial="C62")
     unit_price = decimal_field(_("Prix unitaire HT"))

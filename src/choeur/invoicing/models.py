@@ -267,7 +267,7 @@ class InvoiceLine(models.Model):
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
     number = models.PositiveIntegerField(_("numéro"))  # lignePosteNumero
     reference = models.CharField(_("référence"), max_length=50, blank=True)
-    designation = models.CharField(_("désignation"), max_length=255)
+    designation = models.TextField(_("désignation"))  # whole, never cut (BT-153)
     quantity = models.DecimalField(_("quantité"), **AMOUNT)
     unit = models.CharField(_("unité"), max_length=20, blank=True)
     unit_price = models.DecimalField(_("prix unitaire HT"), **AMOUNT)
@@ -306,7 +306,7 @@ class Attachment(models.Model):
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="attachments")
     sha256 = models.CharField(max_length=64)
-    name = models.CharField(_("nom"), max_length=50)
+    name = models.CharField(_("nom du fichier"), max_length=50)
     content_type = models.CharField(max_length=100, blank=True)
     size = models.PositiveBigIntegerField(_("taille"))
     added_at = models.DateTimeField(_("ajoutée le"), default=clock.now)

@@ -204,6 +204,11 @@ def check_number_unused(supplier: Structure, number: str, year: int,
         raise errors.NumberAlreadyUsed(number=number, year=year)
 
 
+#: A line's designation (BT-153) is kept whole, never cut; beyond this length it is refused
+#: (the readable PDF still lays it out, over several pages if need be).
+MAX_DESIGNATION = 8000
+
+
 def amounts(data: InvoiceData) -> tuple[list[VatLineData], Totals]:
     """The VAT lines and totals of the invoice: as given, computed where not given."""
     vat_lines = data.vat_lines if data.vat_lines is not None else data.computed_vat_lines()
@@ -218,6 +223,11 @@ def check_amounts(data: InvoiceData) -> tuple[list[VatLineData], Totals]:
         if not (line.designation or "").strip():
             raise errors.LineInvalid(line=index, detail_fr="la désignation est obligatoire.",
                                      detail_en="the designation is required.")
+        if len(line.designation) > MAX_DESIGNATION:
+            raise errors.LineInvalid(
+                line=index,
+                detail_fr=f"désignation de plus de {MAX_DESIGNATION} caractères.",
+                detail_en=f"designation longer than {MAX_DESIGNATION} characters.")
         if Decimal(line.vat_rate) < 0 or Decimal(line.vat_rate) > 100:
             raise errors.LineInvalid(line=index, detail_fr="taux de TVA hors de 0 à 100 %.",
                                      detail_en="VAT rate outside 0 to 100 %.")
@@ -364,7 +374,7 @@ def line_rows(invoice: Invoice, data: InvoiceData, vat_lines) -> tuple[list, lis
     """The invoice's lines and VAT lines as unsaved rows."""
     lines = [
         InvoiceLine(invoice=invoice, number=index, reference=line.reference[:50],
-                    designation=line.designation[:255], quantity=line.quantity,
+                    designation=line.designation, quantity=line.quantity,
                     unit=line.unit[:20], unit_price=line.unit_price, discount=line.discount,
                     vat_rate=line.vat_rate, vat_category=line.vat_category or "S",
                     total_ht=line.total_ht if line.total_ht is not None

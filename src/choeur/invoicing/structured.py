@@ -69,7 +69,7 @@ def to_data(model) -> InvoiceData:
         original_invoice_number=(model.preceding_invoices[0].number
                                  if model.preceding_invoices and model.is_credit_note else ""),
         payment_mode="" if model.is_credit_note else PAYMENT_MODES.get(type_code, "AUTRE"),
-        lines=[LineData(designation=(line.name or "")[:255], quantity=line.quantity or 0,
+        lines=[LineData(designation=line.name or "", quantity=line.quantity or 0,
                         unit_price=line.net_price or 0, vat_rate=line.vat_rate or 0,
                         unit=line.unit or "", reference=(line.seller_item_id or "")[:50],
                         vat_category=line.vat_category or "S",

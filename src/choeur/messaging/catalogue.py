@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from django.utils import translation
 from django.utils.translation import gettext_lazy
+
+from choeur.formats import display
 
 KINDS = {
     "invoice_status": gettext_lazy(
         "La facture {number} de {supplier} à {recipient} est passée au statut « {status} »."),
     "invoice_received": gettext_lazy(
-        "Nouvelle facture {number} de {supplier} ({amount} {currency}) à traiter."),
+        "Nouvelle facture {number} de {supplier} ({amount}) à traiter."),
     "invoice_completed": gettext_lazy(
         "La facture {number} de {supplier} a été complétée : elle est de nouveau à traiter."),
     "invoice_to_validate": gettext_lazy(
@@ -21,9 +24,9 @@ KINDS = {
         "Le flux {numero} ({filename}) est traité : {state} — {integrated} facture(s) "
         "intégrée(s), {rejected} rejetée(s)."),
     "engagement_received": gettext_lazy(
-        "{buyer} vous a adressé l'engagement {number} ({amount} {currency})."),
+        "{buyer} vous a adressé l'engagement {number} ({amount})."),
     "engagement_updated": gettext_lazy(
-        "{buyer} a modifié l'engagement {number} ({amount} {currency})."),
+        "{buyer} a modifié l'engagement {number} ({amount})."),
     "engagement_inactivated": gettext_lazy(
         "{buyer} a inactivé l'engagement {number} : « {reason} »."),
     "engagement_accepted": gettext_lazy(
@@ -48,6 +51,9 @@ def render(kind: str, params: dict) -> str:
 
         code = values["flux_state"]
         values["state"] = str(EtatFlux(code).label) if code in EtatFlux.values else code
+    if "amount" in values:  # as every page shows amounts: « 12 345,67 € », « €12,345.67 »
+        values["amount"] = display.money(values["amount"], translation.get_language() or "fr",
+                                         values.get("currency")) or values["amount"]
     try:
         return str(template).format(**values)
     except (KeyError, IndexError):

@@ -19,6 +19,23 @@ STRUCTURE_PARAMETER_FIELDS = [
     "second_factor_for_gestionnaires",
 ]
 
+#: The recipient parameters as people read them. The models' verbose names are Chorus Pro's
+#: wire names (`codeServiceDoitEtreRenseigne`...), for the API layer: never shown.
+STRUCTURE_PARAMETER_LABELS = {
+    "service_code_required": _("Code service obligatoire"),
+    "engagement_required": _("Numéro d'engagement obligatoire"),
+    "engagement_or_service_required": _("Numéro d'engagement ou code service obligatoire"),
+    "payment_status_not_reported": _("Statut « mise en paiement » non remonté"),
+    "moa": _("Maîtrise d'ouvrage (MOA)"),
+    "moa_only": _("Maîtrise d'ouvrage uniquement"),
+    "edi_connection": _("Raccordée en EDI"),
+    "receives_via_edi": _("Reçoit ses factures par EDI"),
+}
+SERVICE_PARAMETER_LABELS = {
+    "payment_status_reported": _("Statut « mise en paiement » remonté"),
+    "engagement_required": _("Numéro d'engagement obligatoire"),
+}
+
 
 class StructureCreateForm(forms.ModelForm):
     """Format checks live in the service (one place for portal, API and import)."""
@@ -60,6 +77,7 @@ class StructureEditForm(forms.ModelForm):
     class Meta:
         model = Structure
         fields = STRUCTURE_DATA_FIELDS + STRUCTURE_PARAMETER_FIELDS
+        labels = STRUCTURE_PARAMETER_LABELS
 
     def _post_clean(self):
         pass
@@ -72,6 +90,7 @@ class ServiceForm(forms.ModelForm):
             "code", "name", "description", "address_line1", "postcode", "city", "valid_from",
             "valid_until", "payment_status_reported", "engagement_required",
         ]
+        labels = SERVICE_PARAMETER_LABELS
         widgets = {
             "valid_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "valid_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -144,3 +163,37 @@ class ChangeIdentifierForm(forms.Form):
         label=_("Je comprends que l'ancienne fiche sera désactivée et que les coordonnées "
                 "bancaires et comptes techniques devront être saisis à nouveau."),
     )
+
+
+class PublicRecipientForm(forms.ModelForm):
+    """A public recipient's data and requirements, as the platform administrator sets them
+    (the columns of `choeur import-structures`)."""
+
+    class Meta:
+        model = Structure
+        fields = [
+            "company_name", "email", "address_line1", "address_line2", "postcode", "city",
+            "service_code_required", "engagement_required", "engagement_or_service_required",
+            "payment_status_not_reported", "moa", "moa_only", "edi_connection",
+            "receives_via_edi",
+        ]
+        labels = STRUCTURE_PARAMETER_LABELS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["company_name"].required = True
+
+    def _post_clean(self):
+        pass  # the service checks and normalises
+
+
+class PublicRecipientCreateForm(PublicRecipientForm):
+    identifier = forms.CharField(label=_("SIRET"), max_length=20,
+                                 help_text=_("14 chiffres, clé de contrôle comprise."))
+
+    field_order = ["identifier"]
+
+
+class RecipientSearchForm(forms.Form):
+    q = forms.CharField(label=_("SIRET (ou son début) ou partie du nom"), max_length=99,
+                        required=False)

@@ -212,8 +212,8 @@ def set_structure_active(actor: User, structure: Structure, active: bool) -> Str
         structure.is_active = active
         structure.updated_at = clock.now()
         structure.save(update_fields=["is_active", "updated_at"])
-        audit.record(actor, "organisations.structure_" + ("activated" if active else
-                                                          "deactivated"), structure)
+        audit.record(actor, "organisations.structure_activated" if active
+                     else "organisations.structure_deactivated", structure)
     return structure
 
 
@@ -297,6 +297,11 @@ def _check_service_data(data: dict) -> dict:
 def create_service(actor: User, structure: Structure, code: str, data: dict) -> Service:
     permissions.require_gestionnaire(actor, structure)
     permissions.require_active(structure)
+    return add_service(actor, structure, code, data)
+
+
+def add_service(actor, structure: Structure, code: str, data: dict) -> Service:
+    """A new service, its code and data checked (the caller has checked who may)."""
     code = (code or "").strip()
     if not SERVICE_CODE.fullmatch(code):
         raise errors.InvalidServiceCode(code=code)
@@ -318,6 +323,11 @@ def create_service(actor: User, structure: Structure, code: str, data: dict) -> 
 def update_service(actor: User, service: Service, data: dict) -> Service:
     permissions.require_gestionnaire(actor, service.structure)
     permissions.require_active(service.structure)
+    return change_service(actor, service, data)
+
+
+def change_service(actor, service: Service, data: dict) -> Service:
+    """A service's data changed, checked (the caller has checked who may)."""
     cleaned = _check_service_data({**{k: getattr(service, k) for k in SERVICE_FIELDS}, **data})
     if service.code == Service.DEFAULT_PUBLIC_CODE and cleaned.get("name") != service.name:
         raise errors.DefaultServiceLocked()
@@ -341,8 +351,8 @@ def set_service_active(actor: User, service: Service, active: bool) -> Service:
         service.is_active = active
         service.updated_at = clock.now()
         service.save(update_fields=["is_active", "updated_at"])
-        audit.record(actor, "organisations.service_" + ("activated" if active else
-                                                        "deactivated"), service,
+        audit.record(actor, "organisations.service_activated" if active
+                     else "organisations.service_deactivated", service,
                      structure=service.structure_id)
     return service
 
@@ -562,8 +572,8 @@ def set_gestionnaire(actor: User, structure: Structure, rattachement_id, grant: 
         rattachement.role = role
         rattachement.save(update_fields=["role"])
         permissions.forget(rattachement.user)
-        audit.record(actor, "organisations.gestionnaire_" + ("granted" if grant else
-                                                             "withdrawn"), rattachement,
+        audit.record(actor, "organisations.gestionnaire_granted" if grant
+                     else "organisations.gestionnaire_withdrawn", rattachement,
                      structure=structure.pk, user=rattachement.user.email)
         _notify([rattachement.user], "role_changed",
                 {"structure": structure, "rattachement": rattachement})
@@ -621,8 +631,8 @@ def set_espace_open(actor: User, structure: Structure, espace: str, open_: bool)
     permissions.forget_open_espaces(structure)
     permissions.forget(actor)
     if created:
-        audit.record(actor, "organisations.espace_" + ("opened" if open_ else "closed"),
-                     structure, espace=espace.value)
+        audit.record(actor, "organisations.espace_opened" if open_
+                     else "organisations.espace_closed", structure, espace=espace.value)
 
 
 def set_habilitation(actor: User, structure: Structure, rattachement_id, espace: str,
@@ -715,9 +725,10 @@ def decide_habilitation_request(actor: User, structure: Structure, request_id,
             raise errors.RattachementNotPending()
         set_habilitation(actor, structure, request.rattachement_id, request.espace,
                          request.mode)
-    audit.record(actor, "organisations.habilitation_request_" + ("approved" if approve
-                                                                 else "refused"),
-                 request.rattachement, structure=structure.pk, espace=request.espace)
+    audit.record(actor, "organisations.habilitation_request_approved" if approve
+                 else "organisations.habilitation_request_refused",
+                 request.rattachement, structure=structure.pk, espace=request.espace,
+                 user=request.rattachement.user.email, mode=request.mode)
     _notify([request.rattachement.user], "habilitation_decided",
             {"structure": structure, "request": request, "approved": approve})
     return request

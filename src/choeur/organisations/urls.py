@@ -1,6 +1,6 @@
 from django.urls import path
 
-from choeur.organisations import views
+from choeur.organisations import views, views_recipients
 
 urlpatterns = [
     path("structures/", views.structure_list, name="structures"),
@@ -29,4 +29,15 @@ urlpatterns = [
     path("annuaire/<int:pk>/", views.annuaire_detail, name="annuaire-detail"),
     path("annuaire.csv", views.annuaire_csv, name="annuaire-csv"),
     path("rattachements/demande/", views.rattachement_request, name="rattachement-request"),
+    # Platform administration: public recipients.
+    path("administration/destinataires/", views_recipients.recipient_list,
+         name="recipient-list"),
+    path("administration/destinataires/creer/", views_recipients.recipient_create,
+         name="recipient-create"),
+    path("administration/destinataires/<int:pk>/", views_recipients.recipient_detail,
+         name="recipient-detail"),
+    path("administration/destinataires/<int:pk>/services/nouveau/",
+         views_recipients.recipient_service, name="recipient-service-create"),
+    path("administration/destinataires/<int:pk>/services/<int:service_id>/",
+         views_recipients.recipient_service, name="recipient-service-edit"),
 ]

@@ -15,7 +15,14 @@ from django.views.decorators.http import require_POST, require_safe
 from choeur.core import audit
 from choeur.core.errors import ChoeurError, NotFound
 from choeur.core.models import AuditEvent
-from choeur.organisations import annuaire, forms, permissions, raccordements, services
+from choeur.organisations import (
+    activity,
+    annuaire,
+    forms,
+    permissions,
+    raccordements,
+    services,
+)
 from choeur.organisations.models import (
     Espace,
     HabilitationMode,
@@ -112,7 +119,8 @@ def structure_detail(request, pk):
         "espaces": espaces,
         "self_service": services.SELF_SERVICE_ESPACES,
         "parameters": [
-            (structure._meta.get_field(f), getattr(structure, f))
+            (forms.STRUCTURE_PARAMETER_LABELS.get(f) or structure._meta.get_field(f).verbose_name,
+             structure._meta.get_field(f).help_text, getattr(structure, f))
             for f in forms.STRUCTURE_PARAMETER_FIELDS
         ],
     })
@@ -173,7 +181,9 @@ def structure_history(request, pk):
         action__startswith="organisations.", details__structure=structure.pk
     ) | audit.history(structure)
     return render(request, "organisations/structure_history.html", {
-        "structure": structure, "events": events.order_by("-at", "-id")[:200],
+        "structure": structure,
+        "events": [(event, activity.sentence(event))
+                   for event in events.order_by("-at", "-id")[:200]],
     })
 
 

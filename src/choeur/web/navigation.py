@@ -82,10 +82,13 @@ MAIN = [
     NavEntry(_("Notifications"), "messaging:list", _authenticated,
              count=_unread_notifications),
     NavEntry(_("Mes structures"), "structures", _authenticated),
-    NavEntry(_("Mon compte"), "account", _authenticated),
+    # « Mon compte » is the user's name in the header (web/base.html): one entry less here.
     NavEntry(_("Annuaire"), "annuaire", _everyone),
-    NavEntry(_("Courriels envoyés"), "outbox", is_platform_admin),
-    NavEntry(_("Administration"), "admin:index", _staff),
+    # One entry for the platform administrator's pages (public recipients, outbox, back
+    # office), so that the menu holds on one line at 1280 px; staff who are not platform
+    # administrators only have the back office.
+    NavEntry(_("Administration"), "administration", is_platform_admin),
+    NavEntry(_("Administration"), "admin:index", lambda u: _staff(u) and not is_platform_admin(u)),
 ]
 
 
@@ -98,7 +101,7 @@ def entries_for(user, current_path: str) -> list[dict]:
         current = current_path == url if url == "/" else current_path.startswith(url)
         label = entry.label
         count = entry.count(user) if entry.count is not None else 0
-        if count:
-            label = f"{label} ({count})"
+        if count:  # at most three characters: the menu holds on one line at 1280 px
+            label = f"{label} ({count if count < 100 else '99+'})"
         items.append({"label": label, "url": url, "current": current})
     return items

@@ -4,4 +4,5 @@ from choeur.web import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("administration/", views.administration, name="administration"),
 ]

@@ -144,11 +144,8 @@ def _plain(value: Decimal, places: int = 0) -> str:
 
 def invoice_context(invoice: Invoice) -> dict:
     lines = list(invoice.lines.all())
-    units = dict(forms.UNITS)
     for line in lines:
         line.quantity_shown = _plain(line.quantity)
-        line.unit_price_shown = _plain(line.unit_price, 2)
-        line.unit_shown = units.get(line.unit, line.unit)
     return {
         "lines": lines,
         "vat_lines": invoice.vat_lines.all(),

@@ -9,12 +9,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.shortcuts import redirect, render
-from django.utils.formats import date_format, number_format
+from django.utils import translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from choeur.core.errors import ChoeurError
+from choeur.formats import display
 from choeur.invoicing import errors, forms, queries, services, structured
 from choeur.invoicing.data import InvoiceData
 from choeur.invoicing.models import (
@@ -305,7 +307,7 @@ def _prefilled(request, structure, form_class, options, draft, posted, kept, exa
 def read_summary(data: InvoiceData, seller_siret: str = "") -> list[tuple[str, str]]:
     """What was read in a file, as (label, value) rows; "absent" where the file says nothing."""
     def amount(value):
-        return f"{number_format(value, 2, force_grouping=True)} {data.currency}"
+        return display.money(value, translation.get_language() or "fr", data.currency)
 
     rows = [
         (_("Numéro de facture"), data.number),

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from choeur.core.errors import ChoeurError
 from choeur.formats import Severity
 from choeur.formats import messages as rule_messages
-from choeur.invoicing import errors, forms, structured
+from choeur.invoicing import errors, forms, structured, verified
 from choeur.invoicing.views.common import error_text, sent_message
 from choeur.invoicing.views.deposit import form_options, read_summary, show_error
 from choeur.organisations import permissions
@@ -62,34 +62,58 @@ def deposit_structured(request, structure_pk):
                                "facture »."))
         return _render_structured(request, structure, form, status=400)
     upload = form.cleaned_data["document"]
-    content = upload.read()
+    token = form.cleaned_data["verified"]
+    if upload is not None:  # a file chosen now wins over the one checked before
+        name, content = upload.name, upload.read()
+    else:
+        try:
+            name, content = verified.take(request.session, structure.pk, token)
+        except errors.VerifiedFileUnknown as exc:
+            form.add_error("document", error_text(exc))
+            return _render_structured(request, structure, form, status=400)
     if action == "check":
-        return _check(request, structure, form, content)
+        return _check(request, structure, form, name, content)
     try:
         with transaction.atomic():
             invoice = structured.deposit_file(
-                user, structure, content, upload.name, cadre=form.cleaned_data["cadre"],
+                user, structure, content, name, cadre=form.cleaned_data["cadre"],
                 keyed=form.to_keyed(),
                 attachments=forms.read_files(form.cleaned_data["attachments"]))
     except errors.InvoiceFileInvalid as exc:
         form.add_error(None, error_text(exc))
-        return _render_structured(request, structure, form, report=exc.report, status=400)
+        return _render_structured(request, structure, form, report=exc.report, status=400,
+                                  kept=_kept(request, structure, token, upload))
     except ChoeurError as exc:
         if exc.http_status in (403, 404):
             raise
         show_error(form, exc)
-        return _render_structured(request, structure, form, status=400)
+        return _render_structured(request, structure, form, status=400,
+                                  kept=_kept(request, structure, token, upload))
+    if token:
+        verified.forget(request.session, token)
     messages.success(request, sent_message(invoice))
     return redirect("invoicing:issued_detail", invoice.pk)
 
 
-def _check(request, structure, form, content: bytes):
+def _kept(request, structure, token: str, upload) -> dict | None:
+    """The checked file still kept for a new try (when it was the one deposited)."""
+    if upload is not None or not token:
+        return None
+    entry = verified.describe(request.session, structure.pk, token)
+    return {"token": token, "name": entry["name"]} if entry else None
+
+
+def _check(request, structure, form, name: str, content: bytes):
     """"Vérifier sans envoyer": the report, then every platform check a sending would make,
-    nothing written. 200 whatever the verdict: the check itself went well."""
+    nothing recorded. 200 whatever the verdict: the check itself went well. A valid file is
+    kept for this session (invoicing.verified): « Déposer la facture » then deposits exactly
+    these bytes, without choosing the file again."""
     examined = structured.examine(content)
     if examined.data is None or not examined.report.valid:
         return _render_structured(request, structure, form, report=examined.report,
                                   checked={"read": None})
+    kept = {"token": verified.keep(request.session, structure.pk, name, content),
+            "name": name}
     checked = {"read": read_summary(examined.data, examined.seller_siret)}
     try:
         with transaction.atomic():
@@ -101,12 +125,13 @@ def _check(request, structure, form, content: bytes):
         show_error(form, exc)
         checked["refused"] = True
     return _render_structured(request, structure, form, report=examined.report,
-                              checked=checked)
+                              checked=checked, kept=kept)
 
 
-def _render_structured(request, structure, form, *, report=None, checked=None, status=200):
+def _render_structured(request, structure, form, *, report=None, checked=None, status=200,
+                       kept=None):
     return render(request, "invoicing/deposit_structured.html", {
-        "structure": structure, "form": form,
+        "structure": structure, "form": form, "kept": kept,
         "groups": [(legend, notice, [form[name] for name in names if name in form.fields])
                    for legend, notice, names in STRUCTURED_GROUPS],
         "report": report_context(report) if report is not None else None,
