@@ -88,6 +88,11 @@ SENTENCES = {
         "%(who)s a renouvelé le mot de passe du compte technique %(object)s."),
     "organisations.technical_account_deactivated": gettext_lazy(
         "%(who)s a désactivé le compte technique %(object)s."),
+    "organisations.technical_account_lenient_bearer_on": gettext_lazy(
+        "%(who)s a permis au compte technique %(object)s des appels sans jeton "
+        "(qualification)."),
+    "organisations.technical_account_lenient_bearer_off": gettext_lazy(
+        "%(who)s a exigé le jeton à chaque appel du compte technique %(object)s."),
     "organisations.api_client_created": gettext_lazy(
         "%(who)s a créé le client API %(object)s."),
     "organisations.api_client_revoked": gettext_lazy(

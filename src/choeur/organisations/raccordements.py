@@ -94,8 +94,9 @@ def set_lenient_bearer(actor, structure: Structure, account_id, enabled: bool
     if account.lenient_bearer != enabled:
         account.lenient_bearer = enabled
         account.save(update_fields=["lenient_bearer"])
-        audit.record(actor, "organisations.technical_account_lenient_bearer", account,
-                     structure=structure.pk, enabled=enabled)
+        kind = ("organisations.technical_account_lenient_bearer_on" if enabled else
+                "organisations.technical_account_lenient_bearer_off")
+        audit.record(actor, kind, account, structure=structure.pk)
     return account
 
 
