@@ -11,6 +11,7 @@ in lower case (``database_url = "postgres://..."``).
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import tomllib
@@ -35,6 +36,8 @@ VARIABLES = {
     "CHOEUR_PORT": "Port `choeur serve` listens on.",
     "CHOEUR_BASE_URL": "Public URL of the portal, used in e-mails and for CSRF.",
     "CHOEUR_ALLOWED_HOSTS": "Comma-separated host names the portal answers to.",
+    "CHOEUR_TRUSTED_PROXIES": "Comma-separated addresses of the reverse proxies whose "
+    "X-Forwarded-For names the client (loopback by default).",
     "CHOEUR_STORAGE": "Where files go: local data directory when empty, or `s3://...`.",
     "CHOEUR_EMAIL_URL": "Outgoing mail: outbox in the data directory when empty, or `smtp://...`.",
     "CHOEUR_EMAIL_FROM": "Sender address of e-mails.",
@@ -90,6 +93,7 @@ class Config:
     port: int
     base_url: str
     allowed_hosts: tuple[str, ...]
+    trusted_proxies: tuple[str, ...]
     storage: S3Storage | None
     email: SmtpEmail | None
     email_from: str
@@ -121,6 +125,7 @@ class Config:
             "CHOEUR_PORT": str(self.port),
             "CHOEUR_BASE_URL": self.base_url,
             "CHOEUR_ALLOWED_HOSTS": ",".join(self.allowed_hosts),
+            "CHOEUR_TRUSTED_PROXIES": ",".join(self.trusted_proxies) or "(none)",
             "CHOEUR_STORAGE": (
                 f"s3://{self.storage.bucket}/{self.storage.prefix}"
                 if self.storage
@@ -308,6 +313,26 @@ def _allowed_hosts(src: _Source, base_url: str) -> tuple[str, ...]:
     return tuple(hosts)
 
 
+def _trusted_proxies(src: _Source) -> tuple[str, ...]:
+    """The proxies whose X-Forwarded-For is believed (the throttle's client address): the
+    loopback by default (a proxy on the same machine), `none` for no proxy at all."""
+    raw = src.get("CHOEUR_TRUSTED_PROXIES")
+    if raw is None or not raw.strip():
+        return ("127.0.0.1", "::1")
+    if raw.strip().lower() == "none":
+        return ()
+    proxies = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        try:
+            proxies.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise ConfigError("CHOEUR_TRUSTED_PROXIES",
+                              f"{item!r} is not an IP address or network") from None
+    return tuple(proxies)
+
+
 def _storage(src: _Source) -> S3Storage | None:
     raw = src.get("CHOEUR_STORAGE")
     if not raw or raw == "local":
@@ -389,6 +414,7 @@ def load(environ: dict[str, str] | None = None) -> Config:
         port=port,
         base_url=base_url,
         allowed_hosts=_allowed_hosts(src, base_url),
+        trusted_proxies=_trusted_proxies(src),
         storage=_storage(src),
         email=_email(src),
         email_from=email_from,

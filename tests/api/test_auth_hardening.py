@@ -369,3 +369,38 @@ def test_an_outsider_cannot_set_the_tolerance_of_another_structures_account(
                            {"action": "lenient_on", "id": supplier.account.pk})
     assert response.status_code in (403, 404)
     assert not TechnicalAccount.objects.get(pk=supplier.account.pk).lenient_bearer
+
+
+# --- The client's address behind a proxy ------------------------------------------------------
+
+
+@pytest.mark.parametrize("remote, forwarded, expected", [
+    ("203.0.113.5", "", "203.0.113.5"),                       # no proxy
+    ("203.0.113.5", "10.0.0.9", "203.0.113.5"),               # an untrusted peer's header: ignored
+    ("127.0.0.1", "", "127.0.0.1"),                           # the proxy itself
+    ("127.0.0.1", "198.51.100.7", "198.51.100.7"),            # a local proxy's client
+    ("127.0.0.1", "6.6.6.6, 198.51.100.7", "198.51.100.7"),   # a forged first hop: not believed
+    ("127.0.0.1", "198.51.100.7, 127.0.0.1", "198.51.100.7"),  # two proxies
+    ("127.0.0.1", "not-an-address", "not-an-address"),
+])
+def test_the_client_address_behind_a_trusted_proxy(rf, remote, forwarded, expected):
+    request = rf.get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
+    assert throttle.client_address(request) == expected
+
+
+def test_one_client_behind_the_proxy_does_not_lock_the_others_out(client, supplier):
+    for i in range(throttle.ADDRESS_LIMIT + 5):
+        _token(client, f"nobody-{i}", "wrong", address="127.0.0.1")  # with its own XFF below
+    # (those came from the proxy itself: its own address is now throttled)
+    answers = []
+    for i in range(throttle.ADDRESS_LIMIT + 1):
+        answers.append(client.post("/api/oauth/token", content_type=FORM, REMOTE_ADDR="127.0.0.1",
+                                   HTTP_X_FORWARDED_FOR="198.51.100.66", data=(
+                                       f"grant_type=client_credentials&client_id=x{i}"
+                                       "&client_secret=wrong")).status_code)
+    assert answers[-1] == 429
+    legit = client.post("/api/oauth/token", content_type=FORM, REMOTE_ADDR="127.0.0.1",
+                        HTTP_X_FORWARDED_FOR="198.51.100.1", data=(
+                            f"grant_type=client_credentials&client_id={supplier.client.client_id}"
+                            f"&client_secret={CLIENT_SECRET}"))
+    assert legit.status_code == 200

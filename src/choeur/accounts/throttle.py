@@ -18,7 +18,9 @@ the window; the address key bounds what one source can do, the client id key wha
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import ipaddress
 import math
 from dataclasses import dataclass
 from datetime import timedelta
@@ -129,6 +131,34 @@ def prune() -> int:
 
 
 def client_address(request) -> str:
-    """The caller's address as the web server gives it (gunicorn puts the proxy's
-    X-Forwarded-For into REMOTE_ADDR only for the proxies it trusts)."""
-    return (request.META.get("REMOTE_ADDR") or "").strip() or "unknown"
+    """The caller's address: REMOTE_ADDR, or, when that is a trusted reverse proxy
+    (CHOEUR_TRUSTED_PROXIES, the loopback by default), the nearest address of its
+    X-Forwarded-For that is not itself a trusted proxy. Behind a proxy every request comes
+    from the proxy's address: counting failures under it would let one attacker lock every
+    client out. A client cannot forge its way past a proxy: the proxy appends the address it
+    saw, and only the addresses from the right up to the first untrusted one are believed."""
+    from django.conf import settings
+
+    remote = (request.META.get("REMOTE_ADDR") or "").strip() or "unknown"
+    trusted = _networks(tuple(getattr(settings, "CHOEUR_TRUSTED_PROXIES", ())))
+    if not _within(remote, trusted):
+        return remote
+    forwarded = [part.strip() for part in
+                 request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    for address in reversed(forwarded):
+        if not _within(address, trusted):
+            return address[:64]
+    return remote
+
+
+@functools.cache
+def _networks(proxies: tuple[str, ...]) -> tuple:
+    return tuple(ipaddress.ip_network(proxy, strict=False) for proxy in proxies)
+
+
+def _within(address: str, networks) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
