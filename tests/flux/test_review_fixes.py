@@ -5,6 +5,7 @@ without a token."""
 from __future__ import annotations
 
 import base64
+import io
 
 import pytest
 
@@ -41,7 +42,18 @@ def test_the_compte_rendu_fits_many_long_findings(party):
 
 
 def test_an_invoice_pdf_of_3_mb_is_taken_by_the_api(wire):
-    pdf = b"%PDF-1.4\n" + b"0" * (3 * 1024 * 1024) + b"\n%%EOF\n"
+    import os
+
+    import pikepdf
+
+    # A real PDF (every channel now reads it before storing it), 3 MB of it a stream.
+    document = pikepdf.new()
+    document.add_blank_page()
+    document.Root.Filler = document.make_stream(os.urandom(3 * 1024 * 1024))
+    buffer = io.BytesIO()
+    document.save(buffer)
+    pdf = buffer.getvalue()
+    assert len(pdf) > 3 * 1024 * 1024
     response = wire.post("factures/v1/deposer/pdf", {
         "fichierFacture": base64.b64encode(pdf).decode(), "nomFichier": "f.pdf",
         "formatDepot": "PDF_NON_SIGNE"})
