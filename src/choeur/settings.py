@@ -216,5 +216,9 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # A request with a Host we do not serve is a scanner's, not our error: one line.
         "django.security.DisallowedHost": {"filters": ["host_warning"]},
+        # Every 4xx would be a WARNING line (a refused login, a wrong secret, a 404): under
+        # an attack, thousands. Server errors stay; refusals worth knowing are logged by
+        # Choeur itself (a throttle reaching its limit, a tolerated call without a token).
+        "django.request": {"level": "ERROR"},
     },
 }

@@ -19,3 +19,8 @@ urlpatterns = [
     path("langue/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]
+
+
+# A request Django refuses before any view (a Host not served, a body over its bounds): the
+# wire's JSON envelope for API paths, Django's short page elsewhere.
+handler400 = "choeur.api.errors.bad_request"

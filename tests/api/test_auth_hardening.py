@@ -318,8 +318,36 @@ def test_a_wrong_http_method_gets_the_wire_envelope(wire):
     assert body["codeRetour"] == 20006
     assert body["libelle"].startswith("API_METHOD_NOT_ALLOWED - ")
     assert "POST" in response["Allow"]
-    response = Client().put(HEALTH)
+    response = Client().put(HEALTH, headers=wire.headers())
     assert response.status_code == 405 and response.json()["codeRetour"] == 20006
+
+
+def test_without_credentials_a_wrong_method_is_401_first(client):
+    """As the gateway: who brings no credentials learns nothing, not even the methods."""
+    for response in (client.get("/cpro/factures/v1/rechercher/fournisseur"),
+                     client.put(HEALTH)):
+        assert response.status_code == 401
+        assert response.json()["codeRetour"] == 20010 and "Allow" not in response
+
+
+def test_a_bad_host_on_the_api_gets_the_wire_envelope(client):
+    response = client.post("/cpro/factures/v1/rechercher/fournisseur", data="{}",
+                           content_type=JSON, HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert response.json()["codeRetour"] == 20002
+    assert response.json()["libelle"].startswith("API_BAD_REQUEST - ")
+    page = client.get("/", HTTP_HOST="evil.example")  # the portal: Django's page
+    assert page.status_code == 400 and "codeRetour" not in page.content.decode()
+
+
+def test_a_throttled_key_is_logged_once_and_refusals_are_not_logged(client, supplier, caplog):
+    with caplog.at_level(logging.INFO):
+        for i in range(throttle.CLIENT_LIMIT + 10):
+            _token(client, supplier.client.client_id, f"wrong-{i}")
+    lines = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [r.name for r in lines] == ["choeur.accounts.throttle"]
+    assert "api.client reached 10 failures" in lines[0].getMessage()
+    assert supplier.client.client_id not in lines[0].getMessage()
 
 
 # --- The tolerance on the portal --------------------------------------------------------------

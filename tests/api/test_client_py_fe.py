@@ -116,3 +116,19 @@ def test_the_whole_facture_electronique_session(client, supplier, buyer, engagem
     assert by_name[0]["raisonSociale"] == "Ministère des Essais"
     assert by_name[0]["numeroEjDoitEtreRenseigne"] is True
     assert api.calls == 10  # the token, then nine operations
+
+
+def test_consulter_fournisseur_names_the_main_piece_it_was_given(client, supplier, buyer,
+                                                                 engagements):
+    api = ChorusProAPI(client, supplier)
+    piece_id = api.post("/transverses/v1/ajouter/fichier", {
+        "pieceJointeFichier": base64.b64encode(pdf_bytes("Facture FE-2026-001")).decode(),
+        "pieceJointeNom": "facture.pdf", "pieceJointeTypeMime": "application/pdf",
+        "pieceJointeExtension": "PDF"})["pieceJointeId"]
+    sent = api.post("/factures/v1/soumettre",
+                    facture_electronique_payload(supplier, buyer, piece_id))
+    facture = api.post("/factures/v1/consulter/fournisseur",
+                       {"identifiantFactureCPP": sent["identifiantFactureCPP"]})["facture"]
+    assert facture["pieceJointePrincipale"] == {
+        "idLiaisonPieceJointePrincipale": sent["identifiantFactureCPP"],
+        "idPieceJointePrincipale": piece_id}

@@ -120,3 +120,12 @@ def test_a_registered_iban_goes_through(wire, invoice_file, run_tasks):
         invoice_file("facturx", number="FA-1"), "FA-1.pdf")).json()["numeroFluxDepot"]
     run_tasks()
     assert Flux.objects.get(numero=numero).status == EtatFlux.INTEGRE
+
+
+def test_no_warning_on_a_public_recipients_page(client, recipient, recipient_user):
+    """A public structure is a recipient first: the suppliers' warning is not for it."""
+    recipient.bank_accounts.update(is_active=False)
+    client.force_login(recipient_user)
+    response = client.get(f"/structures/{recipient.pk}/")
+    assert response.status_code == 200
+    assert 'data-testid="bank-details-missing"' not in response.content.decode()

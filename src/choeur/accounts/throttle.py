@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import ipaddress
+import logging
 import math
 from dataclasses import dataclass
 from datetime import timedelta
@@ -31,6 +32,8 @@ from django.db.models import F
 from choeur.accounts.models import FailedAttempts
 from choeur.core import clock
 from choeur.core.errors import ChoeurError
+
+logger = logging.getLogger(__name__)
 
 WINDOW = timedelta(minutes=15)
 
@@ -95,7 +98,9 @@ def check(*keys: Key) -> None:
 
 
 def fail(*keys: Key) -> None:
-    """Count one failure under each key (a new window when the last one ended)."""
+    """Count one failure under each key (a new window when the last one ended). The failure
+    that brings a key to its limit is logged, once per window: the refusals after it are
+    not (an attack would flood the log)."""
     now = clock.now()
     for key in keys:
         digest = key.digest
@@ -103,6 +108,11 @@ def fail(*keys: Key) -> None:
             key=digest, window_start__gt=now - WINDOW
         ).update(failures=F("failures") + 1)
         if counted:
+            if key.limit and FailedAttempts.objects.filter(
+                    key=digest, failures=key.limit).exists():
+                logger.warning("authentication throttled: %s reached %d failures in %d "
+                               "minutes (key %s…)", key.scope, key.limit,
+                               WINDOW.total_seconds() // 60, digest[:12])
             continue
         # No row, or its window ended: start a window (a concurrent first failure may have
         # created the row meanwhile; then count on it).

@@ -245,3 +245,21 @@ def install(api) -> None:
     api.add_exception_handler(HttpError, on_http_error)
     api.add_exception_handler(RequestDataTooBig, on_too_big)
     api.add_exception_handler(Http404, on_404)
+
+
+class BadRequest(ApiError):
+    code = "API_BAD_REQUEST"
+    message_fr = "Requête refusée avant d'être lue (en-tête Host ou taille non acceptés)."
+    message_en = "Request refused before being read (Host header or size not accepted)."
+
+
+def bad_request(request: HttpRequest, exception=None):
+    """handler400: the envelope for `/cpro/` and `/api/` paths (a client reads `codeRetour`
+    from every answer), Django's own page for the portal. No host is read here: the request's
+    Host may be the very reason for the refusal."""
+    if request.path.startswith(("/cpro/", "/api/")):
+        return JsonResponse(envelope(BadRequest(), language_of(request)), status=400,
+                            json_dumps_params={"ensure_ascii": False})
+    from django.views.defaults import bad_request as django_bad_request
+
+    return django_bad_request(request, exception)

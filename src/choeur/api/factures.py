@@ -523,6 +523,13 @@ def detail(invoice: Invoice, *, issued: bool) -> dict:
             "montantTtcTotal": number(invoice.total_ttc),
             "montantAPayer": number(invoice.amount_due),
         },
+        # The deposited document: the file uploaded ahead (deposer/pdf, ajouter/fichier)
+        # keeps its id, as the supplier's software knows it; otherwise the invoice's own id,
+        # which telecharger/groupe takes.
+        "pieceJointePrincipale": {
+            "idLiaisonPieceJointePrincipale": invoice.pk,
+            "idPieceJointePrincipale": _main_piece_id(invoice),
+        } if invoice.has_document else None,
         "listeDesPiecesJointes": {
             "pieceJointe": [{"pieceJointeId": a.pk, "pieceJointeDesignation": a.name,
                              "pieceJointeExtension": a.name.rsplit(".", 1)[-1].upper()
@@ -548,6 +555,13 @@ def detail(invoice: Invoice, *, issued: bool) -> dict:
     if issued:
         facture["rejetTraite"] = invoice.rejet_traite
     return _prune(facture)
+
+
+def _main_piece_id(invoice: Invoice) -> int:
+    try:
+        return invoice.upload.pk
+    except Invoice.upload.RelatedObjectDoesNotExist:
+        return invoice.pk
 
 
 def _paging(suffix: str, total: int) -> dict:

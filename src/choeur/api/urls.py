@@ -27,7 +27,7 @@ from choeur.api import (
     utilisateurs,
 )
 from choeur.api import flux as flux_api
-from choeur.api.auth import cpro_auth, token_endpoint
+from choeur.api.auth import NO_TOKEN, cpro_auth, token_endpoint
 from choeur.api.envelope import JsonParser
 from choeur.api.schemas import OAuthErrorOut, TokenOut
 
@@ -93,6 +93,11 @@ def _wire_405(view):
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
+        if isinstance(response, HttpResponseNotAllowed) and not (
+                request.headers.get("Authorization") and request.headers.get("cpro-account")):
+            # As the gateway: who brings no credentials learns nothing, not even which
+            # methods a route takes.
+            return errors.respond(request, errors.Unauthorized(**NO_TOKEN))
         if isinstance(response, HttpResponseNotAllowed):
             allowed = response["Allow"]
             error = errors.MethodNotAllowed(method=request.method, path=request.path,

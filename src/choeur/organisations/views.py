@@ -51,9 +51,11 @@ def attempt(request, use_case, *args, form=None, **kwargs):
 
 
 def _bank_details_missing(user, structure: Structure) -> bool:
-    """A structure that issues invoices and has no active bank details: its invoices payable
-    by credit transfer will be refused, a first flux included — its pages say so before."""
-    return (Espace.FACTURES_EMISES in permissions.open_espaces(structure, user)
+    """A supplier (a private structure that issues invoices) without active bank details: its
+    invoices payable by credit transfer will be refused, a first flux included — its pages
+    say so before. (A public structure is a recipient first: no warning there.)"""
+    return (not structure.is_public
+            and Espace.FACTURES_EMISES in permissions.open_espaces(structure, user)
             and not structure.bank_accounts.filter(is_active=True).exists())
 
 
