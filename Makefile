@@ -14,6 +14,7 @@ bench:  ## performance figures (bench/*.py), on this machine
 	.venv/bin/python bench/validate.py
 	.venv/bin/python bench/portal.py
 	.venv/bin/python bench/api.py
+	.venv/bin/python bench/annuaire.py
 
 lint:
 	./scripts/venv.sh test
