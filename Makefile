@@ -15,6 +15,7 @@ bench:  ## performance figures (bench/*.py), on this machine
 	.venv/bin/python bench/portal.py
 	.venv/bin/python bench/api.py
 	.venv/bin/python bench/auth.py
+	.venv/bin/python bench/annuaire.py
 
 lint:
 	./scripts/venv.sh test

@@ -3,29 +3,28 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from choeur.core.migrations_ops import AddIndexOnline, AddPostgreSQLIndex, RemoveIndexOnline
+
 # The number search of the lists (`number__icontains`, which Django writes
 # UPPER("number"::text) LIKE UPPER('%...%')) along a trigram index of that very expression.
 # PostgreSQL only (house rule 8): pg_trgm is a trusted extension, which the database's owner
 # may create; on SQLite this migration adds the portable indexes only.
+#
+# Built online since issue 14 (choeur.core.migrations_ops): on PostgreSQL every index here is
+# created with CREATE INDEX CONCURRENTLY IF NOT EXISTS and the old ones dropped with DROP INDEX
+# CONCURRENTLY IF EXISTS, so an installation upgrading with a full invoice table keeps taking
+# deposits meanwhile; hence `atomic = False`. Rewriting this released migration is safe: the
+# model state of every operation is unchanged (AddIndexOnline / RemoveIndexOnline are AddIndex
+# / RemoveIndex), a database that applied it already has these indexes and never runs it again,
+# and a new installation ends with the same indexes, same names and definitions (the trigram
+# index was a RunPython with the same SQL, not in the state either). Each statement is
+# idempotent, so a run stopped half-way (no transaction to roll it back) is simply run again.
 TRIGRAM_INDEX = "inv_number_trgm"
 
 
-def create_trigram_index(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-    schema_editor.execute(
-        f"CREATE INDEX IF NOT EXISTS {TRIGRAM_INDEX} ON invoicing_invoice "
-        "USING gin ((UPPER(number::text)) gin_trgm_ops)")
-
-
-def drop_trigram_index(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    schema_editor.execute(f"DROP INDEX IF EXISTS {TRIGRAM_INDEX}")  # the extension may serve others
-
-
 class Migration(migrations.Migration):
+
+    atomic = False
 
     dependencies = [
         ('invoicing', '0001_initial'),
@@ -34,61 +33,63 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RemoveIndex(
+        RemoveIndexOnline(
             model_name='invoice',
             name='inv_supplier_recent',
         ),
-        migrations.RemoveIndex(
+        RemoveIndexOnline(
             model_name='invoice',
             name='inv_recipient_recent',
         ),
-        migrations.RemoveIndex(
+        RemoveIndexOnline(
             model_name='invoice',
             name='inv_recipient_status',
         ),
-        migrations.RemoveIndex(
+        RemoveIndexOnline(
             model_name='invoice',
             name='inv_supplier_status',
         ),
-        migrations.AddIndex(
+        AddIndexOnline(
             model_name='invoice',
             index=models.Index(fields=['supplier', 'status_changed_at', 'id'], name='inv_supplier_page'),
         ),
-        migrations.AddIndex(
+        AddIndexOnline(
             model_name='invoice',
             index=models.Index(fields=['recipient', 'status_changed_at', 'id'], name='inv_recipient_page'),
         ),
-        migrations.AddIndex(
+        AddIndexOnline(
             model_name='invoice',
             index=models.Index(fields=['status_changed_at', 'id'], name='inv_page'),
         ),
-        migrations.AddIndex(
+        AddIndexOnline(
             model_name='invoice',
             index=models.Index(fields=['supplier', 'recipient', 'status_changed_at', 'id'], name='inv_supplier_partner_page'),
         ),
-        migrations.AddIndex(
+        AddIndexOnline(
             model_name='invoice',
             index=models.Index(fields=['recipient', 'supplier', 'status_changed_at', 'id'], name='inv_recipient_partner_page'),
         ),
-        migrations.AddIndex(
+        AddIndexOnline(
             model_name='invoice',
             index=models.Index(fields=['supplier', 'status', 'status_changed_at', 'id'], name='inv_supplier_status_page'),
         ),
-        migrations.AddIndex(
+        AddIndexOnline(
             model_name='invoice',
             index=models.Index(fields=['recipient', 'status', 'status_changed_at', 'id'], name='inv_recipient_status_page'),
         ),
-        migrations.AddIndex(
+        AddIndexOnline(
             model_name='invoice',
             index=models.Index(condition=models.Q(('status__in', ['BROUILLON', 'ERREUR_FOURNISSEUR_SUR_VALIDEUR', 'A_RECYCLER', 'SUSPENDUE'])), fields=['supplier', 'status_changed_at', 'id'], name='inv_supplier_to_process'),
         ),
-        migrations.AddIndex(
+        AddIndexOnline(
             model_name='invoice',
             index=models.Index(condition=models.Q(('status__in', ['MISE_A_DISPOSITION', 'COMPLETEE'])), fields=['recipient', 'status_changed_at', 'id'], name='inv_recipient_to_process'),
         ),
-        migrations.AddIndex(
+        AddIndexOnline(
             model_name='invoice',
             index=models.Index(condition=models.Q(('acknowledged', False), ('status__in', ['REJETEE', 'SUSPENDUE'])), fields=['supplier', 'status_changed_at'], name='inv_to_acknowledge'),
         ),
-        migrations.RunPython(create_trigram_index, drop_trigram_index),
+        AddPostgreSQLIndex(name=TRIGRAM_INDEX, table="invoicing_invoice",
+                           definition="USING gin ((UPPER(number::text)) gin_trgm_ops)",
+                           extensions=["pg_trgm"]),
     ]

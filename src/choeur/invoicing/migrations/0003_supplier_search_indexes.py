@@ -3,8 +3,20 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from choeur.core.migrations_ops import AddIndexOnline
+
+# Built online since issue 14 (choeur.core.migrations_ops): on PostgreSQL both indexes are built with
+# CREATE INDEX CONCURRENTLY IF NOT EXISTS, so an installation upgrading with a big invoice
+# table keeps writing to it meanwhile; hence `atomic = False`. Rewriting this released
+# migration is safe: AddIndexOnline is AddIndex for the model state (makemigrations sees no
+# change), a database that applied it already has the indexes and never runs it again, and a
+# new installation ends with the same indexes (same names, same definitions); on SQLite it is
+# the plain AddIndex.
+
 
 class Migration(migrations.Migration):
+
+    atomic = False
 
     dependencies = [
         ('invoicing', '0002_invoice_list_indexes'),
@@ -13,11 +25,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddIndex(
+        AddIndexOnline(
             model_name='invoice',
             index=models.Index(condition=models.Q(('status', 'SUPPRIMEE'), _negated=True), fields=['supplier', 'deposited_at', 'id'], name='inv_supplier_deposit'),
         ),
-        migrations.AddIndex(
+        AddIndexOnline(
             model_name='invoice',
             index=models.Index(condition=models.Q(('status', 'SUPPRIMEE'), _negated=True), fields=['supplier', 'invoice_date'], name='inv_supplier_inv_date'),
         ),

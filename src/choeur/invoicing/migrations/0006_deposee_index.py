@@ -3,8 +3,20 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from choeur.core.migrations_ops import AddIndexOnline
+
+# Built online since issue 14 (choeur.core.migrations_ops): on PostgreSQL the index is built with
+# CREATE INDEX CONCURRENTLY IF NOT EXISTS, so an installation upgrading with a big invoice
+# table keeps writing to it meanwhile; hence `atomic = False`. Rewriting this released
+# migration is safe: AddIndexOnline is AddIndex for the model state (makemigrations sees no
+# change), a database that applied it already has the index and never runs it again, and a
+# new installation ends with the same index (same name, same definition); on SQLite it is
+# the plain AddIndex.
+
 
 class Migration(migrations.Migration):
+
+    atomic = False
 
     dependencies = [
         ('invoicing', '0005_invoice_main_file_rendered'),
@@ -13,7 +25,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddIndex(
+        AddIndexOnline(
             model_name='invoice',
             index=models.Index(condition=models.Q(('status', 'DEPOSEE')), fields=['status_changed_at', 'id'], name='inv_deposee'),
         ),

@@ -2,15 +2,27 @@
 
 from django.db import migrations, models
 
+from choeur.core.migrations_ops import AddIndexOnline
+
+# Built online since issue 14 (choeur.core.migrations_ops): on PostgreSQL the index is built with
+# CREATE INDEX CONCURRENTLY IF NOT EXISTS, so an installation upgrading with a big delivery
+# table keeps writing to it meanwhile; hence `atomic = False`. Rewriting this released
+# migration is safe: AddIndexOnline is AddIndex for the model state (makemigrations sees no
+# change), a database that applied it already has the index and never runs it again, and a
+# new installation ends with the same index (same name, same definition); on SQLite it is
+# the plain AddIndex.
+
 
 class Migration(migrations.Migration):
+
+    atomic = False
 
     dependencies = [
         ('webhooks', '0001_initial'),
     ]
 
     operations = [
-        migrations.AddIndex(
+        AddIndexOnline(
             model_name='delivery',
             index=models.Index(fields=['created_at'], name='webhook_delivery_age'),
         ),
