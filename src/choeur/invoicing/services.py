@@ -7,8 +7,6 @@ statuses only through `lifecycle.transition()`. The entry point owns the transac
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
@@ -19,6 +17,7 @@ from choeur.core import audit, clock, storage
 from choeur.core.errors import NotFound, PermissionRefused
 from choeur.invoicing import errors, lifecycle
 from choeur.invoicing.data import CENT, InvoiceData, LineData, Totals, VatLineData
+from choeur.invoicing.lookups import once_per_batch
 from choeur.invoicing.models import (
     Attachment,
     Cadre,
@@ -76,34 +75,6 @@ def require_validator_rights(user, invoice: Invoice, level: int, modify: bool = 
     if structure is None:
         raise PermissionRefused()
     permissions.require_espace(user, structure, Espace.FACTURES_A_VALIDER, modify=modify)
-
-
-# --- Lookups a batch makes once ---------------------------------------------------------------
-
-_lookups: ContextVar[dict | None] = ContextVar("invoicing_lookups", default=None)
-
-
-@contextmanager
-def cached_lookups():
-    """Within this block, the platform checks look each recipient, service, engagement list,
-    bank account and structure up once (a flux's hundreds of invoices mostly name the same
-    few): a snapshot taken at the batch's start, as a batch is checked in Chorus Pro."""
-    token = _lookups.set({})
-    try:
-        yield
-    finally:
-        _lookups.reset(token)
-
-
-def once_per_batch(key: tuple, compute):
-    """`compute()`, remembered under `key` within `cached_lookups()` (computed every time
-    outside it)."""
-    cache = _lookups.get()
-    if cache is None:
-        return compute()
-    if key not in cache:
-        cache[key] = compute()
-    return cache[key]
 
 
 # --- Platform checks (reference §4.4) --------------------------------------------------------
