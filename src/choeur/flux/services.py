@@ -413,10 +413,10 @@ def _conclude(flux: Flux) -> None:
         flux_state_changed(flux.pk)  # signed webhooks, queued in this transaction
         _tell_supplier(flux, status, integrated, rejected)
         if flux.channel == Canal.EDI and flux.technical_account_id and rejected:
-            from choeur.flux import edi
+            from choeur.flux import rejections
 
             flux_id = flux.pk
-            transaction.on_commit(lambda: edi.write_flux_rejections(flux_id))
+            transaction.on_commit(lambda: rejections.write_flux_rejections(flux_id))
 
 
 def _tell_supplier(flux: Flux, status: str, integrated: int, rejected: int) -> None:
