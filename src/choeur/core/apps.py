@@ -5,3 +5,8 @@ class CoreConfig(AppConfig):
     name = "choeur.core"
     label = "core"
     verbose_name = "Choeur — socle"
+
+    def ready(self):
+        from choeur.core import queue
+
+        queue.discover()  # every app's tasks, known by name before anything queues one

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from choeur.core import audit, clock, storage
+from choeur.core import audit, clock, queue, storage
 from choeur.core.errors import ChoeurError
 from choeur.invoicing import deposit_documents, errors, lifecycle, lookups, services, structured
 from choeur.invoicing.models import Invoice, InvoiceLine, VatLine
@@ -123,6 +123,5 @@ def _write(actor, accepted: list, tell_supplier: bool) -> None:
                       lambda invoice: {"number": invoice.number, "status": invoice.status})
     deposited = [invoice.pk for invoice in by_target.get(Status.DEPOSEE, [])]
     if deposited:
-        from choeur.invoicing.tasks import route_invoices
-
-        route_invoices.enqueue(deposited)  # committed with the batch, or not at all
+        # Committed with the batch, or not at all.
+        queue.enqueue("invoicing.route_invoices", deposited)
