@@ -19,7 +19,7 @@ def integrate_flux(flux_id: int) -> str:
 
 @queue.task()
 def flux_timers() -> dict:
-    """Every five minutes (core.worker.enqueue_timers): take the drop folders' new files and
+    """Every five minutes (a timer: flux/apps.py): take the drop folders' new files and
     resume the flux that need it."""
     import logging
 
