@@ -649,8 +649,8 @@ def _invoices_held_by_routing_tasks() -> set[int]:
     live = DBTaskResult.objects.filter(
         Q(status=TaskResultStatus.READY) | Q(status=TaskResultStatus.RUNNING,
                                              started_at__gt=clock.wall_now() - ROUTING_OVERDUE),
-        task_path__in=[queue.get(name).module_path
-                       for name in ("invoicing.route_invoice", "invoicing.route_invoices")])
+        task_path__in=[queue.get("invoicing.route_invoice").module_path,
+                       queue.get("invoicing.route_invoices").module_path])
     held: set[int] = set()
     for call in live.values_list("args_kwargs", flat=True):
         for value in [*call.get("args", []), *call.get("kwargs", {}).values()]:
