@@ -8,8 +8,9 @@ every change is one service call in its own transaction. A forged `idFacture` or
 
 The operations are split by who calls them: `factures_fournisseur` (deposit, searches and
 answers of the supplier, history), `factures_recipiendaire` (recipient), `factures_valideur`
-(validators, and the cross-role `rechercher/demandePaiement`). This module holds the router
-and what they share: filters, sorting columns and the wire shapes of an invoice.
+(validators, and the cross-role `rechercher/demandePaiement`), each with its own router
+(`api/urls.py` mounts the three at `/cpro/factures/v1`). This module holds what they share:
+filters, sorting columns and the wire shapes of an invoice; it imports none of them.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from datetime import datetime, time, timedelta
 
 from django.db import transaction
 from django.db.models import OuterRef, Q, QuerySet, Subquery
-from ninja import Router
 
 from choeur.api.envelope import Pagination, bounds, date_wire, datetime_wire
 from choeur.api.errors import InvalidField
@@ -30,7 +30,6 @@ from choeur.invoicing import queries
 from choeur.invoicing.models import Cadre, Invoice, TypeFacture
 from choeur.invoicing.statuses import Status
 
-router = Router(tags=["Factures"])
 ERRORS = frozenset({400, 401, 403, 404, 409, 413, 500})
 
 NO_RESULT_CODE = 20000
@@ -581,10 +580,3 @@ def _prune(value):
 def prune(value):
     return _prune(value)
 
-
-# The operations, registered on `router` when imported (after what they share, above).
-from choeur.api import (  # noqa: E402, F401, I001
-    factures_fournisseur,
-    factures_recipiendaire,
-    factures_valideur,
-)

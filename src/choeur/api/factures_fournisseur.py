@@ -17,6 +17,8 @@ import base64
 import binascii
 from decimal import Decimal, InvalidOperation
 
+from ninja import Router
+
 from choeur.api import factures_schemas as fs
 from choeur.api.auth import bounded_auth
 from choeur.api.envelope import ok
@@ -32,7 +34,6 @@ from choeur.api.factures import (
     number,
     own_structure_id,
     required,
-    router,
     search_page,
     supplier_row,
     supplier_to_process_row,
@@ -58,6 +59,8 @@ from choeur.invoicing.models import (
 from choeur.invoicing.statuses import SUPPLIER_TO_PROCESS
 from choeur.organisations import permissions
 from choeur.organisations.models import Structure
+
+router = Router(tags=["Factures"])
 
 FORMATS_DEPOT = ["PDF_NON_SIGNE", "PDF_SIGNE_PADES", "PDF_SIGNE_XADES"]
 API_MODES = [ModeDepot.SAISIE_API, ModeDepot.DEPOT_PDF_API, ModeDepot.DEPOT_PDF_SIGNE_API]

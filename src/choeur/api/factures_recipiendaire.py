@@ -12,6 +12,8 @@ import tempfile
 import zipfile
 from typing import BinaryIO
 
+from ninja import Router
+
 from choeur.api import factures_schemas as fs
 from choeur.api.envelope import no_result, ok, ok_with_file
 from choeur.api.errors import InvalidField
@@ -26,7 +28,6 @@ from choeur.api.factures import (
     own_structure_id,
     recipient_row,
     required,
-    router,
     search_page,
     status_code,
     type_dp,
@@ -38,6 +39,8 @@ from choeur.core import storage
 from choeur.core.errors import NotFound
 from choeur.invoicing import deposit_documents, queries, services
 from choeur.invoicing.statuses import RECIPIENT_TO_PROCESS
+
+router = Router(tags=["Factures"])
 
 #: Largest download (the whole dossier limit, reference §1.3: > 120 Mo → 413).
 MAX_DOWNLOAD = services.MAX_DOSSIER

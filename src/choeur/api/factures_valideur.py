@@ -6,6 +6,8 @@ rechercher/demandePaiement, which searches every invoice the actor sees, whateve
 
 from __future__ import annotations
 
+from ninja import Router
+
 from choeur.api import factures_schemas as fs
 from choeur.api.envelope import datetime_wire, ok
 from choeur.api.factures import (
@@ -18,7 +20,6 @@ from choeur.api.factures import (
     own_structure_id,
     prune,
     required,
-    router,
     search_page,
     type_dp,
     type_facture,
@@ -28,6 +29,8 @@ from choeur.api.schemas import ErrorOut
 from choeur.api.structures import choice, own_structure
 from choeur.invoicing import queries, services
 from choeur.invoicing.statuses import Status
+
+router = Router(tags=["Factures"])
 
 #: `action` of traiter/factureAValider → the validator's use case.
 ACTIONS = ["VALIDATION", "REFUS", "ERREUR_VALIDEUR"]

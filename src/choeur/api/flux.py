@@ -187,7 +187,7 @@ def deposer_flux(request, response: HttpResponse, payload: DeposerFluxFacturePar
                                 avec_signature=bool(payload.avecSignature),
                                 enqueue=not synchronous)
         if synchronous and flux.invoice_count > services.SYNC_MAX_INVOICES:
-            services.queue(flux)
+            services.queue_integration(flux)
             synchronous = False
             response[SYNC_HEADER] = "0"
     body = ok(numeroFluxDepot=flux.numero,

@@ -18,7 +18,9 @@ from ninja import NinjaAPI, Router
 from choeur.api import (
     engagements,
     errors,
-    factures,
+    factures_fournisseur,
+    factures_recipiendaire,
+    factures_valideur,
     organisations,
     structures,
     transverses,
@@ -75,7 +77,9 @@ api.add_router("/cpro/utilisateurs/v1", utilisateurs.router)
 api.add_router("/cpro/engagementsJuridiques/v1", engagements.router)
 api.add_router("/cpro/facturesTravaux/v1", travaux.router)
 api.add_router("/cpro/factures/v1", flux_api.factures_router)
-api.add_router("/cpro/factures/v1", factures.router)
+api.add_router("/cpro/factures/v1", factures_fournisseur.router)
+api.add_router("/cpro/factures/v1", factures_recipiendaire.router)
+api.add_router("/cpro/factures/v1", factures_valideur.router)
 api.add_router("/cpro/organisations/v1", organisations.router)
 
 

@@ -5,3 +5,9 @@ class CoreConfig(AppConfig):
     name = "choeur.core"
     label = "core"
     verbose_name = "Choeur — socle"
+
+    def ready(self):
+        from choeur.core import periodic, queue, worker
+
+        queue.discover()  # every app's tasks, known by name before anything queues one
+        periodic.housekeeping("finished task results", worker.prune_task_results)

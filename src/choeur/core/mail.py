@@ -26,7 +26,7 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.utils.crypto import get_random_string
 
-from choeur.core import clock
+from choeur.core import clock, queue
 from choeur.core.models import OutgoingEmail
 
 logger = logging.getLogger("choeur.mail")
@@ -45,8 +45,6 @@ def send_mail(
     reply_to: list[str] | None = None,
 ) -> OutgoingEmail:
     """Queue one e-mail, to be delivered once the current transaction commits."""
-    from choeur.core.tasks import deliver_email
-
     with transaction.atomic():  # the row and its task are committed together, or neither
         email = OutgoingEmail.objects.create(
             to=[to] if isinstance(to, str) else list(to),
@@ -56,14 +54,12 @@ def send_mail(
             html_body=html_body or "",
             created_at=clock.now(),
         )
-        deliver_email.enqueue(email.pk)
+        queue.enqueue("core.deliver_email", email.pk)
     return email
 
 
 def deliver(email_id: int) -> None:
     """Deliver one queued e-mail; on failure, schedule another attempt or give up."""
-    from choeur.core.tasks import deliver_email
-
     with transaction.atomic():
         email = OutgoingEmail.objects.select_for_update().filter(pk=email_id).first()
         if email is None or email.status != OutgoingEmail.Status.QUEUED:
@@ -87,7 +83,8 @@ def deliver(email_id: int) -> None:
                 logger.error("e-mail %s given up after %s attempts", email.pk, email.attempts)
             else:
                 delay = RETRY_DELAYS[email.attempts - 1]
-                deliver_email.using(run_after=clock.wall_now() + delay).enqueue(email.pk)
+                queue.get("core.deliver_email").using(
+                    run_after=clock.wall_now() + delay).enqueue(email.pk)
             email.save()
             return
         email.status = OutgoingEmail.Status.SENT

@@ -14,7 +14,7 @@ from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
-from choeur.core import clock
+from choeur.core import clock, periodic
 from choeur.core.models import WorkerHeartbeat
 
 logger = logging.getLogger("choeur.worker")
@@ -34,24 +34,17 @@ def beat(worker_id: str, started_at) -> None:
 
 
 TASK_RESULTS_KEPT = timedelta(days=7)
-PRUNE_EVERY = timedelta(hours=1)
-TIMERS_EVERY = timedelta(minutes=5)
 
 
 def enqueue_timers() -> None:
-    """Queue the periodic business checks (each is idempotent: two workers queueing them at
-    once do the work once). Timers read the clock service, so qualification can travel."""
-    from choeur.flux.tasks import flux_timers
-    from choeur.invoicing.tasks import (
-        apply_tacit_validations,
-        requeue_lost_routings,
-        sweep_uploads,
-    )
-
-    apply_tacit_validations.enqueue()
-    flux_timers.enqueue()
-    requeue_lost_routings.enqueue()
-    sweep_uploads.enqueue()
+    """Queue the timers the apps declared (`core.periodic`), each on its own: one that cannot
+    be queued does not keep the others. Timers read the clock service, so qualification can
+    travel."""
+    for timer in periodic.timers():
+        try:
+            timer.enqueue()
+        except Exception:
+            logger.exception("queueing the timer %s failed", timer.module_path)
 
 
 def prune_task_results(now=None) -> int:
@@ -63,29 +56,22 @@ def prune_task_results(now=None) -> int:
     return deleted
 
 
-def prune_webhook_deliveries() -> int:
-    from choeur.webhooks.services import prune_deliveries
-
-    return prune_deliveries()
-
-
 def housekeeping() -> None:
-    """The hourly removals, each on its own: one that fails does not keep the other."""
-    for prune, what in ((prune_task_results, "finished task results"),
-                        (prune_webhook_deliveries, "ended webhook deliveries")):
+    """The hourly removals the apps declared (`core.periodic`), each on its own: one that
+    fails does not keep the others."""
+    for job in periodic.housekeepers():
         try:
-            pruned = prune()
+            pruned = job.run()
         except Exception:
-            logger.exception("pruning %s failed", what)
+            logger.exception("pruning %s failed", job.what)
             continue
         if pruned:
-            logger.info("pruned %s %s", pruned, what)
+            logger.info("pruned %s %s", pruned, job.what)
 
 
 class Heartbeat(threading.Thread):
     """Writes the worker's heartbeat every few seconds from its own thread and connection,
-    queues the business timers every five minutes and prunes old task results and webhook
-    deliveries hourly."""
+    queues the apps' timers every five minutes and runs their housekeeping hourly."""
 
     def __init__(self, worker_id: str):
         super().__init__(name="choeur-heartbeat", daemon=True)
@@ -100,10 +86,10 @@ class Heartbeat(threading.Thread):
             try:
                 beat(self.worker_id, self.started_at)
                 if clock.wall_now() >= next_timers:
-                    next_timers = clock.wall_now() + TIMERS_EVERY
+                    next_timers = clock.wall_now() + periodic.TIMERS_EVERY
                     enqueue_timers()
                 if clock.wall_now() >= next_prune:
-                    next_prune = clock.wall_now() + PRUNE_EVERY
+                    next_prune = clock.wall_now() + periodic.HOUSEKEEPING_EVERY
                     housekeeping()
             except Exception:  # a missed beat must not kill the worker; /healthz will notice
                 logger.exception("heartbeat failed")

@@ -10,25 +10,25 @@ the worker's timers run `scan_drop_folders`: each regular file (no link, no hidd
 moved aside first (a rename: two workers never take the same file), deposited as a flux of
 that technical account (`Canal.EDI`, the same service as the API), then moved to `traites/`.
 A file refused at deposit, and every invoice rejected at integration, add a line to the
-sender's rejection file of the day (CSV, `;`-separated, UTF-8).
+sender's rejection file of the day (CSV, `;`-separated, UTF-8: `flux/rejections.py`, which
+the integration writes through without importing this module).
 """
 
 from __future__ import annotations
 
-import csv
 import logging
 import os
 import stat
 import time
 from pathlib import Path
 
-from django.conf import settings
 from django.db import transaction
 
 from choeur.core import clock
 from choeur.core.errors import ChoeurError
 from choeur.flux import services
 from choeur.flux.models import Canal, Flux
+from choeur.flux.rejections import append_rejections, flux_root
 from choeur.organisations.models import TechnicalAccount
 
 logger = logging.getLogger("choeur.flux.edi")
@@ -36,13 +36,6 @@ logger = logging.getLogger("choeur.flux.edi")
 MIN_AGE = 30  # seconds without change before a file is taken
 MAX_NAME = 50  # characters kept of a dropped file's name (4 bytes each at worst, + the prefix)
 STALE_TAKEN = 30 * 60  # a file left in en_cours/ this long was being taken by a dead worker
-HEADER = ["horodatage", "numeroFluxDepot", "nomFichier", "position", "numeroDP",
-          "codeErreur", "libelleErreur"]
-
-
-def flux_root() -> Path:
-    configured = getattr(settings, "CHOEUR_FLUX_DIR", None)
-    return Path(configured) if configured else Path(settings.DATA_DIR) / "flux"
 
 
 def _ignored(path: Path) -> bool:
@@ -171,40 +164,3 @@ def _recover(root: Path, account: TechnicalAccount) -> None:
             os.replace(taken, done / taken.name)
         else:
             _deposit_taken(root, account, taken, name)
-
-
-def append_rejections(root: Path, login: str, rows: list[list[str]]) -> Path:
-    """Add rows (numeroFluxDepot, nomFichier, position, numeroDP, code, message) to today's
-    rejection file of the sender."""
-    folder = root / "rejets" / login
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path = folder / f"{clock.today().isoformat()}.csv"
-    new = not path.exists()
-    stamp = clock.now().astimezone(clock.PARIS).isoformat(timespec="seconds")
-    with open(path, "a", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh, delimiter=";")
-        if new:
-            writer.writerow(HEADER)
-        for row in rows:
-            writer.writerow([stamp, *[str(value).replace("\n", " ") for value in row]])
-    return path
-
-
-def write_flux_rejections(flux_id: int, root: Path | str | None = None) -> Path | None:
-    """The rejected invoices of a concluded EDI flux, in its sender's rejection file."""
-    flux = Flux.objects.select_related("technical_account").filter(pk=flux_id).first()
-    if flux is None or flux.technical_account is None:
-        return None
-    rows = []
-    for item in flux.items.filter(accepted=False):
-        for error in item.errors or [{}]:
-            rows.append([flux.numero, item.name, item.position, item.number,
-                         error.get("code", ""), error.get("message_fr", "")])
-    if not rows:
-        return None
-    try:
-        return append_rejections(Path(root) if root else flux_root(),
-                                 flux.technical_account.login, rows)
-    except OSError:
-        logger.exception("could not write the rejection file of flux %s", flux.numero)
-        return None

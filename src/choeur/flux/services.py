@@ -26,7 +26,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F
 
 from choeur import formats
-from choeur.core import audit, clock, storage
+from choeur.core import audit, clock, queue, storage
 from choeur.core.errors import ChoeurError, PermissionRefused
 from choeur.flux import errors
 from choeur.flux.models import Canal, EtatFlux, Flux, FluxItem, SyntaxeFlux
@@ -160,7 +160,7 @@ def deposit(actor, structure, content: bytes, filename: str, syntaxe: str | None
     audit.record(actor, "flux.deposit", flux, numero=flux.numero, channel=channel,
                  invoices=len(members), sha256=blob.sha256)
     if enqueue:
-        queue(flux)
+        queue_integration(flux)
     return flux
 
 
@@ -209,15 +209,13 @@ def verify(actor, structure, content: bytes, filename: str, syntaxe: str | None 
     return flux, items
 
 
-def queue(flux: Flux) -> None:
+def queue_integration(flux: Flux) -> None:
     """Queue the integration of a flux received or in incident (in the caller's
     transaction: the task exists only if it commits)."""
-    from choeur.flux.tasks import integrate_flux
-
     Flux.objects.filter(pk=flux.pk, status__in=(EtatFlux.RECU, EtatFlux.INCIDENTE)).update(
         status=EtatFlux.EN_ATTENTE, status_at=clock.now())
     flux.status = EtatFlux.EN_ATTENTE
-    integrate_flux.enqueue(flux.pk)
+    queue.enqueue("flux.integrate_flux", flux.pk)
 
 
 def _content_type(kind: str) -> str:
@@ -413,10 +411,10 @@ def _conclude(flux: Flux) -> None:
         flux_state_changed(flux.pk)  # signed webhooks, queued in this transaction
         _tell_supplier(flux, status, integrated, rejected)
         if flux.channel == Canal.EDI and flux.technical_account_id and rejected:
-            from choeur.flux import edi
+            from choeur.flux import rejections
 
             flux_id = flux.pk
-            transaction.on_commit(lambda: edi.write_flux_rejections(flux_id))
+            transaction.on_commit(lambda: rejections.write_flux_rejections(flux_id))
 
 
 def _tell_supplier(flux: Flux, status: str, integrated: int, rejected: int) -> None:
@@ -469,7 +467,7 @@ def retry_stalled() -> int:
                 flux.status_at > now - timedelta(minutes=2 ** max(flux.attempts - 1, 0)):
             continue
         with transaction.atomic():
-            queue(flux)
+            queue_integration(flux)
         queued += 1
     return queued
 
@@ -480,7 +478,7 @@ def retry(actor, flux: Flux) -> Flux:
         raise PermissionRefused()
     if flux.status != EtatFlux.INCIDENTE:
         return flux
-    queue(flux)
+    queue_integration(flux)
     audit.record(actor, "flux.retry", flux, numero=flux.numero)
     return flux
 

@@ -1,7 +1,7 @@
 """Background work of flux (django-tasks, database queue: a task enqueued in a transaction
 exists only if that transaction commits)."""
 
-from django_tasks import task
+from choeur.core import queue
 
 #: Integrations go before the other tasks waiting (the routing of what earlier flux
 #: deposited, e-mails): the depositing software is polling for the compte rendu, and a flux
@@ -9,7 +9,7 @@ from django_tasks import task
 INTEGRATION_PRIORITY = 10
 
 
-@task(priority=INTEGRATION_PRIORITY)
+@queue.task(priority=INTEGRATION_PRIORITY)
 def integrate_flux(flux_id: int) -> str:
     from choeur.flux import services
 
@@ -17,9 +17,9 @@ def integrate_flux(flux_id: int) -> str:
     return flux.status if flux is not None else "not claimed"
 
 
-@task()
+@queue.task()
 def flux_timers() -> dict:
-    """Every five minutes (core.worker.enqueue_timers): take the drop folders' new files and
+    """Every five minutes (a timer: flux/apps.py): take the drop folders' new files and
     resume the flux that need it."""
     import logging
 

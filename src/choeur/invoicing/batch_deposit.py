@@ -4,7 +4,7 @@ Each file gets the very checks of `structured.deposit_file` — its validation r
 keyed-data agreement (`structured._prepare`), every platform check of a sending
 (`services.check_sendable`) — and a refused file refuses itself alone, with the same coded
 error. What changes is the cost: the lookups are made once for the batch
-(`services.cached_lookups`), the numbers already used are fetched in one query, and the
+(`lookups.cached_lookups`), the numbers already used are fetched in one query, and the
 accepted invoices are written together (`lifecycle.create_many`: the rows, their lines, their
 history, their notifications), their files stored in one go and their routing queued as one
 task. Made one by one, a deposit is some twenty round trips to the database; here a batch of
@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from choeur.core import audit, clock, storage
+from choeur.core import audit, clock, queue, storage
 from choeur.core.errors import ChoeurError
-from choeur.invoicing import deposit_documents, errors, lifecycle, services, structured
+from choeur.invoicing import deposit_documents, errors, lifecycle, lookups, services, structured
 from choeur.invoicing.models import Invoice, InvoiceLine, VatLine
 from choeur.invoicing.statuses import Role, Status
 from choeur.organisations import permissions
@@ -63,7 +63,7 @@ def deposit_files(actor, supplier, files: list[File], *, cadre: str, mode_depot:
     outcomes: list[Outcome] = []
     accepted: list[tuple[Invoice, File, list, list]] = []
     user = lifecycle.acting_user(actor)
-    with services.cached_lookups():
+    with lookups.cached_lookups():
         for file in files:
             try:
                 invoice, lines, vats = _checked(supplier, file, cadre, taken)
@@ -123,6 +123,5 @@ def _write(actor, accepted: list, tell_supplier: bool) -> None:
                       lambda invoice: {"number": invoice.number, "status": invoice.status})
     deposited = [invoice.pk for invoice in by_target.get(Status.DEPOSEE, [])]
     if deposited:
-        from choeur.invoicing.tasks import route_invoices
-
-        route_invoices.enqueue(deposited)  # committed with the batch, or not at all
+        # Committed with the batch, or not at all.
+        queue.enqueue("invoicing.route_invoices", deposited)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.urls import NoReverseMatch
 from django.urls import reverse as _reverse
 
+from choeur.invoicing.lookups import once_per_batch
 from choeur.invoicing.models import ModeDepot
 from choeur.invoicing.statuses import Status
 from choeur.messaging.services import notify
@@ -46,7 +47,7 @@ def _params(invoice) -> dict:
 
 def created_many(invoices: list, previous: str, actor=None, tell_supplier: bool = True) -> None:
     """`status_changed` for a batch of new invoices (lifecycle.create_many): the webhooks
-    looked up once for the batch (the users to tell are, within `services.cached_lookups`)."""
+    looked up once for the batch (the users to tell are, within `lookups.cached_lookups`)."""
     from choeur.webhooks import services as webhooks
 
     structures = {s for i in invoices for s in (i.supplier_id, i.recipient_id, i.validator_id,
@@ -62,8 +63,6 @@ def created_many(invoices: list, previous: str, actor=None, tell_supplier: bool 
 
 def _audience(structure, espace: str, service) -> list:
     """users_in_espace, once per (structure, espace, service) within a batch."""
-    from choeur.invoicing.services import once_per_batch
-
     return once_per_batch(("audience", structure.pk, espace, getattr(service, "pk", None)),
                           lambda: users_in_espace(structure, espace, service))
 

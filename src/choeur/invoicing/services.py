@@ -7,18 +7,17 @@ statuses only through `lifecycle.transition()`. The entry point owns the transac
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 
-from choeur.core import audit, clock, storage
+from choeur.core import audit, clock, queue, storage
 from choeur.core.errors import NotFound, PermissionRefused
 from choeur.invoicing import errors, lifecycle
 from choeur.invoicing.data import CENT, InvoiceData, LineData, Totals, VatLineData
+from choeur.invoicing.lookups import once_per_batch
 from choeur.invoicing.models import (
     Attachment,
     Cadre,
@@ -76,34 +75,6 @@ def require_validator_rights(user, invoice: Invoice, level: int, modify: bool = 
     if structure is None:
         raise PermissionRefused()
     permissions.require_espace(user, structure, Espace.FACTURES_A_VALIDER, modify=modify)
-
-
-# --- Lookups a batch makes once ---------------------------------------------------------------
-
-_lookups: ContextVar[dict | None] = ContextVar("invoicing_lookups", default=None)
-
-
-@contextmanager
-def cached_lookups():
-    """Within this block, the platform checks look each recipient, service, engagement list,
-    bank account and structure up once (a flux's hundreds of invoices mostly name the same
-    few): a snapshot taken at the batch's start, as a batch is checked in Chorus Pro."""
-    token = _lookups.set({})
-    try:
-        yield
-    finally:
-        _lookups.reset(token)
-
-
-def once_per_batch(key: tuple, compute):
-    """`compute()`, remembered under `key` within `cached_lookups()` (computed every time
-    outside it)."""
-    cache = _lookups.get()
-    if cache is None:
-        return compute()
-    if key not in cache:
-        cache[key] = compute()
-    return cache[key]
 
 
 # --- Platform checks (reference §4.4) --------------------------------------------------------
@@ -571,10 +542,8 @@ def _generate_document(invoice: Invoice) -> None:
 
 
 def _enqueue_routing(invoice: Invoice) -> None:
-    from choeur.invoicing.tasks import route_invoice
-
     # The database queue commits the task with the transaction: a rollback routes nothing.
-    route_invoice.enqueue(invoice.pk)
+    queue.enqueue("invoicing.route_invoice", invoice.pk)
 
 
 def deposit(actor, supplier: Structure, data: InvoiceData, *, mode_depot: str,
@@ -659,14 +628,12 @@ def requeue_lost_routings(limit: int = 2000) -> int:
     lost = [pk for pk in candidates if tried.get(str(pk), 0) < ROUTING_RETRIES][:limit]
     if not lost:
         return 0
-    from choeur.invoicing.tasks import route_invoices
-
     with transaction.atomic():
         invoices = list(Invoice.objects.filter(pk__in=lost).order_by("pk"))
         audit.record_many(None, ROUTING_REQUEUED, invoices, lambda invoice: {
             "attempt": tried.get(str(invoice.pk), 0) + 1})
         for start in range(0, len(lost), 500):
-            route_invoices.enqueue(lost[start:start + 500])
+            queue.enqueue("invoicing.route_invoices", lost[start:start + 500])
     logging.getLogger("choeur.invoicing").warning(
         "routing queued again for %s invoice(s) left DEPOSEE: %s", len(lost), lost[:20])
     return len(lost)
@@ -679,12 +646,11 @@ def _invoices_held_by_routing_tasks() -> set[int]:
     from django_tasks.base import TaskResultStatus
     from django_tasks_db.models import DBTaskResult
 
-    from choeur.invoicing.tasks import route_invoice, route_invoices
-
     live = DBTaskResult.objects.filter(
         Q(status=TaskResultStatus.READY) | Q(status=TaskResultStatus.RUNNING,
                                              started_at__gt=clock.wall_now() - ROUTING_OVERDUE),
-        task_path__in=[route_invoice.module_path, route_invoices.module_path])
+        task_path__in=[queue.get("invoicing.route_invoice").module_path,
+                       queue.get("invoicing.route_invoices").module_path])
     held: set[int] = set()
     for call in live.values_list("args_kwargs", flat=True):
         for value in [*call.get("args", []), *call.get("kwargs", {}).values()]:

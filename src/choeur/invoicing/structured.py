@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from choeur import formats
 from choeur.core import storage
-from choeur.invoicing import deposit_documents, errors, services
+from choeur.invoicing import deposit_documents, errors, lookups, services
 from choeur.invoicing.data import InvoiceData, LineData, Totals, VatLineData
 from choeur.invoicing.models import Invoice, ModeDepot, TypeFacture
 from choeur.organisations import permissions
@@ -134,7 +134,7 @@ def _prepare(supplier, content: bytes, *, cadre: str, keyed: InvoiceData | None,
     data.comment = keyed.comment
     if iban and data.payment_mode == "VIREMENT":
         iban = iban.replace(" ", "").upper()
-        account = services.once_per_batch(("iban", supplier.pk, iban), lambda: (
+        account = lookups.once_per_batch(("iban", supplier.pk, iban), lambda: (
             supplier.bank_accounts.filter(iban=iban, is_active=True).first()))
         data.bank_account_id = account.pk if account else keyed.bank_account_id
         if not data.bank_account_id:

@@ -4,12 +4,13 @@ transaction exists only if that transaction commits)."""
 import logging
 
 from django.db import transaction
-from django_tasks import task
+
+from choeur.core import queue
 
 logger = logging.getLogger("choeur.invoicing")
 
 
-@task()
+@queue.task()
 def route_invoice(invoice_id: int) -> None:
     from choeur.invoicing import deposit_documents, services
 
@@ -20,7 +21,7 @@ def route_invoice(invoice_id: int) -> None:
         services.route(invoice_id)
 
 
-@task()
+@queue.task()
 def route_invoices(invoice_ids: list[int]) -> None:
     """A batch's routing (a flux's invoices, one task per batch): each invoice as
     `route_invoice`, in its own transaction; one that fails is logged and does not hold the
@@ -32,21 +33,21 @@ def route_invoices(invoice_ids: list[int]) -> None:
             logger.exception("routing of invoice %s failed", invoice_id)
 
 
-@task()
+@queue.task()
 def apply_tacit_validations() -> int:
     from choeur.invoicing import services
 
     return services.apply_tacit_validations()
 
 
-@task()
+@queue.task()
 def requeue_lost_routings() -> int:
     from choeur.invoicing import services
 
     return services.requeue_lost_routings()
 
 
-@task()
+@queue.task()
 def sweep_uploads() -> int:
     from choeur.invoicing import services
 

@@ -74,7 +74,7 @@ from urllib.parse import urlsplit, urlunsplit
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
-from choeur.core import audit, clock
+from choeur.core import audit, clock, queue
 from choeur.core.errors import Conflict, OutsideTransaction
 from choeur.organisations import permissions
 from choeur.organisations.models import Structure
@@ -348,8 +348,6 @@ def deactivate_subscription(actor, structure: Structure, subscription_id) -> Sub
 
 def redeliver(actor, structure: Structure, subscription_id, delivery_id) -> Delivery:
     """"Renvoyer": one more attempt at once, same event id and body (a fresh signature)."""
-    from choeur.webhooks.tasks import deliver_webhook
-
     permissions.require_gestionnaire(actor, structure)
     subscription = _subscription(structure, subscription_id)
     if not subscription.is_active:
@@ -362,7 +360,7 @@ def redeliver(actor, structure: Structure, subscription_id, delivery_id) -> Deli
         state=Delivery.State.PENDING, next_attempt_at=clock.wall_now())
     if updated != 1:
         raise Conflict()
-    deliver_webhook.enqueue(delivery.pk, delivery.attempts, True)
+    queue.enqueue("webhooks.deliver_webhook", delivery.pk, delivery.attempts, True)
     audit.record(actor, "webhooks.redelivered", subscription, structure=structure.pk,
                  delivery=delivery.pk, event=delivery.event_id)
     delivery.refresh_from_db()
@@ -407,8 +405,6 @@ def _record(subscription: Subscription, event: str, kind: str, subject: str,
             payload: dict) -> Delivery | None:
     """One delivery of one event to one subscription, and its task, in the caller's
     transaction; None when that event already has its delivery there."""
-    from choeur.webhooks.tasks import deliver_webhook
-
     if not connection.in_atomic_block:
         raise OutsideTransaction()
     if Delivery.objects.filter(subscription=subscription, event_id=event).exists():
@@ -422,7 +418,7 @@ def _record(subscription: Subscription, event: str, kind: str, subject: str,
                 next_attempt_at=clock.wall_now())
     except IntegrityError:
         return None
-    deliver_webhook.enqueue(delivery.pk, 0)
+    queue.enqueue("webhooks.deliver_webhook", delivery.pk, 0)
     return delivery
 
 
@@ -576,8 +572,6 @@ def deliver(delivery_id: int, expected_attempts: int, *, manual: bool = False) -
     queued for (a duplicate or superseded task finds it changed and does nothing), and the
     next automatic attempt is queued in that same claim: a worker killed during the exchange
     leaves a retry behind. A success makes that retry moot (it finds the delivery done)."""
-    from choeur.webhooks.tasks import deliver_webhook
-
     number = expected_attempts + 1
     with transaction.atomic():
         delivery = Delivery.objects.select_related("subscription").filter(
@@ -597,7 +591,8 @@ def deliver(delivery_id: int, expected_attempts: int, *, manual: bool = False) -
         if not claimed:
             return "stale"
         if retry_at is not None:
-            deliver_webhook.using(run_after=retry_at).enqueue(delivery_id, number)
+            queue.get("webhooks.deliver_webhook").using(run_after=retry_at).enqueue(
+                delivery_id, number)
     subscription = delivery.subscription
     body = delivery.payload.encode()
     headers = {

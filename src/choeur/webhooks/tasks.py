@@ -1,10 +1,10 @@
 """Background work of webhooks (django-tasks, database queue: a task enqueued in a
 transaction exists only if that transaction commits)."""
 
-from django_tasks import task
+from choeur.core import queue
 
 
-@task()
+@queue.task()
 def deliver_webhook(delivery_id: int, expected_attempts: int, manual: bool = False) -> str:
     """One attempt of a delivery (see services.deliver); queues the next one itself."""
     from choeur.webhooks import services
