@@ -122,3 +122,32 @@ def close_django_connections() -> None:
         from django.db import connections
 
         connections.close_all()
+
+
+def run_in_django(bench, args) -> None:
+    """Run `bench(args)` with Django set up on a throwaway cluster (or CHOEUR_DATABASE_URL)
+    and a temporary data directory, both removed afterwards."""
+    import tempfile
+    from pathlib import Path
+
+    work = Path(tempfile.mkdtemp(prefix="choeur-bench-data-"))
+    try:
+        with database() as url:
+            os.environ.update({"CHOEUR_DATABASE_URL": url, "CHOEUR_DATA_DIR": str(work),
+                               "CHOEUR_DEBUG": "false",
+                               "DJANGO_SETTINGS_MODULE": "choeur.settings"})
+            try:
+                bench(args)
+            finally:
+                close_django_connections()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def explain(sql: str) -> str:
+    """EXPLAIN (ANALYZE, BUFFERS) of a query the bench captured."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+        return "\n".join(row[0] for row in cursor.fetchall())

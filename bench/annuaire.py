@@ -34,13 +34,10 @@ import argparse
 import base64
 import json
 import os
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import _cluster
 
@@ -489,13 +486,6 @@ def measure(search: Search, portal, wire: Wire, rounds: int) -> Result:
                   slowest["sql"], float(slowest["time"]) * 1000)
 
 
-def explain(sql: str) -> str:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
-        return "\n".join(row[0] for row in cursor.fetchall())
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -507,18 +497,7 @@ def main() -> None:
                         help="EXPLAIN ANALYZE the slowest query of each search")
     args = parser.parse_args()
 
-    work = Path(tempfile.mkdtemp(prefix="choeur-bench-data-"))
-    try:
-        with _cluster.database() as url:
-            os.environ.update({"CHOEUR_DATABASE_URL": url, "CHOEUR_DATA_DIR": str(work),
-                               "CHOEUR_DEBUG": "false",
-                               "DJANGO_SETTINGS_MODULE": "choeur.settings"})
-            try:
-                run_bench(args)
-            finally:
-                _cluster.close_django_connections()
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    _cluster.run_in_django(run_bench, args)
 
 
 def structure_indexes() -> list[tuple[str, str, str]]:
@@ -598,7 +577,7 @@ def run_bench(args) -> None:
         for result in results:
             print(f"\n== {result.search.channel}: {result.search.label}: slowest query "
                   f"({result.slowest_ms:.1f} ms)\n{result.slowest_sql}\n\n"
-                  f"{explain(result.slowest_sql)}")
+                  f"{_cluster.explain(result.slowest_sql)}")
 
 
 if __name__ == "__main__":

@@ -31,14 +31,11 @@ import argparse
 import html
 import os
 import re
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 
 import _cluster
 
@@ -548,13 +545,6 @@ def measure(page: Page, client, rounds: int) -> Result:
                   slowest["sql"], float(slowest["time"]) * 1000)
 
 
-def explain(sql: str) -> str:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
-        return "\n".join(row[0] for row in cursor.fetchall())
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -565,18 +555,7 @@ def main() -> None:
                         help="EXPLAIN ANALYZE the slowest query of each page over the target")
     args = parser.parse_args()
 
-    work = Path(tempfile.mkdtemp(prefix="choeur-bench-data-"))
-    try:
-        with _cluster.database() as url:
-            os.environ.update({"CHOEUR_DATABASE_URL": url, "CHOEUR_DATA_DIR": str(work),
-                               "CHOEUR_DEBUG": "false",
-                               "DJANGO_SETTINGS_MODULE": "choeur.settings"})
-            try:
-                run_bench(args)
-            finally:
-                _cluster.close_django_connections()
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    _cluster.run_in_django(run_bench, args)
 
 
 def run_bench(args) -> None:
@@ -660,7 +639,7 @@ def run_bench(args) -> None:
     if args.explain:
         for result in slow:
             print(f"\n== {result.page.label}: slowest query ({result.slowest_ms:.1f} ms)\n"
-                  f"{result.slowest_sql}\n\n{explain(result.slowest_sql)}")
+                  f"{result.slowest_sql}\n\n{_cluster.explain(result.slowest_sql)}")
 
 
 if __name__ == "__main__":
