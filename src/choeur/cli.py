@@ -249,6 +249,18 @@ def cmd_createadmin(args, cfg: config.Config) -> int:
     return 0
 
 
+def cmd_unlock(args, cfg: config.Config) -> int:
+    from django.db import transaction
+
+    from choeur.accounts import services
+
+    with transaction.atomic():
+        unlocked = services.unlock_address("cli", args.email)
+    print(f"{args.email}: lock-out lifted." if unlocked else
+          f"{args.email}: neither locked nor counted; nothing to do.")
+    return 0
+
+
 def cmd_check(args, cfg: config.Config) -> int:
     from django.core.management import call_command
     from django.core.management.base import SystemCheckError
@@ -334,6 +346,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--if-none", action="store_true",
                    help="do nothing when an administrator exists already")
     p.set_defaults(handler=cmd_createadmin)
+
+    p = sub.add_parser("unlock", help="lift the login lock-out of an e-mail address")
+    p.add_argument("email", help="login e-mail address")
+    p.set_defaults(handler=cmd_unlock)
 
     p = sub.add_parser("check", help="show the configuration and check database and worker")
     p.set_defaults(handler=cmd_check)

@@ -737,3 +737,25 @@ def test_bot_check_token_is_accepted_once(frozen_now):
     clock.advance(timedelta(minutes=40))
     botcheck.verify((third := botcheck.new_challenge()).token, str(answer_of(third)))
     assert UsedBotCheckNonce.objects.count() == 1
+
+
+def test_choeur_unlock_lifts_a_lock_out(active, frozen_now, capsys):
+    from choeur.accounts.models import FailedAttempts
+    from choeur.cli import main
+
+    for email in (active.email, "personne@example.fr"):
+        for _ in range(5):
+            with pytest.raises((services.BadCredentials, services.LockedOut)):
+                login(email, "mauvais")
+    with pytest.raises(services.LockedOut):
+        login(active.email, STRONG)
+    assert main(["unlock", active.email.upper()]) == 0
+    assert "lock-out lifted" in capsys.readouterr().out
+    assert login(active.email, STRONG).complete
+    assert main(["unlock", "personne@example.fr"]) == 0
+    assert not FailedAttempts.objects.exists()
+    with pytest.raises(services.BadCredentials):  # counted from zero again
+        login("personne@example.fr", "x")
+    assert main(["unlock", "nobody@example.fr"]) == 0
+    assert "nothing to do" in capsys.readouterr().out
+    assert AuditEvent.objects.filter(action="accounts.unlocked").count() == 2

@@ -473,6 +473,24 @@ class AdminCreation:
     created: bool
 
 
+def unlock_address(actor, email: str) -> bool:
+    """Lift the login lock-out of an address (`choeur unlock`): its account's (`unlock`, as
+    the administration does), or an unknown address's count. The way back in when someone
+    locks the only administrator out on purpose (five wrong passwords are enough, by
+    design). Returns whether anything was locked or counted."""
+    email = normalise_email(email)
+    digest = throttle.Key("portal.login", email, MAX_LOGIN_FAILURES).digest
+    forgotten, _ = FailedAttempts.objects.filter(key=digest).delete()
+    user = User.objects.filter(email=email).first()
+    if user is not None and (user.failed_login_count or user.locked_until
+                             or user.recovery_failed_count or user.recovery_locked_until):
+        unlock(actor, user)
+        return True
+    if forgotten:
+        audit.record(actor, "accounts.unlocked", None, email=email)
+    return bool(forgotten)
+
+
 def create_first_admin(actor, email: str, password: str | None = None) -> AdminCreation:
     """Create the platform administrator unless one exists already (idempotent for `make run`)."""
     if User.objects.filter(is_superuser=True).exists():
