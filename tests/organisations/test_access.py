@@ -36,7 +36,7 @@ def organisation_routes():
 ACTIONS = ("validate", "refuse", "detach", "grant", "withdraw", "transfer", "open", "close",
            "deactivate", "attach", "habilitation", "approve_request", "refuse_request",
            "create_account", "reset_password", "deactivate_account", "create_client",
-           "revoke_client")
+           "revoke_client", "lenient_on", "lenient_off")
 
 
 @pytest.fixture
@@ -92,6 +92,8 @@ def urls_for(structure):
             kwargs["pk"] = structure.pk
         if "service_id" in pattern.pattern.converters:
             kwargs["service_id"] = service.pk
+        if "rattachement_id" in pattern.pattern.converters:
+            kwargs["rattachement_id"] = rattachement_ids[-1]
         from django.urls import reverse
 
         yield pattern.name, reverse(pattern.name, kwargs=kwargs), rattachement_ids

@@ -115,7 +115,10 @@ def test_detach_grant_transfer(structure, gp, member, run_tasks):
         permissions.structure_for(gp, structure.pk)
 
 
-def test_first_requester_of_an_unmanaged_public_structure_becomes_principal(db):
+def test_first_requester_of_an_unmanaged_public_structure_in_qualification(db, settings):
+    """In qualification (trainees, integrators' test data) the first requester of a public
+    structure nobody manages becomes its gestionnaire principal at once."""
+    settings.CHOEUR_ENVIRONMENT = "qualification"
     admin = make_user("root@example.fr", is_superuser=True, is_staff=True)
     public = run(services.create_public_structure, admin, "11000201100044",
                  {"company_name": "Ministère"})
@@ -124,6 +127,64 @@ def test_first_requester_of_an_unmanaged_public_structure_becomes_principal(db):
     assert rattachement.status == "VALIDEE" and rattachement.role == "GESTIONNAIRE_PRINCIPAL"
     second = run(services.request_rattachement, make_user("b@ministere.gouv.fr"), public)
     assert second.status == "EN_COURS_DE_VALIDATION"
+
+
+def test_in_production_a_platform_administrator_designates_the_first_principal(
+        db, settings, run_tasks):
+    """Whoever asks first must not get a public body's received invoices: the request waits
+    for a platform administrator, who designates the gestionnaire principal (or refuses)."""
+    settings.CHOEUR_ENVIRONMENT = "production"
+    admin = make_user("root@example.fr", is_superuser=True, is_staff=True)
+    public = run(services.create_public_structure, admin, "11000201100044",
+                 {"company_name": "Ministère"})
+    intruder, agent = make_user("premier@example.fr"), make_user("agent@ministere.gouv.fr")
+    first = run(services.request_rattachement, intruder, public)
+    second = run(services.request_rattachement, agent, public)
+    assert first.status == second.status == "EN_COURS_DE_VALIDATION"
+    assert permissions.rattachement_of(intruder, public) is None
+    run_tasks()
+    notices = [m for m in mail.outbox_messages() if m.to == "root@example.fr"]
+    assert len(notices) == 2 and "Gestionnaire principal demandé" in notices[0].subject
+    assert f"/administration/destinataires/{public.pk}/" in notices[0].text
+    assert [r.pk for r in services.first_principal_requests(public)] == [first.pk, second.pk]
+    with pytest.raises(PermissionRefused):  # nobody else decides
+        run(services.decide_first_principal, agent, public, second.pk, True)
+    with pytest.raises(errors.RefusalReasonRequired):
+        run(services.decide_first_principal, admin, public, first.pk, False, " ")
+    run(services.decide_first_principal, admin, public, first.pk, False, "Inconnu du ministère")
+    chosen = run(services.decide_first_principal, admin, public, second.pk, True)
+    assert chosen.status == "VALIDEE" and chosen.role == "GESTIONNAIRE_PRINCIPAL"
+    public.refresh_from_db()
+    assert public.principal_assigned_at is not None
+    assert services.first_principal_requests(public) == []
+    permissions.forget(agent)
+    assert permissions.is_principal(agent, public)
+    # The next requests are the principal's to decide; the administrator's path is closed.
+    late = run(services.request_rattachement, make_user("c@ministere.gouv.fr"), public)
+    with pytest.raises(errors.PrincipalAlreadyAssigned):
+        run(services.decide_first_principal, admin, public, late.pk, True)
+    late.refresh_from_db()
+    assert late.status == "EN_COURS_DE_VALIDATION"
+
+
+def test_the_administration_page_decides_first_principals(client, db, settings):
+    settings.CHOEUR_ENVIRONMENT = "production"
+    admin = make_user("root@example.fr", is_superuser=True, is_staff=True)
+    public = run(services.create_public_structure, admin, "11000201100044",
+                 {"company_name": "Ministère"})
+    agent = make_user("agent@ministere.gouv.fr")
+    pending = run(services.request_rattachement, agent, public)
+    url = f"/administration/destinataires/{public.pk}/"
+    decide = f"{url}demandes/{pending.pk}/"
+    client.force_login(agent)  # not an administrator: refused, nothing changed
+    assert client.post(decide, {"decision": "approve"}).status_code == 403
+    client.force_login(admin)
+    page = client.get(url).content.decode()
+    assert 'data-testid="first-principal-requests"' in page and agent.email in page
+    assert client.post(decide, {"decision": "approve"}).status_code == 302
+    pending.refresh_from_db()
+    assert pending.role == "GESTIONNAIRE_PRINCIPAL" and pending.status == "VALIDEE"
+    assert 'data-testid="first-principal-requests"' not in client.get(url).content.decode()
 
 
 def test_attach_directly_needs_an_existing_account(structure, gp):

@@ -16,7 +16,8 @@ from .conftest import make_user, run
 pytestmark = pytest.mark.django_db
 
 
-def test_only_never_managed_public_structures_are_claimed(structure, gp, member):
+def test_only_never_managed_public_structures_are_claimed(structure, gp, member, settings):
+    settings.CHOEUR_ENVIRONMENT = "qualification"  # where the first requester claims
     # A private structure without principal (made by the support in the admin) is not claimed.
     orphan = Structure.objects.create(identifier_type="SIRET", identifier="55208131766522",
                                       company_name="Orpheline")

@@ -109,7 +109,8 @@ def test_default_public_service_is_locked(db):
     structure = run(services.create_public_structure, admin, "11000201100044",
                     {"company_name": "Ministère"})
     gp = make_user("agent@ministere.gouv.fr")
-    run(services.request_rattachement, gp, structure)  # first requester: principal at once
+    pending = run(services.request_rattachement, gp, structure)
+    run(services.decide_first_principal, admin, structure, pending.pk, True)
     default = structure.services.get(code=Service.DEFAULT_PUBLIC_CODE)
     with pytest.raises(errors.DefaultServiceLocked):
         run(services.set_service_active, gp, default, False)

@@ -58,6 +58,8 @@ SENTENCES = {
         "%(who)s a détaché %(user)s de la structure."),
     "organisations.rattachement_left": gettext_lazy(
         "%(who)s s'est détaché(e) de la structure."),
+    "organisations.first_principal_approved": gettext_lazy(
+        "%(who)s a désigné %(user)s gestionnaire principal de la structure."),
     "organisations.gestionnaire_granted": gettext_lazy(
         "%(who)s a nommé %(user)s gestionnaire."),
     "organisations.gestionnaire_withdrawn": gettext_lazy(

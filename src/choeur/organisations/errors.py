@@ -79,6 +79,15 @@ class RattachementNotPending(ChoeurError):
     message_en = "This attachment request has already been handled."
 
 
+class PrincipalAlreadyAssigned(ChoeurError):
+    code = "ORG_PRINCIPAL_ALREADY_ASSIGNED"
+    http_status = 409
+    message_fr = ("Cette structure a déjà un gestionnaire principal : c'est à lui de décider "
+                  "des autres demandes de rattachement.")
+    message_en = ("This structure already has a gestionnaire principal: the other requests "
+                  "are theirs to decide.")
+
+
 class RefusalReasonRequired(ChoeurError):
     code = "ORG_REFUSAL_REASON_REQUIRED"
     message_fr = "Indiquez le motif du refus : il est communiqué au demandeur."

@@ -423,8 +423,12 @@ def _grant_default_habilitations(rattachement: Rattachement) -> None:
 
 
 def request_rattachement(actor: User, structure: Structure, service_ids=()) -> Rattachement:
-    """Ask to be attached to a structure. A structure nobody manages yet (a public structure
-    from the import) makes the requester its gestionnaire principal at once."""
+    """Ask to be attached to a structure; its gestionnaires decide. A public structure nobody
+    has ever managed (fresh from the import or the administration) has no gestionnaire to
+    decide: in production the platform's administrators do (`decide_first_principal`), as
+    the public body designates its gestionnaire principal on Chorus Pro — whoever asks first
+    must not get a public body's received invoices. In qualification (trainees, integrators'
+    test data) the requester becomes its gestionnaire principal at once."""
     if not structure.is_active:
         raise errors.StructureInactive(structure=structure.identifier)
     services = _services_of(structure, service_ids)
@@ -432,15 +436,13 @@ def request_rattachement(actor: User, structure: Structure, service_ids=()) -> R
         user=actor, structure=structure, status__in=Rattachement.OPEN_STATUSES
     ).exists():
         raise errors.RattachementExists()
-    # Only a public structure nobody has ever managed (fresh from the import) is claimed by its
-    # first requester; any other waits for its gestionnaires (or for the support, through the
-    # admin, if it has none).
-    claimable = Structure.objects.filter(
-        pk=structure.pk, kind=Structure.Kind.PUBLIQUE, principal_assigned_at__isnull=True
-    ).update(principal_assigned_at=clock.now())  # a conditional update: one claimant wins
-    if claimable:
-        return _attach(actor, structure, actor, Rattachement.Role.GESTIONNAIRE_PRINCIPAL,
-                       services)
+    never_managed = Structure.objects.filter(
+        pk=structure.pk, kind=Structure.Kind.PUBLIQUE, principal_assigned_at__isnull=True)
+    if settings.CHOEUR_ENVIRONMENT == "qualification":
+        # A conditional update: of two claimants at once, one wins.
+        if never_managed.update(principal_assigned_at=clock.now()):
+            return _attach(actor, structure, actor, Rattachement.Role.GESTIONNAIRE_PRINCIPAL,
+                           services)
     try:
         with transaction.atomic():
             rattachement = Rattachement.objects.create(
@@ -452,9 +454,75 @@ def request_rattachement(actor: User, structure: Structure, service_ids=()) -> R
     rattachement.services.set(services)
     audit.record(actor, "organisations.rattachement_requested", rattachement,
                  structure=structure.pk, services=[s.code for s in services])
-    _notify(gestionnaires(structure), "rattachement_requested",
-            {"rattachement": rattachement, "structure": structure, "services": services})
+    deciders = gestionnaires(structure)
+    if not deciders and never_managed.exists():
+        _notify(platform_admins(), "first_principal_requested",
+                {"rattachement": rattachement, "structure": structure, "services": services})
+    else:
+        _notify(deciders, "rattachement_requested",
+                {"rattachement": rattachement, "structure": structure, "services": services})
     return rattachement
+
+
+def platform_admins() -> list[User]:
+    return list(User.objects.filter(is_superuser=True, is_active=True))
+
+
+def decide_first_principal(actor: User, structure: Structure, rattachement_id,
+                           approve: bool, reason: str = "") -> Rattachement:
+    """A platform administrator decides a request to a public structure nobody has ever
+    managed: approved, the requester becomes its gestionnaire principal (and decides the
+    other requests); refused, with a reason. Conditional updates: of two administrators (or
+    two requests) at once, one decision wins."""
+    from choeur.core.permissions import is_platform_admin
+
+    if not is_platform_admin(actor):
+        raise PermissionRefused()
+    [rattachement] = _pending(structure, [rattachement_id])
+    if not approve:
+        reason = (reason or "").strip()
+        if not reason:
+            raise errors.RefusalReasonRequired()
+        updated = Rattachement.objects.filter(
+            pk=rattachement.pk, status=Rattachement.Status.EN_COURS_DE_VALIDATION
+        ).update(status=Rattachement.Status.REFUSEE, decided_at=clock.now(),
+                 decided_by=actor, reason=reason)
+        if not updated:
+            raise errors.RattachementNotPending()
+        audit.record(actor, "organisations.rattachement_refused", rattachement,
+                     structure=structure.pk, user=rattachement.user.email, reason=reason)
+        _notify([rattachement.user], "rattachement_refused",
+                {"rattachement": rattachement, "structure": structure, "reason": reason})
+        return rattachement
+    now = clock.now()
+    if not Structure.objects.filter(
+            pk=structure.pk, kind=Structure.Kind.PUBLIQUE, principal_assigned_at__isnull=True
+    ).update(principal_assigned_at=now):
+        raise errors.PrincipalAlreadyAssigned()
+    updated = Rattachement.objects.filter(
+        pk=rattachement.pk, status=Rattachement.Status.EN_COURS_DE_VALIDATION
+    ).update(status=Rattachement.Status.VALIDEE, role=Rattachement.Role.GESTIONNAIRE_PRINCIPAL,
+             decided_at=now, decided_by=actor)
+    if not updated:
+        raise errors.RattachementNotPending()
+    rattachement.refresh_from_db()
+    structure.principal_assigned_at = now
+    _grant_default_habilitations(rattachement)
+    permissions.forget(rattachement.user)
+    audit.record(actor, "organisations.first_principal_approved", rattachement,
+                 structure=structure.pk, user=rattachement.user.email)
+    _notify([rattachement.user], "rattachement_validated",
+            {"rattachement": rattachement, "structure": structure})
+    return rattachement
+
+
+def first_principal_requests(structure: Structure) -> list[Rattachement]:
+    """The requests platform administrators decide: those to a public structure nobody has
+    ever managed."""
+    if structure.principal_assigned_at is not None or not structure.is_public:
+        return []
+    return list(structure.rattachements.select_related("user").filter(
+        status=Rattachement.Status.EN_COURS_DE_VALIDATION).order_by("requested_at"))
 
 
 def _pending(structure: Structure, ids: Iterable) -> list[Rattachement]:

@@ -36,6 +36,8 @@ urlpatterns = [
          name="recipient-create"),
     path("administration/destinataires/<int:pk>/", views_recipients.recipient_detail,
          name="recipient-detail"),
+    path("administration/destinataires/<int:pk>/demandes/<int:rattachement_id>/",
+         views_recipients.recipient_request_decide, name="recipient-request-decide"),
     path("administration/destinataires/<int:pk>/services/nouveau/",
          views_recipients.recipient_service, name="recipient-service-create"),
     path("administration/destinataires/<int:pk>/services/<int:service_id>/",

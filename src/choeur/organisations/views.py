@@ -426,8 +426,14 @@ def rattachement_request(request):
                     messages.success(request, _("Vous êtes le gestionnaire principal de cette "
                                                 "structure."))
                     return redirect("structure-detail", chosen.pk)
-                messages.success(request, _("Votre demande est envoyée au gestionnaire de la "
-                                            "structure."))
+                if chosen.is_public and chosen.principal_assigned_at is None:
+                    messages.success(request, _(
+                        "Cette structure publique n'a pas encore de gestionnaire : votre demande "
+                        "est envoyée aux administrateurs de la plateforme, qui désignent son "
+                        "gestionnaire principal."))
+                else:
+                    messages.success(request, _("Votre demande est envoyée au gestionnaire de "
+                                                "la structure."))
                 return redirect("structures")
     return render(request, "organisations/rattachement_request.html", {
         "search": search,

@@ -9,10 +9,10 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from choeur.core.permissions import is_platform_admin, require
-from choeur.organisations import forms, recipients
+from choeur.organisations import forms, recipients, services
 from choeur.organisations.views import attempt
 
 admin_only = require(is_platform_admin)
@@ -56,7 +56,24 @@ def recipient_detail(request, pk):
             return redirect("recipient-detail", structure.pk)
         structure.refresh_from_db()
     return render(request, "organisations/recipients/detail.html", {
-        "structure": structure, "form": form, "services": structure.services.all()})
+        "structure": structure, "form": form, "services": structure.services.all(),
+        "first_requests": services.first_principal_requests(structure)})
+
+
+@admin_only
+@require_POST
+def recipient_request_decide(request, pk, rattachement_id):
+    """Approve (the requester becomes the gestionnaire principal) or refuse, with a reason, a
+    request to a public recipient nobody has managed yet."""
+    structure = recipients.public_structure(request.user, pk)
+    approve = request.POST.get("decision") == "approve"
+    ok, rattachement = attempt(request, services.decide_first_principal, structure,
+                               rattachement_id, approve, request.POST.get("reason", ""))
+    if ok:
+        messages.success(request, (_("%(user)s est le gestionnaire principal de %(name)s.")
+                                   if approve else _("La demande de %(user)s est refusée."))
+                         % {"user": rattachement.user.email, "name": structure.company_name})
+    return redirect("recipient-detail", structure.pk)
 
 
 @admin_only
