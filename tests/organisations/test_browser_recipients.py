@@ -82,3 +82,44 @@ def test_the_administrator_creates_a_public_recipient_and_its_services(page, gp,
     response = page.goto("/administration/destinataires/creer/")
     assert response.status == 403
     expect(page.locator("main")).not_to_contain_text(re.compile("DRFIP"))
+
+
+def test_the_administrator_designates_a_public_recipients_first_principal(page, settings):
+    """Production: an agent asks to join a public recipient nobody manages; the request waits
+    for a platform administrator, who designates the agent its gestionnaire principal."""
+    from django.db import transaction
+
+    from choeur.organisations import services
+    from choeur.organisations.models import Rattachement
+
+    settings.CHOEUR_ENVIRONMENT = "production"
+    admin = make_user("admin@choeur.test", first_name="Adèle", last_name="Admin",
+                      is_superuser=True, is_staff=True)
+    with transaction.atomic():
+        recipient = services.create_public_structure(admin, "11000201100044",
+                                                     {"company_name": "DRFIP Gironde"})
+    make_user("agent@drfip.gouv.fr", first_name="Anne", last_name="Agent")
+
+    log_in(page, "agent@drfip.gouv.fr", PASSWORD)
+    page.goto("/rattachements/demande/")
+    page.get_by_label("SIRET (3 chiffres au moins) ou raison sociale exacte").fill("110002011")
+    page.get_by_role("button", name="Rechercher").click()
+    page.get_by_label(re.compile("DRFIP Gironde")).check()
+    page.get_by_role("button", name="Choisir cette structure").click()
+    page.get_by_role("button", name="Envoyer la demande").click()
+    expect(page.get_by_role("status")).to_contain_text(
+        "votre demande est envoyée aux administrateurs de la plateforme")
+    assert Rattachement.objects.get(structure=recipient).status == "EN_COURS_DE_VALIDATION"
+    log_out(page)
+
+    log_in(page, "admin@choeur.test", PASSWORD)
+    page.goto(f"/administration/destinataires/{recipient.pk}/")
+    requests = page.get_by_test_id("first-principal-requests")
+    expect(requests).to_contain_text("agent@drfip.gouv.fr")
+    shoot(page, "recipient-first-principal")
+    requests.get_by_role("button", name="Désigner gestionnaire principal").click()
+    expect(page.get_by_role("status")).to_contain_text(
+        "agent@drfip.gouv.fr est le gestionnaire principal de DRFIP Gironde")
+    expect(page.get_by_test_id("first-principal-requests")).to_have_count(0)
+    chosen = Rattachement.objects.get(structure=recipient)
+    assert (chosen.status, chosen.role) == ("VALIDEE", "GESTIONNAIRE_PRINCIPAL")
