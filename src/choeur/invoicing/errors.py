@@ -51,6 +51,18 @@ class RecipientUnknown(InvoicingError):
                   "invoices. Check its SIRET in the directory.")
 
 
+class RecipientIdentifierMissing(InvoicingError):
+    code = "INV_RECIPIENT_IDENTIFIER_MISSING"
+    bt = "BT-46"
+    message_fr = ("Aucun SIRET de destinataire : saisissez-le, ou, dans un fichier structuré, "
+                  "donnez l'identifiant légal de l'acheteur (BT-47) avec le schéma 0009 "
+                  "(SIRET). Un SIREN (schéma 0002) ne suffit pas : la facture est adressée à "
+                  "un établissement.")
+    message_en = ("No recipient SIRET: type it, or, in a structured file, give the buyer's "
+                  "legal identifier (BT-47) with scheme 0009 (SIRET). A SIREN (scheme 0002) is "
+                  "not enough: the invoice goes to an establishment.")
+
+
 class RecipientInactive(InvoicingError):
     code = "INV_RECIPIENT_INACTIVE"
     bt = "BT-46"

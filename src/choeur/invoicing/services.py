@@ -95,6 +95,8 @@ def _find_structure(identifier: str) -> Structure | None:
 
 
 def resolve_recipient(identifier: str) -> Structure:
+    if not (identifier or "").strip():
+        raise errors.RecipientIdentifierMissing()
     recipient = find_structure(identifier)
     if recipient is None or not recipient.is_public:
         raise errors.RecipientUnknown(identifier=identifier or "—")
@@ -393,9 +395,11 @@ def save_draft(actor, supplier: Structure, data: InvoiceData, *, mode_depot: str
         require_supplier_rights(actor, invoice)
         if invoice.status != Status.BROUILLON:
             raise errors.NotADraft()
+    if not (data.recipient_identifier or "").strip():
+        raise errors.RecipientIdentifierMissing()
     recipient = find_structure(data.recipient_identifier)
     if recipient is None or not recipient.is_public:
-        raise errors.RecipientUnknown(identifier=data.recipient_identifier or "—")
+        raise errors.RecipientUnknown(identifier=data.recipient_identifier)
     if data.number:
         check_number(data.number)
     invoice.recipient = recipient
