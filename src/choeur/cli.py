@@ -249,6 +249,29 @@ def cmd_createadmin(args, cfg: config.Config) -> int:
     return 0
 
 
+def cmd_clock(args, cfg: config.Config) -> int:
+    from django.db import transaction
+
+    from choeur.core.errors import ChoeurError
+    from choeur.qualification import clock_control
+
+    try:
+        clock_control.require_qualification()
+        if args.advance is not None or args.to is not None:
+            with transaction.atomic():
+                if args.advance is not None:
+                    clock_control.advance("cli", args.advance)
+                else:
+                    clock_control.move_to("cli", args.to)
+    except ChoeurError as exc:
+        return _fail(f"{exc.code}: {exc.message('en')}", 1)
+    status = clock_control.status()
+    simulated = status["simulated_now"].astimezone(clock_control.clock.PARIS)
+    print(f"Simulated date: {simulated:%Y-%m-%d %H:%M} (Paris), {status['offset_days']} day(s) "
+          "ahead of real time.")
+    return 0
+
+
 def cmd_unlock(args, cfg: config.Config) -> int:
     from django.db import transaction
 
@@ -346,6 +369,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--if-none", action="store_true",
                    help="do nothing when an administrator exists already")
     p.set_defaults(handler=cmd_createadmin)
+
+    p = sub.add_parser("clock", help="qualification: show or move the instance's date forward")
+    moves = p.add_mutually_exclusive_group()
+    moves.add_argument("--advance", metavar="DAYS", help="move forward by DAYS whole days")
+    moves.add_argument("--to", metavar="YYYY-MM-DD", help="move forward to this date (Paris)")
+    p.set_defaults(handler=cmd_clock)
 
     p = sub.add_parser("unlock", help="lift the login lock-out of an e-mail address")
     p.add_argument("email", help="login e-mail address")

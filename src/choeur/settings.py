@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "choeur.messaging",
     "choeur.flux",
     "choeur.webhooks",
+    "choeur.qualification",
     "choeur.web",
     "choeur.api",
 ]

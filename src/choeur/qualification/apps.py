@@ -1,0 +1,22 @@
+from django.apps import AppConfig
+
+
+class QualificationConfig(AppConfig):
+    name = "choeur.qualification"
+    label = "qualification"
+    verbose_name = "Qualification"
+
+    def ready(self):
+        from django.conf import settings
+
+        if settings.CHOEUR_ENVIRONMENT != "qualification":
+            return  # production: nothing of qualification runs, not even the clock's reading
+        from django.core.signals import request_started
+        from django_tasks.signals import task_started
+
+        from choeur.qualification import clock_control
+
+        # The simulated date holds in every process: each request and each task first brings
+        # this process's clock up to the instance's (read at most every few seconds).
+        request_started.connect(clock_control.sync, dispatch_uid="qualification-clock-request")
+        task_started.connect(clock_control.sync, dispatch_uid="qualification-clock-task")

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from choeur.qualification import views
+
+app_name = "qualification"
+urlpatterns = [
+    path("qualification/horloge/", views.clock_page, name="clock"),
+]
