@@ -1,6 +1,7 @@
 # Choeur: the two commands a newcomer needs are `make run` and `make test`.
 # Commands below that run from a subfolder must still use the project's data directory.
-export CHOEUR_DATA_DIR ?= $(CURDIR)/var
+# A qualification instance (CHOEUR_ENVIRONMENT=qualification) has its own data and port.
+export CHOEUR_DATA_DIR ?= $(CURDIR)/var$(if $(filter qualification,$(CHOEUR_ENVIRONMENT)),-qualification)
 .PHONY: run test bench lint messages clean
 
 run:  ## serve the portal on http://127.0.0.1:8000 (SQLite in ./var), with a worker

@@ -29,6 +29,33 @@ def test_defaults_need_nothing(tmp_path):
     assert cfg.debug is False
 
 
+def test_one_variable_gives_a_qualification_instance_beside_production(tmp_path, monkeypatch):
+    """CHOEUR_ENVIRONMENT=qualification alone: another data directory and another port, so
+    that it runs beside a production instance started with the defaults."""
+    monkeypatch.chdir(tmp_path)
+    production = config.load({})
+    qualification = config.load({"CHOEUR_ENVIRONMENT": "qualification"})
+    assert production.data_dir == tmp_path / "var" and production.port == 8000
+    assert qualification.data_dir == tmp_path / "var-qualification"
+    assert qualification.port == 8001 and qualification.is_qualification
+    assert qualification.base_url == "http://127.0.0.1:8001"
+    pinned = config.load({"CHOEUR_ENVIRONMENT": "qualification", "CHOEUR_PORT": "9000",
+                          "CHOEUR_DATA_DIR": str(tmp_path / "q")})
+    assert (pinned.port, pinned.data_dir) == (9000, tmp_path / "q")
+    with pytest.raises(config.ConfigError, match="CHOEUR_ENVIRONMENT"):
+        config.load({"CHOEUR_ENVIRONMENT": "staging"})
+
+
+def test_the_makefile_gives_qualification_its_own_data_directory():
+    makefile = (README.parent / "Makefile").read_text()
+    result = subprocess.run(["make", "-s", "-f", "-", "show"], input=makefile + (
+        "\nshow:\n\t@echo $(CHOEUR_DATA_DIR)\n"), capture_output=True, text=True,
+        cwd=README.parent, env={k: v for k, v in os.environ.items()
+                                if k not in ("CHOEUR_DATA_DIR", "CHOEUR_ENVIRONMENT")}
+        | {"CHOEUR_ENVIRONMENT": "qualification"}, timeout=30)
+    assert result.stdout.strip().endswith("/var-qualification"), result.stderr
+
+
 def test_secret_key_generated_once_and_kept(tmp_path):
     first = config.load(env(tmp_path)).secret_key
     second = config.load(env(tmp_path)).secret_key

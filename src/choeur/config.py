@@ -211,8 +211,18 @@ def _boolean(src: _Source, name: str, default: bool) -> bool:
     raise ConfigError(name, f"must be true or false (got {raw!r})")
 
 
+def _environment(src: _Source) -> str:
+    environment = src.get("CHOEUR_ENVIRONMENT", "production").lower()
+    if environment not in ENVIRONMENTS:
+        raise ConfigError("CHOEUR_ENVIRONMENT", f"must be one of {', '.join(ENVIRONMENTS)}")
+    return environment
+
+
 def _data_dir(src: _Source) -> Path:
-    raw = src.get("CHOEUR_DATA_DIR", "var")
+    # A qualification instance keeps its own data by default, so that it runs beside a
+    # production one with a single variable (CHOEUR_ENVIRONMENT).
+    default = "var-qualification" if _environment(src) == "qualification" else "var"
+    raw = src.get("CHOEUR_DATA_DIR", default)
     path = Path(raw).expanduser().resolve()
     try:
         # Private: the database, the secret key and the outbox (with its links) live here.
@@ -392,12 +402,11 @@ def _email(src: _Source) -> SmtpEmail | None:
 def load(environ: dict[str, str] | None = None) -> Config:
     """Read and check the whole configuration; raise ConfigError on the first bad value."""
     src = _Source(dict(os.environ) if environ is None else environ)
+    environment = _environment(src)
     data_dir = _data_dir(src)
-    environment = src.get("CHOEUR_ENVIRONMENT", "production").lower()
-    if environment not in ENVIRONMENTS:
-        raise ConfigError("CHOEUR_ENVIRONMENT", f"must be one of {', '.join(ENVIRONMENTS)}")
     host = src.get("CHOEUR_HOST", "127.0.0.1")
-    port = _integer(src, "CHOEUR_PORT", 8000, 1, 65535)
+    port = _integer(src, "CHOEUR_PORT", 8001 if environment == "qualification" else 8000,
+                    1, 65535)
     base_url = _base_url(src, host, port)
     email_from = src.get("CHOEUR_EMAIL_FROM", "Choeur <noreply@localhost>")
     if "@" not in email_from:
