@@ -47,9 +47,9 @@ class ChunkedBodies:
 def _too_large(environ, start_response):
     """413 before Django: the wire envelope for the API, a short text otherwise."""
     if environ.get("PATH_INFO", "").startswith(("/cpro/", "/api/")):
-        body = json.dumps({"codeRetour": 20003,
-                           "libelle": "API_BODY_TOO_LARGE - La requête est trop volumineuse."},
-                          ensure_ascii=False).encode()
+        from choeur.api.errors import BodyTooLarge, envelope
+
+        body = json.dumps(envelope(BodyTooLarge()), ensure_ascii=False).encode()
         content_type = "application/json"
     else:
         body, content_type = "Requête trop volumineuse.\n".encode(), "text/plain; charset=utf-8"

@@ -479,7 +479,7 @@ def unlock_address(actor, email: str) -> bool:
     locks the only administrator out on purpose (five wrong passwords are enough, by
     design). Returns whether anything was locked or counted."""
     email = normalise_email(email)
-    digest = throttle.Key("portal.login", email, MAX_LOGIN_FAILURES).digest
+    digest = _unknown_address_key(email)
     forgotten, _ = FailedAttempts.objects.filter(key=digest).delete()
     user = User.objects.filter(email=email).first()
     if user is not None and (user.failed_login_count or user.locked_until
@@ -693,6 +693,11 @@ def _count_login_failure(actor, user: User, now, reason: str, error: type[Accoun
     raise error()
 
 
+def _unknown_address_key(email: str) -> str:
+    """Where an address without an account has its failures counted (`FailedAttempts`)."""
+    return throttle.Key("portal.login", email, MAX_LOGIN_FAILURES).digest
+
+
 def _count_unknown_address_failure(actor, email: str, now) -> None:
     """A login attempt on an address without an account: answered as a known address's wrong
     password is, lock-out included (its count kept in `FailedAttempts` under a digest of the
@@ -703,7 +708,7 @@ def _count_unknown_address_failure(actor, email: str, now) -> None:
         details["email"] = email  # never what might be a password typed in the wrong box
     except ValidationError:
         pass
-    digest = throttle.Key("portal.login", email, MAX_LOGIN_FAILURES).digest
+    digest = _unknown_address_key(email)
     row = FailedAttempts.objects.select_for_update().filter(key=digest).first()
     if row is not None and row.failures >= MAX_LOGIN_FAILURES:
         # window_start is the start of the lock (see below).

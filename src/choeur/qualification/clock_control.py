@@ -117,9 +117,9 @@ def _move(actor, delta: timedelta) -> datetime:
 
 def status() -> dict:
     """What the page, the CLI and the banner show."""
-    shift = offset()
-    simulated = clock.wall_now() + shift
     row = SimulatedClock.objects.filter(pk=1).first()
+    shift = timedelta(seconds=row.offset_seconds if row else 0)
+    simulated = clock.wall_now() + shift
     return {"offset_days": shift.days, "offset": shift, "simulated_now": simulated,
             "simulated_today": simulated.astimezone(clock.PARIS).date(),
             "changed_at": row.changed_at if row else None,
