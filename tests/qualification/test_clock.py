@@ -18,20 +18,6 @@ from tests.conftest import PASSWORD
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def qualification(settings):
-    settings.CHOEUR_ENVIRONMENT = "qualification"
-    clock_control.forget_sync()
-    yield
-    clock_control.forget_sync()
-
-
-@pytest.fixture
-def admin(django_user_model):
-    return django_user_model.objects.create_user("admin@choeur.test", PASSWORD,
-                                                 is_superuser=True, is_staff=True)
-
-
 def _ahead() -> float:
     return (clock.now() - clock.wall_now()).total_seconds() / 86400
 

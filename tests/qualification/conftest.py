@@ -1,0 +1,23 @@
+"""Fixtures of the qualification tests: an instance switched to qualification, its clock
+read afresh before and after each test; a platform administrator."""
+
+from __future__ import annotations
+
+import pytest
+
+from choeur.qualification import clock_control
+from tests.conftest import PASSWORD
+
+
+@pytest.fixture
+def qualification(settings):
+    settings.CHOEUR_ENVIRONMENT = "qualification"
+    clock_control.forget_sync()
+    yield
+    clock_control.forget_sync()
+
+
+@pytest.fixture
+def admin(django_user_model):
+    return django_user_model.objects.create_user("admin@choeur.test", PASSWORD,
+                                                 is_superuser=True, is_staff=True)
