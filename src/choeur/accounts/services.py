@@ -515,6 +515,25 @@ def create_admin(actor, email: str, password: str | None = None) -> AdminCreatio
     return AdminCreation(user=user, generated_password=generated, created=True)
 
 
+def create_active_user(actor, email: str, password: str | None = None) -> AdminCreation:
+    """An active account made by an operator (`choeur matelas --email` in qualification), not
+    by self-registration: no activation link, the password chosen by Choeur unless given
+    (shown once, never stored). Refused when the address is taken."""
+    email = _valid_email(email)
+    if User.objects.filter(email=email).exists():
+        raise EmailAlreadyUsed(email=email)
+    generated = None
+    if not password:
+        generated = password = _generate_password()
+    try:
+        password_validation.validate_password(password, User(email=email))
+    except ValidationError as exc:
+        raise WeakPassword(reasons=" ".join(str(m) for m in exc.messages)) from None
+    user = User.objects.create_user(email=email, password=password, is_active=True)
+    audit.record(actor, "accounts.user_created", user)
+    return AdminCreation(user=user, generated_password=generated, created=True)
+
+
 # --- Registration and activation ----------------------------------------------------------------
 
 

@@ -28,3 +28,25 @@ class ClockDateInvalid(ChoeurError):
     code = "QUAL_CLOCK_DATE_INVALID"
     message_fr = "Date invalide : {value} (attendu : AAAA-MM-JJ, dans les dix ans)."
     message_en = "Invalid date: {value} (expected: YYYY-MM-DD, within ten years)."
+
+
+class MatelasSeedInvalid(ChoeurError):
+    code = "QUAL_MATELAS_SEED_INVALID"
+    message_fr = "Graine invalide : {seed} (attendu : un nombre entier de 0 à {limit})."
+    message_en = "Invalid seed: {seed} (expected: a whole number from 0 to {limit})."
+
+
+class MatelasExists(ChoeurError):
+    code = "QUAL_MATELAS_EXISTS"
+    http_status = 409
+    message_fr = ("Le matelas de la graine {seed} existe déjà sur cette instance (la structure "
+                  "{identifier} y est). Choisissez une autre graine, ou aucune pour un tirage "
+                  "au hasard.")
+    message_en = ("The data set of seed {seed} already exists on this instance (structure "
+                  "{identifier} is there). Choose another seed, or none for a random draw.")
+
+
+class MatelasOutputUnwritable(ChoeurError):
+    code = "QUAL_MATELAS_OUTPUT_UNWRITABLE"
+    message_fr = "Impossible d'écrire {path} : {reason}. Rien n'a été créé."
+    message_en = "Cannot write {path}: {reason}. Nothing was created."

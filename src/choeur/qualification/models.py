@@ -18,3 +18,24 @@ class SimulatedClock(models.Model):
 
     def __str__(self) -> str:
         return f"+{self.offset_seconds} s"
+
+
+class GeneratedMatelas(models.Model):
+    """A matelas de données generated for a user: which structures play which role, so that
+    "Mon matelas" can show it again and give its CSV (without the secrets, shown once)."""
+
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE,
+                             related_name="generated_matelas")
+    seed = models.BigIntegerField(_("graine"))
+    valid_sirets = models.BooleanField(_("SIRET à clé valide"), default=True)
+    created_at = models.DateTimeField(_("généré le"))
+    # [{"structure": pk, "role": "destinataire", "variante": "code_service"}, ...] in CSV order.
+    entries = models.JSONField(_("structures"), default=list)
+
+    class Meta:
+        verbose_name = _("matelas de données")
+        verbose_name_plural = _("matelas de données")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} #{self.seed}"
