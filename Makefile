@@ -17,6 +17,7 @@ bench:  ## performance figures (bench/*.py), on this machine
 	.venv/bin/python bench/api.py
 	.venv/bin/python bench/auth.py
 	.venv/bin/python bench/annuaire.py
+	.venv/bin/python bench/matelas.py
 
 lint:
 	./scripts/venv.sh test

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from choeur import __version__, config
 
@@ -272,6 +273,86 @@ def cmd_clock(args, cfg: config.Config) -> int:
     return 0
 
 
+def _writable_file(path: str) -> str | None:
+    """Why `path` cannot be written as a file, or None: checked before anything is created."""
+    target = Path(path).expanduser()
+    if target.is_dir():
+        return "it is a directory"
+    parent = target.parent
+    if not parent.is_dir():
+        return f"the directory {parent} does not exist"
+    if not os.access(parent, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        return "permission denied"
+    return None
+
+
+def _writable_dir(path: str) -> str | None:
+    target = Path(path).expanduser()
+    if target.exists() and not target.is_dir():
+        return "it is not a directory"
+    existing = next((p for p in [target, *target.parents] if p.exists()), None)
+    if existing is None or not os.access(existing, os.W_OK | os.X_OK):
+        return "permission denied"
+    return None
+
+
+def cmd_matelas(args, cfg: config.Config) -> int:
+    from django.conf import settings
+    from django.db import transaction
+
+    from choeur.accounts import services as accounts
+    from choeur.accounts.models import User
+    from choeur.core.errors import ChoeurError
+    from choeur.qualification import clock_control, errors, matelas, samples
+
+    try:
+        clock_control.require_qualification()
+        seed = None if args.seed is None else matelas.parse_seed(args.seed)
+        for path, why in ((args.csv, args.csv and _writable_file(args.csv)),
+                          (args.samples, args.samples and _writable_dir(args.samples))):
+            if why:
+                raise errors.MatelasOutputUnwritable(path=path, reason=why)
+        created = None
+        with transaction.atomic():
+            user = User.objects.filter(email__iexact=args.email.strip()).first()
+            if user is None:
+                created = accounts.create_active_user("cli", args.email)
+                user = created.user
+            elif not user.is_active:
+                raise errors.MatelasUserInactive(email=user.email)
+            result = matelas.generate(user, seed=seed, valid_sirets=not args.invalid_sirets)
+            base_url = args.base_url or settings.CHOEUR_BASE_URL
+            try:  # inside the transaction: a file that cannot be written undoes the data set
+                if args.csv:
+                    Path(args.csv).expanduser().write_text(
+                        matelas.to_csv(result, base_url), encoding="utf-8")
+                if args.samples:
+                    samples.write(samples.build(result), Path(args.samples).expanduser())
+            except OSError as exc:
+                raise errors.MatelasOutputUnwritable(
+                    path=exc.filename or args.csv or args.samples,
+                    reason=exc.strerror or str(exc)) from None
+    except ChoeurError as exc:
+        return _fail(f"{exc.code}: {exc.message('en')}", 1)
+    if created is not None:
+        print(f"Account created: {user.email}")
+        print(f"Password (shown once, change it after logging in): {created.generated_password}")
+    print(f"Matelas de données generated for {user.email} (seed {result.seed}):")
+    for row in matelas.rows(result, base_url, with_secrets=False):
+        print(f"  {row['role']:<14} {row['variante']:<27} {row['identifiant']}  "
+              f"{row['raison_sociale']}")
+    if args.csv:
+        print(f"CSV written to {args.csv} (it holds the secrets: keep it private).")
+    else:
+        print(f"OAuth2: token URL {base_url.rstrip('/')}/api/oauth/token, "
+              f"client_id {result.client_id}, client_secret {result.client_secret}")
+        print(f"Technical account: {result.technical_login} / {result.technical_password}")
+        print("Secrets are shown once: they are stored only hashed.")
+    if args.samples:
+        print(f"Sample invoices and index.csv written to {args.samples}.")
+    return 0
+
+
 def cmd_unlock(args, cfg: config.Config) -> int:
     from django.db import transaction
 
@@ -375,6 +456,19 @@ def build_parser() -> argparse.ArgumentParser:
     moves.add_argument("--advance", metavar="DAYS", help="move forward by DAYS whole days")
     moves.add_argument("--to", metavar="YYYY-MM-DD", help="move forward to this date (Paris)")
     p.set_defaults(handler=cmd_clock)
+
+    p = sub.add_parser("matelas", help="qualification: generate a user's test data set")
+    p.add_argument("--email", required=True,
+                   help="the user's login (an active account is created if none exists)")
+    p.add_argument("--seed", metavar="N", help="draw the same data set again (0 to 2147483647)")
+    p.add_argument("--csv", metavar="FILE",
+                   help="write one row per structure (with the API secrets) to FILE")
+    p.add_argument("--samples", metavar="DIR",
+                   help="write sample invoices and DIR/index.csv (what a deposit of each gets)")
+    p.add_argument("--invalid-sirets", action="store_true",
+                   help="SIRETs with a wrong check digit, as Chorus Pro's qualification gives")
+    p.add_argument("--base-url", help="URL written in the CSV (default: CHOEUR_BASE_URL)")
+    p.set_defaults(handler=cmd_matelas)
 
     p = sub.add_parser("unlock", help="lift the login lock-out of an e-mail address")
     p.add_argument("email", help="login e-mail address")

@@ -221,5 +221,9 @@ LOGGING = {
         # an attack, thousands. Server errors stay; refusals worth knowing are logged by
         # Choeur itself (a throttle reaching its limit, a tolerated call without a token).
         "django.request": {"level": "ERROR"},
+        # The Factur-X and PDF libraries say at INFO what they do for every file Choeur writes
+        # or reads (three lines per invoice): noise in a worker's log and on the CLI.
+        "factur-x": {"level": "WARNING"},
+        "pikepdf": {"level": "WARNING"},
     },
 }

@@ -50,3 +50,11 @@ class MatelasOutputUnwritable(ChoeurError):
     code = "QUAL_MATELAS_OUTPUT_UNWRITABLE"
     message_fr = "Impossible d'écrire {path} : {reason}. Rien n'a été créé."
     message_en = "Cannot write {path}: {reason}. Nothing was created."
+
+
+class MatelasUserInactive(ChoeurError):
+    code = "QUAL_MATELAS_USER_INACTIVE"
+    message_fr = ("Le compte {email} n'est pas actif (activation en attente ou désactivé) : "
+                  "activez-le avant de générer son matelas.")
+    message_en = ("The account {email} is not active (awaiting activation or deactivated): "
+                  "activate it before generating its data set.")
