@@ -23,6 +23,7 @@ import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from choeur.accounts.models import User
 from choeur.core import audit, clock
 from choeur.invoicing import engagements as engagement_use_cases
 from choeur.invoicing.models import Engagement
@@ -109,9 +110,18 @@ def parse_seed(value) -> int:
     return seed
 
 
-def generate(user, *, seed=None, valid_sirets: bool = True) -> Matelas:
-    """Create the data set for `user` (an active account), in the caller's transaction."""
+def generate(user, *, seed=None, valid_sirets: bool = True,
+             seen: int | None = None) -> Matelas | None:
+    """Create the data set for `user` (an active account), in the caller's transaction.
+
+    `seen`: how many data sets the user had when the form was shown. A second click (or tab)
+    posting the same form finds one more and gets None instead of another data set: the
+    user's row is locked first, so two clicks at once are decided one after the other."""
     clock_control.require_qualification()
+    if seen is not None:
+        list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk"))
+        if GeneratedMatelas.objects.filter(user=user).count() != seen:
+            return None
     explicit = seed is not None
     seed = parse_seed(seed) if explicit else secrets.randbelow(MAX_SEED + 1)
     rng = random.Random(seed)  # noqa: S311 - test data drawn again from its seed, not secrets

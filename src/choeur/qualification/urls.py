@@ -5,4 +5,8 @@ from choeur.qualification import views
 app_name = "qualification"
 urlpatterns = [
     path("qualification/horloge/", views.clock_page, name="clock"),
+    path("qualification/matelas/", views.matelas_page, name="matelas"),
+    path("qualification/matelas/matelas.csv", views.matelas_csv, name="matelas_csv"),
+    path("qualification/matelas/echantillons.zip", views.matelas_samples,
+         name="matelas_samples"),
 ]

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import base64
+
 from django.contrib import messages
-from django.http import Http404
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from choeur.core.permissions import is_platform_admin, require
 from choeur.organisations.views import attempt
-from choeur.qualification import clock_control, errors
+from choeur.qualification import clock_control, errors, matelas, samples
+from choeur.qualification.models import GeneratedMatelas
 
 
 def _qualification_only(view):
@@ -39,3 +45,76 @@ def clock_page(request):
                                 .strftime("%d/%m/%Y %H:%M")})
             return redirect("qualification:clock")
     return render(request, "qualification/clock.html", {"status": clock_control.status()})
+
+
+# --- Matelas de données -------------------------------------------------------------------------
+
+
+@_qualification_only
+@login_required
+def matelas_page(request):
+    """« Générer mon matelas de données »: the user's data set (if any) and the form that
+    generates one. A generation shows its secrets on the answer itself, once."""
+    if request.method == "POST":
+        return _generate(request)
+    return render(request, "qualification/matelas.html", {
+        "matelas": matelas.latest(request.user),
+        "generated_count": GeneratedMatelas.objects.filter(user=request.user).count(),
+        "variants": matelas.VARIANTS,
+    })
+
+
+def _generate(request):
+    try:
+        seen = int(request.POST.get("generated_count", ""))
+    except ValueError:
+        seen = -1  # a form from elsewhere: refused as a repeated click would be
+    ok, result = attempt(request, matelas.generate,
+                         seed=request.POST.get("seed", "").strip() or None,
+                         valid_sirets=request.POST.get("invalid_sirets") != "on", seen=seen)
+    if not ok:
+        return redirect("qualification:matelas")
+    if result is None:
+        messages.info(request, _("Ce matelas de données a déjà été généré : le voici."))
+        return redirect("qualification:matelas")
+    base_url = request.build_absolute_uri("/")
+    text = matelas.to_csv(result, base_url)
+    response = render(request, "qualification/matelas_generated.html", {
+        "matelas": result, "rows": matelas.rows(result, base_url),
+        "token_url": base_url.rstrip("/") + "/api/oauth/token", "api_url": base_url.rstrip("/"),
+        # The CSV with its secrets travels in this answer only (nothing keeps them server-side).
+        "csv_href": "data:text/csv;charset=utf-8;base64,"
+                    + base64.b64encode(text.encode()).decode(),
+    })
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+@_qualification_only
+@login_required
+@require_safe
+def matelas_csv(request):
+    """The user's last data set as CSV, without the secrets (shown once, at generation)."""
+    result = matelas.latest(request.user)
+    if result is None:
+        raise Http404()
+    response = HttpResponse(matelas.to_csv(result, request.build_absolute_uri("/"),
+                                           with_secrets=False), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="matelas-{result.seed}.csv"'
+    return response
+
+
+@_qualification_only
+@login_required
+@require_safe
+def matelas_samples(request):
+    """The sample invoices of the user's last data set and their index, as one ZIP."""
+    result = matelas.latest(request.user)
+    if result is None:
+        raise Http404()
+    with transaction.atomic():  # the drafts the files are written from are rolled back
+        built = samples.build(result)
+    response = HttpResponse(samples.as_zip(built), content_type="application/zip")
+    response["Content-Disposition"] = (
+        f'attachment; filename="echantillons-matelas-{result.seed}.zip"')
+    return response

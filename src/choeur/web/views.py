@@ -1,7 +1,12 @@
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
 from choeur.core.permissions import platform_admin_required
+from choeur.web import current_structure
 
 
 @require_GET
@@ -19,3 +24,16 @@ def csrf_failure(request, reason=""):
 def administration(request):
     """The platform administrator's portal pages, one menu entry for all of them."""
     return render(request, "web/administration.html")
+
+
+@login_required
+@require_POST
+def switch_structure(request):
+    """The header's structure switcher: the lists then show that structure only."""
+    if not current_structure.choose(request, request.POST.get("structure", "")):
+        messages.error(request, _("Cette structure n'est pas l'une des vôtres."))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()},
+                                           require_https=request.is_secure()):
+        target = "/"
+    return redirect(target)

@@ -91,6 +91,20 @@ def invoice_list(request, queryset, *, template, to_process, partner, statuses_s
     })
 
 
+def for_current_structure(request, queryset, *fields):
+    """The invoices of the structure chosen in the header (web.current_structure), in any
+    of `fields` (supplier, recipient, validator...); all of them when none is chosen."""
+    from choeur.web import current_structure
+
+    chosen = current_structure.current(request)
+    if chosen is None:
+        return queryset
+    where = Q()
+    for name in fields:
+        where |= Q(**{f"{name}_id": chosen.pk})
+    return queryset.filter(where)
+
+
 def deposit_structures(user) -> list:
     """The structures the user may deposit invoices for."""
     return [s for s in permissions.visible_structures(user).filter(is_active=True)

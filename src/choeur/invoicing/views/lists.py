@@ -11,6 +11,7 @@ from choeur.invoicing.statuses import Status
 from choeur.invoicing.views.common import (
     MAX_ZIP,
     deposit_structures,
+    for_current_structure,
     invoice_list,
 )
 from choeur.organisations import permissions
@@ -32,7 +33,8 @@ def issued_list(request):
                 user, invoice.supplier, Espace.FACTURES_EMISES)
         invoice.can_acknowledge = can_act[invoice.supplier_id]
     return invoice_list(
-        request, queries.issued_invoices(user), template="invoicing/issued_list.html",
+        request, for_current_structure(request, queries.issued_invoices(user), "supplier"),
+        template="invoicing/issued_list.html",
         to_process=statuses.SUPPLIER_TO_PROCESS, partner="recipient",
         statuses_shown=[s for s in Status.values if s != Status.SUPPRIMEE],
         extra={"can_deposit": bool(deposit_structures(user)), "pending": pending})
@@ -42,7 +44,8 @@ def issued_list(request):
 @require_safe
 def received_list(request):
     return invoice_list(
-        request, queries.received_invoices(request.user),
+        request, for_current_structure(request, queries.received_invoices(request.user),
+                                       "recipient"),
         template="invoicing/received_list.html", to_process=statuses.RECIPIENT_TO_PROCESS,
         partner="supplier", statuses_shown=statuses.RECIPIENT_VISIBLE,
         extra={"max_zip": MAX_ZIP})
@@ -52,7 +55,8 @@ def received_list(request):
 @require_safe
 def to_validate_list(request):
     return invoice_list(
-        request, queries.invoices_to_validate(request.user),
+        request, for_current_structure(request, queries.invoices_to_validate(request.user),
+                                       "validator", "validator2"),
         template="invoicing/to_validate_list.html",
         to_process=(Status.A_VALIDER_1, Status.A_VALIDER_2), partner="supplier",
         statuses_shown=[s for s in Status.values
