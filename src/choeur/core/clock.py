@@ -18,7 +18,8 @@ PARIS = ZoneInfo("Europe/Paris")
 
 _lock = threading.Lock()
 _frozen_at: datetime | None = None
-_offset = timedelta(0)
+_offset = timedelta(0)  # tests' shifts
+_travel = timedelta(0)  # a qualification instance's simulated date (set_offset)
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -44,6 +45,18 @@ def now() -> datetime:
     frozen = _frozen_at
     if frozen is not None:
         return frozen
+    return _wall() + _offset + _travel
+
+
+def untravelled_now() -> datetime:
+    """`now()` without a qualification instance's travel (tests' freeze and shift apply).
+
+    For short-lived credentials — an API access token's hour —: moving a test instance's
+    date 30 days forward must not cut every connected client off in the middle of its run.
+    """
+    frozen = _frozen_at
+    if frozen is not None:
+        return frozen
     return _wall() + _offset
 
 
@@ -62,9 +75,10 @@ def today() -> date:
 
 
 def set_offset(offset: timedelta) -> None:
-    global _offset
+    """A qualification instance's travel: business time runs `offset` ahead of real time."""
+    global _travel
     with _lock:
-        _offset = offset
+        _travel = offset
 
 
 def freeze(at: datetime) -> None:
@@ -86,10 +100,10 @@ def advance(delta: timedelta) -> None:
 
 
 def reset() -> None:
-    global _frozen_at, _offset
+    global _frozen_at, _offset, _travel
     with _lock:
         _frozen_at = None
-        _offset = timedelta(0)
+        _offset = _travel = timedelta(0)
 
 
 @contextmanager
