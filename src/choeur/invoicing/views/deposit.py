@@ -35,6 +35,7 @@ from choeur.invoicing.views.common import (
 )
 from choeur.organisations import permissions
 from choeur.organisations.models import Espace
+from choeur.web import current_structure
 
 #: Which form field an error about a business term points at.
 FIELD_OF_TERM = {
@@ -78,8 +79,11 @@ PREFILLED_FIELDS = (
 @login_required
 @require_safe
 def deposit_start(request):
-    return render(request, "invoicing/deposit_start.html",
-                  {"structures": deposit_structures(request.user)})
+    structures = deposit_structures(request.user)
+    chosen = current_structure.current(request)  # the header's choice, when it may deposit
+    if chosen is not None and any(s.pk == chosen.pk for s in structures):
+        structures = [s for s in structures if s.pk == chosen.pk]
+    return render(request, "invoicing/deposit_start.html", {"structures": structures})
 
 
 @login_required
