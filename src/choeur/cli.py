@@ -211,15 +211,22 @@ def cmd_worker(args, cfg: config.Config) -> int:
 
 
 def cmd_migrate(args, cfg: config.Config) -> int:
+    from django.conf import settings
     from django.core.management import call_command
 
     from choeur.core.health import pending_migrations
 
+    fresh = not _schema_exists()
     call_command("migrate", interactive=False, verbosity=1 if args.verbose else 0)
     pending = pending_migrations()
     if pending:
         return _fail(f"{len(pending)} migration(s) still pending after migrate", 1)
     print("Database up to date.")
+    if fresh and settings.CHOEUR_ENVIRONMENT == "qualification":
+        # A new qualification instance: its annuaire has public recipients to invoice at once
+        # (`make run` and a first `choeur serve` both come through here).
+        return cmd_annuaire_qualification(
+            argparse.Namespace(count=None, seed=None, invalid_sirets=False), cfg)
     return 0
 
 
@@ -353,6 +360,26 @@ def cmd_matelas(args, cfg: config.Config) -> int:
     return 0
 
 
+def cmd_annuaire_qualification(args, cfg: config.Config) -> int:
+    from django.db import transaction
+
+    from choeur.core.errors import ChoeurError
+    from choeur.qualification import annuaire_seed
+
+    count = annuaire_seed.DEFAULT_COUNT if args.count is None else args.count
+    seed = annuaire_seed.DEFAULT_SEED if args.seed is None else args.seed
+    try:
+        with transaction.atomic():
+            created = annuaire_seed.populate(count, seed, valid_sirets=not args.invalid_sirets,
+                                             actor="cli")
+    except ChoeurError as exc:
+        return _fail(f"{exc.code}: {exc.message('en')}", 1)
+    there = int(count) - created
+    print(f"Annuaire: {created} fictitious public recipient(s) added (seed {seed})"
+          + (f"; {there} already there." if there else "."))
+    return 0
+
+
 def cmd_unlock(args, cfg: config.Config) -> int:
     from django.db import transaction
 
@@ -469,6 +496,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="SIRETs with a wrong check digit, as Chorus Pro's qualification gives")
     p.add_argument("--base-url", help="URL written in the CSV (default: CHOEUR_BASE_URL)")
     p.set_defaults(handler=cmd_matelas)
+
+    p = sub.add_parser("annuaire-qualification",
+                       help="qualification: add fictitious public recipients to the annuaire")
+    p.add_argument("--count", metavar="N",
+                   help="how many (default 300; a first qualification `migrate` adds them)")
+    p.add_argument("--seed", metavar="N",
+                   help="the same seed gives the same recipients (0 to 2147483647; default 0)")
+    p.add_argument("--invalid-sirets", action="store_true",
+                   help="SIRETs with a wrong check digit, as Chorus Pro's qualification gives")
+    p.set_defaults(handler=cmd_annuaire_qualification)
 
     p = sub.add_parser("unlock", help="lift the login lock-out of an e-mail address")
     p.add_argument("email", help="login e-mail address")

@@ -1,9 +1,16 @@
-"""Format checks of structure identifiers and VAT numbers (reference §3.1)."""
+"""Format checks of structure identifiers and VAT numbers (reference §3.1).
+
+A qualification instance accepts a SIRET whose check digit is wrong: Chorus Pro's own
+qualification hands out such fictitious SIRETs, and test data built on them must work the
+same here (`siret_key_warning` gives the portal a line saying so). Production refuses them.
+"""
 
 from __future__ import annotations
 
 import re
 
+from django.conf import settings
+from django.utils.translation import gettext as _
 from stdnum import exceptions as stdnum_errors
 from stdnum.eu import vat as eu_vat
 from stdnum.fr import siret as fr_siret
@@ -24,13 +31,27 @@ def _fail(identifier: str, type_: str, reason_fr: str, reason_en: str):
     )
 
 
+def _wrong_keys_tolerated() -> bool:
+    return settings.CHOEUR_ENVIRONMENT == "qualification"
+
+
+def siret_key_warning(type_: str, value: str) -> str:
+    """What to tell the user about an accepted identifier whose check digit is wrong (only a
+    qualification instance accepts one); "" when there is nothing to say."""
+    if type_ != IdentifierType.SIRET or fr_siret.is_valid(value):
+        return ""
+    return _("La clé de contrôle du SIRET %(siret)s est fausse : l'environnement de "
+             "qualification l'accepte, comme les SIRET fictifs de Chorus Pro, mais la "
+             "production le refusera.") % {"siret": value}
+
+
 def normalise_identifier(type_: str, raw: str) -> str:
     """Check an identifier's format for its type; return its canonical spelling."""
     value = re.sub(r"[\s.]", "", raw or "").upper()
     if type_ == IdentifierType.SIRET:
         if not re.fullmatch(r"\d{14}", value):
             _fail(raw, type_, "14 chiffres attendus.", "14 digits expected.")
-        if not fr_siret.is_valid(value):
+        if not fr_siret.is_valid(value) and not _wrong_keys_tolerated():
             _fail(raw, type_, "la clé de contrôle est fausse (vérifiez chaque chiffre).",
                   "its check digit is wrong (check every digit).")
         return value

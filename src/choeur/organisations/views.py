@@ -23,6 +23,7 @@ from choeur.organisations import (
     raccordements,
     services,
 )
+from choeur.organisations.identifiers import siret_key_warning
 from choeur.organisations.models import (
     Espace,
     HabilitationMode,
@@ -95,8 +96,16 @@ def structure_create(request):
         if ok:
             messages.success(request, _("La structure est créée : vous en êtes le gestionnaire "
                                         "principal."))
+            warn_wrong_key(request, structure)
             return redirect("structure-detail", structure.pk)
     return render(request, "organisations/structure_create.html", {"form": form})
+
+
+def warn_wrong_key(request, structure) -> None:
+    """A SIRET accepted with a wrong check digit (qualification only): say so once."""
+    warning = siret_key_warning(structure.identifier_type, structure.identifier)
+    if warning:
+        messages.warning(request, warning)
 
 
 @login_required

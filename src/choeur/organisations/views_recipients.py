@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from choeur.core.permissions import is_platform_admin, require
 from choeur.organisations import forms, recipients, services
-from choeur.organisations.views import attempt
+from choeur.organisations.views import attempt, warn_wrong_key
 
 admin_only = require(is_platform_admin)
 
@@ -40,6 +40,7 @@ def recipient_create(request):
             messages.success(request, _("Le destinataire public %(name)s est créé, avec son "
                                         "service FACTURES_PUBLIQUES.")
                              % {"name": structure.company_name})
+            warn_wrong_key(request, structure)
             return redirect("recipient-detail", structure.pk)
     return render(request, "organisations/recipients/create.html", {"form": form})
 

@@ -58,3 +58,19 @@ class MatelasUserInactive(ChoeurError):
                   "activez-le avant de générer son matelas.")
     message_en = ("The account {email} is not active (awaiting activation or deactivated): "
                   "activate it before generating its data set.")
+
+
+class AnnuaireSeedInvalid(ChoeurError):
+    code = "QUAL_ANNUAIRE_SEED_INVALID"
+    message_fr = ("Graine de l'annuaire invalide : {value} (attendu : un nombre entier de 0 à "
+                  "{limit}, qui redonne les mêmes destinataires à chaque fois).")
+    message_en = ("Invalid annuaire seed: {value} (expected: a whole number from 0 to {limit}, "
+                  "which gives the same recipients every time).")
+
+
+class AnnuaireCountInvalid(ChoeurError):
+    code = "QUAL_ANNUAIRE_COUNT_INVALID"
+    message_fr = ("Nombre de destinataires publics à générer invalide : {value} (attendu : un "
+                  "nombre entier de 1 à {limit}).")
+    message_en = ("Invalid number of public recipients to generate: {value} (expected: a whole "
+                  "number from 1 to {limit}).")

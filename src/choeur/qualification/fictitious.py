@@ -14,6 +14,7 @@ qualification, see organisations.identifiers).
 from __future__ import annotations
 
 import random
+import re
 
 from stdnum import luhn
 from stdnum.iban import calc_check_digits
@@ -129,10 +130,19 @@ def company_name(rng: random.Random) -> str:
     return f"{rng.choice(FAMILY_NAMES)} {trade} {second} {rng.choice(COMPANY_FORMS)}"
 
 
+def public_body_name(pattern: str, town_name: str) -> str:
+    """A PUBLIC_BODIES pattern in a town, as French writes it: « Commune d'Albi », « Lycée
+    Victor Hugo du Mans », « Université de La Rochelle »."""
+    name = pattern.format(town=town_name)
+    name = re.sub(r"\bde Le ", "du ", name)
+    name = re.sub(r"\bde Les ", "des ", name)
+    return re.sub(r"\bde (?=[AEIOUYÂÉÈÊÎÔ])", "d'", name)
+
+
 def public_body(rng: random.Random, town_name: str | None = None) -> tuple[str, str, list]:
     """(kind, name, services) of a public body, in `town_name` or a random town."""
     kind, pattern, services = rng.choice(PUBLIC_BODIES)
-    return kind, pattern.format(town=town_name or town(rng)[0]), list(services)
+    return kind, public_body_name(pattern, town_name or town(rng)[0]), list(services)
 
 
 def engagement_number(rng: random.Random, prefix: str = "EJ") -> str:
