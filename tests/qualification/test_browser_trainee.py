@@ -122,6 +122,8 @@ def test_a_trainee_alone_rehearses_the_whole_circuit(qualification, page, run_ta
     _switch_to(page, supplier_name)
     page.get_by_role("navigation", name="Navigation principale").get_by_role(
         "link", name=re.compile("^Factures émises")).click()
-    expect(page.locator("main")).to_contain_text("Mise en paiement")
+    expect(page.locator("table tbody tr")).to_have_count(5)
+    for row in page.locator("table tbody tr").all():
+        expect(row).to_contain_text("Mise en paiement")
     shoot(page, "matelas-paid")
     assert set(Invoice.objects.values_list("status", flat=True)) == {Status.MISE_EN_PAIEMENT}
