@@ -382,3 +382,22 @@ def test_the_raccordements_page_links_to_the_faults_and_shows_the_active_one(
     assert not FaultInjection.objects.get().enabled
     shown = client.get(url).content.decode()
     assert "Aucune panne" in shown and "Arrêter la panne" not in shown
+
+
+def test_the_flux_hook_is_registered_in_qualification_only(settings):
+    from django.core.signals import request_started
+    from django_tasks.signals import task_started
+
+    from choeur.qualification.apps import QualificationConfig
+
+    outcome_hooks.unregister(faults.HOOK_NAME)
+    QualificationConfig.ready(None)  # production: the app connects nothing
+    assert not outcome_hooks.registered()
+    settings.CHOEUR_ENVIRONMENT = "qualification"
+    try:
+        QualificationConfig.ready(None)
+        assert outcome_hooks.registered()
+    finally:
+        outcome_hooks.unregister(faults.HOOK_NAME)
+        request_started.disconnect(dispatch_uid="qualification-clock-request")
+        task_started.disconnect(dispatch_uid="qualification-clock-task")
