@@ -24,6 +24,10 @@ only (`TechnicalAccount.lenient_bearer`, shown and set on the structure's Raccor
 page): a call without a bearer is then accepted for a token's lifetime after a call with a
 valid bearer, while the client of that bearer stays active; each such call is logged at
 WARNING.
+
+In qualification, a technical account may also ask for injected faults (401 or 403 with an
+empty body, 429 with `Retry-After`, slow answers: `api.faults`, set on the structure's
+Raccordements page); they apply once the caller is known. Production asks nothing for them.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from django.core import signing
 from django.http import HttpRequest, JsonResponse
 
 from choeur.accounts import throttle
+from choeur.api import faults
 from choeur.api.errors import BodyTooLarge, Throttled, Unauthorized
 from choeur.core import clock
 from choeur.organisations import raccordements
@@ -227,6 +232,7 @@ class CproAuth:
                            account.login, request.method, request.path)
         else:
             raccordements.record_technical_account_use(account, client_id)
+        faults.apply(request, account)  # qualification's injected faults; nothing in production
         return account
 
 

@@ -125,6 +125,15 @@ class InternalError(ApiError):
     message_en = "Internal server error; the incident has been logged."
 
 
+class Answer(Exception):  # noqa: N818 — not an error: an answer given as it is
+    """An answer decided before the operation ran (qualification's injected faults:
+    `api.faults`), given as it is: no envelope added."""
+
+    def __init__(self, response):
+        super().__init__(response.status_code)
+        self.response = response
+
+
 def language_of(request: HttpRequest) -> str:
     accept = request.headers.get("Accept-Language", "")
     return "en" if accept.strip().lower().startswith("en") else "fr"
@@ -238,7 +247,11 @@ def install(api) -> None:
         logger.exception("API %s %s failed", request.method, request.path)
         return respond(request, InternalError())
 
+    def on_answer(request, exc):
+        return exc.response
+
     api.add_exception_handler(Exception, on_anything)
+    api.add_exception_handler(Answer, on_answer)
     api.add_exception_handler(ChoeurError, on_choeur_error)
     api.add_exception_handler(ValidationError, on_validation)
     api.add_exception_handler(AuthenticationError, on_authentication)

@@ -28,7 +28,7 @@ from django.db.models import F
 from choeur import formats
 from choeur.core import audit, clock, queue, storage
 from choeur.core.errors import ChoeurError, PermissionRefused
-from choeur.flux import errors
+from choeur.flux import errors, outcome_hooks
 from choeur.flux.models import Canal, EtatFlux, Flux, FluxItem, SyntaxeFlux
 from choeur.formats import archives, detect
 from choeur.invoicing import batch_deposit, structured
@@ -238,15 +238,47 @@ def integrate(flux_id: int) -> Flux | None:
         return None
     flux = Flux.objects.select_related("structure", "technical_account", "user").get(pk=flux_id)
     try:
-        _integrate_items(flux)
-        with transaction.atomic():
-            _conclude(flux)
+        if not _injected_outcome(flux):
+            _integrate_items(flux)
+            with transaction.atomic():
+                _conclude(flux)
     except Exception as exc:
         logger.exception("integration of flux %s failed", flux.numero)
         with transaction.atomic():
             _incident(flux, exc)
     flux.refresh_from_db()
     return flux
+
+
+def _injected_outcome(flux: Flux) -> bool:
+    """Whether a registered hook (qualification's fault injection: `outcome_hooks`) decided
+    this flux's outcome instead of its integration — then applied here: not due yet, the flux
+    waits again (the wait costs no attempt); `IN_REJETE`, each invoice refused with the
+    hook's line; `IN_INCIDENTE`, an incident (resumed later like any). Nothing registered
+    (production): no question asked, nothing read."""
+    if not outcome_hooks.registered():
+        return False
+    with transaction.atomic():
+        injected = outcome_hooks.decide(flux)
+        if injected is None:
+            return False
+        if injected.due_at > clock.wall_now():
+            Flux.objects.filter(pk=flux.pk, status=EtatFlux.EN_COURS).update(
+                status=EtatFlux.EN_ATTENTE, status_at=clock.now(),
+                attempts=F("attempts") - 1)
+            # Wall time, as every task's schedule (business time may travel).
+            queue.get("flux.integrate_flux").using(run_after=injected.due_at).enqueue(flux.pk)
+        elif injected.status == EtatFlux.INCIDENTE:
+            _incident(flux, injected.error, error=injected.error)
+        else:
+            content = storage.read(flux.sha256)
+            _kind, members = split(content, flux.filename)
+            done = set(flux.items.values_list("position", flat=True))
+            FluxItem.objects.bulk_create([
+                _refused_item(flux, position, member, injected.error, None)
+                for position, member in enumerate(members, start=1) if position not in done])
+            _conclude(flux)
+    return True
 
 
 def _integrate_items(flux: Flux) -> None:
@@ -432,19 +464,25 @@ def _tell_supplier(flux: Flux, status: str, integrated: int, rejected: int) -> N
                                       "rejected": rejected}, url)
 
 
-def _incident(flux: Flux, exc: Exception) -> None:
-    error = {"code": "FLUX_INTEGRATION_INCIDENT", "nature": TECHNIQUE,
-             "message_fr": "Incident technique pendant l'intégration du flux ; il sera repris "
-                           "automatiquement (les factures déjà intégrées ne le seront pas deux "
-                           "fois).",
-             "message_en": "Technical incident while integrating the flux; it will be resumed "
-                           "automatically (invoices already integrated will not be integrated "
-                           "twice).",
-             "at": clock.now().isoformat(), "detail": type(exc).__name__}
+def _incident(flux: Flux, exc: Exception, error: ChoeurError | None = None) -> None:
+    """Leave the flux `IN_INCIDENTE` with a technical error line: the generic one, or
+    `error`'s own (an incident an outcome hook decided says so)."""
+    if error is None:
+        line = {"code": "FLUX_INTEGRATION_INCIDENT",
+                "message_fr": "Incident technique pendant l'intégration du flux ; il sera repris "
+                              "automatiquement (les factures déjà intégrées ne le seront pas "
+                              "deux fois).",
+                "message_en": "Technical incident while integrating the flux; it will be "
+                              "resumed automatically (invoices already integrated will not be "
+                              "integrated twice)."}
+    else:
+        line = {"code": error.code, "message_fr": error.message("fr"),
+                "message_en": error.message("en")}
+    line.update(nature=TECHNIQUE, at=clock.now().isoformat(), detail=type(exc).__name__)
     current = Flux.objects.filter(pk=flux.pk).values_list("technical_errors", flat=True).first()
     Flux.objects.filter(pk=flux.pk, status=EtatFlux.EN_COURS).update(
         status=EtatFlux.INCIDENTE, status_at=clock.now(),
-        technical_errors=[*(current or [])[-9:], error])
+        technical_errors=[*(current or [])[-9:], line])
     audit.record(None, "flux.incident", flux, numero=flux.numero, error=type(exc).__name__)
 
 

@@ -14,9 +14,12 @@ class QualificationConfig(AppConfig):
         from django.core.signals import request_started
         from django_tasks.signals import task_started
 
-        from choeur.qualification import clock_control
+        from choeur.flux import outcome_hooks
+        from choeur.qualification import clock_control, faults
 
         # The simulated date holds in every process: each request and each task first brings
         # this process's clock up to the instance's (read at most every few seconds).
         request_started.connect(clock_control.sync, dispatch_uid="qualification-clock-request")
         task_started.connect(clock_control.sync, dispatch_uid="qualification-clock-task")
+        # A flux deposited by an account with a flux fault ends as the fault says.
+        outcome_hooks.register(faults.HOOK_NAME, faults.flux_outcome)

@@ -74,3 +74,59 @@ class AnnuaireCountInvalid(ChoeurError):
                   "nombre entier de 1 à {limit}).")
     message_en = ("Invalid number of public recipients to generate: {value} (expected: a whole "
                   "number from 1 to {limit}).")
+# --- Fault injection (qualification.faults) ---------------------------------------------------
+
+
+class FaultUnknown(ChoeurError):
+    code = "QUAL_FAULT_UNKNOWN"
+    message_fr = "Panne inconnue : « {value} » (pannes possibles : {allowed})."
+    message_en = "Unknown fault: “{value}” (possible faults: {allowed})."
+
+
+class FaultValueInvalid(ChoeurError):
+    code = "QUAL_FAULT_VALUE_INVALID"
+    message_fr = "{field_fr} : un nombre entier de {low} à {high} est attendu (reçu : « {value} »)."
+    message_en = "{field_en}: a whole number from {low} to {high} is expected (got “{value}”)."
+
+
+class FaultFluxOutcomeUnknown(ChoeurError):
+    code = "QUAL_FAULT_FLUX_OUTCOME_UNKNOWN"
+    message_fr = "Issue de flux inconnue : « {value} » (issues possibles : {allowed})."
+    message_en = "Unknown flux outcome: “{value}” (possible outcomes: {allowed})."
+
+
+class InjectedTooManyRequests(ChoeurError):
+    """The 429 answer of the fault injection (the wire envelope, `Retry-After` beside it)."""
+
+    code = "QUAL_FAULT_INJECTED_TOO_MANY_REQUESTS"
+    http_status = 429
+    wire_error = "TooManyRequests"  # its `error` in the referential's shape (/organisations/)
+    message_fr = ("Trop de requêtes : réessayez dans {retry_after} secondes (panne injectée "
+                  "en qualification pour ce compte technique).")
+    message_en = ("Too many requests: try again in {retry_after} seconds (fault injected in "
+                  "qualification for this technical account).")
+
+
+class InjectedFluxRejected(ChoeurError):
+    """The line of each invoice of a flux the fault injection rejects."""
+
+    code = "QUAL_FAULT_INJECTED_FLUX_REJECTED"
+    message_fr = ("Flux rejeté par une panne injectée en qualification (compte technique "
+                  "{login}) : la facture n'a pas été examinée. Arrêtez la panne sur la page "
+                  "Raccordements de la structure pour intégrer les flux suivants normalement.")
+    message_en = ("Flux rejected by a fault injected in qualification (technical account "
+                  "{login}): the invoice was not examined. Stop the fault on the structure's "
+                  "Raccordements page to integrate the next flux normally.")
+
+
+class InjectedFluxIncident(ChoeurError):
+    """The technical error of a flux the fault injection leaves in incident."""
+
+    code = "QUAL_FAULT_INJECTED_FLUX_INCIDENT"
+    message_fr = ("Incident technique simulé par une panne injectée en qualification (compte "
+                  "technique {login}) : le flux est repris automatiquement et retombe en "
+                  "incident tant que la panne est active ; arrêtez-la pour qu'il soit intégré.")
+    message_en = ("Technical incident simulated by a fault injected in qualification "
+                  "(technical account {login}): the flux is resumed automatically and falls "
+                  "into incident again while the fault is active; stop it to have it "
+                  "integrated.")

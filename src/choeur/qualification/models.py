@@ -39,3 +39,66 @@ class GeneratedMatelas(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} #{self.seed}"
+class FaultInjection(models.Model):
+    """A fault a technical account asked for, so that its software meets, in qualification,
+    the answers it must survive in production: 401 or 403 with an empty body, 429 with
+    `Retry-After`, slow answers, or a flux that ends `IN_REJETE` / `IN_INCIDENTE` later. One
+    row per account (qualification.faults); production never reads it.
+
+    The fault hits one call (or flux) out of `every`, starting with the first, counted in
+    `calls` from the moment it was set: no randomness, so a client's tests see the same
+    sequence every time (every=2: fails, succeeds, fails... — a retry succeeds)."""
+
+    class Kind(models.TextChoices):
+        UNAUTHORIZED = "401", _("401 sans corps (authentification refusée)")
+        FORBIDDEN = "403", _("403 sans corps (accès refusé)")
+        TOO_MANY_REQUESTS = "429", _("429 avec Retry-After (trop de requêtes)")
+        SLOW = "lent", _("Réponses lentes")
+        FLUX = "flux", _("Flux qui finit rejeté ou en incident")
+
+    class FluxOutcome(models.TextChoices):
+        # The values of flux.models.EtatFlux (the wire's etatCourantFlux).
+        REJETE = "IN_REJETE", _("IN_REJETE (rejeté)")
+        INCIDENTE = "IN_INCIDENTE", _("IN_INCIDENTE (incident technique)")
+
+    account = models.OneToOneField("organisations.TechnicalAccount", on_delete=models.CASCADE,
+                                   related_name="fault_injection")
+    kind = models.CharField(_("panne"), max_length=10, choices=Kind.choices)
+    every = models.PositiveIntegerField(_("un appel sur"), default=1)
+    delay_seconds = models.PositiveSmallIntegerField(_("délai de réponse (secondes)"), default=0)
+    retry_after_seconds = models.PositiveIntegerField(_("Retry-After (secondes)"), default=0)
+    flux_outcome = models.CharField(_("issue du flux"), max_length=20, blank=True,
+                                    choices=FluxOutcome.choices)
+    flux_after_seconds = models.PositiveIntegerField(_("issue au bout de (secondes)"),
+                                                     default=0)
+    enabled = models.BooleanField(_("active"), default=True)
+    calls = models.PositiveBigIntegerField(_("appels comptés"), default=0)
+    changed_at = models.DateTimeField(_("modifiée le"))
+    changed_by = models.CharField(_("modifiée par"), max_length=254, blank=True)
+
+    class Meta:
+        verbose_name = _("injection de pannes")
+        verbose_name_plural = _("injections de pannes")
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.kind}{'' if self.enabled else ' (off)'}"
+
+
+class InjectedFluxOutcome(models.Model):
+    """A flux the flux fault chose: its outcome and when it falls (wall time), kept so that
+    the flux's later attempts (the wait, the retries of an incident) give the same answer."""
+
+    flux = models.OneToOneField("flux.Flux", on_delete=models.CASCADE,
+                                related_name="injected_outcome")
+    account = models.ForeignKey("organisations.TechnicalAccount", on_delete=models.CASCADE,
+                                related_name="injected_flux_outcomes")
+    outcome = models.CharField(max_length=20, choices=FaultInjection.FluxOutcome.choices)
+    due_at = models.DateTimeField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("issue de flux injectée")
+        verbose_name_plural = _("issues de flux injectées")
+
+    def __str__(self) -> str:
+        return f"{self.flux_id}: {self.outcome}"

@@ -9,4 +9,5 @@ urlpatterns = [
     path("qualification/matelas/matelas.csv", views.matelas_csv, name="matelas_csv"),
     path("qualification/matelas/echantillons.zip", views.matelas_samples,
          name="matelas_samples"),
+    path("qualification/pannes/<int:account_id>/", views.faults_page, name="faults"),
 ]

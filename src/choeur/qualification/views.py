@@ -13,8 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from choeur.core.permissions import is_platform_admin, require
+from choeur.organisations import permissions
+from choeur.organisations.models import Espace, TechnicalAccount
 from choeur.organisations.views import attempt
-from choeur.qualification import clock_control, errors, matelas, samples
+from choeur.qualification import clock_control, errors, faults, matelas, samples
 from choeur.qualification.models import GeneratedMatelas
 
 
@@ -118,3 +120,55 @@ def matelas_samples(request):
     response["Content-Disposition"] = (
         f'attachment; filename="echantillons-matelas-{result.seed}.zip"')
     return response
+@_qualification_only
+@login_required
+def faults_page(request, account_id):
+    """« Injection de pannes » of one technical account: whoever sees the structure's
+    Raccordements page sees it; its gestionnaires set and stop the fault (the service
+    checks). Another structure's account, or a forged id: not found."""
+    account = TechnicalAccount.objects.filter(pk=account_id).first()
+    if account is None:
+        raise Http404()
+    structure = permissions.structure_for(request.user, account.structure_id)
+    is_gestionnaire = permissions.is_gestionnaire(request.user, structure)
+    if not is_gestionnaire:
+        permissions.require_espace(request.user, structure, Espace.RACCORDEMENTS)
+    if request.method == "POST":
+        if request.POST.get("action") == "stop":
+            ok, _result = attempt(request, faults.stop_fault, structure, account.pk)
+            done = _("La panne est arrêtée : les appels sont de nouveau servis normalement.")
+        else:
+            form = request.POST
+            ok, _result = attempt(
+                request, faults.set_fault, structure, account.pk, kind=form.get("kind", ""),
+                every=form.get("every", ""), delay_seconds=form.get("delay_seconds"),
+                retry_after_seconds=form.get("retry_after_seconds"),
+                flux_outcome=form.get("flux_outcome"),
+                flux_after_seconds=form.get("flux_after_seconds") or 0)
+            done = _("La panne est active pour ce compte technique.")
+        if ok:
+            messages.success(request, done)
+            return redirect("qualification:faults", account.pk)
+    return render(request, "qualification/faults.html", {
+        "structure": structure, "account": account, "fault": faults.fault_of(account),
+        "is_gestionnaire": is_gestionnaire, "kinds": faults.Kind.choices,
+        "outcomes": faults.Outcome.choices, "initial": _initial(account, request.POST),
+        "bounds": {"every": faults.EVERY, "delay": faults.DELAY,
+                   "retry_after": faults.RETRY_AFTER, "flux_after": faults.FLUX_AFTER},
+    })
+
+
+#: What the form proposes for a fault never set: a retry every other call, short delays.
+DEFAULTS = {"kind": "", "every": 1, "delay_seconds": 5, "retry_after_seconds": 30,
+            "flux_outcome": faults.Outcome.REJETE, "flux_after_seconds": 60}
+
+
+def _initial(account, posted) -> dict:
+    """The form's values: what was just posted (shown again with its error), else the
+    account's fault's settings, else the defaults."""
+    values = dict(DEFAULTS)
+    fault = faults.fault_of(account)
+    if fault is not None:
+        values.update({name: getattr(fault, name) or values[name] for name in values})
+    values.update({name: posted[name] for name in values if name in posted})
+    return values
