@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('flux', '0001_initial'),
         ('organisations', '0007_annuaire_search_indexes'),
-        ('qualification', '0001_initial'),
+        ('qualification', '0002_matelas'),
     ]
 
     operations = [
