@@ -14,9 +14,13 @@ class QualificationConfig(AppConfig):
         from django.core.signals import request_started
         from django_tasks.signals import task_started
 
-        from choeur.qualification import clock_control
+        from choeur.core import periodic
+        from choeur.qualification import clock_control, tasks
 
         # The simulated date holds in every process: each request and each task first brings
         # this process's clock up to the instance's (read at most every few seconds).
         request_started.connect(clock_control.sync, dispatch_uid="qualification-clock-request")
         task_started.connect(clock_control.sync, dispatch_uid="qualification-clock-task")
+        # The recipient simulator plays its scenarios at every beat of the workers' timers,
+        # and at once when the clock moves (clock_control queues the timers).
+        periodic.timer(tasks.apply_recipient_scenarios)
