@@ -671,6 +671,15 @@ def process(actor, invoice: Invoice, target: str, comment: str = "",
     invoice = Invoice.objects.select_for_update(of=("self",)).select_related(
         "supplier", "recipient").get(pk=invoice.pk)
     require_recipient_rights(actor, invoice)
+    return apply_processing(actor, invoice, target, comment, mandate_number)
+
+
+def apply_processing(actor, invoice: Invoice, target: str, comment: str = "",
+                     mandate_number: str = "") -> Invoice:
+    """What `process` does once the actor's right to act for the recipient is established,
+    on an invoice the caller has locked: also the recipient simulator of a qualification
+    instance (qualification.simulator), which plays the recipient without being one of its
+    users, so that its decisions have the same history, notifications and webhooks."""
     changes = {}
     if target == Status.MANDATEE:
         mandate_number = (mandate_number or "").strip()

@@ -14,8 +14,9 @@ class QualificationConfig(AppConfig):
         from django.core.signals import request_started
         from django_tasks.signals import task_started
 
+        from choeur.core import periodic
         from choeur.flux import outcome_hooks
-        from choeur.qualification import clock_control, faults
+        from choeur.qualification import clock_control, faults, tasks
 
         # The simulated date holds in every process: each request and each task first brings
         # this process's clock up to the instance's (read at most every few seconds).
@@ -23,3 +24,6 @@ class QualificationConfig(AppConfig):
         task_started.connect(clock_control.sync, dispatch_uid="qualification-clock-task")
         # A flux deposited by an account with a flux fault ends as the fault says.
         outcome_hooks.register(faults.HOOK_NAME, faults.flux_outcome)
+        # The recipient simulator plays its scenarios at every beat of the workers' timers,
+        # and at once when the clock moves (clock_control queues the timers).
+        periodic.timer(tasks.apply_recipient_scenarios)

@@ -130,3 +130,62 @@ class InjectedFluxIncident(ChoeurError):
                   "(technical account {login}): the flux is resumed automatically and falls "
                   "into incident again while the fault is active; stop it to have it "
                   "integrated.")
+# --- Recipient simulator (qualification.simulator) -------------------------------------------
+
+
+class SimulatorPublicOnly(ChoeurError):
+    code = "QUAL_SIMULATOR_PUBLIC_ONLY"
+    message_fr = ("Seule une structure publique reçoit des factures : {structure} n'a pas de "
+                  "destinataire à simuler.")
+    message_en = ("Only a public structure receives invoices: {structure} has no recipient to "
+                  "simulate.")
+
+
+class ScenarioEmpty(ChoeurError):
+    code = "QUAL_SCENARIO_EMPTY"
+    message_fr = ("Un scénario a au moins une étape. Pour traiter vous-même les factures "
+                  "reçues, passez en mode manuel.")
+    message_en = ("A scenario has at least one step. To process received invoices yourself, "
+                  "switch to manual mode.")
+
+
+class ScenarioTooManySteps(ChoeurError):
+    code = "QUAL_SCENARIO_TOO_MANY_STEPS"
+    message_fr = "Un scénario a au plus {limit} étapes (reçu : {count})."
+    message_en = "A scenario has at most {limit} steps (got {count})."
+
+
+class ScenarioDaysInvalid(ChoeurError):
+    code = "QUAL_SCENARIO_DAYS_INVALID"
+    message_fr = ("Étape {position} : le délai est un nombre entier de jours entre {previous} "
+                  "(celui de l'étape précédente) et {limit} (reçu : {days}).")
+    message_en = ("Step {position}: the delay is a whole number of days from {previous} (the "
+                  "previous step's) to {limit} (got {days}).")
+
+
+class ScenarioStatusNotAllowed(ChoeurError):
+    code = "QUAL_SCENARIO_STATUS_NOT_ALLOWED"
+    message_fr = ("Étape {position} : le destinataire ne peut pas passer la facture de "
+                  "{previous} à {status}. Possibles : {allowed}.")
+    message_en = ("Step {position}: the recipient cannot move the invoice from {previous} to "
+                  "{status}. Possible: {allowed}.")
+
+
+class ScenarioStatusRepeated(ChoeurError):
+    code = "QUAL_SCENARIO_STATUS_REPEATED"
+    message_fr = ("Étape {position} : le statut {status} figure déjà dans le scénario (une "
+                  "seule suspension par scénario : une facture complétée reprend après elle).")
+    message_en = ("Step {position}: the status {status} is already in the scenario (one "
+                  "suspension per scenario: a completed invoice resumes after it).")
+
+
+class ScenarioReasonRequired(ChoeurError):
+    code = "QUAL_SCENARIO_REASON_REQUIRED"
+    message_fr = "Étape {position} : le statut {status} demande un motif, que le fournisseur lira."
+    message_en = "Step {position}: the status {status} needs a reason, which the supplier reads."
+
+
+class ScenarioCommentTooLong(ChoeurError):
+    code = "QUAL_SCENARIO_COMMENT_TOO_LONG"
+    message_fr = "Étape {position} : le motif a au plus {limit} caractères."
+    message_en = "Step {position}: the reason has at most {limit} characters."

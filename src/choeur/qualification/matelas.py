@@ -35,7 +35,7 @@ from choeur.organisations.models import (
     Rattachement,
     Structure,
 )
-from choeur.qualification import clock_control, errors, fictitious
+from choeur.qualification import clock_control, errors, fictitious, simulator
 from choeur.qualification.models import GeneratedMatelas
 
 MAX_SEED = 2**31 - 1
@@ -214,6 +214,8 @@ def _create(user, item: dict) -> Entry:
             "qualification.matelas", item["identifier"], item["data"])
         organisations.request_rattachement(user, structure)  # qualification: claimed at once
         organisations.set_espace_open(user, structure, Espace.ENGAGEMENTS, True)
+        # The recipient plays itself until the user takes over (Simulateur: mode manuel).
+        simulator.install_default(user, structure)
     for code, name in item["services"]:
         organisations.create_service(user, structure, code, {"name": name})
     if item["iban"]:

@@ -10,4 +10,6 @@ urlpatterns = [
     path("qualification/matelas/echantillons.zip", views.matelas_samples,
          name="matelas_samples"),
     path("qualification/pannes/<int:account_id>/", views.faults_page, name="faults"),
+    path("qualification/simulateur/", views.simulator_list, name="simulator_list"),
+    path("qualification/simulateur/<int:pk>/", views.simulator_page, name="simulator"),
 ]
