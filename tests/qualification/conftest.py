@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import pytest
 
-from choeur.qualification import clock_control
+from choeur.qualification import apps, clock_control
 from tests.conftest import PASSWORD
 
 
 @pytest.fixture
 def qualification(settings):
+    """The instance in qualification, wired as its start-up would (clock, simulator's
+    timer, fault hooks), and unwired after."""
     settings.CHOEUR_ENVIRONMENT = "qualification"
     clock_control.forget_sync()
+    apps.connect()
     yield
+    apps.disconnect()
     clock_control.forget_sync()
 
 
