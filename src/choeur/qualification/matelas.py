@@ -189,7 +189,8 @@ def _plan(rng: random.Random, valid_sirets: bool) -> list[dict]:
     plan.append(private("maitre_oeuvre", f"Atelier d'architecture {architect} "
                                          f"{rng.choice(fictitious.COMPANY_FORMS)}"))
     town = fictitious.town(rng)[0]
-    plan.append(public("maitre_ouvrage", "", f"Syndicat mixte d'aménagement de {town}",
+    plan.append(public("maitre_ouvrage", "", fictitious.public_body_name(
+                           "Syndicat mixte d'aménagement de {town}", town),
                        [("TRAVAUX", "Direction des travaux"), ("MARCHES", "Marchés publics")],
                        moa=True))
     plan.append(private("cotraitant", fictitious.company_name(rng)))
