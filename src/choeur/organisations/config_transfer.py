@@ -154,12 +154,9 @@ def export_config(actor, structure: Structure) -> dict:
         if len(document[name]) > limit:
             raise errors.ConfigTooLarge(what=f"la liste « {name} »", what_en=f"list “{name}”",
                                         limit=f"{limit}")
+    # How many of each, under their own key ("services" means a list of codes elsewhere).
     audit.record(actor, "organisations.config_exported", structure, structure=structure.pk,
-                 services=len(document["services"]),
-                 engagements=len(document["engagements"]),
-                 bank_accounts=len(document["bank_accounts"]),
-                 technical_accounts=len(document["technical_accounts"]),
-                 api_clients=len(document["api_clients"]))
+                 exported={name: len(document[name]) for name in SECTIONS[1:]})
     return document
 
 
@@ -519,13 +516,21 @@ def import_config(actor, structure: Structure, document: bytes | str | dict, *,
     document = read_document(document)
     _check_target(document["structure"], structure, allow_other_identifier)
     report = ImportReport(dry_run=dry_run, source=document["source"], structure=structure)
+    # The use cases change the object they are given: they get their own copy, so that what
+    # a dry run (or a refusal) undid in the database does not linger in the caller's.
+    target = Structure.objects.get(pk=structure.pk)
     try:
         with transaction.atomic():
-            _apply(actor, structure, document, report)
+            _apply(actor, target, document, report)
             if dry_run:
                 raise _RollBack
     except _RollBack:
         report.secrets.clear()  # made and undone: nothing to show
+    finally:
+        permissions.forget(actor)  # espaces opened, then perhaps undone
+    if not dry_run:
+        structure.refresh_from_db()
+        permissions.forget_open_espaces(structure)
     return report
 
 
