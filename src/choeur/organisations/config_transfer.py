@@ -48,12 +48,13 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -493,6 +494,14 @@ class ImportReport:
         return {outcome: self.count(outcome) for outcome in OUTCOME_LABELS}
 
     @property
+    def exported_at(self) -> datetime | None:
+        """When the document was exported, as a date (None when it does not say)."""
+        try:
+            return parse_datetime(self.source.get("exported_at") or "")
+        except ValueError:  # well formed, not a date: a hand-made document's
+            return None
+
+    @property
     def changes_anything(self) -> bool:
         return any(line.outcome in ("created", "updated") for line in self.lines)
 
@@ -700,8 +709,10 @@ def _apply_technical_accounts(actor, structure: Structure, items: list[dict], re
             account, password = raccordements.create_technical_account(actor, structure)
             if item["lenient_bearer"] and lenient_allowed:
                 raccordements.set_lenient_bearer(actor, structure, account.pk, True)
-        note = (f"nouveau compte {account.login}, nouveau mot de passe",
-                f"new account {account.login}, new password")
+        # A dry run's account is undone: its login would not be the one the import makes.
+        login = "" if report.dry_run else f" {account.login}"
+        note = (f"nouveau compte{login}, nouveau mot de passe",
+                f"new account{login}, new password")
         if item["lenient_bearer"] and not lenient_allowed:
             note = (note[0] + " ; tolérance des appels sans jeton non reprise (qualification "
                     "seulement)", note[1] + "; tolerance of calls without a token not carried "
@@ -724,8 +735,9 @@ def _apply_api_clients(actor, structure: Structure, items: list[dict], report) -
             continue
         with _item(f"client OAuth2 {label}", f"OAuth2 client {label}"):
             client, secret = raccordements.create_api_client(actor, structure, label)
-        report.add("api_clients", label, "created", f"client_id {client.client_id}, nouveau "
-                   "secret", f"client_id {client.client_id}, new secret")
+        client_id = "" if report.dry_run else f"client_id {client.client_id}, "
+        report.add("api_clients", label, "created", f"{client_id}nouveau secret",
+                   f"{client_id}new secret")
         report.secrets.append(Revealed("api_client", client.client_id, secret, label))
 
 
