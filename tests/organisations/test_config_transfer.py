@@ -10,12 +10,14 @@ from decimal import Decimal as D
 
 import pytest
 from django.db import transaction
+from django_tasks_db.models import DBTaskResult
 
 from choeur.cli import main
 from choeur.core.errors import NotFound, PermissionRefused
-from choeur.core.models import AuditEvent
+from choeur.core.models import AuditEvent, OutgoingEmail
 from choeur.invoicing import engagements as eng
 from choeur.invoicing.models import Engagement
+from choeur.messaging.models import Notification
 from choeur.organisations import config_transfer, errors, raccordements, services
 from choeur.organisations.models import (
     ApiClient,
@@ -125,6 +127,7 @@ def state_of(structure) -> tuple:
         sorted(Engagement.objects.filter(structure=structure).values_list("number", "state")),
         sorted(BankAccount.objects.filter(structure=structure).values_list("iban", "is_active")),
         structure.technical_accounts.count(), structure.api_clients.count(),
+        OutgoingEmail.objects.count(), Notification.objects.count(), DBTaskResult.objects.count(),
         AuditEvent.objects.count(),
     )
 
@@ -143,11 +146,16 @@ def test_qualification_to_production_round_trip(settings, qualified, platform_ad
     document = json.loads(config_transfer.dumps(document))
 
     target, owner = move_to_production(settings, source, platform_admin)
+    before = state_of(target)
     preview = run(config_transfer.import_config, owner, target, document, dry_run=True)
     assert preview.dry_run and preview.count("created") >= 6 and preview.secrets == []
-    assert not target.services.filter(code="COMPTA").exists()  # a dry run writes nothing
+    assert state_of(target) == before  # a dry run writes nothing, sends nothing
 
     report = run(config_transfer.import_config, owner, target, document)
+    assert [line.outcome for line in report.lines] == [line.outcome for line in preview.lines]
+    # The supplier hears of its order, the gestionnaires of the new bank details.
+    assert Notification.objects.count() > before[-3]
+    assert OutgoingEmail.objects.count() > before[-4]
     target.refresh_from_db()
     assert target.service_code_required and target.payment_status_not_reported
     assert target.company_name == "DRFIP (production)"  # its identity is its own
@@ -316,6 +324,13 @@ def _broken(document: dict, how: str):
         doc["services"][0]["valid_from"] = "31/12/2026"
     elif how == "unknown espace":
         doc["espaces"].append("SALLE_DES_COFFRES")
+    elif how == "a list for a value":
+        doc["espaces"].append(["FACTURES_RECUES"])
+        doc["services"][0]["name"] = {"fr": "x"}
+    elif how == "deeply nested":
+        return '{"format": "choeur-configuration", "version": 1, "source": ' + "[" * 100000
+    elif how == "engagements of a private structure":
+        doc["structure"]["kind"] = "PRIVEE"
     elif how == "missing structure":
         del doc["structure"]
     elif how == "flag as text":
@@ -332,7 +347,9 @@ BROKEN = {
     "bad iban": "ORG_CONFIG_INVALID", "float amount": "ORG_CONFIG_INVALID",
     "ttc below ht": "ORG_CONFIG_INVALID", "bad date": "ORG_CONFIG_INVALID",
     "unknown espace": "ORG_CONFIG_INVALID", "missing structure": "ORG_CONFIG_INVALID",
-    "flag as text": "ORG_CONFIG_INVALID",
+    "flag as text": "ORG_CONFIG_INVALID", "a list for a value": "ORG_CONFIG_INVALID",
+    "deeply nested": "ORG_CONFIG_INVALID",
+    "engagements of a private structure": "ORG_CONFIG_INVALID",
 }
 
 
@@ -578,5 +595,9 @@ def test_portal_refusals(settings, client, qualified, platform_admin, buyer_user
         "config.json", b"{\"format\": \"choeur-configuration\", \"version\": 7}")})
     assert bad.status_code == 200 and "ORG_CONFIG_VERSION_UNSUPPORTED" in bad.content.decode()
     assert "choeur_config_import" not in client.session
+    assert state_of(source) == before
+    big = client.post(url, {"action": "preview", "document": SimpleUploadedFile(
+        "big.json", b" " * (config_transfer.MAX_BYTES + 1))})
+    assert "ORG_CONFIG_TOO_LARGE" in big.content.decode()
     assert state_of(source) == before
     assert client.post(url, {"action": "nonsense"}).status_code == 404

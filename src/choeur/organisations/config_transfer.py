@@ -224,6 +224,7 @@ def _choice(values) -> Check:
             problems.add(path, f"« {str(value)[:40]} » n'est pas une valeur connue "
                                f"({', '.join(values)})",
                          f"“{str(value)[:40]}” is not a known value ({', '.join(values)})")
+            return ""  # a list or an object given for a value: nothing to keep of it
         return value
     return check
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from choeur.core import clock
 from choeur.core.errors import NotFound
-from choeur.organisations import config_transfer, permissions
+from choeur.organisations import config_transfer, errors, permissions
 from choeur.organisations.views import attempt
 
 SESSION_KEY = "choeur_config_import"
@@ -71,14 +71,16 @@ def _preview(request, structure, context):
     if upload is None:
         messages.error(request, _("Choisissez le fichier de configuration à importer."))
         return None
-    if upload.size > config_transfer.MAX_BYTES:  # not read at all
-        data = b"\0" * (config_transfer.MAX_BYTES + 1)
-    else:
-        data = upload.read()
+    request.session.pop(SESSION_KEY, None)  # a new preview replaces the previous one
+    context["pending"] = None
+    if upload.size > config_transfer.MAX_BYTES:  # refused unread
+        refusal = errors.ConfigTooLarge(what="le fichier", what_en="the file",
+                                        limit=f"{config_transfer.MAX_BYTES // 1024} Kio")
+        messages.error(request, f"{refusal.message()} [{refusal.code}]")
+        return None
+    data = upload.read()
     ok, report = attempt(request, config_transfer.import_config, structure, data,
                          dry_run=True, allow_other_identifier=allow_other)
-    request.session.pop(SESSION_KEY, None)
-    context["pending"] = None
     if not ok:
         return None
     text = data.decode("utf-8-sig")  # read_document decoded it already
