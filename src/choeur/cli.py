@@ -439,6 +439,113 @@ def cmd_import_structures(args, cfg: config.Config) -> int:
     return 0
 
 
+def _config_target(args):
+    """The acting user (`--email`: an active account) and the structure (`--structure`, by
+    its identifier) of `export-config` / `import-config`. The rights are the services'."""
+    import re
+
+    from choeur.accounts.models import User, normalise_email
+    from choeur.core.errors import NotFound
+    from choeur.organisations import errors
+    from choeur.organisations.models import Structure
+
+    user = User.objects.filter(email=normalise_email(args.email), is_active=True).first()
+    if user is None:
+        raise errors.UserNotFound(email=args.email)
+    found = Structure.objects.filter(identifier=re.sub(r"\s", "", args.structure))
+    if args.identifier_type:
+        found = found.filter(identifier_type=args.identifier_type.upper())
+    found = list(found[:2])
+    if len(found) != 1:  # two structures share it under two identifier types: say which
+        raise NotFound(object_label=f"Structure {args.structure}" + (
+            " (--identifier-type ?)" if found else ""))
+    return user, found[0]
+
+
+def _write_new_file(path: str, data: bytes) -> None:
+    """Write `data` to `path` whole or not at all (a temporary file beside it, renamed)."""
+    import tempfile
+
+    directory = os.path.dirname(os.path.abspath(path))
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".choeur-", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as fh:
+            fh.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+def cmd_export_config(args, cfg: config.Config) -> int:
+    from django.db import transaction
+
+    from choeur.core.errors import ChoeurError
+    from choeur.organisations import config_transfer
+
+    try:
+        # The file is written inside the transaction: a path that cannot be written undoes
+        # the export's audit line too.
+        with transaction.atomic():
+            user, structure = _config_target(args)
+            document = config_transfer.export_config(user, structure)
+            data = config_transfer.dumps(document)
+            if args.output:
+                _write_new_file(args.output, data)
+    except ChoeurError as exc:
+        return _fail(f"{exc.code}: {exc.message('en')}", 1)
+    except OSError as exc:
+        return _fail(f"{args.output}: {exc.strerror or exc}", 1)
+    if not args.output:
+        sys.stdout.write(data.decode("utf-8"))
+        return 0
+    print(f"Configuration of {structure.identifier} written to {args.output}: "
+          f"{len(document['services'])} service(s), {len(document['engagements'])} "
+          f"engagement(s), {len(document['bank_accounts'])} bank account(s), "
+          f"{len(document['technical_accounts'])} technical account(s), "
+          f"{len(document['api_clients'])} OAuth2 client(s). No secret is in it; the bank "
+          "details are: keep the file accordingly.")
+    return 0
+
+
+def cmd_import_config(args, cfg: config.Config) -> int:
+    from django.db import transaction
+
+    from choeur.core.errors import ChoeurError
+    from choeur.organisations import config_transfer
+
+    try:
+        with open(args.file, "rb") as fh:
+            data = fh.read(config_transfer.MAX_BYTES + 1)  # one byte more says "too large"
+    except OSError as exc:
+        return _fail(f"{args.file}: {exc.strerror or exc}", 1)
+    try:
+        with transaction.atomic():
+            user, structure = _config_target(args)
+            report = config_transfer.import_config(
+                user, structure, data, dry_run=args.dry_run,
+                allow_other_identifier=args.allow_other_identifier)
+    except ChoeurError as exc:
+        return _fail(f"{exc.code}: {exc.message('en')}", 1)
+    source = report.source
+    print(f"Configuration of {source.get('environment') or '?'} instance "
+          f"{source.get('instance') or '?'} ({source.get('exported_at') or '?'}) "
+          f"into {structure.identifier}:")
+    for line in report.lines:
+        note = line.note("en")
+        print(f"  {line.section:<19} {line.outcome:<9} {line.key}" + (f"  ({note})" if note
+                                                                       else ""))
+    if report.secrets:
+        print("New secrets, shown once (they are stored only hashed): keep them now.")
+        for secret in report.secrets:
+            what = ("technical account " + secret.identifier + " password"
+                    if secret.kind == "technical_account" else
+                    f"OAuth2 client {secret.label} client_id {secret.identifier} secret")
+            print(f"  {what}: {secret.secret}")
+    print(report.summary())
+    return 0
+
+
 def cmd_manage(args, cfg: config.Config) -> int:
     from django.core.management import execute_from_command_line
 
@@ -519,6 +626,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="CSV file (the columns of the annuaire's CSV export)")
     p.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
     p.set_defaults(handler=cmd_import_structures)
+
+    p = sub.add_parser("export-config",
+                       help="write a structure's configuration (services, engagements, bank "
+                            "details, API settings; never a secret) as a JSON file")
+    p.add_argument("--structure", required=True, metavar="IDENTIFIER",
+                   help="the structure's identifier (SIRET...)")
+    p.add_argument("--identifier-type", help="its identifier type, if two structures share it")
+    p.add_argument("--email", required=True,
+                   help="login e-mail of the acting user, a gestionnaire of the structure")
+    p.add_argument("--output", metavar="FILE", help="file to write (default: standard output)")
+    p.set_defaults(handler=cmd_export_config)
+
+    p = sub.add_parser("import-config",
+                       help="apply a configuration written by export-config to a structure "
+                            "(adds and updates, never deletes)")
+    p.add_argument("file", help="JSON file written by export-config")
+    p.add_argument("--structure", required=True, metavar="IDENTIFIER",
+                   help="the target structure's identifier (SIRET...)")
+    p.add_argument("--identifier-type", help="its identifier type, if two structures share it")
+    p.add_argument("--email", required=True,
+                   help="login e-mail of the acting user, a gestionnaire of the structure")
+    p.add_argument("--dry-run", action="store_true", help="show what would change, write nothing")
+    p.add_argument("--allow-other-identifier", action="store_true",
+                   help="accept a configuration exported from a structure with another "
+                        "identifier (e.g. a fictitious qualification SIRET)")
+    p.set_defaults(handler=cmd_import_config)
 
     p = sub.add_parser("validate", help="validate invoice files (Factur-X, UBL, CII, batches)")
     p.add_argument("files", nargs="+", metavar="FILE")

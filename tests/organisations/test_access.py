@@ -36,7 +36,7 @@ def organisation_routes():
 ACTIONS = ("validate", "refuse", "detach", "grant", "withdraw", "transfer", "open", "close",
            "deactivate", "attach", "habilitation", "approve_request", "refuse_request",
            "create_account", "reset_password", "deactivate_account", "create_client",
-           "revoke_client", "lenient_on", "lenient_off")
+           "revoke_client", "lenient_on", "lenient_off", "export", "preview", "import")
 
 
 @pytest.fixture

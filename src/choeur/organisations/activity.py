@@ -99,6 +99,12 @@ SENTENCES = {
         "%(who)s a créé le client API %(object)s."),
     "organisations.api_client_revoked": gettext_lazy(
         "%(who)s a révoqué le client API %(object)s."),
+    "organisations.config_exported": gettext_lazy(
+        "%(who)s a exporté la configuration de la structure %(object)s (services, "
+        "engagements, coordonnées bancaires, réglages des raccordements ; aucun secret)."),
+    "organisations.config_imported": gettext_lazy(
+        "%(who)s a importé une configuration (%(source)s) : %(created)s élément(s) créé(s), "
+        "%(updated)s modifié(s), %(unchanged)s inchangé(s), %(skipped)s non repris."),
 }
 
 #: A kind without its sentence (recorded by a newer or another feature) still reads.
@@ -149,7 +155,10 @@ def _parameters(event: AuditEvent) -> dict[str, str]:
         "new": str(details.get("new") or "—"),
         "iban": str(details.get("iban") or event.object_label or "—"),
         **{key: str(details.get(key, 0)) for key in (
-            "created", "updated", "services_created", "services_updated")},
+            "created", "updated", "services_created", "services_updated", "unchanged",
+            "skipped")},
+        "source": " ".join(str(details.get(key) or "") for key in (
+            "source_environment", "source_identifier")).strip() or "—",
         "action": event.action.rsplit(".", 1)[-1].replace("_", " "),
     }
 

@@ -201,3 +201,58 @@ class StructureReplaced(ChoeurError):
                   "vit, l'ancienne ne peut pas être réactivée.")
     message_en = ("Structure {structure} changed its identifier: its new record lives on, the "
                   "old one cannot be reactivated.")
+
+
+# --- Configuration transfer (config_transfer: from qualification to production) -----------
+
+
+class ConfigInvalid(ChoeurError):
+    code = "ORG_CONFIG_INVALID"
+    message_fr = "Configuration refusée, rien n'a été importé : {problem}"
+    message_en = "Configuration refused, nothing was imported: {problem_en}"
+
+
+class ConfigVersionUnsupported(ChoeurError):
+    code = "ORG_CONFIG_VERSION_UNSUPPORTED"
+    message_fr = ("Configuration refusée, rien n'a été importé : elle est en version {version} "
+                  "du format, et cette instance lit la version {supported}. Exportez-la à "
+                  "nouveau depuis une instance de la même version de Choeur.")
+    message_en = ("Configuration refused, nothing was imported: it is in version {version} of "
+                  "the format, and this instance reads version {supported}. Export it again "
+                  "from an instance of the same Choeur version.")
+
+
+class ConfigTooLarge(ChoeurError):
+    code = "ORG_CONFIG_TOO_LARGE"
+    http_status = 413
+    message_fr = ("Configuration refusée, rien n'a été importé : {what} dépasse la limite "
+                  "({limit}).")
+    message_en = ("Configuration refused, nothing was imported: {what_en} exceeds the limit "
+                  "({limit}).")
+
+
+class ConfigOtherStructure(ChoeurError):
+    code = "ORG_CONFIG_OTHER_STRUCTURE"
+    http_status = 409
+    message_fr = ("Configuration refusée, rien n'a été importé : elle est celle de la structure "
+                  "{source}, pas de {target}. Pour l'importer quand même (une structure de "
+                  "qualification à l'identifiant fictif, par exemple), dites-le expressément.")
+    message_en = ("Configuration refused, nothing was imported: it belongs to structure "
+                  "{source}, not {target}. To import it all the same (a qualification structure "
+                  "with a fictitious identifier, say), ask for it explicitly.")
+
+
+class ConfigKindMismatch(ChoeurError):
+    code = "ORG_CONFIG_KIND_MISMATCH"
+    http_status = 409
+    message_fr = ("Configuration refusée, rien n'a été importé : elle est celle d'une structure "
+                  "{source_kind}, et {target} est une structure {target_kind}.")
+    message_en = ("Configuration refused, nothing was imported: it belongs to a {source_kind_en} "
+                  "structure, and {target} is a {target_kind_en} structure.")
+
+
+class ConfigImportRefused(ChoeurError):
+    code = "ORG_CONFIG_IMPORT_REFUSED"
+    http_status = 409
+    message_fr = "Configuration refusée, rien n'a été importé : {item} — {problem} [{cause}]"
+    message_en = "Configuration refused, nothing was imported: {item_en} — {problem_en} [{cause}]"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from choeur.organisations import views, views_recipients
+from choeur.organisations import views, views_config, views_recipients
 
 urlpatterns = [
     path("structures/", views.structure_list, name="structures"),
@@ -24,6 +24,8 @@ urlpatterns = [
          name="bank-accounts"),
     path("structures/<int:pk>/raccordements/", views.structure_raccordements,
          name="structure-raccordements"),
+    path("structures/<int:pk>/configuration/", views_config.structure_configuration,
+         name="structure-configuration"),
     path("structures/<int:pk>/quitter/", views.rattachement_leave, name="rattachement-leave"),
     path("annuaire/", views.annuaire_search, name="annuaire"),
     path("annuaire/<int:pk>/", views.annuaire_detail, name="annuaire-detail"),
