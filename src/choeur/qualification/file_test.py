@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from choeur.core import clock
 from choeur.core.errors import ChoeurError, FileTooLarge, NotFound, PermissionRefused
 from choeur.formats import Report
+from choeur.formats import messages as rule_messages
 from choeur.invoicing import errors, services, structured
 from choeur.invoicing.data import InvoiceData
 from choeur.invoicing.models import Cadre
@@ -301,12 +302,12 @@ def check(actor, supplier, content: bytes, filename: str = "", *, cadre: str = "
             raise errors.RecipientUnknown(identifier=keyed.recipient_identifier[:40])
     name = posixpath.basename((filename or "").replace("\\", "/")).strip()[:200] or "fichier"
     examined = structured.examine(content)
-    if examined.report.xml is not None:
+    if examined.data is not None:
         kind = STRUCTURED
-    elif content.startswith(services.PDF_MAGIC):
-        kind = PDF
+    elif examined.report.xml is None and content.startswith(services.PDF_MAGIC):
+        kind = PDF  # no structured data in it: a PDF deposit's business
     else:
-        kind = UNREADABLE
+        kind = UNREADABLE  # nothing a deposit could take: the validation report says why
     result = FileTestReport(name, len(content), kind, examined.report, None,
                             examined.seller_siret)
     runner = _Runner()
@@ -343,14 +344,10 @@ KEYED_FIELDS = (
 
 
 def _structured(runner: _Runner, supplier, content: bytes, name: str, examined,
-                keyed: InvoiceData) -> InvoiceData | None:
+                keyed: InvoiceData) -> InvoiceData:
     """The structured deposit's checks (`structured._prepare`, then the sending's), each
     run whatever the others said, as far as what they need is there."""
     _format(runner, examined.report)
-    if examined.data is None:  # an XML the reader could not make an invoice of
-        for key in ("recipient", "number", "date", "service", "amounts", "bank", "duplicate"):
-            runner.skip(key, "unreadable")
-        return None
     data = copy.deepcopy(examined.data)  # the examination stays as it was read
     data.cadre = keyed.cadre
 
@@ -449,3 +446,15 @@ def _plain_pdf(runner: _Runner, supplier, content: bytes, name: str,
         runner.skip(key, "keyed")
     return data
 
+
+def finding_hint(finding, language: str = "fr") -> str:
+    """What to do about a format finding: its own advice, or the catalogue's for the layers
+    that emit none (the XML parser's)."""
+    english = language.startswith("en")
+    hint = finding.hint_en if english else finding.hint_fr
+    if hint:
+        return hint
+    known = rule_messages.GENERIC.get(finding.rule) or rule_messages.CATALOGUE.get(finding.rule)
+    if known is None:
+        return ""
+    return known.hint_en if english else known.hint_fr
