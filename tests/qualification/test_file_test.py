@@ -120,7 +120,7 @@ def test_a_good_file_would_be_accepted_every_check_passed(
                 "bank", "duplicate"):
         assert checks[key].status == file_test.PASSED, key
     assert ("pdf_readable" in checks) == (kind == "facturx")
-    assert result.verdict("fr") == "un dépôt serait accepté."
+    assert result.verdict("fr") == "Un dépôt serait accepté."
     assert result.data.number == "FA-2026-0117"
 
 
@@ -234,8 +234,9 @@ def test_a_plain_pdf_is_checked_as_a_pdf_deposit(qualification, supplier_user, s
     for key in ("number", "date", "amounts", "bank", "duplicate"):
         assert checks[key].status == file_test.SKIPPED
         assert "dépôt PDF" in checks[key].message_fr
-    assert "INV_FILE_INVALID" in result.verdict("fr") and "un dépôt serait accepté" in \
-        result.verdict("fr")
+    assert result.verdict("fr").startswith("Un dépôt structuré (flux, Factur-X) refuserait ce "
+                                           "PDF simple (INV_FILE_INVALID)")
+    assert result.verdict("fr").endswith("un dépôt serait accepté.")
     # Without a recipient, it cannot go anywhere.
     result = report_of(supplier_user, supplier, pdf_bytes("Facture"), "facture.pdf")
     assert result.refusal.code == "INV_RECIPIENT_IDENTIFIER_MISSING"
@@ -322,7 +323,7 @@ def test_the_page_in_english(qualification, client, supplier_user, supplier):
     response = post(client, supplier, XXE)
     text = response.content.decode()
     assert response.status_code == 200 and "XML_FORBIDDEN_DTD" in text
-    assert "a deposit would be refused with code INV_FILE_INVALID" in text
+    assert "A deposit would be refused with code INV_FILE_INVALID" in text
 
 
 def test_the_page_offers_only_the_users_structures(qualification, client, supplier_user,

@@ -237,14 +237,18 @@ class FileTestReport:
                       f"({errors.InvoiceFileInvalid.code}). En dépôt PDF, avec les données "
                       "saisies à côté, ")
         if refusal is None:
-            return prefix + ("a deposit would be accepted." if english
-                             else "un dépôt serait accepté.")
+            text = "a deposit would be accepted" if english else "un dépôt serait accepté"
+            return _sentence(prefix + text + ".")
         text = (f"a deposit would be refused with code {refusal.code}" if english
                 else f"un dépôt serait refusé avec le code {refusal.code}")
         if others:
             text += (f" ({others} other check(s) fail too: all are listed)" if english
                      else f" ({others} autre(s) contrôle(s) en échec : tous sont listés)")
-        return prefix + text + "."
+        return _sentence(prefix + text + ".")
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 class _Runner:
