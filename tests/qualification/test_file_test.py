@@ -311,6 +311,7 @@ def test_the_page_shows_the_whole_report(qualification, client, supplier_user, s
     assert "Dépôt refusé" in text and "INV_ENGAGEMENT_REQUIRED" in text
     assert "Numéro d&#x27;engagement, si le destinataire ou le service l&#x27;exige" in text
     assert "À faire :" in text and "Rapport de validation" in text
+    assert "À corriger :" in text and 'href="#check-engagement_required-' in text
     assert "Fichier conforme" in text and "Données lues dans le fichier" in text
     assert "rien n'a été déposé ni enregistré" in text
     response = post(client, supplier, content, engagement_number="EJ-2026-0042")
@@ -458,11 +459,13 @@ def test_the_api_needs_the_callers_credentials(qualification, client, wire):
 
 
 def test_the_api_operation_does_not_exist_in_production(wire):
-    response = call(wire, b"not even read")
-    assert response.status_code == 404
-    body = response.json()
-    assert body["codeRetour"] == 20001
-    assert body["libelle"].startswith("QUAL_QUALIFICATION_ONLY")
+    for response in (call(wire, b"not even read"),
+                     wire.post(API, {"idStructure": "pas un nombre", "fichier": "%%%"}),
+                     wire.post(API, raw=b"[not json")):
+        assert response.status_code == 404
+        body = response.json()
+        assert body["codeRetour"] == 20001
+        assert body["libelle"].startswith("QUAL_QUALIFICATION_ONLY")
 
 
 def test_the_operation_is_in_the_openapi(client):

@@ -133,14 +133,26 @@ def _read(result: file_test.FileTestReport) -> dict | None:
             "montantTtcTotal": _float(totals.total_ttc) if totals else None}
 
 
+def qualification_auth(max_body: int):
+    """The caller first, then the environment: in production the operation does not exist,
+    whatever the body (checked here, before the body is parsed)."""
+    authenticate = bounded_auth(max_body)
+
+    def auth(request):
+        account = authenticate(request)
+        clock_control.require_qualification()
+        return account
+
+    return auth
+
+
 @router.post("/tester/fichier", operation_id="testerFichier", exclude_none=True,
-             auth=bounded_auth(MAX_BODY),
+             auth=qualification_auth(MAX_BODY),
              response={200: WsRetourTesterFichier, ERRORS: ErrorOut})
 def tester_fichier(request, payload: TesterFichierParam):
     """Choeur (qualification) : teste un fichier (Factur-X, UBL, CII, PDF) contre tous les
     contrôles d'un dépôt — format, puis contrôles de la plateforme pour le destinataire — et
     rend le rapport complet, sans rien déposer ni enregistrer."""
-    clock_control.require_qualification()  # production: nothing of the body is read
     actor = request.auth
     supplier = permissions.technical_structure(actor)
     if supplier is None:
