@@ -15,13 +15,14 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
-from choeur.core.errors import FileTooLarge, NotFound, PermissionRefused
+from choeur.core.errors import ChoeurError, FileTooLarge, NotFound, PermissionRefused
 from choeur.core.models import AuditEvent, Blob
 from choeur.flux.models import Flux
-from choeur.invoicing import errors, services
+from choeur.invoicing import errors, services, structured
 from choeur.invoicing.models import Cadre, Engagement, Invoice, ModeDepot, UploadedFile
 from choeur.organisations import services as org
 from choeur.organisations.models import Espace
@@ -94,6 +95,16 @@ def report_of(actor, structure, content, name="facture.xml", **keyed):
     return run(file_test.check, actor, structure, content, name, **keyed)
 
 
+def deposit_refusal(actor, supplier, content: bytes) -> str:
+    """The code a real deposit of `content` is refused with (rolled back)."""
+    try:
+        with transaction.atomic():
+            structured.deposit_file(actor, supplier, content, "facture.xml", cadre=Cadre.A1)
+    except ChoeurError as exc:
+        return exc.code
+    raise AssertionError("the deposit was accepted")
+
+
 def by_key(result) -> dict:
     return {check.key: check for check in result.checks}
 
@@ -139,14 +150,16 @@ def test_every_failing_platform_check_is_reported_not_just_the_first(
     before = footprint()
     result = report_of(supplier_user, supplier, content)
     assert footprint() == before
-    assert failed_codes(result) == ["INV_SERVICE_REQUIRED", "INV_ENGAGEMENT_REQUIRED",
-                                    "INV_BANK_ACCOUNT_REQUIRED", "INV_NUMBER_ALREADY_USED"]
+    assert failed_codes(result) == ["INV_BANK_ACCOUNT_REQUIRED", "INV_SERVICE_REQUIRED",
+                                    "INV_ENGAGEMENT_REQUIRED", "INV_NUMBER_ALREADY_USED"]
     assert result.report.valid and not result.accepted
-    # The deposit stops at the first, in its own order.
-    assert result.refusal.code == "INV_SERVICE_REQUIRED"
-    with pytest.raises(errors.ServiceRequired):
-        run(services.check_sendable, supplier, invoice_data(
-            recipient_service_code="", engagement_number="", bank_account_id=None))
+    # The deposit stops at the first, in its own order: the refusal is the deposit's own.
+    assert result.refusal.code == deposit_refusal(supplier_user, supplier, content)
+    bank_account.is_active = True
+    bank_account.save()
+    again = report_of(supplier_user, supplier, content)
+    assert again.refusal.code == "INV_SERVICE_REQUIRED" == deposit_refusal(
+        supplier_user, supplier, content)
     checks = by_key(result)
     assert checks["service_required"].bt == "BT-10"
     assert "exige un code service" in checks["service_required"].message_fr
@@ -154,7 +167,7 @@ def test_every_failing_platform_check_is_reported_not_just_the_first(
     assert "FR14 2004" in checks["bank"].message_fr  # the file's IBAN, grouped
     assert checks["duplicate"].bt == "BT-1" and "FA-2026-0117" in checks["duplicate"].message_fr
     assert checks["duplicate"].message_en.startswith("You already deposited")
-    assert "INV_SERVICE_REQUIRED" in result.verdict("fr")
+    assert "INV_BANK_ACCOUNT_REQUIRED" in result.verdict("fr")
     assert "3 autre(s) contrôle(s) en échec" in result.verdict("fr")
     assert "3 other check(s) fail" in result.verdict("en")
 
@@ -171,7 +184,8 @@ def test_an_engagement_the_recipient_does_not_know_and_an_unknown_service(
     assert checks["engagement_known"].code == "INV_ENGAGEMENT_UNKNOWN"
     # A rule that needs a known service is not run on an unknown one (no double report).
     assert checks["service_required"].status == file_test.SKIPPED
-    assert result.refusal.code == "INV_SERVICE_UNKNOWN"
+    assert result.refusal.code == "INV_SERVICE_UNKNOWN" == deposit_refusal(
+        supplier_user, supplier, content)
 
 
 def test_keyed_data_complete_the_file_or_must_agree_with_it(

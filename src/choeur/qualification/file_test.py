@@ -349,8 +349,10 @@ KEYED_FIELDS = (
 
 def _structured(runner: _Runner, supplier, content: bytes, name: str, examined,
                 keyed: InvoiceData) -> InvoiceData:
-    """The structured deposit's checks (`structured._prepare`, then the sending's), each
-    run whatever the others said, as far as what they need is there."""
+    """The structured deposit's checks, each run whatever the others said (as far as what it
+    needs is there), in the order `structured.deposit_file` meets them: the file and the
+    keyed data (`_prepare`), what saving the draft checks (`services.save_draft`), then the
+    sending's (`services.check_sendable`). So the first failed is the deposit's refusal."""
     _format(runner, examined.report)
     data = copy.deepcopy(examined.data)  # the examination stays as it was read
     data.cadre = keyed.cadre
@@ -376,15 +378,6 @@ def _structured(runner: _Runner, supplier, content: bytes, name: str, examined,
             setattr(data, attribute, typed)
     data.validator_identifier = keyed.validator_identifier
     data.validator_service_code = keyed.validator_service_code
-    if content.startswith(services.PDF_MAGIC):
-        runner.run("pdf_readable", services.check_pdf, name, content)
-    recipient = runner.run("recipient", services.resolve_recipient, data.recipient_identifier)
-    number = runner.run("number", services.check_number, data.number)
-    runner.run("cadre", services.check_cadre, data)
-    runner.run("date", services.check_date, data)
-    runner.run("origin", services.check_origin, data)
-    _routing(runner, supplier, recipient, data)
-    runner.run("amounts", services.check_amounts, data)
 
     def bank():
         data.bank_account_id = structured.bank_account_of(supplier, data, examined.iban,
@@ -392,11 +385,17 @@ def _structured(runner: _Runner, supplier, content: bytes, name: str, examined,
         services.check_payment(supplier, data)
 
     runner.run("bank", bank)
-    if Cadre.needs_validator(data.cadre):
-        if recipient:
-            runner.run("validator", services.check_validator, data, supplier, recipient)
-        else:
-            runner.skip("validator", "recipient")
+    recipient = runner.run("recipient", services.resolve_recipient, data.recipient_identifier)
+    number = runner.run("number", services.check_number, data.number)
+    service = _service(runner, recipient, data)
+    if content.startswith(services.PDF_MAGIC):
+        runner.run("pdf_readable", services.check_pdf, name, content)
+    runner.run("cadre", services.check_cadre, data)
+    runner.run("date", services.check_date, data)
+    runner.run("origin", services.check_origin, data)
+    _routing(runner, supplier, recipient, service, data)
+    runner.run("amounts", services.check_amounts, data)
+    _validator(runner, supplier, recipient, data)
     if number:
         runner.run("duplicate", services.check_number_unused, supplier, number,
                    clock.today().year)
@@ -405,18 +404,25 @@ def _structured(runner: _Runner, supplier, content: bytes, name: str, examined,
     return data
 
 
-def _routing(runner: _Runner, supplier, recipient, data: InvoiceData) -> None:
-    """Service code and engagement against the recipient's requirements, one rule a row."""
-    keys = ("service", "service_required", "engagement_required", "engagement_or_service",
-            "engagement_known")
+def _service(runner: _Runner, recipient, data: InvoiceData):
+    """The recipient's service named by the code (None: no code, or not checked)."""
     if not recipient:
-        for key in keys:
-            runner.skip(key, "recipient")
-        return
+        runner.skip("service", "recipient")
+        return None
     found = runner.run("service", services.resolve_service, recipient,
                        data.recipient_service_code)
-    service = found if found not in (None, True) else None
+    return found if found not in (None, True) else None
+
+
+def _routing(runner: _Runner, supplier, recipient, service, data: InvoiceData) -> None:
+    """Service code and engagement against the recipient's requirements, one rule a row."""
+    if not recipient:
+        for key in ("service_required", "engagement_required", "engagement_or_service",
+                    "engagement_known"):
+            runner.skip(key, "recipient")
+        return
     engagement = data.engagement_number
+    # A rule about a missing service is not applied to an unknown one: one report is enough.
     if runner.failed("service"):
         runner.skip("service_required", "service")
     else:
@@ -432,20 +438,27 @@ def _routing(runner: _Runner, supplier, recipient, data: InvoiceData) -> None:
                engagement)
 
 
+def _validator(runner: _Runner, supplier, recipient, data: InvoiceData) -> None:
+    """Only for the cadres with a validator (A9, A12)."""
+    if not Cadre.needs_validator(data.cadre):
+        return
+    if recipient:
+        runner.run("validator", services.check_validator, data, supplier, recipient)
+    else:
+        runner.skip("validator", "recipient")
+
+
 def _plain_pdf(runner: _Runner, supplier, content: bytes, name: str,
                keyed: InvoiceData) -> InvoiceData:
     """A PDF without structured data, as a PDF deposit takes it: readable, and routed to the
     recipient named beside it."""
-    runner.run("pdf_readable", services.check_pdf, name, content)
     data = copy.deepcopy(keyed)
     recipient = runner.run("recipient", services.resolve_recipient, data.recipient_identifier)
+    service = _service(runner, recipient, data)
+    runner.run("pdf_readable", services.check_pdf, name, content)
     runner.run("cadre", services.check_cadre, data)
-    _routing(runner, supplier, recipient, data)
-    if Cadre.needs_validator(data.cadre):
-        if recipient:
-            runner.run("validator", services.check_validator, data, supplier, recipient)
-        else:
-            runner.skip("validator", "recipient")
+    _routing(runner, supplier, recipient, service, data)
+    _validator(runner, supplier, recipient, data)
     for key in ("number", "date", "amounts", "bank", "duplicate"):
         runner.skip(key, "keyed")
     return data
