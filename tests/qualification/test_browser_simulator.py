@@ -31,7 +31,7 @@ def test_a_gestionnaire_edits_the_scenario(page, qualification):
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
     page.goto(f"/structures/{structure.pk}/")
-    page.get_by_role("link", name="Simulateur (qualification)").click()
+    page.get_by_role("link", name="Simulateur", exact=True).click()
     expect(page.get_by_test_id("scenario-current")).to_contain_text("Manuel")
     page.get_by_label("Automatique (scénario)").check()
     page.get_by_label("Statut, étape 1").select_option("SUSPENDUE")

@@ -22,6 +22,7 @@ from choeur.api import (
     factures_recipiendaire,
     factures_valideur,
     organisations,
+    qualification,
     structures,
     transverses,
     travaux,
@@ -81,6 +82,7 @@ api.add_router("/cpro/factures/v1", factures_fournisseur.router)
 api.add_router("/cpro/factures/v1", factures_recipiendaire.router)
 api.add_router("/cpro/factures/v1", factures_valideur.router)
 api.add_router("/cpro/organisations/v1", organisations.router)
+api.add_router("/cpro/qualification/v1", qualification.router)
 
 
 @csrf_exempt

@@ -118,16 +118,36 @@ def resolve_service(recipient: Structure, code: str) -> Service | None:
 
 def check_routing(supplier: Structure, recipient: Structure, service: Service | None,
                   engagement_number: str) -> None:
-    """Service code and engagement as the recipient's parameters require them."""
-    name = recipient.company_name
+    """Service code and engagement as the recipient's parameters require them (each rule its
+    own function, in this order, so that a check that reports them all can call them one by
+    one: qualification's "tester un fichier")."""
+    check_service_required(recipient, service)
+    check_engagement_required(recipient, service, engagement_number)
+    check_engagement_or_service(recipient, service, engagement_number)
+    check_engagement_known(supplier, recipient, engagement_number)
+
+
+def check_service_required(recipient: Structure, service: Service | None) -> None:
     if recipient.service_code_required and service is None:
-        raise errors.ServiceRequired(recipient=name)
+        raise errors.ServiceRequired(recipient=recipient.company_name)
+
+
+def check_engagement_required(recipient: Structure, service: Service | None,
+                              engagement_number: str) -> None:
     needs_engagement = recipient.engagement_required or bool(
         service is not None and service.engagement_required)
     if needs_engagement and not engagement_number:
-        raise errors.EngagementRequired(recipient=name)
+        raise errors.EngagementRequired(recipient=recipient.company_name)
+
+
+def check_engagement_or_service(recipient: Structure, service: Service | None,
+                                engagement_number: str) -> None:
     if recipient.engagement_or_service_required and not (engagement_number or service):
-        raise errors.EngagementOrServiceRequired(recipient=name)
+        raise errors.EngagementOrServiceRequired(recipient=recipient.company_name)
+
+
+def check_engagement_known(supplier: Structure, recipient: Structure,
+                           engagement_number: str) -> None:
     if engagement_number and once_per_batch(
             ("engagements", recipient.pk),
             lambda: Engagement.objects.filter(structure=recipient).exists()):
@@ -138,7 +158,8 @@ def check_routing(supplier: Structure, recipient: Structure, service: Service | 
                                  structure=recipient, number=engagement_number).first())
         if engagement is None or not engagement.is_usable or (
                 engagement.supplier_id not in (None, supplier.pk)):
-            raise errors.EngagementUnknown(number=engagement_number, recipient=name)
+            raise errors.EngagementUnknown(number=engagement_number,
+                                           recipient=recipient.company_name)
 
 
 def check_number(number: str) -> str:
@@ -268,19 +289,33 @@ def check_validator(data: InvoiceData, supplier: Structure, recipient: Structure
 
 
 def _check_document_data(data: InvoiceData) -> None:
+    check_cadre(data)
+    check_date(data)
+    check_origin(data)
+    if len(data.comment or "") > 2000:
+        raise errors.ReasonTooLong(limit=2000)
+
+
+def check_cadre(data: InvoiceData) -> None:
     if data.cadre not in DEPOSIT_CADRES:
         raise errors.CadreNotAllowed(cadre=data.cadre)
+
+
+def check_date(data: InvoiceData) -> None:
     if data.invoice_date is None:
         raise errors.DateMissing()
     if data.invoice_date > clock.today():
         raise errors.DateInFuture(date=data.invoice_date.strftime("%d/%m/%Y"),
                                   today=clock.today().strftime("%d/%m/%Y"))
+
+
+def check_origin(data: InvoiceData) -> None:
+    """An invoice's origin (BT-25) is a credit note's business only, and a credit note's
+    duty."""
     if data.type_facture == TypeFacture.AVOIR and not data.original_invoice_number:
         raise errors.CreditNoteOriginMissing()
     if data.type_facture != TypeFacture.AVOIR and data.original_invoice_number:
         raise errors.OriginOnlyForCreditNote()
-    if len(data.comment or "") > 2000:
-        raise errors.ReasonTooLong(limit=2000)
 
 
 # --- Files ----------------------------------------------------------------------------------

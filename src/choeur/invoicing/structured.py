@@ -132,18 +132,25 @@ def _prepare(supplier, content: bytes, *, cadre: str, keyed: InvoiceData | None,
     data.validator_service_code = keyed.validator_service_code
     data.supplier_service_id = keyed.supplier_service_id
     data.comment = keyed.comment
+    data.bank_account_id = bank_account_of(supplier, data, iban, keyed.bank_account_id)
+    return examined, data
+
+
+def bank_account_of(supplier, data: InvoiceData, iban: str, keyed_id: int | None) -> int | None:
+    """The bank account a file's invoice is paid to: the supplier's active account with the
+    file's IBAN (BT-84) for a credit transfer, else the one keyed in. Refused when a credit
+    transfer has none (naming the file's IBAN when the structure has not registered it)."""
+    account_id = keyed_id
     if iban and data.payment_mode == "VIREMENT":
         iban = iban.replace(" ", "").upper()
         account = lookups.once_per_batch(("iban", supplier.pk, iban), lambda: (
             supplier.bank_accounts.filter(iban=iban, is_active=True).first()))
-        data.bank_account_id = account.pk if account else keyed.bank_account_id
-        if not data.bank_account_id:
+        account_id = account.pk if account else keyed_id
+        if not account_id:
             raise errors.BankAccountRequired.unregistered(iban, supplier)
-    else:
-        data.bank_account_id = keyed.bank_account_id
-    if data.payment_mode == "VIREMENT" and not data.bank_account_id:
+    if data.payment_mode == "VIREMENT" and not account_id:
         raise errors.BankAccountRequired()
-    return examined, data
+    return account_id
 
 
 def check_file(actor, supplier, content: bytes, *, cadre: str,

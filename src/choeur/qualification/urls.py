@@ -12,4 +12,5 @@ urlpatterns = [
     path("qualification/pannes/<int:account_id>/", views.faults_page, name="faults"),
     path("qualification/simulateur/", views.simulator_list, name="simulator_list"),
     path("qualification/simulateur/<int:pk>/", views.simulator_page, name="simulator"),
+    path("qualification/tester-un-fichier/", views.file_test_page, name="file_test"),
 ]
