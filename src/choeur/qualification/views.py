@@ -33,6 +33,7 @@ from choeur.qualification import (
     simulator,
 )
 from choeur.qualification.models import GeneratedMatelas
+from choeur.web import current_structure
 
 
 def _qualification_only(view):
@@ -294,7 +295,12 @@ def file_test_page(request):
         else:
             status = 400
     else:
-        initial = {"structure": structures[0].pk} if len(structures) == 1 else {}
+        # The structure chosen in the header, else a supplier (private) before the public
+        # ones: a trainee's matelas gives both kinds.
+        chosen = current_structure.current(request)
+        preferred = (chosen if chosen is not None and chosen in structures
+                     else next((s for s in structures if not s.is_public), None))
+        initial = {"structure": preferred.pk} if preferred is not None else {}
         form = forms.FileTestForm(initial=initial, structures=structures)
     return render(request, "qualification/file_test.html", {
         "form": form, "structures": structures, "result": result}, status=status)
