@@ -10,7 +10,7 @@ On a throwaway data directory of a qualification instance (SQLite by default; wi
   the annuaire of 300 recipients its first `migrate` makes), then with --rounds data sets there;
 - the service alone (`matelas.generate` for a new user, one transaction, committed), --rounds
   times: median and max;
-- the sample invoices of one data set (`samples.build`: 23 files written by Choeur's writers).
+- the sample invoices of one data set (`samples.build`: 25 files written by Choeur's writers).
 
 The target is the command's wall time under 5 s.
 """

@@ -45,7 +45,8 @@ def test_every_sample_gets_what_the_index_says(data_set, user):
     assert set(refused) >= {"INV_SERVICE_REQUIRED", "INV_SERVICE_UNKNOWN",
                             "INV_ENGAGEMENT_REQUIRED", "INV_ENGAGEMENT_UNKNOWN",
                             "INV_RECIPIENT_UNKNOWN", "INV_FILE_INVALID",
-                            "INV_NUMBER_ALREADY_USED"}
+                            "INV_NUMBER_ALREADY_USED", "INV_BANK_ACCOUNT_REQUIRED",
+                            "INV_DATE_IN_FUTURE"}
     assert {s.format for s in built} == {"facturx", "ubl", "cii", "pdf"}
     # In the index's order (the duplicate comes after its twin): each gets what it says.
     got = {s.fichier: _deposit(user, data_set.supplier, s) for s in built}

@@ -14,6 +14,7 @@ import csv
 import io
 import zipfile
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -113,6 +114,14 @@ def build(matelas: Matelas) -> list[Sample]:
         data(plain, f"{prefix}-R-MNT"),
         "Le total TTC ne correspond pas à la somme des lignes : règles du format refusées.",
         alter=_wrong_totals)
+    add("rejet_coordonnees_bancaires", "ubl", plain, errors.BankAccountRequired.code,
+        data(plain, f"{prefix}-R-IBAN"),
+        "L'IBAN de la facture (BT-84) n'est pas l'un de ceux enregistrés par le fournisseur.",
+        alter=_unregistered_iban)
+    add("rejet_date_future", "cii", plain, errors.DateInFuture.code,
+        data(plain, f"{prefix}-R-DATE"),
+        "La facture est datée du futur (BT-2) : une facture ne précède pas son émission.",
+        alter=lambda model: replace(model, issue_date=model.issue_date + timedelta(days=30)))
     add("rejet_doublon", "cii", plain, errors.NumberAlreadyUsed.code,
         data(plain, f"{prefix}-SE-CI"),
         "Même numéro que valide_sans_exigence_cii : refusée si celle-ci a été déposée avant.")
@@ -176,6 +185,16 @@ def _unknown_buyer(model):
     return replace(model, buyer=replace(
         buyer, legal_id=swap(buyer.legal_id), electronic_address=swap(buyer.electronic_address),
         identifiers=[i._replace(value=swap(i.value)) for i in buyer.identifiers]))
+
+
+def _unregistered_iban(model):
+    """A credit transfer to an IBAN the supplier has not registered (valid keys all the same,
+    so that only the platform's check refuses it)."""
+    import random
+
+    iban, _ = fictitious.iban(random.Random(f"iban-{model.number}"))  # noqa: S311 - test data
+    return replace(model, payment_means=[replace(pm, iban=iban) if pm.iban else pm
+                                         for pm in model.payment_means])
 
 
 def _wrong_totals(model):
