@@ -23,6 +23,8 @@ import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy as _
+
 from choeur.accounts.models import User
 from choeur.core import audit, clock
 from choeur.invoicing import engagements as engagement_use_cases
@@ -47,6 +49,19 @@ VARIANTS = {
     "engagement": {"engagement_required": True},
     "code_service_et_engagement": {"service_code_required": True, "engagement_required": True},
     "etat": {"engagement_required": True},
+}
+
+#: What the portal calls the roles and cases (the CSV keeps the codes).
+ROLE_LABELS = {
+    "fournisseur": _("Fournisseur"), "destinataire": _("Destinataire"),
+    "maitre_oeuvre": _("Maître d'œuvre"), "maitre_ouvrage": _("Maître d'ouvrage"),
+    "cotraitant": _("Co-traitant"), "soustraitant": _("Sous-traitant"),
+}
+VARIANT_LABELS = {
+    "sans_exigence": _("Aucune exigence"), "code_service": _("Code service exigé"),
+    "engagement": _("Engagement exigé"),
+    "code_service_et_engagement": _("Code service et engagement exigés"),
+    "etat": _("Type État : engagement exigé"),
 }
 
 #: The CSV's columns, in this order: a contract other tools read (issue 15).
@@ -75,6 +90,14 @@ class Entry:
     structure: Structure
     services: list[str] = field(default_factory=list)
     engagements: list[str] = field(default_factory=list)
+
+    @property
+    def role_label(self):
+        return ROLE_LABELS[self.role]
+
+    @property
+    def variante_label(self):
+        return VARIANT_LABELS.get(self.variante, "")
 
 
 @dataclass
