@@ -143,3 +143,27 @@ def test_production_refuses_all_of_it(settings, client, admin, capsys):
     assert main(["clock"]) == 1
     assert not SimulatedClock.objects.exists()
     assert "Horloge de qualification" not in client.get("/administration/").content.decode()
+
+
+def test_short_lived_credentials_keep_real_time_when_the_date_moves(qualification, admin,
+                                                                   user):
+    """An authenticator app, a link just e-mailed and a login code count real time: moving
+    the instance 30 days forward voids none of them (the API's tokens: test_matelas_api)."""
+    import pyotp
+    from django.db import transaction
+
+    from choeur.accounts import services as accounts
+    from choeur.accounts.tokens import recovery_tokens
+
+    with transaction.atomic():
+        setup = accounts.start_totp(user)
+        totp = pyotp.TOTP(setup.secret)
+        accounts.confirm_totp(user, totp.now())
+    link = recovery_tokens.make_token(user)
+    with transaction.atomic():
+        clock_control.advance(admin, 30)
+    assert _ahead() > 29
+    assert recovery_tokens.check_token(user, link)
+    with transaction.atomic():  # the next 30-second step of the app (the last one is used)
+        next_code = totp.at(clock.wall_now().timestamp() + totp.interval)
+        assert accounts.verify_login_code("test", user, next_code) == user

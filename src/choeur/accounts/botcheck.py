@@ -69,7 +69,7 @@ def new_challenge() -> Challenge:
     a = secrets.randbelow(9) + 1
     b = secrets.randbelow(9) + 1
     nonce = secrets.token_urlsafe(16)
-    issued = int(clock.now().timestamp())
+    issued = int(clock.untravelled_now().timestamp())
     token = f"{nonce}.{issued}.{_digest(nonce, issued, a + b)}"
     return Challenge(question=f"Combien font {NUMBERS_FR[a]} plus {NUMBERS_FR[b]} ?", token=token)
 
@@ -91,7 +91,7 @@ def _as_number(answer: str) -> int | None:
 def _use_nonce(nonce: str) -> bool:
     """Record the nonce; False if it was already recorded. Committed at once when called
     outside a transaction (the portal view does), so a refused registration still uses it."""
-    now = clock.now()
+    now = clock.untravelled_now()
     oldest = now - timedelta(seconds=MAX_AGE_SECONDS + 2 * CLOCK_SKEW_SECONDS)
     from choeur.accounts.models import UsedBotCheckNonce
 
@@ -119,7 +119,7 @@ def verify(token: str, answer: str, honeypot: str = "") -> None:
                for value in range(len(NUMBERS_FR))]
     if not any(matches):
         raise BotCheckExpired()
-    age = clock.now().timestamp() - issued
+    age = clock.untravelled_now().timestamp() - issued
     if age > MAX_AGE_SECONDS or age < -CLOCK_SKEW_SECONDS:
         raise BotCheckExpired()
     if not _use_nonce(nonce):

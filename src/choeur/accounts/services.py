@@ -806,7 +806,7 @@ def _issue_login_code(actor, user: User) -> bool:
         return False
     code = f"{secrets.randbelow(10**6):06d}"
     user.email_otp_hash = _otp_digest(user, code)
-    user.email_otp_expires_at = clock.now() + LOGIN_CODE_VALIDITY
+    user.email_otp_expires_at = clock.untravelled_now() + LOGIN_CODE_VALIDITY
     user.save(update_fields=["email_otp_hash", "email_otp_expires_at"])
     _send(user.email, "Votre code de connexion à Choeur", "login_code",
           user=user, code=code, minutes=int(LOGIN_CODE_VALIDITY.total_seconds() // 60))
@@ -831,7 +831,8 @@ def _match_totp(secret: str, code: str, last_step: int | None) -> int | None:
     if not secret or not (code.isdigit() and len(code) == 6):
         return None
     totp = pyotp.TOTP(secret)
-    current = int(clock.now().timestamp()) // totp.interval
+    # An authenticator app counts real time: a qualification instance's travel is not its.
+    current = int(clock.untravelled_now().timestamp()) // totp.interval
     for step in (current - 1, current, current + 1):
         if last_step is not None and step <= last_step:
             continue
@@ -845,7 +846,7 @@ def _match_email_code(user: User, code: str) -> str:
     if not user.email_otp_hash or not constant_time_compare(user.email_otp_hash,
                                                             _otp_digest(user, code)):
         return "wrong"
-    if user.email_otp_expires_at is None or user.email_otp_expires_at <= clock.now():
+    if user.email_otp_expires_at is None or user.email_otp_expires_at <= clock.untravelled_now():
         return "expired"
     return "ok"
 

@@ -27,8 +27,9 @@ class _ClockTokenGenerator(PasswordResetTokenGenerator):
     timeout_seconds = 3600
 
     def _now(self):
-        # Django compares with a naive datetime(2001, 1, 1): give it naive UTC.
-        return clock.now().astimezone(UTC).replace(tzinfo=None)
+        # Django compares with a naive datetime(2001, 1, 1): give it naive UTC. A link's hour
+        # is real time: a qualification instance moving its date must not void it.
+        return clock.untravelled_now().astimezone(UTC).replace(tzinfo=None)
 
     def check_token(self, user, token):
         return self.status(user, token) == VALID

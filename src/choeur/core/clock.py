@@ -51,8 +51,10 @@ def now() -> datetime:
 def untravelled_now() -> datetime:
     """`now()` without a qualification instance's travel (tests' freeze and shift apply).
 
-    For short-lived credentials — an API access token's hour —: moving a test instance's
-    date 30 days forward must not cut every connected client off in the middle of its run.
+    For short-lived credentials — an API access token's hour, a link's hour, a login code's
+    ten minutes, an authenticator app's 30-second steps, the bot check's token —: moving a
+    test instance's date 30 days forward must not cut every connected client off, void the
+    links just sent, or refuse every authenticator code.
     """
     frozen = _frozen_at
     if frozen is not None:
