@@ -22,7 +22,6 @@ tester/fichier
 
 from __future__ import annotations
 
-from django.db import transaction
 from ninja import Router, Schema
 from pydantic import AliasChoices, Field
 
@@ -159,16 +158,17 @@ def tester_fichier(request, payload: TesterFichierParam):
         raise PermissionRefused()
     own_structure_id(actor, payload.idStructure)
     content = decode("fichier", payload.fichier)
-    with transaction.atomic():
-        result = file_test.check(
-            actor, supplier, content, payload.nomFichier or "",
-            cadre=payload.codeCadreFacturation or Cadre.A1,
-            recipient_identifier=payload.codeDestinataire or "",
-            recipient_service_code=payload.codeServiceExecutant or "",
-            engagement_number=payload.numeroBonCommande or "",
-            bank_account_id=payload.codeCoordonneesBancairesFournisseur,
-            validator_identifier=payload.codeStructureValideur or "",
-            validator_service_code=payload.codeServiceValideur or "")
+    # No transaction: the check writes nothing, and on SQLite one would hold the instance's
+    # write lock for the whole validation.
+    result = file_test.check(
+        actor, supplier, content, payload.nomFichier or "",
+        cadre=payload.codeCadreFacturation or Cadre.A1,
+        recipient_identifier=payload.codeDestinataire or "",
+        recipient_service_code=payload.codeServiceExecutant or "",
+        engagement_number=payload.numeroBonCommande or "",
+        bank_account_id=payload.codeCoordonneesBancairesFournisseur,
+        validator_identifier=payload.codeStructureValideur or "",
+        validator_service_code=payload.codeServiceValideur or "")
     language = language_of(request)
     english = language == "en"
     report = result.report

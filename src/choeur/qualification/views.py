@@ -13,7 +13,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from choeur.core.errors import NotFound
+from choeur.core.errors import ChoeurError, NotFound
 from choeur.core.permissions import is_platform_admin, require
 from choeur.invoicing import statuses
 from choeur.invoicing.statuses import Status
@@ -280,18 +280,23 @@ def file_test_page(request):
             # service checks the rights again (organisations.permissions).
             structure = permissions.structure_for(request.user, data["structure"])
             upload = data["document"]
-            ok, outcome = attempt(
-                request, file_test.check, structure, upload.read(), upload.name,
-                form=form, cadre=data["cadre"],
-                recipient_identifier=data["recipient_identifier"],
-                recipient_service_code=data["recipient_service_code"],
-                engagement_number=data["engagement_number"],
-                validator_identifier=data["validator_identifier"],
-                validator_service_code=data["validator_service_code"])
-            if ok:
-                result = _report_context(outcome, structure)
-            else:
+            # Outside any transaction: the check writes nothing, and on SQLite a transaction
+            # would hold the instance's write lock for the whole validation (seconds at 10 MB).
+            try:
+                outcome = file_test.check(
+                    request.user, structure, upload.read(), upload.name, cadre=data["cadre"],
+                    recipient_identifier=data["recipient_identifier"],
+                    recipient_service_code=data["recipient_service_code"],
+                    engagement_number=data["engagement_number"],
+                    validator_identifier=data["validator_identifier"],
+                    validator_service_code=data["validator_service_code"])
+            except ChoeurError as exc:
+                if exc.http_status in (403, 404):
+                    raise
+                form.add_error(None, f"{exc.message()} [{exc.code}]")
                 status = 400
+            else:
+                result = _report_context(outcome, structure)
         else:
             status = 400
     else:
