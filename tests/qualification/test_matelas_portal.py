@@ -112,3 +112,28 @@ def test_the_header_switcher_narrows_the_lists(qualification, logged_in, user,
     logged_in.post(reverse("switch_structure"), {"structure": "", "next": "/"})
     assert current_structure.SESSION_KEY not in logged_in.session
     assert supplier_id != recipient_id
+
+
+def test_samples_follow_what_the_user_still_manages(qualification, logged_in, user):
+    """A recipient the user left is no longer offered, nor an engagement withdrawn since:
+    the download still works and its index stays true."""
+    from choeur.invoicing.models import Engagement
+    from choeur.organisations.models import Rattachement
+
+    _generate(logged_in, seed="9")
+    entries = GeneratedMatelas.objects.get().entries
+    left = next(e["structure"] for e in entries if e["variante"] == "engagement")
+    Rattachement.objects.filter(user=user, structure_id=left).delete()
+    both = next(e["structure"] for e in entries if e["variante"] == "code_service_et_engagement")
+    withdrawn = Engagement.objects.filter(structure_id=both).order_by("pk").first()
+    Engagement.objects.filter(pk=withdrawn.pk).update(state=Engagement.State.INACTIF)
+    answer = logged_in.get(reverse("qualification:matelas_samples"))
+    assert answer.status_code == 200
+    archive = zipfile.ZipFile(io.BytesIO(answer.content))
+    index = list(csv.DictReader(io.StringIO(archive.read("index.csv").decode())))
+    assert {r["variante"] for r in index} == {"sans_exigence", "code_service",
+                                              "code_service_et_engagement", "etat"}
+    text = b"".join(archive.read(r["fichier"]) for r in index)
+    assert withdrawn.number.encode() not in text
+    page = logged_in.get(reverse("qualification:matelas")).content.decode()
+    assert withdrawn.number not in page

@@ -118,8 +118,9 @@ class Matelas:
     def of_role(self, role: str) -> list[Entry]:
         return [e for e in self.entries if e.role == role]
 
-    def recipient(self, variante: str) -> Entry:
-        return next(e for e in self.entries if e.variante == variante)
+    def recipient(self, variante: str) -> Entry | None:
+        """The recipient of that case; None once the user no longer manages it."""
+        return next((e for e in self.entries if e.variante == variante), None)
 
 
 def parse_seed(value) -> int:
@@ -334,8 +335,11 @@ def latest(user) -> Matelas | None:
     entries = [
         Entry(role=item["role"], variante=item["variante"], structure=structures[item["structure"]],
               services=_service_codes(structures[item["structure"]]),
-              engagements=list(Engagement.objects.filter(structure_id=item["structure"])
-                               .order_by("pk").values_list("number", flat=True)))
+              # Those a deposit may still name (inactivated ones would be refused).
+              engagements=list(Engagement.objects.filter(
+                  structure_id=item["structure"],
+                  state__in=[Engagement.State.COMMANDE, Engagement.State.PRIS_EN_COMPTE])
+                  .order_by("pk").values_list("number", flat=True)))
         for item in record.entries if item["structure"] in structures]
     supplier = entries[0].structure
     account = supplier.technical_accounts.filter(is_active=True).order_by("pk").first()

@@ -81,6 +81,9 @@ def build(matelas: Matelas) -> list[Sample]:
         tag = VARIANT_TAGS[entry.variante]
         needs_service = entry.structure.service_code_required
         needs_engagement = entry.structure.engagement_required
+        if (needs_service and not _real_services(entry)) or (
+                needs_engagement and not entry.engagements):
+            continue  # its services or engagements were removed since: no valid file for it
         service = _real_services(entry)[0] if needs_service else ""
         engagement = entry.engagements[0] if needs_engagement else ""
         for fmt in ("facturx", "ubl", "cii"):
@@ -91,9 +94,16 @@ def build(matelas: Matelas) -> list[Sample]:
                 + (f", code service {service}" if service else "")
                 + (f", engagement {engagement}" if engagement else "") + ".")
 
-    # The refused ones: one platform check each, on the recipient where it applies.
+    # The refused ones: one platform check each, on the recipient where it applies (those the
+    # user still manages, with what the check needs).
     cs, ej = matelas.recipient("code_service"), matelas.recipient("engagement")
     plain = matelas.recipient("sans_exigence")
+    if cs is None or not _real_services(cs):
+        cs = None
+    if ej is None or not ej.engagements:
+        ej = None
+    if not (cs and ej and plain):
+        return samples + _without_xml_sample(samples)
     add("rejet_code_service_absent", "cii", cs, errors.ServiceRequired.code,
         data(cs, f"{prefix}-R-CS"), "Le destinataire exige un code service ; il manque.")
     add("rejet_code_service_inconnu", "ubl", cs, errors.ServiceUnknown.code,
@@ -125,15 +135,21 @@ def build(matelas: Matelas) -> list[Sample]:
     add("rejet_doublon", "cii", plain, errors.NumberAlreadyUsed.code,
         data(plain, f"{prefix}-SE-CI"),
         "Même numéro que valide_sans_exigence_cii : refusée si celle-ci a été déposée avant.")
-    # A PDF without its XML: readable by a person, not by the platform's deposit of files.
-    facturx = next(s for s in samples if s.fichier == "valide_sans_exigence_facturx.pdf")
-    samples.append(Sample(
+    return samples + _without_xml_sample(samples)
+
+
+def _without_xml_sample(samples: list[Sample]) -> list[Sample]:
+    """A PDF without its XML: readable by a person, not by the platform's deposit of files."""
+    facturx = next((s for s in samples if s.format == "facturx"
+                    and s.attendu == ACCEPTED), None)
+    if facturx is None:
+        return []
+    return [Sample(
         fichier="rejet_pdf_sans_xml.pdf", format="pdf", destinataire=facturx.destinataire,
         variante=facturx.variante, attendu="INV_FILE_INVALID",
         content=_without_xml(facturx.content),
         description="Un PDF simple, sans factur-x.xml : à déposer par le formulaire PDF du "
-                    "portail (données saisies), pas comme fichier structuré."))
-    return samples
+                    "portail (données saisies), pas comme fichier structuré.")]
 
 
 def _without_xml(pdf: bytes) -> bytes:

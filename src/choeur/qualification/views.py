@@ -130,8 +130,12 @@ def matelas_samples(request):
     result = matelas.latest(request.user)
     if result is None:
         raise Http404()
-    with transaction.atomic():  # the drafts the files are written from are rolled back
-        built = samples.build(result)
+    try:
+        with transaction.atomic():  # the drafts the files are written from are rolled back
+            built = samples.build(result)
+    except ChoeurError as exc:  # e.g. the supplier's bank details were removed since
+        messages.error(request, f"{exc.message()} [{exc.code}]")
+        return redirect("qualification:matelas")
     response = HttpResponse(samples.as_zip(built), content_type="application/zip")
     response["Content-Disposition"] = (
         f'attachment; filename="echantillons-matelas-{result.seed}.zip"')
