@@ -8,6 +8,7 @@ bad input is refused with a coded error and changes nothing."""
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from datetime import timedelta
 
@@ -136,6 +137,21 @@ def test_slow_answers_wait_then_answer_normally(qualification, wire, party, supp
     assert response.status_code == 200 and waits == [7]
     assert response.json() == wire.get(HEALTH).json()  # the normal answer, after the wait
     assert waits == [7, 7]
+
+
+def test_slow_answers_never_hold_more_than_two_threads_at_once(
+        qualification, wire, party, supplier_user, monkeypatch):
+    """A client calling in parallel must not hold every web thread for 30 s: past two waits
+    at once in a process, a call is answered without waiting."""
+    monkeypatch.setattr(api_faults, "_waits", threading.BoundedSemaphore(2))
+    for _ in range(2):  # two calls of this client are waiting right now
+        assert api_faults._waits.acquire(blocking=False)
+    waits = []
+    monkeypatch.setattr(api_faults, "sleep", waits.append)
+    inject(supplier_user, party, kind="lent", delay_seconds=7)
+    assert wire.get(HEALTH).status_code == 200 and waits == []
+    api_faults._waits.release()
+    assert wire.get(HEALTH).status_code == 200 and waits == [7]
 
 
 def test_a_slow_answer_really_takes_its_time(qualification, wire, party, supplier_user):

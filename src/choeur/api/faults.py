@@ -18,6 +18,7 @@ fault, never a secret.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 
 from django.http import HttpRequest, HttpResponse
@@ -32,6 +33,11 @@ logger = logging.getLogger(__name__)
 HEADER = "Choeur-Injected-Fault"
 #: Waits through here, so that tests can observe the wait without spending it.
 sleep = time.sleep
+#: At most this many injected waits at once in a process: a client calling in parallel must
+#: not hold every web thread of the instance (its neighbours' calls too) for 30 s. Past it, the
+#: call is answered at once, said in the log.
+MAX_CONCURRENT_WAITS = 2
+_waits = threading.BoundedSemaphore(MAX_CONCURRENT_WAITS)
 
 
 def apply(request: HttpRequest, account: TechnicalAccount) -> None:
@@ -42,7 +48,14 @@ def apply(request: HttpRequest, account: TechnicalAccount) -> None:
     logger.info("injected fault %s for technical account %s: %s %s", fault.kind,
                 account.login, request.method, request.path)
     if fault.kind == faults.Kind.SLOW:
-        sleep(fault.delay_seconds)
+        if not _waits.acquire(blocking=False):
+            logger.info("injected wait skipped for %s: %d waits already running",
+                        account.login, MAX_CONCURRENT_WAITS)
+            return
+        try:
+            sleep(fault.delay_seconds)
+        finally:
+            _waits.release()
         return
     raise errors.Answer(_answer(request, fault))
 
