@@ -528,7 +528,9 @@ def import_config(actor, structure: Structure, document: bytes | str | dict, *,
     report = ImportReport(dry_run=dry_run, source=document["source"], structure=structure)
     # The use cases change the object they are given: they get their own copy, so that what
     # a dry run (or a refusal) undid in the database does not linger in the caller's.
-    target = Structure.objects.get(pk=structure.pk)
+    # Locked: an import confirmed twice at once (two clicks, two tabs) runs one after the
+    # other, and the second finds the first's accounts instead of creating them again.
+    target = Structure.objects.select_for_update().get(pk=structure.pk)
     try:
         with transaction.atomic():
             _apply(actor, target, document, report)

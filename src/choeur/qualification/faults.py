@@ -117,6 +117,8 @@ def set_fault(actor, structure: Structure, account_id, *, kind, every=1, delay_s
     account = _account(structure, account_id)
     fields = _settings(kind, every, delay_seconds, retry_after_seconds, flux_outcome,
                        flux_after_seconds)
+    # The account's row first: two first settings at once are decided one after the other.
+    list(TechnicalAccount.objects.select_for_update().filter(pk=account.pk).values_list("pk"))
     fault, _ = FaultInjection.objects.update_or_create(
         account=account, defaults={**fields, "enabled": True, "calls": 0,
                                    "changed_at": clock.now(),

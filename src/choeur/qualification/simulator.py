@@ -197,6 +197,9 @@ def scenario_of(structure: Structure) -> dict:
 
 def _write(actor, structure: Structure, steps: list[Step], mode: str | None,
            action: str) -> RecipientScenario:
+    # The structure's row first: two first saves at once (a double click) are decided one
+    # after the other instead of the second meeting the unique constraint.
+    list(Structure.objects.select_for_update().filter(pk=structure.pk).values_list("pk"))
     row = RecipientScenario.objects.select_for_update().filter(structure=structure).first()
     if row is None:
         row = RecipientScenario(structure=structure, mode=mode or Mode.AUTOMATIQUE)
