@@ -329,16 +329,26 @@ def cmd_matelas(args, cfg: config.Config) -> int:
                 raise errors.MatelasUserInactive(email=user.email)
             result = matelas.generate(user, seed=seed, valid_sirets=not args.invalid_sirets)
             base_url = args.base_url or settings.CHOEUR_BASE_URL
+            pending = None
             try:  # inside the transaction: a file that cannot be written undoes the data set
                 if args.csv:
-                    Path(args.csv).expanduser().write_text(
-                        matelas.to_csv(result, base_url), encoding="utf-8")
+                    # A new file (umask 077: the owner's only, even over an older file that
+                    # others could read), put in place last: a failure leaves no secrets.
+                    target = Path(args.csv).expanduser()
+                    pending = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+                    pending.write_text(matelas.to_csv(result, base_url), encoding="utf-8")
                 if args.samples:
                     samples.write(samples.build(result), Path(args.samples).expanduser())
+                if pending is not None:
+                    os.replace(pending, target)
+                    pending = None
             except OSError as exc:
                 raise errors.MatelasOutputUnwritable(
                     path=exc.filename or args.csv or args.samples,
                     reason=exc.strerror or str(exc)) from None
+            finally:
+                if pending is not None:
+                    pending.unlink(missing_ok=True)
     except ChoeurError as exc:
         return _fail(f"{exc.code}: {exc.message('en')}", 1)
     if created is not None:

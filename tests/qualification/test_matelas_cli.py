@@ -65,9 +65,19 @@ def test_a_write_that_fails_late_undoes_the_data_set(qualification, tmp_path, ca
         raise OSError(28, "No space left on device", str(directory))
 
     monkeypatch.setattr(samples, "write", disk_full)
-    assert main(["matelas", "--email", "a@exemple.fr", "--samples", str(tmp_path / "e")]) == 1
+    assert main(["matelas", "--email", "a@exemple.fr", "--csv", str(tmp_path / "m.csv"),
+                 "--samples", str(tmp_path / "e")]) == 1
     assert "No space left on device" in capsys.readouterr().err
     assert _nothing_created() and not User.objects.exists()
+    assert not list(tmp_path.iterdir())  # no CSV of secrets for a data set that is not
+
+
+def test_the_csv_is_the_owners_only_even_over_a_readable_file(qualification, tmp_path):
+    target = tmp_path / "m.csv"
+    target.write_text("old")
+    target.chmod(0o644)
+    assert main(["matelas", "--email", "a@exemple.fr", "--csv", str(target)]) == 0
+    assert target.stat().st_mode & 0o077 == 0 and "client_secret" in target.read_text()
 
 
 def test_a_seed_used_here_already_and_an_inactive_account(qualification, capsys,
