@@ -563,7 +563,10 @@ def test_portal_round_trip(settings, client, qualified, platform_admin, buyer_us
     # The confirmation applies the document previewed, and nothing else.
     forged = client.post(url, {"action": "import", "sha256": "0" * 64})
     assert forged.status_code == 302 and state_of(target) == before
-    sha = client.session["choeur_config_import"]["sha256"]
+    pending = client.session["choeur_config_import"]
+    sha = pending["sha256"]
+    # The session keeps a token, not the document (its bank details, up to 2 MB).
+    assert "document" not in pending and "FR76" not in json.dumps(pending)
     done = client.post(url, {"action": "import", "sha256": sha})
     body = done.content.decode()
     assert done.status_code == 200 and done["Cache-Control"] == "no-store"

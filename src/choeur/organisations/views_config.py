@@ -2,17 +2,23 @@
 confirm). Gestionnaires only; the use cases are `config_transfer`'s.
 
 The import is two POSTs: « Prévisualiser » runs it as a dry run and keeps the uploaded
-document in the session (with its sha256, the structure and the option chosen); « Importer »
-applies exactly that document — the one the preview showed — and forgets it. Secrets made by
-the import are in that answer only (no-store), never kept.
+document in the private file store under a random token for an hour, the session holding only
+the token, its sha256, the structure and the option chosen (not the document: up to 2 MB with
+bank details, read back on every request of the session otherwise); « Importer » applies
+exactly that document — the one the preview showed — and forgets it. Secrets made by the
+import are in that answer only (no-store), never kept.
 """
 
 from __future__ import annotations
 
 import hashlib
+import secrets
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -23,6 +29,42 @@ from choeur.organisations import config_transfer, errors, permissions
 from choeur.organisations.views import attempt
 
 SESSION_KEY = "choeur_config_import"
+PREFIX = "config-imports"
+KEEP_FOR = timedelta(hours=1)
+
+
+def _sweep() -> None:
+    """Remove the previewed documents older than KEEP_FOR, whoever's they were."""
+    limit = clock.wall_now() - KEEP_FOR
+    try:
+        _dirs, files = default_storage.listdir(PREFIX)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    for name in files:
+        try:
+            if default_storage.get_modified_time(f"{PREFIX}/{name}") < limit:
+                default_storage.delete(f"{PREFIX}/{name}")
+        except OSError:
+            continue
+
+
+def _forget(request) -> None:
+    pending = request.session.pop(SESSION_KEY, None)
+    if isinstance(pending, dict) and pending.get("token"):
+        try:
+            default_storage.delete(f"{PREFIX}/{pending['token']}")
+        except OSError:
+            pass
+
+
+def _document(pending: dict) -> bytes | None:
+    """The previewed bytes, if still there and unchanged."""
+    try:
+        with default_storage.open(f"{PREFIX}/{pending['token']}", "rb") as handle:
+            data = handle.read()
+    except (OSError, KeyError):
+        return None
+    return data if hashlib.sha256(data).hexdigest() == pending.get("sha256") else None
 
 
 def _pending(request, structure) -> dict | None:
@@ -71,7 +113,7 @@ def _preview(request, structure, context):
     if upload is None:
         messages.error(request, _("Choisissez le fichier de configuration à importer."))
         return None
-    request.session.pop(SESSION_KEY, None)  # a new preview replaces the previous one
+    _forget(request)  # a new preview replaces the previous one
     context["pending"] = None
     if upload.size > config_transfer.MAX_BYTES:  # refused unread
         refusal = errors.ConfigTooLarge(what="le fichier", what_en="the file",
@@ -83,10 +125,12 @@ def _preview(request, structure, context):
                          dry_run=True, allow_other_identifier=allow_other)
     if not ok:
         return None
-    text = data.decode("utf-8-sig")  # read_document decoded it already
+    _sweep()
+    token = secrets.token_urlsafe(24)
+    default_storage.save(f"{PREFIX}/{token}", ContentFile(data))
     request.session[SESSION_KEY] = {
-        "structure": structure.pk, "document": text, "allow_other": allow_other,
-        "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(), "name": upload.name[:200],
+        "structure": structure.pk, "token": token, "allow_other": allow_other,
+        "sha256": hashlib.sha256(data).hexdigest(), "name": upload.name[:200],
     }
     context.update(report=report, pending=request.session[SESSION_KEY])
     return None
@@ -94,14 +138,14 @@ def _preview(request, structure, context):
 
 def _import(request, structure, context):
     pending = _pending(request, structure)
-    if pending is None or request.POST.get("sha256") != pending.get("sha256"):
+    document = _document(pending) if pending is not None else None
+    if document is None or request.POST.get("sha256") != pending.get("sha256"):
         messages.error(request, _("Prévisualisez d'abord la configuration à importer (la "
                                   "prévisualisation a expiré ou concernait un autre fichier)."))
         return redirect("structure-configuration", structure.pk)
-    ok, report = attempt(request, config_transfer.import_config, structure,
-                         pending["document"],
+    ok, report = attempt(request, config_transfer.import_config, structure, document,
                          allow_other_identifier=bool(pending.get("allow_other")))
-    request.session.pop(SESSION_KEY, None)
+    _forget(request)
     context["pending"] = None
     if ok:
         messages.success(request, _("La configuration est importée."))
