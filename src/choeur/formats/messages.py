@@ -2818,3 +2818,15 @@ def describe(rule_id: str, rule_text: str = "") -> RuleMessage:
         hint_fr="Consultez le texte de la règle dans la norme pour savoir quoi corriger.",
         hint_en="See the rule's text in the standard to find out what to fix.",
     )
+
+
+def hint(finding, english: bool = False) -> str:
+    """What to do about a finding: its own advice, or the catalogue's for the layers that
+    emit none (the XML parser's)."""
+    own = finding.hint_en if english else finding.hint_fr
+    if own:
+        return own
+    known = GENERIC.get(finding.rule) or CATALOGUE.get(finding.rule)
+    if known is None:
+        return ""
+    return known.hint_en if english else known.hint_fr

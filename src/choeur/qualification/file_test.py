@@ -465,13 +465,4 @@ def _plain_pdf(runner: _Runner, supplier, content: bytes, name: str,
 
 
 def finding_hint(finding, language: str = "fr") -> str:
-    """What to do about a format finding: its own advice, or the catalogue's for the layers
-    that emit none (the XML parser's)."""
-    english = language.startswith("en")
-    hint = finding.hint_en if english else finding.hint_fr
-    if hint:
-        return hint
-    known = rule_messages.GENERIC.get(finding.rule) or rule_messages.CATALOGUE.get(finding.rule)
-    if known is None:
-        return ""
-    return known.hint_en if english else known.hint_fr
+    return rule_messages.hint(finding, english=language.startswith("en"))

@@ -153,7 +153,7 @@ def report_context(report) -> dict:
             "severity": str(finding.severity), "blocking": finding.blocking,
             "severity_label": SEVERITY_LABELS.get(finding.severity, finding.severity),
             "rule": finding.rule, "bt": finding.bt, "message": message,
-            "location": finding.location, "hint": _hint(finding, english),
+            "location": finding.location, "hint": rule_messages.hint(finding, english),
             "rule_text": rule_text,
         })
     blocking = sum(1 for f in findings if f["blocking"])
@@ -165,12 +165,3 @@ def report_context(report) -> dict:
     }
 
 
-def _hint(finding, english: bool) -> str:
-    hint = finding.hint_en if english else finding.hint_fr
-    if hint:
-        return hint
-    # The XML parser's own findings come without the catalogue's advice: add it.
-    known = rule_messages.GENERIC.get(finding.rule) or rule_messages.CATALOGUE.get(finding.rule)
-    if known is None:
-        return ""
-    return known.hint_en if english else known.hint_fr
