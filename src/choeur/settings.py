@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "choeur.flux",
     "choeur.webhooks",
     "choeur.qualification",
+    "choeur.travaux",
     "choeur.web",
     "choeur.api",
 ]

@@ -28,14 +28,14 @@ from choeur.api.factures import (
 from choeur.api.schemas import ErrorOut
 from choeur.api.structures import choice, own_structure
 from choeur.invoicing import queries, services
-from choeur.invoicing.statuses import Status
+from choeur.invoicing.statuses import INVOICE_STATUSES, Status
 
 router = Router(tags=["Factures"])
 
 #: `action` of traiter/factureAValider → the validator's use case.
 ACTIONS = ["VALIDATION", "REFUS", "ERREUR_VALIDEUR"]
 #: Statuses in which a validator finds an invoice (all but the supplier's own drafts).
-VISIBLE = [s for s in Status.values if s not in (Status.BROUILLON, Status.SUPPRIMEE)]
+VISIBLE = [s for s in INVOICE_STATUSES if s not in (Status.BROUILLON, Status.SUPPRIMEE)]
 TO_PROCESS = [Status.A_VALIDER_1, Status.A_VALIDER_2]
 #: A search without paging (rechercher/demandePaiement): the newest this many.
 MAX_DEMANDES = 1000

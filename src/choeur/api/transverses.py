@@ -22,7 +22,7 @@ from choeur.api.schemas import ErrorOut, ParametresRetour, WsRetour
 from choeur.api.structures import choice, designation, required
 from choeur.core.errors import NotFound, PermissionRefused
 from choeur.invoicing.models import Cadre, ModeDepot, ModePaiement
-from choeur.invoicing.statuses import Role, Status, targets
+from choeur.invoicing.statuses import INVOICE_STATUSES, Role, Status, targets
 from choeur.organisations import annuaire, permissions
 from choeur.organisations.models import Espace, IdentifierType
 
@@ -331,7 +331,7 @@ class ListeEtatsTypeDemandePaiement(WsRetour):
              response={200: ListeEtatsTypeDemandePaiement, ERRORS: ErrorOut})
 def etats_type_dp(request, payload: TypeDemandePaiementIn):
     kind = _type_dp(payload.typeDemandePaiement)
-    statuses = Status.values if kind == "FACTURE" else []
+    statuses = [str(s) for s in INVOICE_STATUSES] if kind == "FACTURE" else []
     return ok(listeEtatDemandePaiement=[{"etatDemandePaiement": s} for s in statuses])
 
 

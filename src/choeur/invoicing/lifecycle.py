@@ -41,8 +41,8 @@ def transition(invoice: Invoice, target: str, *, actor=None, role: Role, comment
     if not connection.in_atomic_block:
         raise OutsideTransaction()
     current = invoice.status
-    rule = statuses.find(current, target)
-    if rule is None or rule.role != role:
+    rule = statuses.find(current, target, role)
+    if rule is None:
         raise errors.TransitionRefused(current=Status(current).label if current in Status.values
                                        else current, target=Status(target).label)
     comment = (comment or "").strip()
@@ -77,8 +77,8 @@ def create_many(invoices: list[Invoice], target: str, *, actor=None, role: Role,
     outcome), not once per invoice."""
     if not connection.in_atomic_block:
         raise OutsideTransaction()
-    rule = statuses.find(Status.BROUILLON, target)
-    if rule is None or rule.role != role:
+    rule = statuses.find(Status.BROUILLON, target, role)
+    if rule is None:
         raise errors.TransitionRefused(current=Status.BROUILLON.label,
                                        target=Status(target).label)
     now = clock.now()

@@ -38,6 +38,49 @@ class Cadre(models.TextChoices):
         return cadre.split("_", 1)[0]
 
 
+class TravauxCadre(models.TextChoices):
+    """The cadres of the factures de travaux (reference §2.2; docs/TRAVAUX.md): who deposits
+    which piece of a dossier de facturation."""
+
+    A4 = "A4_PROJET_DECOMPTE_MENSUEL_FOURNISSEUR", _(
+        "A4 — Dépôt par un fournisseur d'un projet de décompte mensuel")
+    A5 = "A5_ETAT_ACOMPTE_FOURNISSEUR", _("A5 — Dépôt par un fournisseur d'un état d'acompte")
+    A6 = "A6_ETAT_ACOMPTE_VALIDE_FOURNISSEUR", _(
+        "A6 — Dépôt par un fournisseur d'un état d'acompte validé")
+    A7 = "A7_PROJET_DECOMPTE_FINAL_FOURNISSEUR", _(
+        "A7 — Dépôt par un fournisseur d'un projet de décompte final")
+    A8 = "A8_DECOMPTE_GENERAL_DEFINITIF_FOURNISSEUR", _(
+        "A8 — Dépôt par un fournisseur d'un décompte général et définitif")
+    A10 = "A10_PROJET_DECOMPTE_MENSUEL_SOUSTRAITANT", _(
+        "A10 — Dépôt par un sous-traitant d'un projet de décompte mensuel")
+    A13 = "A13_PROJET_DECOMPTE_MENSUEL_COTRAITANT", _(
+        "A13 — Dépôt par un cotraitant d'un projet de décompte mensuel")
+    A14 = "A14_PROJET_DECOMPTE_FINAL_COTRAITANT", _(
+        "A14 — Dépôt par un cotraitant d'un projet de décompte final")
+    A15 = "A15_ETAT_ACOMPTE_MOE", _("A15 — Dépôt par une MOE d'un état d'acompte")
+    A16 = "A16_ETAT_ACOMPTE_VALIDE_MOE", _("A16 — Dépôt par une MOE d'un état d'acompte validé")
+    A17 = "A17_PROJET_DECOMPTE_GENERAL_MOE", _(
+        "A17 — Dépôt par une MOE d'un projet de décompte général")
+    A18 = "A18_DECOMPTE_GENERAL_MOE", _("A18 — Dépôt par une MOE d'un décompte général")
+    A19 = "A19_ETAT_ACOMPTE_VALIDE_MOA", _("A19 — Dépôt par une MOA d'un état d'acompte validé")
+    A20 = "A20_DECOMPTE_GENERAL_MOA", _("A20 — Dépôt par une MOA d'un décompte général")
+    A22 = "A22_PROJET_DECOMPTE_GENERAL_FOURNISSEUR_PROCEDURE_TACITE", _(
+        "A22 — Projet de décompte général déposé par le fournisseur (procédure tacite)")
+    A23 = "A23_DECOMPTE_GENERAL_DEFINITIF_TACITE_FOURNISSEUR", _(
+        "A23 — Décompte général et définitif tacite déposé par le fournisseur")
+    A24 = "A24_DECOMPTE_GENERAL_DEFINITIF_TACITE_MOE", _(
+        "A24 — Dépôt par une MOE d'un décompte général et définitif (procédure tacite)")
+    A25 = "A25_DECOMPTE_GENERAL_DEFINITIF_MOE_PROCEDURE_TACITE", _(
+        "A25 — Dépôt par une MOA d'un décompte général et définitif tacite")
+
+
+class TypeDemandePaiement(models.TextChoices):
+    """`typeDemandePaiement`: an ordinary invoice, or a piece of a works dossier."""
+
+    FACTURE = "FACTURE", _("Facture")
+    FACTURE_TRAVAUX = "FACTURE_TRAVAUX", _("Facture de travaux")
+
+
 class TypeFacture(models.TextChoices):
     FACTURE = "FACTURE", _("Facture")
     AVOIR = "AVOIR", _("Avoir")
@@ -89,7 +132,8 @@ class Invoice(models.Model):
     recipient_service = models.ForeignKey(  # codeServiceExecutant
         Service, on_delete=models.PROTECT, related_name="received_invoices", null=True,
         blank=True, verbose_name=_("service destinataire"))
-    cadre = models.CharField(_("cadre de facturation"), max_length=40, choices=Cadre.choices,
+    cadre = models.CharField(_("cadre de facturation"), max_length=60,
+                             choices=Cadre.choices + TravauxCadre.choices,
                              default=Cadre.A1)
     validator = models.ForeignKey(  # codeStructureValideur (level 1)
         Structure, on_delete=models.PROTECT, related_name="invoices_to_validate", null=True,
@@ -105,6 +149,9 @@ class Invoice(models.Model):
     validation_due_at = models.DateTimeField(  # 15 days after the deposit or level-1 decision
         _("date limite de validation"), null=True, blank=True)
 
+    type_demande_paiement = models.CharField(  # typeDemandePaiement
+        _("type de demande de paiement"), max_length=16, choices=TypeDemandePaiement.choices,
+        default=TypeDemandePaiement.FACTURE)
     type_facture = models.CharField(_("type de facture"), max_length=10,
                                     choices=TypeFacture.choices, default=TypeFacture.FACTURE)
     number = models.CharField(_("numéro de facture"), max_length=20)  # numeroFacture
@@ -145,7 +192,7 @@ class Invoice(models.Model):
     # need), not the document deposited: the certificate then names the XML file instead.
     main_file_rendered = models.BooleanField(default=False, editable=False)
 
-    status = models.CharField(_("statut"), max_length=40, choices=Status.choices,
+    status = models.CharField(_("statut"), max_length=60, choices=Status.choices,
                               default=Status.BROUILLON)
     status_changed_at = models.DateTimeField(_("date du statut"), default=clock.now)
     status_comment = models.CharField(  # commentaireEtatCourant / motif
@@ -312,7 +359,7 @@ class Attachment(models.Model):
     added_at = models.DateTimeField(_("ajoutée le"), default=clock.now)
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                  null=True, blank=True, related_name="+")
-    added_with_status = models.CharField(max_length=40, blank=True)  # e.g. added to complete
+    added_with_status = models.CharField(max_length=60, blank=True)  # e.g. added to complete
 
     class Meta:
         ordering = ["invoice", "added_at", "id"]
@@ -325,8 +372,8 @@ class StatusChange(models.Model):
     """`HistoriqueStatus`: one row per status the invoice went through."""
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="history")
-    status = models.CharField(max_length=40, choices=Status.choices)
-    previous = models.CharField(max_length=40, blank=True)
+    status = models.CharField(max_length=60, choices=Status.choices)
+    previous = models.CharField(max_length=60, blank=True)
     at = models.DateTimeField(default=clock.now)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                               null=True, blank=True, related_name="+")

@@ -27,6 +27,7 @@ from choeur.invoicing.models import (
     InvoiceLine,
     ModeDepot,
     ModePaiement,
+    TypeDemandePaiement,
     TypeFacture,
     VatLine,
 )
@@ -414,6 +415,26 @@ def _supplier_service(actor, supplier: Structure, service_id) -> Service | None:
     return service
 
 
+def create_piece(actor, supplier: Structure, recipient: Structure, data: InvoiceData, *,
+                 recipient_service: Service | None, mode_depot: str, number_year: int,
+                 bank_account: BankAccount | None = None) -> Invoice:
+    """A works piece's invoice (FACTURE_TRAVAUX), as a draft, from data already checked: the
+    caller (`travaux.services`) has established the actor's right to deposit it — the
+    supplier, its maître d'œuvre or its maître d'ouvrage — which `save_draft`'s supplier
+    checks would refuse to the last two."""
+    vat_lines, totals = check_amounts(data)
+    invoice = Invoice(supplier=supplier, recipient=recipient, recipient_service=recipient_service,
+                      created_by=lifecycle.acting_user(actor), mode_depot=mode_depot,
+                      number_year=number_year, created_at=clock.now(),
+                      type_demande_paiement=TypeDemandePaiement.FACTURE_TRAVAUX,
+                      bank_account=bank_account)
+    fill(invoice, data, totals)
+    invoice.updated_at = clock.now()
+    invoice.save()
+    _write(invoice, data, vat_lines)
+    return invoice
+
+
 def save_draft(actor, supplier: Structure, data: InvoiceData, *, mode_depot: str,
                document: tuple[str, bytes] | None = None, attachments=(),
                invoice: Invoice | None = None) -> Invoice:
@@ -542,7 +563,7 @@ def send(actor, invoice: Invoice) -> Invoice:
                 and any(line.vat_category == "S" for line in invoice.lines.all()):
             # BR-S-02: the Factur-X Choeur writes must carry the seller's VAT number.
             raise errors.SellerVatNumberRequired(identifier=supplier.identifier)
-        _generate_document(invoice)
+        generate_document(invoice)
     # The certificat de dépôt (and a UBL/CII file's PDF rendering) are made by the routing
     # task, or at first need before it: see deposit_documents.py.
     target = Status.A_VALIDER_1 if validator is not None else Status.DEPOSEE
@@ -557,11 +578,11 @@ def send(actor, invoice: Invoice) -> Invoice:
         raise errors.NumberAlreadyUsed(number=number, year=year) from None
     audit.record(actor, "invoice.sent", invoice, number=invoice.number, status=target)
     if target == Status.DEPOSEE:
-        _enqueue_routing(invoice)
+        enqueue_routing(invoice)
     return invoice
 
 
-def _generate_document(invoice: Invoice) -> None:
+def generate_document(invoice: Invoice) -> None:
     """Saisie: Choeur writes the Factur-X PDF on the supplier's behalf; it must pass Choeur's
     own validation (a failure here is Choeur's bug, never the supplier's)."""
     from choeur import formats
@@ -580,7 +601,7 @@ def _generate_document(invoice: Invoice) -> None:
                                 "profile"])
 
 
-def _enqueue_routing(invoice: Invoice) -> None:
+def enqueue_routing(invoice: Invoice) -> None:
     # The database queue commits the task with the transaction: a rollback routes nothing.
     queue.enqueue("invoicing.route_invoice", invoice.pk)
 
@@ -761,7 +782,7 @@ def recycle(actor, invoice: Invoice, recipient_identifier: str, service_code: st
                          engagement_number=engagement_number, downloaded_by_recipient=False)
     audit.record(actor, "invoice.recycled", invoice, recipient=recipient.identifier,
                  service=service.code if service else "")
-    _enqueue_routing(invoice)
+    enqueue_routing(invoice)
     return invoice
 
 
@@ -853,7 +874,7 @@ def _after_validation(invoice: Invoice, actor, level: int) -> None:
                              validation_due_at=clock.now() + VALIDATION_DELAY)
         return
     lifecycle.transition(invoice, Status.DEPOSEE, role=Role.SYSTEM)
-    _enqueue_routing(invoice)
+    enqueue_routing(invoice)
 
 
 def validate(actor, invoice: Invoice, comment: str = "") -> Invoice:

@@ -46,12 +46,36 @@ class Status(models.TextChoices):
     COMPTABILISEE = "COMPTABILISEE", _("Comptabilisée")
     MISE_EN_PAIEMENT = "MISE_EN_PAIEMENT", _("Mise en paiement")
     SUPPRIMEE = "SUPPRIMEE", _("Supprimée")
+    # Factures de travaux (reference §1.2 (e); docs/TRAVAUX.md): the pieces of a dossier de
+    # facturation between the supplier, the maître d'œuvre and the maître d'ouvrage.
+    ASSOCIEE = "ASSOCIEE", _("Associée (pièce suivante déposée)")
+    MISE_A_DISPOSITION_MOE = "MISE_A_DISPOSITION_MOE", _("Mise à disposition de la MOE")
+    PRISE_EN_COMPTE_MOE = "PRISE_EN_COMPTE_MOE", _("Prise en compte par la MOE")
+    REFUSEE_MOE = "REFUSEE_MOE", _("Refusée par la MOE")
+    ERREUR_DE_MOE = "ERREUR_DE_MOE", _("Erreur de maître d'œuvre")
+    ABSENCE_VALIDATION_MOE_DELAI_REGLEMENTAIRE = (
+        "ABSENCE_VALIDATION_MOE_DELAI_REGLEMENTAIRE",
+        _("Sans état d'acompte de la MOE dans le délai réglementaire (7 jours)"))
+    A_ASSOCIER_MOA = "A_ASSOCIER_MOA", _("À associer par la MOA")
+    MISE_A_DISPOSITION_MOA = "MISE_A_DISPOSITION_MOA", _("Mise à disposition de la MOA")
+    PRISE_EN_COMPTE_MOA = "PRISE_EN_COMPTE_MOA", _("Prise en compte par la MOA")
+    REFUSEE_MOA = "REFUSEE_MOA", _("Refusée par la MOA")
+    ERREUR_DE_MOA = "ERREUR_DE_MOA", _("Erreur de maître d'ouvrage")
+    TRANSMISE_MOA = "TRANSMISE_MOA", _("Transmise à la MOA")
+    A_ASSOCIER_FOURNISSEUR = "A_ASSOCIER_FOURNISSEUR", _("À associer par le fournisseur")
+    REFUSEE_FOURNISSEUR = "REFUSEE_FOURNISSEUR", _("Refusée par le fournisseur")
+    EN_ATTENTE_RECYCLAGE_FOURNISSEUR = (
+        "EN_ATTENTE_RECYCLAGE_FOURNISSEUR", _("En attente de recyclage par le fournisseur"))
+    REMPLACEE_PAR_A22 = "REMPLACEE_PAR_A22", _("Remplacée par un projet de décompte général "
+                                                  "(procédure tacite)")
 
 
 class Role(StrEnum):
     SUPPLIER = "FOURNISSEUR"
     RECIPIENT = "DESTINATAIRE"
     VALIDATOR = "VALIDEUR"
+    MOE = "MOE"
+    MOA = "MOA"
     SYSTEM = "SYSTEME"
 
 
@@ -115,18 +139,55 @@ TABLE: tuple[Transition, ...] = (
     # Recipient processing.
     *(Transition(source, target, Role.RECIPIENT, reason_required=target in _REASON_REQUIRED)
       for source, targets in _RECIPIENT_FROM_TO.items() for target in targets),
+    # Factures de travaux (docs/TRAVAUX.md). A projet de décompte reaches the MOE; the MOE
+    # associates its état d'acompte (the projet becomes ASSOCIEE), refuses it, or says it is
+    # not the MOE; silent 7 days, the regulatory status, after which the MOA may act on it.
+    Transition(S.BROUILLON, S.MISE_A_DISPOSITION_MOE, Role.SUPPLIER),
+    Transition(S.VALIDEE_1, S.MISE_A_DISPOSITION_MOE, Role.SYSTEM),
+    Transition(S.ABSENCE_VALIDATION_1_HORS_DELAI, S.MISE_A_DISPOSITION_MOE, Role.SYSTEM),
+    Transition(S.MISE_A_DISPOSITION_MOE, S.ASSOCIEE, Role.MOE),
+    Transition(S.MISE_A_DISPOSITION_MOE, S.REFUSEE_MOE, Role.MOE, reason_required=True),
+    Transition(S.MISE_A_DISPOSITION_MOE, S.ERREUR_DE_MOE, Role.MOE, reason_required=True),
+    Transition(S.MISE_A_DISPOSITION_MOE, S.ABSENCE_VALIDATION_MOE_DELAI_REGLEMENTAIRE,
+               Role.SYSTEM),
+    Transition(S.ABSENCE_VALIDATION_MOE_DELAI_REGLEMENTAIRE, S.ASSOCIEE, Role.MOA),
+    Transition(S.ERREUR_DE_MOE, S.EN_ATTENTE_RECYCLAGE_FOURNISSEUR, Role.SYSTEM),
+    Transition(S.EN_ATTENTE_RECYCLAGE_FOURNISSEUR, S.MISE_A_DISPOSITION_MOE, Role.SUPPLIER),
+    # A piece for the MOA (the MOE's état d'acompte, or the supplier's A5 without MOE): the
+    # MOA associates its état d'acompte validé, or refuses.
+    Transition(S.BROUILLON, S.MISE_A_DISPOSITION_MOA, Role.MOE),
+    Transition(S.BROUILLON, S.MISE_A_DISPOSITION_MOA, Role.SUPPLIER),
+    Transition(S.MISE_A_DISPOSITION_MOA, S.ASSOCIEE, Role.MOA),
+    Transition(S.MISE_A_DISPOSITION_MOA, S.REFUSEE_MOA, Role.MOA, reason_required=True),
+    Transition(S.MISE_A_DISPOSITION_MOA, S.ERREUR_DE_MOA, Role.MOA, reason_required=True),
+    # The last piece of a dossier goes to the paying service like any invoice.
+    Transition(S.BROUILLON, S.DEPOSEE, Role.MOA),
+    Transition(S.BROUILLON, S.DEPOSEE, Role.MOE),
 )
 
-_INDEX: dict[tuple[str, str], Transition] = {(t.source, t.target): t for t in TABLE}
+# The same move may be made by several roles (a piece deposited by the supplier, the MOE or
+# the MOA): keyed by role too.
+_INDEX: dict[tuple[str, str, str], Transition] = {(t.source, t.target, t.role): t
+                                                  for t in TABLE}
 
 #: Statuses in which the recipient must act ("à traiter").
 RECIPIENT_TO_PROCESS = (S.MISE_A_DISPOSITION, S.COMPLETEE)
 #: Statuses the recipient sees at all (before routing, an invoice is not theirs yet).
+#: The statuses of a works piece on its way between supplier, MOE and MOA: the paying
+#: service sees a dossier's last piece only, from its routing on (docs/TRAVAUX.md).
+TRAVAUX_ONLY = (
+    S.ASSOCIEE, S.MISE_A_DISPOSITION_MOE, S.PRISE_EN_COMPTE_MOE, S.REFUSEE_MOE, S.ERREUR_DE_MOE,
+    S.ABSENCE_VALIDATION_MOE_DELAI_REGLEMENTAIRE, S.A_ASSOCIER_MOA, S.MISE_A_DISPOSITION_MOA,
+    S.PRISE_EN_COMPTE_MOA, S.REFUSEE_MOA, S.ERREUR_DE_MOA, S.TRANSMISE_MOA,
+    S.A_ASSOCIER_FOURNISSEUR, S.REFUSEE_FOURNISSEUR, S.EN_ATTENTE_RECYCLAGE_FOURNISSEUR,
+    S.REMPLACEE_PAR_A22)
+#: The statuses an ordinary invoice (typeDemandePaiement FACTURE) can have.
+INVOICE_STATUSES = tuple(s for s in Status if s not in TRAVAUX_ONLY)
 RECIPIENT_VISIBLE = tuple(s for s in Status if s not in (
     S.BROUILLON, S.SUPPRIMEE, S.A_VALIDER_1, S.VALIDEE_1, S.REFUSEE_1,
     S.ABSENCE_VALIDATION_1_HORS_DELAI, S.ERREUR_FOURNISSEUR_SUR_VALIDEUR, S.A_VALIDER_2,
     S.VALIDEE_2, S.REFUSEE_2, S.ABSENCE_VALIDATION_2_HORS_DELAI,
-    S.ERREUR_COTRAITANT_SUR_VALIDEUR, S.DEPOSEE, S.EN_COURS_ACHEMINEMENT))
+    S.ERREUR_COTRAITANT_SUR_VALIDEUR, S.DEPOSEE, S.EN_COURS_ACHEMINEMENT, *TRAVAUX_ONLY))
 #: Supplier "à traiter" (reference §1.3), minus the transient routing statuses.
 SUPPLIER_TO_PROCESS = (S.BROUILLON, S.ERREUR_FOURNISSEUR_SUR_VALIDEUR, S.A_RECYCLER,
                        S.SUSPENDUE)
@@ -134,8 +195,11 @@ SUPPLIER_TO_PROCESS = (S.BROUILLON, S.ERREUR_FOURNISSEUR_SUR_VALIDEUR, S.A_RECYC
 TERMINAL = (S.MISE_EN_PAIEMENT, S.REJETEE, S.REFUSEE_1, S.REFUSEE_2, S.SUPPRIMEE)
 
 
-def find(source: str, target: str) -> Transition | None:
-    return _INDEX.get((source, target))
+def find(source: str, target: str, role: Role | None = None) -> Transition | None:
+    """The rule for moving `source` → `target` (as `role`, when given)."""
+    if role is not None:
+        return _INDEX.get((source, target, role))
+    return next((t for t in TABLE if t.source == source and t.target == target), None)
 
 
 def targets(source: str, role: Role | None = None) -> list[str]:

@@ -43,7 +43,7 @@ from choeur.core.errors import Conflict
 from choeur.invoicing import services as invoicing
 from choeur.invoicing import statuses
 from choeur.invoicing.models import Invoice, StatusChange
-from choeur.invoicing.statuses import Status
+from choeur.invoicing.statuses import Role, Status
 from choeur.organisations import permissions
 from choeur.organisations.models import Rattachement, Structure
 from choeur.qualification import clock_control, errors
@@ -154,7 +154,7 @@ def check_steps(steps: Iterable) -> list[Step]:
         comment = str(get("comment") or "").strip()
         if len(comment) > MAX_COMMENT:
             raise errors.ScenarioCommentTooLong(position=position, limit=MAX_COMMENT)
-        if statuses.find(previous, status).reason_required and not comment:
+        if statuses.find(previous, status, Role.RECIPIENT).reason_required and not comment:
             raise errors.ScenarioReasonRequired(position=position, status=status)
         checked.append(Step(days, status, comment))
         seen.add(status)

@@ -36,7 +36,7 @@ def issued_list(request):
         request, for_current_structure(request, queries.issued_invoices(user), "supplier"),
         template="invoicing/issued_list.html",
         to_process=statuses.SUPPLIER_TO_PROCESS, partner="recipient",
-        statuses_shown=[s for s in Status.values if s != Status.SUPPRIMEE],
+        statuses_shown=[s for s in statuses.INVOICE_STATUSES if s != Status.SUPPRIMEE],
         extra={"can_deposit": bool(deposit_structures(user)), "pending": pending})
 
 
@@ -59,5 +59,5 @@ def to_validate_list(request):
                                        "validator", "validator2"),
         template="invoicing/to_validate_list.html",
         to_process=(Status.A_VALIDER_1, Status.A_VALIDER_2), partner="supplier",
-        statuses_shown=[s for s in Status.values
+        statuses_shown=[s for s in statuses.INVOICE_STATUSES
                         if s not in (Status.BROUILLON, Status.SUPPRIMEE)])

@@ -1,0 +1,75 @@
+"""Coded errors of the factures de travaux (docs/TRAVAUX.md)."""
+
+from choeur.core.errors import ChoeurError
+
+
+class DossierNotFound(ChoeurError):
+    code = "TRAV_DOSSIER_NOT_FOUND"
+    http_status = 404
+    message_fr = "Dossier de facturation introuvable."
+    message_en = "Billing file not found."
+
+
+class PieceNotExpected(ChoeurError):
+    code = "TRAV_PIECE_NOT_EXPECTED"
+    http_status = 409
+    message_fr = ("Le dossier {dossier} n'attend pas cette pièce de votre structure : {detail}. "
+                  "Rien n'a été déposé.")
+    message_en = ("Billing file {dossier} does not expect this piece from your structure: "
+                  "{detail}. Nothing was deposited.")
+
+
+class DgdBeforeDecompteGeneral(ChoeurError):
+    code = "TRAV_DGD_BEFORE_DG"
+    http_status = 409
+    message_fr = ("Le décompte général et définitif suit le décompte général : le dossier "
+                  "{dossier} n'en a pas encore. Rien n'a été déposé.")
+    message_en = ("The final statement follows the general statement: billing file {dossier} "
+                  "has none yet. Nothing was deposited.")
+
+
+class DeadlinePassed(ChoeurError):
+    code = "TRAV_DEADLINE_PASSED"
+    http_status = 409
+    message_fr = ("Le délai de {days} jours pour déposer {piece} est échu depuis le {due} : le "
+                  "maître d'ouvrage traite désormais le dossier {dossier}.")
+    message_en = ("The {days}-day delay to deposit {piece} ended on {due}: the project owner "
+                  "now processes billing file {dossier}.")
+
+
+class AmountsInconsistent(ChoeurError):
+    code = "TRAV_AMOUNTS_INCONSISTENT"
+    message_fr = "Montants incohérents : {detail}. Rien n'a été déposé."
+    message_en = "Inconsistent amounts: {detail}. Nothing was deposited."
+
+
+class AmountNotAReason(ChoeurError):
+    code = "TRAV_AMOUNT_NOT_A_REASON"
+    message_fr = ("Une erreur de montant n'est pas un motif de refus (sommes admises, art. "
+                  "R2192-34 du code de la commande publique) : déposez votre pièce avec les "
+                  "montants que vous admettez.")
+    message_en = ("An amount error is not a reason to refuse (admitted sums, art. R2192-34 of "
+                  "the public procurement code): deposit your piece with the amounts you "
+                  "admit.")
+
+
+class MoaRequired(ChoeurError):
+    code = "TRAV_MOA_REQUIRED"
+    message_fr = ("{name} n'est pas une structure avec maîtrise d'ouvrage (« Structure avec "
+                  "MOA ») : elle ne peut pas être le maître d'ouvrage d'un dossier de travaux.")
+    message_en = ("{name} is not a structure acting as project owner (\u201cStructure avec "
+                  "MOA\u201d): it cannot be a works billing file's project owner.")
+
+
+class MoeUnknown(ChoeurError):
+    code = "TRAV_MOE_UNKNOWN"
+    message_fr = ("Maître d'œuvre inconnu ou inactif : {identifier}. Vérifiez son identifiant "
+                  "(SIRET) dans l'annuaire.")
+    message_en = ("Unknown or inactive project manager: {identifier}. Check its identifier "
+                  "(SIRET) in the directory.")
+
+
+class CadreNotHere(ChoeurError):
+    code = "TRAV_CADRE_NOT_HERE"
+    message_fr = "Le cadre {cadre} ne s'emploie pas pour cette pièce du dossier."
+    message_en = "Cadre {cadre} is not used for this piece of the billing file."

@@ -1,0 +1,33 @@
+# ruff: noqa: F811 - the invoicing world's fixtures, used by name
+"""The travaux tests live in the invoicing tests' world: its supplier is the titulaire of the
+works, its public recipient the maître d'ouvrage (flagged « Structure avec MOA ») and paying
+structure, and its other private structure (« Bâtiments Titulaire SA » there) the maître
+d'œuvre here. Each opens its espace Factures de travaux."""
+
+import pytest
+
+from choeur.organisations import services as org
+from choeur.organisations.models import Espace, Structure
+from tests.invoicing.conftest import (  # noqa: F401 - fixtures
+    bank_account,
+    other_recipient,
+    platform_admin,
+    recipient,
+    recipient_user,
+    run,
+    supplier,
+    supplier_user,
+    titulaire,
+    titulaire_user,
+)
+
+
+@pytest.fixture
+def works(supplier, supplier_user, recipient, recipient_user, titulaire, titulaire_user):
+    """(supplier, moe, moa) with their gestionnaires, each with its espace open."""
+    Structure.objects.filter(pk=recipient.pk).update(moa=True)
+    recipient.refresh_from_db()
+    for user, structure in ((supplier_user, supplier), (titulaire_user, titulaire),
+                            (recipient_user, recipient)):
+        run(org.set_espace_open, user, structure, Espace.FACTURES_TRAVAUX, True)
+    return supplier, titulaire, recipient
