@@ -19,6 +19,7 @@ from choeur.invoicing import services as invoicing
 from choeur.invoicing.data import LineData
 from choeur.invoicing.models import Invoice, TypeDemandePaiement
 from choeur.invoicing.statuses import Status
+from choeur.messaging.models import Notification
 from choeur.travaux import errors, services
 from choeur.travaux.models import Actor, Dossier, Piece, TypeFactureTravaux
 from tests.invoicing.conftest import RECIPIENT_SIRET, invoice_data
@@ -62,6 +63,9 @@ def test_a_whole_monthly_cycle_to_mise_en_paiement(works, deposited, supplier_us
     assert projet.type_demande_paiement == TypeDemandePaiement.FACTURE_TRAVAUX
     assert dossier.next_actor == Actor.MOE
     assert dossier.due_at == dossier.payment_delay_from + timedelta(days=7)
+    # The MOE is told what to do and by when.
+    [told] = Notification.objects.filter(user=titulaire_user, kind="travaux_to_moe")
+    assert told.params["dossier"] == dossier.number and told.params["number"] == "PDM-2026-03"
     # Not an ordinary invoice: out of the paying service's sight until the last piece.
     assert not queries.received_invoices(recipient_user).exists()
 
@@ -74,6 +78,7 @@ def test_a_whole_monthly_cycle_to_mise_en_paiement(works, deposited, supplier_us
     assert etat.invoice.supplier == supplier and etat.depositor == moe
     dossier.refresh_from_db()
     assert dossier.next_actor == Actor.MOA
+    assert Notification.objects.filter(user=recipient_user, kind="travaux_to_moa").count() == 1
 
     valide = _in_tx(services.validate_etat_acompte, recipient_user, dossier.pk,
                     _admitted("9000"))
@@ -90,7 +95,8 @@ def test_a_whole_monthly_cycle_to_mise_en_paiement(works, deposited, supplier_us
     assert [p.position for p in dossier.pieces.all()] == [1, 2, 3]
 
 
-def test_the_moe_silent_seven_days(works, deposited, titulaire_user, recipient_user):
+def test_the_moe_silent_seven_days(works, deposited, supplier_user, titulaire_user,
+                                   recipient_user):
     dossier = deposited.dossier
     with clock.shifted(timedelta(days=6, hours=23)):
         assert services.apply_moe_deadlines() == 0
@@ -101,6 +107,8 @@ def test_the_moe_silent_seven_days(works, deposited, titulaire_user, recipient_u
         assert deposited.invoice.status == S.ABSENCE_VALIDATION_MOE_DELAI_REGLEMENTAIRE
         dossier.refresh_from_db()
         assert dossier.next_actor == Actor.MOA
+        late = Notification.objects.filter(kind="travaux_moe_late")
+        assert {n.user for n in late} == {supplier_user, titulaire_user, recipient_user}
         # Too late for the MOE; the MOA validates from the projet itself.
         with pytest.raises(errors.DeadlinePassed):
             _in_tx(services.deposit_etat_acompte, titulaire_user, dossier.pk, _admitted("9000"))
@@ -158,3 +166,5 @@ def test_a_refusal_stops_the_circuit(works, deposited, titulaire_user):
     assert deposited.invoice.status == S.REFUSEE_MOE
     deposited.dossier.refresh_from_db()
     assert deposited.dossier.next_actor == ""
+    [told] = Notification.objects.filter(kind="travaux_refused")
+    assert told.params["reason"] == "Travaux non réalisés ce mois-ci"

@@ -33,6 +33,17 @@ KINDS = {
         "{supplier} a pris en compte l'engagement {number}."),
     "engagement_refused": gettext_lazy(
         "{supplier} a refusé l'engagement {number} : « {reason} »."),
+    "travaux_to_moe": gettext_lazy(
+        "{supplier} a déposé le projet de décompte {number} ({amount}, dossier {dossier}) : "
+        "déposez votre état d'acompte avant le {due}."),
+    "travaux_to_moa": gettext_lazy(
+        "{moe} a déposé l'état d'acompte {number} ({amount}, dossier {dossier}) : déposez "
+        "votre état d'acompte validé."),
+    "travaux_moe_late": gettext_lazy(
+        "Le maître d'œuvre n'a pas déposé d'état d'acompte dans les 7 jours pour le dossier "
+        "{dossier} : le maître d'ouvrage peut le traiter à partir du projet de décompte."),
+    "travaux_refused": gettext_lazy(
+        "{moe} a refusé le projet de décompte {number} (dossier {dossier}) : « {reason} »."),
 }
 
 

@@ -26,7 +26,7 @@ from choeur.invoicing.models import Invoice, ModeDepot, TravauxCadre
 from choeur.invoicing.statuses import Role, Status
 from choeur.organisations import permissions
 from choeur.organisations.models import Espace, Structure
-from choeur.travaux import errors
+from choeur.travaux import errors, notifications
 from choeur.travaux.models import Actor, Dossier, Piece, TypeFactureTravaux
 
 #: The MOE's delay to associate its état d'acompte (CCAG travaux art. 12.2.2).
@@ -164,6 +164,7 @@ def deposit_projet_decompte(actor, supplier: Structure, data: InvoiceData, *,
         depositor_role=Actor.FOURNISSEUR, due_at=dossier.due_at)
     audit.record(actor, "travaux.projet_decompte_deposited", dossier, invoice=invoice.pk,
                  number=number, moe=moe.pk, moa=moa.pk)
+    notifications.projet_for_moe(dossier, piece, actor)
     return piece
 
 
@@ -231,6 +232,7 @@ def deposit_etat_acompte(actor, dossier_id, data: InvoiceData) -> Piece:
     _now_waits(dossier, Actor.MOA, None)
     audit.record(actor, "travaux.etat_acompte_deposited", dossier, invoice=invoice.pk,
                  admitted_ht=str(invoice.total_ht), claimed_ht=str(projet.total_ht))
+    notifications.etat_acompte_for_moa(dossier, piece, actor)
     return piece
 
 
@@ -248,6 +250,7 @@ def refuse_as_moe(actor, dossier_id, reason: str) -> Piece:
                          comment=reason)
     _now_waits(dossier, None, None)
     audit.record(actor, "travaux.refused_by_moe", dossier, reason=reason[:200])
+    notifications.refused_by_moe(dossier, previous, actor, reason)
     return previous
 
 
@@ -313,6 +316,7 @@ def apply_moe_deadlines(now=None, limit: int = 500) -> int:
             _now_waits(piece.dossier, Actor.MOA, None)
             audit.record("system", "travaux.moe_deadline_passed", piece.dossier,
                          invoice=piece.invoice_id)
+            notifications.moe_late(piece.dossier, piece)
             done += 1
     return done
 
