@@ -7,8 +7,10 @@ import base64
 
 import pytest
 
-from choeur.invoicing.statuses import Role, targets
+from choeur.invoicing.models import Cadre, TravauxCadre
+from choeur.invoicing.statuses import TRAVAUX_ONLY, Role, targets
 from choeur.organisations.models import Espace, OpenEspace
+from choeur.travaux.models import TypeFactureTravaux
 
 pytestmark = pytest.mark.django_db
 
@@ -47,6 +49,7 @@ def test_health_check_body_as_the_php_client_asserts_it(wire):
      {"codeCadreFacturationAValider": "A9_FACTURE_SOUSTRAITANT"},
      "listeMotifRefusFactureAValider", {"idMotif", "codeMotif", "libelleMotif"}),
     ("recuperer/typedp", {}, "listeTypeDemandePaiement", {"typeDemandePaiement"}),
+    ("recuperer/typefacturetravaux", {}, "listeTypeFactureTravaux", {"typeFactureTravaux"}),
     ("recuperer/typeidentifiant/structure", {}, "listeTypeIdentifiant",
      {"typeIdentifiantStructure"}),
 ])
@@ -78,7 +81,36 @@ def test_reference_list_contents(wire):
     assert all(isinstance(t["valeurTauxTva"], float) for t in taux)
     travaux = wire.post("transverses/v1/recuperer/cadrefacturation",
                         {"typeDemandePaiement": "FACTURE_TRAVAUX"}).json()
-    assert travaux["codeRetour"] == 0 and travaux["listeCadreFacturation"] == []
+    assert travaux["codeRetour"] == 0
+    assert [c["codeCadreFacturation"] for c in travaux["listeCadreFacturation"]] == (
+        TravauxCadre.values)
+    assert "A4_PROJET_DECOMPTE_MENSUEL_FOURNISSEUR" in TravauxCadre.values
+    assert not set(TravauxCadre.values) & set(Cadre.values)
+    memoires = wire.post("transverses/v1/recuperer/cadrefacturation",
+                         {"typeDemandePaiement": "MEMOIRE_JUSTICE"}).json()
+    assert memoires["listeCadreFacturation"] == []
+
+
+def test_the_travaux_reference_lists(wire):
+    types = wire.post("transverses/v1/recuperer/typefacturetravaux", {}).json()
+    assert types["codeRetour"] == 0
+    assert [t["typeFactureTravaux"] for t in types["listeTypeFactureTravaux"]] == (
+        TypeFactureTravaux.values)
+    assert {"typeFactureTravaux": "PROJET_DECOMPTE_MENSUEL"} in types["listeTypeFactureTravaux"]
+    etats = wire.post("transverses/v1/recuperer/etat/typedp",
+                      {"typeDemandePaiement": "FACTURE_TRAVAUX"}).json()
+    travaux = [e["etatDemandePaiement"] for e in etats["listeEtatDemandePaiement"]]
+    # The travaux statuses, then those the last piece goes through to the paying service.
+    assert set(TRAVAUX_ONLY) <= set(travaux)
+    assert {"DEPOSEE", "MISE_A_DISPOSITION", "SERVICE_FAIT", "MISE_EN_PAIEMENT",
+            "REJETEE", "SUSPENDUE"} <= set(travaux)
+    # Not the ordinary invoice's draft, deletion or validators' statuses.
+    assert not {"BROUILLON", "SUPPRIMEE", "A_VALIDER_2", "VALIDEE_2"} & set(travaux)
+    assert len(travaux) == len(set(travaux))
+    ordinaires = wire.post("transverses/v1/recuperer/etat/typedp",
+                           {"typeDemandePaiement": "FACTURE"}).json()
+    assert not set(TRAVAUX_ONLY) & {e["etatDemandePaiement"]
+                                    for e in ordinaires["listeEtatDemandePaiement"]}
 
 
 @pytest.mark.parametrize("path, body", [

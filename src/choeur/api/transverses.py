@@ -21,10 +21,12 @@ from choeur.api.isocodes import COUNTRIES, CURRENCIES
 from choeur.api.schemas import ErrorOut, ParametresRetour, WsRetour
 from choeur.api.structures import choice, designation, required
 from choeur.core.errors import NotFound, PermissionRefused
-from choeur.invoicing.models import Cadre, ModeDepot, ModePaiement
+from choeur.invoicing.models import Cadre, ModeDepot, ModePaiement, TravauxCadre
 from choeur.invoicing.statuses import INVOICE_STATUSES, Role, Status, targets
 from choeur.organisations import annuaire, permissions
 from choeur.organisations.models import Espace, IdentifierType
+from choeur.travaux.models import TypeFactureTravaux
+from choeur.travaux.queries import PIECE_STATUSES
 
 router = Router(tags=["Transverses"])
 ERRORS = frozenset({400, 401, 403, 404, 409, 413, 500})
@@ -197,8 +199,10 @@ class ListeCadresFacturation(WsRetour):
 @router.post("/recuperer/cadrefacturation", operation_id="recupererCadresFacturation",
              response={200: ListeCadresFacturation, ERRORS: ErrorOut})
 def cadres_facturation(request, payload: TypeDemandePaiementIn):
+    """The cadres of a type of demande de paiement: A1–A12 for FACTURE, the travaux cadres
+    (A4–A25) for FACTURE_TRAVAUX, none for the types Choeur does not handle."""
     kind = _type_dp(payload.typeDemandePaiement)
-    cadres = Cadre.values if kind == "FACTURE" else []
+    cadres = {"FACTURE": Cadre.values, "FACTURE_TRAVAUX": TravauxCadre.values}.get(kind, [])
     return ok(listeCadreFacturation=[{"codeCadreFacturation": c} for c in cadres])
 
 
@@ -215,6 +219,22 @@ class ListeTypesDemandePaiement(WsRetour):
 def types_demande_paiement(request, payload: WireIn):
     return ok(listeTypeDemandePaiement=[{"typeDemandePaiement": t}
                                         for t in SUPPORTED_TYPES_DEMANDE_PAIEMENT])
+
+
+class TypeFactureTravauxOut(Schema):
+    typeFactureTravaux: str
+
+
+class ListeTypesFactureTravaux(WsRetour):
+    listeTypeFactureTravaux: list[TypeFactureTravauxOut]
+
+
+@router.post("/recuperer/typefacturetravaux", operation_id="recupererTypesFactureTravaux",
+             response={200: ListeTypesFactureTravaux, ERRORS: ErrorOut})
+def types_facture_travaux(request, payload: WireIn):
+    """The kinds of pieces of a dossier de facturation (`typeFactureTravaux`)."""
+    return ok(listeTypeFactureTravaux=[{"typeFactureTravaux": t}
+                                       for t in TypeFactureTravaux.values])
 
 
 class TypeIdentifiantOut(Schema):
@@ -330,8 +350,11 @@ class ListeEtatsTypeDemandePaiement(WsRetour):
 @router.post("/recuperer/etat/typedp", operation_id="recupererEtatParTypeDemandePaiement",
              response={200: ListeEtatsTypeDemandePaiement, ERRORS: ErrorOut})
 def etats_type_dp(request, payload: TypeDemandePaiementIn):
+    """The statuses of a type of demande de paiement: an ordinary invoice's, or a works
+    piece's (the travaux statuses and the ordinary ones the last piece goes through)."""
     kind = _type_dp(payload.typeDemandePaiement)
-    statuses = [str(s) for s in INVOICE_STATUSES] if kind == "FACTURE" else []
+    statuses = {"FACTURE": [str(s) for s in INVOICE_STATUSES],
+                "FACTURE_TRAVAUX": [str(s) for s in PIECE_STATUSES]}.get(kind, [])
     return ok(listeEtatDemandePaiement=[{"etatDemandePaiement": s} for s in statuses])
 
 
@@ -556,5 +579,7 @@ def structures_actives_destinataire(request, payload: WireIn):
              operation_id="recupererStructuresActivesFactureTravaux",
              response={200: ListeStructuresActives, ERRORS: ErrorOut})
 def structures_actives_travaux(request, payload: WireIn):
+    """The account's structure when its espace Factures de travaux is open (the structures
+    for which it may search and read works invoices)."""
     return _actives(request.auth, Espace.FACTURES_TRAVAUX)
 
