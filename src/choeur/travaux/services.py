@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 
 from choeur.core import audit, clock
 from choeur.invoicing import errors as invoicing_errors
@@ -26,7 +26,7 @@ from choeur.invoicing.models import Invoice, ModeDepot, TravauxCadre
 from choeur.invoicing.statuses import Role, Status
 from choeur.organisations import permissions
 from choeur.organisations.models import Espace, Structure
-from choeur.travaux import errors, notifications
+from choeur.travaux import errors, notifications, queries
 from choeur.travaux.models import Actor, Dossier, Piece, TypeFactureTravaux
 
 #: The MOE's delay to associate its état d'acompte (CCAG travaux art. 12.2.2).
@@ -50,10 +50,8 @@ def _parties(user, modify: bool = False) -> list[Structure]:
 
 def dossiers_of(user):
     """The dossiers a user sees: those of which one of their structures is the supplier, the
-    MOE or the MOA."""
-    ids = [s.pk for s in _parties(user)]
-    return Dossier.objects.filter(Q(supplier_id__in=ids) | Q(moe_id__in=ids)
-                                  | Q(moa_id__in=ids)).order_by("-updated_at", "-pk")
+    MOE or the MOA (`queries.dossiers`, the API's scope too)."""
+    return queries.dossiers(user).order_by("-updated_at", "-pk")
 
 
 def dossier_of(user, dossier_id) -> Dossier:
