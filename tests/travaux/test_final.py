@@ -415,6 +415,16 @@ def test_bad_input_changes_nothing(works, projet_final, supplier_user, titulaire
     assert Piece.objects.count() == before[1] + 1  # the monthly projet only
 
 
+def test_a_monthly_piece_has_no_place_in_a_final_dossier(works, projet_general,
+                                                         recipient_user):
+    dossier = projet_general.dossier
+    before = _snapshot(dossier)
+    # The projet de décompte général waits for the MOA, but for its décompte général.
+    with pytest.raises(errors.PieceNotExpected):
+        _in_tx(services.validate_etat_acompte, recipient_user, dossier.pk, _admitted("9000"))
+    assert _snapshot(dossier) == before
+
+
 def test_a_signed_dgd_repeats_the_decompte_general_s_amounts(works, general, supplier_user):
     dossier = general.dossier
     before = _snapshot(dossier)

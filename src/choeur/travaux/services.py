@@ -36,6 +36,8 @@ MOE_DELAY = timedelta(days=7)
 AMOUNT_REASONS = re.compile(r"\b(erreur|écart|ecart|désaccord|desaccord)\s+(de|sur les?)\s+"
                             r"montants?\b|\bmontants?\s+(erron|incorrect|faux)", re.I)
 MONTHLY_CADRES = {TravauxCadre.A4: Actor.FOURNISSEUR, TravauxCadre.A13: Actor.FOURNISSEUR}
+#: The pieces an état d'acompte validé (A19) may follow.
+MONTHLY_KINDS = (TypeFactureTravaux.PROJET_DECOMPTE_MENSUEL, TypeFactureTravaux.ETAT_ACOMPTE)
 
 
 # --- Reading ------------------------------------------------------------------------------------
@@ -265,7 +267,8 @@ def validate_etat_acompte(actor, dossier_id, data: InvoiceData) -> Piece:
     previous = _last(dossier)
     before = previous.invoice
     if before.status not in (Status.MISE_A_DISPOSITION_MOA,
-                             Status.ABSENCE_VALIDATION_MOE_DELAI_REGLEMENTAIRE):
+                             Status.ABSENCE_VALIDATION_MOE_DELAI_REGLEMENTAIRE) or (
+            previous.kind not in MONTHLY_KINDS):  # not a final dossier's piece
         raise errors.PieceNotExpected(dossier=dossier.number,
                                       detail="il n'attend pas d'état d'acompte validé")
     _check_admitted(before, data)
