@@ -26,7 +26,9 @@ def test_the_monthly_moves_and_who_makes_them():
         (S.MISE_A_DISPOSITION_MOE, S.ABSENCE_VALIDATION_MOE_DELAI_REGLEMENTAIRE): {Role.SYSTEM},
         (S.ABSENCE_VALIDATION_MOE_DELAI_REGLEMENTAIRE, S.ASSOCIEE): {Role.MOA},
         (S.BROUILLON, S.MISE_A_DISPOSITION_MOA): {Role.MOE, Role.SUPPLIER},
-        (S.MISE_A_DISPOSITION_MOA, S.ASSOCIEE): {Role.MOA},
+        # The MOA's piece on an état d'acompte; also, in the final circuit, the DGD tacite
+        # on the titulaire's A22 (titulaire A23, MOE A24: tests/travaux/test_final.py).
+        (S.MISE_A_DISPOSITION_MOA, S.ASSOCIEE): {Role.MOA, Role.SUPPLIER, Role.MOE},
         (S.BROUILLON, S.DEPOSEE): {Role.SUPPLIER, Role.MOE, Role.MOA},
     }
     for (source, target), roles in expected.items():

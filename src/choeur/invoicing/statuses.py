@@ -163,6 +163,24 @@ TABLE: tuple[Transition, ...] = (
     # The last piece of a dossier goes to the paying service like any invoice.
     Transition(S.BROUILLON, S.DEPOSEE, Role.MOA),
     Transition(S.BROUILLON, S.DEPOSEE, Role.MOE),
+    # --- Factures de travaux, circuit final (docs/TRAVAUX.md) ------------------------------
+    # A7/A14 reaches the MOE (BROUILLON → MISE_A_DISPOSITION_MOE above); the MOE associates its
+    # projet de décompte général A17 (→ MISE_A_DISPOSITION_MOA above) or, empowered, its
+    # décompte général A18; the MOA associates its décompte général A20 to the A17 (or to the
+    # titulaire's A22). The décompte général waits for the titulaire (30 days): it signs and
+    # deposits the DGD A8 (→ DEPOSEE above, the paying service) or refuses it.
+    Transition(S.BROUILLON, S.A_ASSOCIER_FOURNISSEUR, Role.MOA),
+    Transition(S.BROUILLON, S.A_ASSOCIER_FOURNISSEUR, Role.MOE),
+    Transition(S.A_ASSOCIER_FOURNISSEUR, S.ASSOCIEE, Role.SUPPLIER),
+    Transition(S.A_ASSOCIER_FOURNISSEUR, S.REFUSEE_FOURNISSEUR, Role.SUPPLIER,
+               reason_required=True),
+    # Tacit procedure: the MOA silent, the titulaire's A22 replaces the pending piece and goes
+    # to the MOA (BROUILLON → MISE_A_DISPOSITION_MOA above); the MOA may still answer it with
+    # its A20, else the DGD tacite (A23 titulaire, A24 MOE, A25 MOA) is associated to it.
+    Transition(S.MISE_A_DISPOSITION_MOE, S.REMPLACEE_PAR_A22, Role.SUPPLIER),
+    Transition(S.MISE_A_DISPOSITION_MOA, S.REMPLACEE_PAR_A22, Role.SUPPLIER),
+    Transition(S.MISE_A_DISPOSITION_MOA, S.ASSOCIEE, Role.SUPPLIER),
+    Transition(S.MISE_A_DISPOSITION_MOA, S.ASSOCIEE, Role.MOE),
 )
 
 # The same move may be made by several roles (a piece deposited by the supplier, the MOE or

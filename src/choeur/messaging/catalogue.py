@@ -44,6 +44,32 @@ KINDS = {
         "{dossier} : le maître d'ouvrage peut le traiter à partir du projet de décompte."),
     "travaux_refused": gettext_lazy(
         "{moe} a refusé le projet de décompte {number} (dossier {dossier}) : « {reason} »."),
+    "travaux_final_to_moe": gettext_lazy(
+        "{supplier} a déposé le projet de décompte final {number} ({amount}, dossier "
+        "{dossier}) : établissez le projet de décompte général."),
+    "travaux_final_to_moa": gettext_lazy(
+        "{moe} a déposé le projet de décompte général {number} ({amount}, dossier {dossier}) : "
+        "notifiez le décompte général avant le {due}."),
+    "travaux_dg_to_supplier": gettext_lazy(
+        "Le décompte général {number} ({amount}, dossier {dossier}) vous est notifié : signez-le "
+        "et déposez le décompte général et définitif avant le {due}, ou refusez-le."),
+    "travaux_dgd_reminder": gettext_lazy(
+        "Rappel : le décompte général {number} (dossier {dossier}) attend votre signature ; "
+        "le délai de 30 jours s'achève le {due}."),
+    "travaux_dgd_late": gettext_lazy(
+        "Le délai de 30 jours laissé au titulaire pour le décompte général {number} (dossier "
+        "{dossier}) est échu depuis le {due}."),
+    "travaux_dg_refused": gettext_lazy(
+        "{supplier} a refusé le décompte général {number} (dossier {dossier}) : « {reason} »."),
+    "travaux_tacit_to_moa": gettext_lazy(
+        "{supplier} a déposé le projet de décompte général {number} ({amount}, dossier "
+        "{dossier}) en procédure tacite : sans décompte général notifié avant le {due}, il "
+        "deviendra le décompte général et définitif."),
+    "travaux_to_moa_from_supplier": gettext_lazy(
+        "{supplier} a déposé l'état d'acompte {number} ({amount}, dossier {dossier}) sans "
+        "maître d'œuvre : déposez votre état d'acompte validé."),
+    "travaux_sent_to_payer": gettext_lazy(
+        "La pièce {number} ({amount}, dossier {dossier}) a été transmise au service payeur."),
 }
 
 

@@ -73,3 +73,36 @@ class CadreNotHere(ChoeurError):
     code = "TRAV_CADRE_NOT_HERE"
     message_fr = "Le cadre {cadre} ne s'emploie pas pour cette pièce du dossier."
     message_en = "Cadre {cadre} is not used for this piece of the billing file."
+
+
+class TacitTooEarly(ChoeurError):
+    code = "TRAV_TACIT_TOO_EARLY"
+    http_status = 409
+    message_fr = ("La procédure tacite ne s'ouvre qu'à l'expiration du délai laissé au maître "
+                  "d'ouvrage, le {due} : {piece} ne peut pas encore être déposé pour le "
+                  "dossier {dossier}. Rien n'a été déposé.")
+    message_en = ("The tacit procedure opens only once the project owner's delay has ended, "
+                  "on {due}: {piece} cannot be deposited yet for billing file {dossier}. "
+                  "Nothing was deposited.")
+
+
+class TacitDgdReached(ChoeurError):
+    code = "TRAV_TACIT_DGD_REACHED"
+    http_status = 409
+    message_fr = ("Sans décompte général notifié avant le {due}, le projet de décompte général "
+                  "{number} du titulaire est devenu le décompte général et définitif (procédure "
+                  "tacite) : déposez le DGD tacite du dossier {dossier}. Rien n'a été déposé.")
+    message_en = ("No general statement was notified before {due}: the contractor's draft "
+                  "general statement {number} became the final statement (tacit procedure); "
+                  "deposit the tacit final statement of billing file {dossier}. Nothing was "
+                  "deposited.")
+
+
+class DecompteGeneralAccepted(ChoeurError):
+    code = "TRAV_DG_ACCEPTED"
+    http_status = 409
+    message_fr = ("Le délai de 30 jours pour refuser le décompte général {number} est échu "
+                  "depuis le {due} : il est réputé accepté. Déposez le décompte général et "
+                  "définitif du dossier {dossier}.")
+    message_en = ("The 30-day delay to refuse general statement {number} ended on {due}: it "
+                  "is deemed accepted. Deposit the final statement of billing file {dossier}.")

@@ -102,6 +102,9 @@ class Piece(models.Model):
     claimed_ttc = models.DecimalField(_("montant TTC demandé"), **AMOUNT, null=True,
                                       blank=True)
     due_at = models.DateTimeField(_("à traiter avant le"), null=True, blank=True)
+    # The timers' marks (the DGD's 30 days): each notice is sent once.
+    reminded_at = models.DateTimeField(_("rappel envoyé le"), null=True, blank=True)
+    lapsed_at = models.DateTimeField(_("délai échu signalé le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("pièce de facturation")

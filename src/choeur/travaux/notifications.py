@@ -43,3 +43,64 @@ def moe_late(dossier: Dossier, piece: Piece) -> None:
 def refused_by_moe(dossier: Dossier, piece: Piece, actor, reason: str) -> None:
     notify(_users(dossier.supplier, actor), "travaux_refused",
            _params(dossier, piece, reason=reason[:200]))
+
+
+# --- The final circuit and the variants (travaux/final.py, travaux/variants.py) ----------------
+
+
+def _due(piece: Piece) -> str:
+    return piece.due_at.astimezone(clock.PARIS).strftime("%d/%m/%Y") if piece.due_at else ""
+
+
+def _parties(dossier: Dossier, actor=None) -> list:
+    return (_users(dossier.supplier, actor) + _users(dossier.moe, actor)
+            + _users(dossier.moa, actor))
+
+
+def final_for_moe(dossier: Dossier, piece: Piece, actor) -> None:
+    """A7/A14: the MOE establishes the projet de décompte général."""
+    notify(_users(dossier.moe, actor), "travaux_final_to_moe", _params(dossier, piece))
+
+
+def general_project_for_moa(dossier: Dossier, piece: Piece, actor) -> None:
+    """A17: the MOA establishes the décompte général (before the date the dossier shows)."""
+    notify(_users(dossier.moa, actor), "travaux_final_to_moa",
+           _params(dossier, piece, due=_due(piece)))
+
+
+def general_for_supplier(dossier: Dossier, piece: Piece, actor) -> None:
+    """A20/A18: the titulaire signs the décompte général (30 days) or refuses it."""
+    notify(_users(dossier.supplier, actor), "travaux_dg_to_supplier",
+           _params(dossier, piece, due=_due(piece)))
+
+
+def general_reminder(dossier: Dossier, piece: Piece) -> None:
+    notify(_users(dossier.supplier), "travaux_dgd_reminder",
+           _params(dossier, piece, due=_due(piece)))
+
+
+def general_lapsed(dossier: Dossier, piece: Piece) -> None:
+    notify(_users(dossier.supplier) + _users(dossier.moa), "travaux_dgd_late",
+           _params(dossier, piece, due=_due(piece)))
+
+
+def general_refused(dossier: Dossier, piece: Piece, actor, reason: str) -> None:
+    notify(_users(dossier.moa, actor) + _users(dossier.moe, actor), "travaux_dg_refused",
+           _params(dossier, piece, reason=reason[:200]))
+
+
+def tacit_project_for_moa(dossier: Dossier, piece: Piece, actor) -> None:
+    """A22: the MOA (and the MOE) told that the tacit procedure started, and until when the
+    MOA may still notify its décompte général."""
+    notify(_users(dossier.moa, actor) + _users(dossier.moe, actor), "travaux_tacit_to_moa",
+           _params(dossier, piece, due=_due(piece)))
+
+
+def etat_acompte_from_supplier(dossier: Dossier, piece: Piece, actor) -> None:
+    """A5: the supplier's état d'acompte, without MOE, for the MOA."""
+    notify(_users(dossier.moa, actor), "travaux_to_moa_from_supplier", _params(dossier, piece))
+
+
+def sent_to_payer(dossier: Dossier, piece: Piece, actor) -> None:
+    """The dossier's last piece went to the paying service: the other parties told."""
+    notify(_parties(dossier, actor), "travaux_sent_to_payer", _params(dossier, piece))

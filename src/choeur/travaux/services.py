@@ -36,6 +36,8 @@ MOE_DELAY = timedelta(days=7)
 AMOUNT_REASONS = re.compile(r"\b(erreur|écart|ecart|désaccord|desaccord)\s+(de|sur les?)\s+"
                             r"montants?\b|\bmontants?\s+(erron|incorrect|faux)", re.I)
 MONTHLY_CADRES = {TravauxCadre.A4: Actor.FOURNISSEUR, TravauxCadre.A13: Actor.FOURNISSEUR}
+#: The pieces an état d'acompte validé (A19) may follow.
+MONTHLY_KINDS = (TypeFactureTravaux.PROJET_DECOMPTE_MENSUEL, TypeFactureTravaux.ETAT_ACOMPTE)
 
 
 # --- Reading ------------------------------------------------------------------------------------
@@ -263,7 +265,8 @@ def validate_etat_acompte(actor, dossier_id, data: InvoiceData) -> Piece:
     previous = _last(dossier)
     before = previous.invoice
     if before.status not in (Status.MISE_A_DISPOSITION_MOA,
-                             Status.ABSENCE_VALIDATION_MOE_DELAI_REGLEMENTAIRE):
+                             Status.ABSENCE_VALIDATION_MOE_DELAI_REGLEMENTAIRE) or (
+            previous.kind not in MONTHLY_KINDS):  # not a final dossier's piece
         raise errors.PieceNotExpected(dossier=dossier.number,
                                       detail="il n'attend pas d'état d'acompte validé")
     _check_admitted(before, data)
@@ -323,3 +326,65 @@ def _now_waits(dossier: Dossier, actor: str | None, due_at) -> None:
     dossier.next_actor, dossier.due_at = actor or "", due_at
     dossier.updated_at = clock.now()
     dossier.save(update_fields=["next_actor", "due_at", "updated_at"])
+
+
+# --- Shared by the final circuit and the variants (travaux/final.py, travaux/variants.py) -----
+
+
+def start_dossier(actor, supplier: Structure, data: InvoiceData, *, cadre: str, kind: str,
+                  moe_identifier: str | None, status: str, piece_kind: str, next_actor: str,
+                  delay: timedelta | None = None, payment_delay: bool = False,
+                  mode_depot: str = ModeDepot.SAISIE_PORTAIL) -> Piece:
+    """An initial deposit by the supplier: a new dossier of `kind` and its first piece (the
+    supplier's own number), moved BROUILLON → `status` as the supplier. `moe_identifier`
+    None: a dossier without MOE (A5, A6). `delay`: the next actor's, from the deposit;
+    `payment_delay`: the délai global de paiement runs from it."""
+    permissions.require_espace(actor, supplier, Espace.FACTURES_TRAVAUX, modify=True)
+    permissions.require_active(supplier)
+    moa = _moa(data.recipient_identifier)
+    moe = _moe(moe_identifier) if moe_identifier is not None else None
+    if moe is not None and moe.pk in (supplier.pk, moa.pk):
+        raise errors.PieceNotExpected(dossier="—", detail="le maître d'œuvre est une autre "
+                                      "structure que le fournisseur et le maître d'ouvrage")
+    data = replace(data, cadre=cadre)
+    number = invoicing.check_number(data.number)
+    service = invoicing.resolve_service(moa, data.recipient_service_code)
+    account = invoicing.check_payment(supplier, data)
+    year = clock.today().year
+    invoicing.check_number_unused(supplier, number, year)
+    invoice = invoicing.create_piece(actor, supplier, moa, data, recipient_service=service,
+                                     mode_depot=mode_depot, number_year=year,
+                                     bank_account=account)
+    now = clock.now()
+    Invoice.objects.filter(pk=invoice.pk).update(deposited_at=now)
+    invoice.deposited_at = now
+    invoicing.generate_document(invoice)
+    try:
+        with transaction.atomic():  # the number is the supplier's: its constraint decides
+            lifecycle.transition(invoice, status, actor=actor, role=Role.SUPPLIER)
+    except IntegrityError:
+        raise invoicing_errors.NumberAlreadyUsed(number=number, year=year) from None
+    due_at = now + delay if delay else None
+    dossier = Dossier.objects.create(
+        number=_next_number(), kind=kind, supplier=supplier, moe=moe, moa=moa,
+        moa_service=service, marche_number=data.marche_number or "",
+        engagement_number=data.engagement_number or "", next_actor=next_actor,
+        due_at=due_at, payment_delay_from=now if payment_delay else None, created_at=now,
+        updated_at=now)
+    return Piece.objects.create(invoice=invoice, dossier=dossier, position=1, kind=piece_kind,
+                                depositor=supplier, depositor_role=Actor.FOURNISSEUR,
+                                due_at=due_at)
+
+
+def issue_piece(actor, dossier: Dossier, data: InvoiceData, *, bank_account) -> Invoice:
+    """The invoice of a piece associated to `dossier` (data already routed to its MOA and
+    paying service), deposited now with its Factur-X, still BROUILLON: the caller moves it."""
+    invoice = invoicing.create_piece(actor, dossier.supplier, dossier.moa, data,
+                                     recipient_service=dossier.moa_service,
+                                     mode_depot=ModeDepot.SAISIE_PORTAIL,
+                                     number_year=clock.today().year, bank_account=bank_account)
+    now = clock.now()
+    Invoice.objects.filter(pk=invoice.pk).update(deposited_at=now)
+    invoice.deposited_at = now
+    invoicing.generate_document(invoice)
+    return invoice

@@ -5,7 +5,8 @@ from choeur.core import queue
 
 @queue.task()
 def travaux_timers() -> int:
-    """The regulatory delays that fell due (the MOE's 7 days)."""
-    from choeur.travaux import services
+    """The regulatory delays that fell due (the MOE's 7 days; the titulaire's 30 days on a
+    décompte général: its reminder, then its lapse)."""
+    from choeur.travaux import final, services
 
-    return services.apply_moe_deadlines()
+    return services.apply_moe_deadlines() + final.apply_dgd_deadlines()
