@@ -35,6 +35,9 @@ OWN = {
     "/engagements/", "/commandes/", "/engagements/creer/",
     # The flux of the user's structures (empty for an outsider).
     "/raccordements/flux/",
+    # The dossiers de facturation of the user's structures (empty for an outsider); a
+    # dossier, its pieces and actions are walked with real ids in tests/travaux/test_portal.py.
+    "/factures/travaux/",
 }
 
 

@@ -42,7 +42,7 @@ def test_the_menu_fits_on_one_line_at_1280(page, busiest_user, language):
     labels = links.all_inner_texts()
     # Every entry there is is shown (the test is about the fullest menu); « Mon compte » is
     # the user's name in the header; a long count is shortened.
-    assert len(labels) == 11, labels
+    assert len(labels) == 12, labels
     assert "Notifications (99+)" in labels and "Administration" in labels, labels
     account = page.locator("header").get_by_role("link", name="Adèle Administratrice")
     expect(account).to_have_attribute("href", "/mon-compte/")

@@ -37,15 +37,18 @@ from choeur.organisations.models import (
 FRENCH_BANKING_AREA = {"FR", "MC", "GP", "MQ", "GF", "RE", "YT", "PM", "NC", "PF", "BL", "MF"}
 SERVICE_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-./]{0,99}")
 
-#: Espaces opened on a new structure (reference §3.3).
+#: Espaces opened on a new structure (reference §3.3). Factures de travaux on every one: each
+#: party of a works contract (supplier, maître d'œuvre, maître d'ouvrage) needs it (§2.4).
 DEFAULT_ESPACES = {
     Structure.Kind.PRIVEE: [
-        Espace.FACTURES_EMISES, Espace.SOLLICITATIONS_EMISES, Espace.SOLLICITATIONS_RECUES,
-        Espace.COORDONNEES_BANCAIRES, Espace.ACTIVITES_GESTIONNAIRE, Espace.MON_COMPTE,
+        Espace.FACTURES_EMISES, Espace.FACTURES_TRAVAUX, Espace.SOLLICITATIONS_EMISES,
+        Espace.SOLLICITATIONS_RECUES, Espace.COORDONNEES_BANCAIRES, Espace.ACTIVITES_GESTIONNAIRE,
+        Espace.MON_COMPTE,
     ],
     Structure.Kind.PUBLIQUE: [
-        Espace.FACTURES_EMISES, Espace.FACTURES_RECUES, Espace.SOLLICITATIONS_EMISES,
-        Espace.SOLLICITATIONS_RECUES, Espace.ACTIVITES_GESTIONNAIRE, Espace.MON_COMPTE,
+        Espace.FACTURES_EMISES, Espace.FACTURES_RECUES, Espace.FACTURES_TRAVAUX,
+        Espace.SOLLICITATIONS_EMISES, Espace.SOLLICITATIONS_RECUES, Espace.ACTIVITES_GESTIONNAIRE,
+        Espace.MON_COMPTE,
     ],
 }
 #: Habilitations a newly validated user receives in the espaces open on the structure.

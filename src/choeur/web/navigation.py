@@ -75,6 +75,7 @@ MAIN = [
     NavEntry(_("Factures reçues"), "invoicing:received_list", _sees("FACTURES_RECUES")),
     NavEntry(_("Factures à valider"), "invoicing:to_validate_list",
              _sees("FACTURES_A_VALIDER")),
+    NavEntry(_("Travaux"), "travaux:list", _sees("FACTURES_TRAVAUX")),
     NavEntry(_("Engagements"), "invoicing:engagement_list", _sees("ENGAGEMENTS")),
     NavEntry(_("Commandes"), "invoicing:order_list", _sees("FACTURES_EMISES")),
     NavEntry(_("Suivi des flux"), "flux:list",
