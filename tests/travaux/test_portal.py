@@ -275,3 +275,31 @@ def test_a_passed_deadline_is_highlighted_and_the_moa_takes_over(client, works, 
     assert response.status_code == 302
     valide = deposited.dossier.pieces.get(position=2)
     assert valide.previous == deposited and valide.invoice.total_ht == D("8000")
+
+
+def test_a_final_dossier_is_shown_without_the_monthly_actions(client, works, supplier_user,
+                                                              titulaire_user, recipient_user,
+                                                              bank_account):
+    from choeur.travaux import final
+
+    from .test_monthly import _admitted
+
+    supplier, moe, _moa = works
+    projet = _in_tx(final.deposit_projet_decompte_final, supplier_user, supplier,
+                    _claim(bank_account, number="PDF-2026-01"), moe_identifier=moe.identifier)
+    url = _detail(projet.dossier)
+    page = text(_as(client, titulaire_user).get(url))
+    assert "Décompte final" in page and "Déposer l'état d'acompte" not in page
+    _in_tx(final.deposit_projet_decompte_general, titulaire_user, projet.dossier.pk,
+           _admitted("9500"))
+    # The MOA is waited for, on a projet de décompte général: not an état d'acompte to validate.
+    response = _as(client, recipient_user).get(url)
+    assert response.status_code == 200 and "Valider l'état d'acompte" not in text(response)
+    assert "Projet de décompte général" in text(response)
+    assert projet.dossier.number in text(client.get(reverse("travaux:list"),
+                                                    {"onglet": "a-traiter"}))
+    # Posting the monthly validation anyway: coded, nothing changed.
+    response = client.post(reverse("travaux:validate", args=[projet.dossier.pk]),
+                           _admitting("valide", "9500"))
+    assert response.status_code == 400 and "TRAV_PIECE_NOT_EXPECTED" in text(response)
+    assert projet.dossier.pieces.count() == 2
