@@ -128,42 +128,14 @@ def deposit_projet_decompte(actor, supplier: Structure, data: InvoiceData, *,
     (the paying structure) and its service; the invoice's number is the supplier's own."""
     if cadre not in MONTHLY_CADRES:
         raise errors.CadreNotHere(cadre=str(cadre)[:60])
-    permissions.require_espace(actor, supplier, Espace.FACTURES_TRAVAUX, modify=True)
-    permissions.require_active(supplier)
-    moe, moa = _moe(moe_identifier), _moa(data.recipient_identifier)
-    if moe.pk in (supplier.pk, moa.pk):
-        raise errors.PieceNotExpected(dossier="—", detail="le maître d'œuvre est une autre "
-                                      "structure que le fournisseur et le maître d'ouvrage")
-    data = replace(data, cadre=cadre)
-    number = invoicing.check_number(data.number)
-    service = invoicing.resolve_service(moa, data.recipient_service_code)
-    account = invoicing.check_payment(supplier, data)
-    year = clock.today().year
-    invoicing.check_number_unused(supplier, number, year)
-    invoice = invoicing.create_piece(actor, supplier, moa, data, recipient_service=service,
-                                     mode_depot=mode_depot, number_year=year,
-                                     bank_account=account)
-    now = clock.now()
-    Invoice.objects.filter(pk=invoice.pk).update(deposited_at=now)
-    invoice.deposited_at = now
-    invoicing.generate_document(invoice)
-    try:
-        with transaction.atomic():  # the number is the supplier's: its constraint decides
-            lifecycle.transition(invoice, Status.MISE_A_DISPOSITION_MOE, actor=actor,
-                                 role=Role.SUPPLIER)
-    except IntegrityError:
-        raise invoicing_errors.NumberAlreadyUsed(number=number, year=year) from None
-    dossier = Dossier.objects.create(
-        number=_next_number(), kind=Dossier.Kind.MENSUEL, supplier=supplier, moe=moe,
-        moa=moa, moa_service=service, marche_number=data.marche_number or "",
-        engagement_number=data.engagement_number or "", next_actor=Actor.MOE,
-        due_at=now + MOE_DELAY, payment_delay_from=now, created_at=now, updated_at=now)
-    piece = Piece.objects.create(
-        invoice=invoice, dossier=dossier, position=1,
-        kind=TypeFactureTravaux.PROJET_DECOMPTE_MENSUEL, depositor=supplier,
-        depositor_role=Actor.FOURNISSEUR, due_at=dossier.due_at)
-    audit.record(actor, "travaux.projet_decompte_deposited", dossier, invoice=invoice.pk,
-                 number=number, moe=moe.pk, moa=moa.pk)
+    piece = start_dossier(
+        actor, supplier, data, cadre=cadre, kind=Dossier.Kind.MENSUEL,
+        moe_identifier=moe_identifier, status=Status.MISE_A_DISPOSITION_MOE,
+        piece_kind=TypeFactureTravaux.PROJET_DECOMPTE_MENSUEL, next_actor=Actor.MOE,
+        delay=MOE_DELAY, payment_delay=True, mode_depot=mode_depot)
+    dossier = piece.dossier
+    audit.record(actor, "travaux.projet_decompte_deposited", dossier, invoice=piece.invoice_id,
+                 number=piece.invoice.number, moe=dossier.moe_id, moa=dossier.moa_id)
     notifications.projet_for_moe(dossier, piece, actor)
     return piece
 
