@@ -185,15 +185,7 @@ def deposit_etat_acompte(actor, dossier_id, data: InvoiceData) -> Piece:
     _check_admitted(projet, data)
     position = previous.position + 1
     piece_data = _piece_data(dossier, projet, data, TravauxCadre.A15, position)
-    invoice = invoicing.create_piece(actor, dossier.supplier, dossier.moa, piece_data,
-                                     recipient_service=dossier.moa_service,
-                                     mode_depot=ModeDepot.SAISIE_PORTAIL,
-                                     number_year=clock.today().year,
-                                     bank_account=projet.bank_account)
-    now = clock.now()
-    Invoice.objects.filter(pk=invoice.pk).update(deposited_at=now)
-    invoice.deposited_at = now
-    invoicing.generate_document(invoice)
+    invoice = issue_piece(actor, dossier, piece_data, bank_account=projet.bank_account)
     lifecycle.transition(projet, Status.ASSOCIEE, actor=actor, role=Role.MOE,
                          comment=f"État d'acompte {invoice.number}")
     lifecycle.transition(invoice, Status.MISE_A_DISPOSITION_MOA, actor=actor, role=Role.MOE)
@@ -244,15 +236,7 @@ def validate_etat_acompte(actor, dossier_id, data: InvoiceData) -> Piece:
     _check_admitted(before, data)
     position = previous.position + 1
     piece_data = _piece_data(dossier, before, data, TravauxCadre.A19, position)
-    invoice = invoicing.create_piece(actor, dossier.supplier, dossier.moa, piece_data,
-                                     recipient_service=dossier.moa_service,
-                                     mode_depot=ModeDepot.SAISIE_PORTAIL,
-                                     number_year=clock.today().year,
-                                     bank_account=before.bank_account)
-    now = clock.now()
-    Invoice.objects.filter(pk=invoice.pk).update(deposited_at=now)
-    invoice.deposited_at = now
-    invoicing.generate_document(invoice)
+    invoice = issue_piece(actor, dossier, piece_data, bank_account=before.bank_account)
     lifecycle.transition(before, Status.ASSOCIEE, actor=actor, role=Role.MOA,
                          comment=f"État d'acompte validé {invoice.number}")
     lifecycle.transition(invoice, Status.DEPOSEE, actor=actor, role=Role.MOA)
