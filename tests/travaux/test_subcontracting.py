@@ -54,7 +54,8 @@ def soustraitant_user(db):
 @pytest.fixture
 def soustraitant(soustraitant_user):
     structure = run(org.create_private_structure, soustraitant_user, "SIRET",
-                    SOUSTRAITANT_SIRET, {"company_name": "Électricité du Sud SARL", "vat_number": "FR44443210018",
+                    SOUSTRAITANT_SIRET, {"company_name": "Électricité du Sud SARL",
+                                         "vat_number": "FR44443210018",
                                          "postcode": "13001", "city": "Marseille"})
     run(org.add_bank_account, soustraitant_user, structure, "Compte courant",
         "Électricité du Sud SARL", SOUSTRAITANT_IBAN, "AGRIFRPP")

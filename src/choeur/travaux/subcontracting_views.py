@@ -76,7 +76,7 @@ def refuse(request, pk):
     return redirect("travaux:subcontractors")
 
 
-# --- The sous-traitant's (or co-traitant's) deposit ------------------------------------------------
+# --- The sous-traitant's (or co-traitant's) deposit -------------------------------------------
 
 DEPOSIT_GROUPS = [
     (gettext_lazy("Pièce"), ("cadre", "number", "invoice_date")),
