@@ -38,6 +38,9 @@ OWN = {
     # The dossiers de facturation of the user's structures (empty for an outsider); a
     # dossier, its pieces and actions are walked with real ids in tests/travaux/test_portal.py.
     "/factures/travaux/",
+    # The titulaire's list of its sous-traitants' and co-traitants' pieces (empty for an
+    # outsider); its actions are walked with real ids in tests/travaux/test_subcontracting.py.
+    "/factures/travaux/sous-traitance/",
 }
 
 

@@ -70,6 +70,28 @@ KINDS = {
         "maître d'œuvre : déposez votre état d'acompte validé."),
     "travaux_sent_to_payer": gettext_lazy(
         "La pièce {number} ({amount}, dossier {dossier}) a été transmise au service payeur."),
+    # Sous-traitance and co-traitance (travaux/subcontracting.py).
+    "travaux_to_titulaire": gettext_lazy(
+        "{supplier}, votre sous-traitant, a déposé le projet de décompte {number} ({amount}, "
+        "dossier {dossier}) : acceptez-le ou refusez-le avant le {due} ; sans réponse, il sera "
+        "réputé validé et mis à disposition du maître d'œuvre."),
+    "travaux_titulaire_reminder": gettext_lazy(
+        "Rappel : le projet de décompte {number} de votre sous-traitant {supplier} (dossier "
+        "{dossier}) attend votre décision ; sans réponse avant le {due}, il sera réputé "
+        "validé."),
+    "travaux_titulaire_accepted": gettext_lazy(
+        "{titulaire} a accepté le projet de décompte {number} (dossier {dossier}) : il est mis "
+        "à disposition du maître d'œuvre {moe}."),
+    "travaux_titulaire_refused": gettext_lazy(
+        "{titulaire} a refusé le projet de décompte {number} (dossier {dossier}) : "
+        "« {reason} »."),
+    "travaux_titulaire_tacit": gettext_lazy(
+        "Sans décision du titulaire {titulaire} dans les 15 jours, le projet de décompte "
+        "{number} de {supplier} (dossier {dossier}) est réputé validé : il est mis à "
+        "disposition du maître d'œuvre."),
+    "travaux_to_mandataire": gettext_lazy(
+        "{supplier}, co-traitant du groupement dont vous êtes le mandataire, a déposé le projet "
+        "de décompte {number} ({amount}, dossier {dossier}) pour le maître d'œuvre."),
 }
 
 

@@ -106,3 +106,34 @@ class DecompteGeneralAccepted(ChoeurError):
                   "définitif du dossier {dossier}.")
     message_en = ("The 30-day delay to refuse general statement {number} ended on {due}: it "
                   "is deemed accepted. Deposit the final statement of billing file {dossier}.")
+
+
+# --- Sous-traitance and co-traitance (travaux/subcontracting.py) -------------------------------
+
+
+class TitulaireUnknown(ChoeurError):
+    code = "TRAV_TITULAIRE_UNKNOWN"
+    message_fr = ("Titulaire du marché inconnu ou inactif : {identifier}. Indiquez l'identifiant "
+                  "(SIRET) de la structure titulaire, telle qu'elle figure dans l'annuaire. Rien "
+                  "n'a été déposé.")
+    message_en = ("Unknown or inactive main contractor: {identifier}. Give the identifier "
+                  "(SIRET) of the main contractor's structure as the directory shows it. "
+                  "Nothing was deposited.")
+
+
+class TitulaireNotAnother(ChoeurError):
+    code = "TRAV_TITULAIRE_NOT_ANOTHER"
+    message_fr = ("Le titulaire du marché est une autre structure que {role} : {name} ne peut "
+                  "pas l'être. Rien n'a été déposé.")
+    message_en = ("The main contractor is another structure than {role_en}: {name} cannot be "
+                  "it. Nothing was deposited.")
+
+
+class NotAwaitingTitulaire(ChoeurError):
+    code = "TRAV_NOT_AWAITING_TITULAIRE"
+    http_status = 409
+    message_fr = ("La demande de paiement {number} du dossier {dossier} n'attend plus la "
+                  "décision du titulaire (statut « {status} ») : rien n'a été changé.")
+    message_en = ("Payment request {number} of billing file {dossier} no longer awaits the "
+                  "main contractor's decision (status \u201c{status}\u201d): nothing was "
+                  "changed.")

@@ -42,6 +42,8 @@ class Actor(models.TextChoices):
     MOE = "MOE", _("Maître d'œuvre")
     MOA = "MOA", _("Maître d'ouvrage")
     DESTINATAIRE = "DESTINATAIRE", _("Service payeur")
+    # The titulaire deciding on its sous-traitant's projet de décompte (A10, 15 days).
+    VALIDEUR = "VALIDEUR", _("Titulaire (valideur)")
 
 
 class Dossier(models.Model):
@@ -63,6 +65,11 @@ class Dossier(models.Model):
                             related_name="travaux_dossiers_moa")
     moa_service = models.ForeignKey(Service, on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="+")
+    # The titulaire of the marché when the supplier is not: the valideur of a sous-traitant's
+    # A10, the mandataire of a co-traitant's A13/A14 (travaux/subcontracting.py).
+    titulaire = models.ForeignKey(Structure, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="travaux_dossiers_titulaire",
+                                  verbose_name=_("titulaire (valideur ou mandataire)"))
     marche_number = models.CharField(_("numéro de marché"), max_length=50, blank=True)
     engagement_number = models.CharField(_("numéro d'engagement"), max_length=50, blank=True)
     # Who must act now and by when: kept by the services, read by every list.

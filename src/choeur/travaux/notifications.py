@@ -104,3 +104,44 @@ def etat_acompte_from_supplier(dossier: Dossier, piece: Piece, actor) -> None:
 def sent_to_payer(dossier: Dossier, piece: Piece, actor) -> None:
     """The dossier's last piece went to the paying service: the other parties told."""
     notify(_parties(dossier, actor), "travaux_sent_to_payer", _params(dossier, piece))
+
+
+# --- Sous-traitance and co-traitance (travaux/subcontracting.py) --------------------------------
+
+
+def _titulaire_params(dossier: Dossier, piece: Piece, **extra) -> dict:
+    return _params(dossier, piece, titulaire=dossier.titulaire.company_name, due=_due(piece),
+                   **extra)
+
+
+def projet_for_titulaire(dossier: Dossier, piece: Piece, actor) -> None:
+    """A10: the titulaire accepts or refuses its sous-traitant's projet (15 days)."""
+    notify(_users(dossier.titulaire, actor), "travaux_to_titulaire",
+           _titulaire_params(dossier, piece))
+
+
+def titulaire_reminder(dossier: Dossier, piece: Piece) -> None:
+    notify(_users(dossier.titulaire), "travaux_titulaire_reminder",
+           _titulaire_params(dossier, piece))
+
+
+def titulaire_accepted(dossier: Dossier, piece: Piece, actor) -> None:
+    notify(_users(dossier.supplier, actor), "travaux_titulaire_accepted",
+           _titulaire_params(dossier, piece))
+
+
+def titulaire_refused(dossier: Dossier, piece: Piece, actor, reason: str) -> None:
+    notify(_users(dossier.supplier, actor), "travaux_titulaire_refused",
+           _titulaire_params(dossier, piece, reason=reason[:200]))
+
+
+def titulaire_silent(dossier: Dossier, piece: Piece) -> None:
+    """The 15 days passed: the titulaire and the sous-traitant told of the tacit validation."""
+    notify(_users(dossier.titulaire) + _users(dossier.supplier), "travaux_titulaire_tacit",
+           _titulaire_params(dossier, piece))
+
+
+def cotraitant_for_mandataire(dossier: Dossier, piece: Piece, actor) -> None:
+    """A13/A14: the mandataire of the groupement takes note (« prise de connaissance »)."""
+    notify(_users(dossier.titulaire, actor), "travaux_to_mandataire",
+           _titulaire_params(dossier, piece))

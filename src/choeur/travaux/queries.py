@@ -1,7 +1,8 @@
 """Read side of the factures de travaux (house rule 5: every list scoped to what the actor may
 see; docs/TRAVAUX.md "Rights").
 
-A structure sees a dossier when it is its supplier, its MOE or its MOA and the actor sees its
+A structure sees a dossier when it is its supplier, its MOE or its MOA — or the titulaire of
+a sous-traitant's or co-traitant's dossier (subcontracting.py) — and the actor sees its
 espace Factures de travaux there (a person through a rattachement and habilitation, a
 technical account for its own structure only); it then sees the dossier's pieces, in order.
 Anything else — another structure's dossier, a forged id or number — is not found, whatever
@@ -45,6 +46,8 @@ def _scope(actor, role: str | None, prefix: str = "") -> Q:
     scope = Q(pk__in=[])
     for each in ([role] if role else ROLES):
         scope |= Q(**{f"{prefix}{_SLOT[each]}_id__in": ids})
+    if not role:  # the titulaire follows its sous-traitant's or co-traitant's dossier
+        scope |= Q(**{f"{prefix}titulaire_id__in": ids})
     return scope
 
 

@@ -36,8 +36,12 @@ MOE_DELAY = timedelta(days=7)
 AMOUNT_REASONS = re.compile(r"\b(erreur|écart|ecart|désaccord|desaccord)\s+(de|sur les?)\s+"
                             r"montants?\b|\bmontants?\s+(erron|incorrect|faux)", re.I)
 MONTHLY_CADRES = {TravauxCadre.A4: Actor.FOURNISSEUR, TravauxCadre.A13: Actor.FOURNISSEUR}
+#: The projets de décompte mensuels the MOE receives: the titulaire's or co-traitant's (A4,
+#: A13), and the sous-traitant's once its titulaire has accepted it (A10, subcontracting.py).
+PROJET_KINDS = (TypeFactureTravaux.PROJET_DECOMPTE_MENSUEL,
+                TypeFactureTravaux.DP_DE_SOUSTRAITANT_TRAVAUX)
 #: The pieces an état d'acompte validé (A19) may follow.
-MONTHLY_KINDS = (TypeFactureTravaux.PROJET_DECOMPTE_MENSUEL, TypeFactureTravaux.ETAT_ACOMPTE)
+MONTHLY_KINDS = (*PROJET_KINDS, TypeFactureTravaux.ETAT_ACOMPTE)
 
 
 # --- Reading ------------------------------------------------------------------------------------
@@ -178,8 +182,7 @@ def deposit_etat_acompte(actor, dossier_id, data: InvoiceData) -> Piece:
         raise errors.DeadlinePassed(days=MOE_DELAY.days, piece="l'état d'acompte",
                                     due=f"{previous.due_at.astimezone(clock.PARIS):%d/%m/%Y}",
                                     dossier=dossier.number)
-    if previous.kind != TypeFactureTravaux.PROJET_DECOMPTE_MENSUEL or (
-            projet.status != Status.MISE_A_DISPOSITION_MOE):
+    if previous.kind not in PROJET_KINDS or projet.status != Status.MISE_A_DISPOSITION_MOE:
         raise errors.PieceNotExpected(dossier=dossier.number,
                                       detail="il n'attend pas d'état d'acompte")
     _check_admitted(projet, data)
@@ -260,7 +263,7 @@ def apply_moe_deadlines(now=None, limit: int = 500) -> int:
     now = now or clock.now()
     due = list(Piece.objects.filter(
         invoice__status=Status.MISE_A_DISPOSITION_MOE, due_at__lte=now,
-        kind=TypeFactureTravaux.PROJET_DECOMPTE_MENSUEL).values_list("pk", flat=True)[:limit])
+        kind__in=PROJET_KINDS).values_list("pk", flat=True)[:limit])
     done = 0
     for pk in due:
         with transaction.atomic():

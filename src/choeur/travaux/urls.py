@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import include, path
 
-from choeur.travaux import views
+from choeur.travaux import subcontracting_views, views
 
 app_name = "travaux"
 
@@ -13,4 +13,5 @@ urlpatterns = [
     path("factures/travaux/<int:pk>/etat-acompte/", views.etat_acompte, name="etat_acompte"),
     path("factures/travaux/<int:pk>/refuser/", views.refuser, name="refuse"),
     path("factures/travaux/<int:pk>/valider/", views.valider, name="validate"),
+    path("factures/travaux/sous-traitance/", include(subcontracting_views.urlpatterns)),
 ]

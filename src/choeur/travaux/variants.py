@@ -71,7 +71,7 @@ def deposit_etat_acompte_valide_moe(actor, dossier_id, data: InvoiceData) -> Pie
                                     piece="l'état d'acompte validé",
                                     due=f"{previous.due_at.astimezone(clock.PARIS):%d/%m/%Y}",
                                     dossier=dossier.number)
-    if previous.kind != K.PROJET_DECOMPTE_MENSUEL or (
+    if previous.kind not in services.PROJET_KINDS or (
             projet.status != Status.MISE_A_DISPOSITION_MOE):
         raise errors.PieceNotExpected(dossier=dossier.number,
                                       detail="il n'attend pas d'état d'acompte validé")

@@ -20,7 +20,7 @@ from choeur.invoicing.views.common import document_response, for_current_structu
 from choeur.organisations import permissions
 from choeur.organisations.models import Espace
 from choeur.travaux import forms, queries, services
-from choeur.travaux.models import Actor, TypeFactureTravaux
+from choeur.travaux.models import Actor
 from choeur.web import current_structure, keyset
 
 PAGE_SIZE = 50
@@ -89,7 +89,7 @@ def _actions(user, dossier, pieces) -> dict:
     status = last.invoice.status
     return {
         "moe": (dossier.next_actor == Actor.MOE and Actor.MOE in roles
-                and last.kind == TypeFactureTravaux.PROJET_DECOMPTE_MENSUEL
+                and last.kind in services.PROJET_KINDS
                 and status == Status.MISE_A_DISPOSITION_MOE),
         "moa": (dossier.next_actor == Actor.MOA and Actor.MOA in roles
                 and last.kind in services.MONTHLY_KINDS
