@@ -43,9 +43,10 @@ def test_a_monthly_cycle_to_mise_en_paiement(page, run_tasks, works, supplier_us
     # 1. The titulaire deposits its projet de décompte mensuel for the MOE.
     log_in(page, supplier_user.email, PASSWORD)
     travaux(page)
-    page.get_by_role("link", name="Déposer un projet de décompte").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Déposer un projet de décompte")
-    page.get_by_label("Numéro du projet de décompte").fill("PDM-2026-03")
+    page.get_by_role("link", name="Déposer une facture de travaux").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Déposer une facture de travaux")
+    expect(page.get_by_label("Projet de décompte mensuel — titulaire (A4)")).to_be_checked()
+    page.get_by_label("Numéro de la pièce").fill("PDM-2026-03")
     page.get_by_label("SIRET du maître d'ouvrage").fill(RECIPIENT_SIRET)
     page.get_by_label("Code service du maître d'ouvrage").fill("COMPTA")
     page.get_by_label("SIRET du maître d'œuvre").fill(TITULAIRE_SIRET)

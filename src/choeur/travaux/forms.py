@@ -12,19 +12,46 @@ from choeur.core import clock
 from choeur.invoicing.data import InvoiceData, LineData, money
 from choeur.invoicing.forms import LineForm, decimal_field
 from choeur.invoicing.models import ModePaiement, TravauxCadre
-from choeur.travaux import services
 
-MONTHLY_CADRES = [(c.value, c.label) for c in services.MONTHLY_CADRES]
+C = TravauxCadre
+#: What the supplier may deposit to start a dossier, in the order a trainee meets them, with
+#: what each is for and what follows it (docs/TRAVAUX.md).
+DEPOSIT_CADRES = [
+    (C.A4, _("Projet de décompte mensuel — titulaire (A4)"),
+     _("Chaque mois, la situation de vos travaux. Le maître d'œuvre a 7 jours pour en faire "
+       "son état d'acompte (les sommes qu'il admet) ; le maître d'ouvrage le valide ensuite "
+       "pour son service payeur.")),
+    (C.A13, _("Projet de décompte mensuel — co-traitant (A13)"),
+     _("Le même projet de décompte mensuel, déposé par un membre du groupement payé "
+       "directement.")),
+    (C.A7, _("Projet de décompte final — titulaire (A7)"),
+     _("À la fin des travaux, le solde du marché. Le maître d'œuvre en fait un projet de "
+       "décompte général, le maître d'ouvrage vous notifie le décompte général : vous avez "
+       "alors 30 jours pour le signer (décompte général et définitif) ou le refuser.")),
+    (C.A14, _("Projet de décompte final — co-traitant (A14)"),
+     _("Le même projet de décompte final, déposé par un membre du groupement.")),
+    (C.A5, _("État d'acompte — marché sans maître d'œuvre (A5)"),
+     _("Aucun maître d'œuvre n'intervient : votre état d'acompte va directement au maître "
+       "d'ouvrage, qui le valide pour son service payeur.")),
+    (C.A6, _("État d'acompte validé (A6)"),
+     _("Le maître d'œuvre et le maître d'ouvrage l'ont déjà validé hors de Chœur : il va "
+       "directement au service payeur, comme une facture.")),
+]
+#: The cadres whose dossier has a maître d'œuvre.
+WITH_MOE = {C.A4, C.A13, C.A7, C.A14}
+CADRE_HELP = {value: help_text for value, _label, help_text in DEPOSIT_CADRES}
 
 
 class ProjetDecompteForm(forms.Form):
-    """The supplier's projet de décompte mensuel (A4, titulaire; A13, co-traitant). The lines
-    are invoicing's line formset."""
+    """The supplier's first piece of a dossier: a projet de décompte mensuel (A4, titulaire;
+    A13, co-traitant) or final (A7; A14), an état d'acompte without MOE (A5), an état
+    d'acompte validé (A6). The lines are invoicing's line formset."""
 
-    cadre = forms.ChoiceField(label=_("Cadre de facturation"), choices=MONTHLY_CADRES,
-                              initial=TravauxCadre.A4)
+    cadre = forms.ChoiceField(
+        label=_("Pièce à déposer"), initial=C.A4, widget=forms.RadioSelect,
+        choices=[(value, label) for value, label, _help in DEPOSIT_CADRES])
     number = forms.CharField(
-        label=_("Numéro du projet de décompte"), max_length=20,
+        label=_("Numéro de la pièce"), max_length=20,
         help_text=_("Votre numéro : 20 caractères au plus, lettres, chiffres et - _ / +."))
     invoice_date = forms.DateField(
         label=_("Date"), required=False,
@@ -36,9 +63,9 @@ class ProjetDecompteForm(forms.Form):
         label=_("Code service du maître d'ouvrage"), max_length=100, required=False,
         help_text=_("Le service qui paie, s'il est exigé (voir l'annuaire)."))
     moe_identifier = forms.CharField(
-        label=_("SIRET du maître d'œuvre"), max_length=80,
-        help_text=_("Il reçoit le projet de décompte et a 7 jours pour déposer son état "
-                    "d'acompte."))
+        label=_("SIRET du maître d'œuvre"), max_length=80, required=False,
+        help_text=_("Pour un projet de décompte (A4, A13, A7, A14) : il le reçoit le premier. "
+                    "Laissez vide pour un état d'acompte (A5, A6)."))
     marche_number = forms.CharField(label=_("Numéro de marché"), max_length=50,
                                     required=False)
     engagement_number = forms.CharField(
@@ -56,6 +83,22 @@ class ProjetDecompteForm(forms.Form):
         if len(accounts) == 1:
             self.fields["bank_account"].initial = accounts[0].pk
         self.fields["invoice_date"].initial = clock.today
+
+    def clean(self):
+        cleaned = super().clean()
+        cadre, moe = cleaned.get("cadre"), cleaned.get("moe_identifier", "").strip()
+        if cadre in WITH_MOE and not moe:
+            self.add_error("moe_identifier", _(
+                "Un projet de décompte va d'abord au maître d'œuvre : indiquez son SIRET."))
+        elif cadre and cadre not in WITH_MOE and moe:
+            self.add_error("moe_identifier", _(
+                "Un état d'acompte (A5, A6) se dépose sans maître d'œuvre : laissez ce champ "
+                "vide, ou choisissez un projet de décompte."))
+        return cleaned
+
+    def cadre_choices(self) -> list[tuple]:
+        """The radio buttons, each with what the piece is for."""
+        return [(radio, CADRE_HELP[radio.data["value"]]) for radio in self["cadre"]]
 
     def to_data(self, lines: list[LineData]) -> InvoiceData:
         c = self.cleaned_data
@@ -161,3 +204,89 @@ class RefuseForm(forms.Form):
         details = self.cleaned_data["details"].strip()
         motif = self.cleaned_data["motif"]
         return f"{motif} : {details}" if details else motif
+
+
+# --- The final circuit: the titulaire's own pieces (A8, A22, A23), fixed lines ----------------
+
+
+class SupplierPieceForm(forms.Form):
+    """A piece the titulaire deposits into its dossier (the signed DGD A8, the tacit projet
+    A22, the DGD tacite A23): its own number; the dossier gives the routing."""
+
+    number = forms.CharField(
+        label=_("Votre numéro de pièce"), max_length=20,
+        help_text=_("20 caractères au plus, lettres, chiffres et - _ / + ; un numéro que vous "
+                    "n'avez pas encore employé cette année."))
+    invoice_date = forms.DateField(
+        label=_("Date"), required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    bank_account = forms.TypedChoiceField(
+        label=_("Coordonnées bancaires"), required=False, coerce=int, empty_value=None)
+    comment = forms.CharField(label=_("Commentaire"), max_length=2000, required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, structure, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["bank_account"].choices = [
+            ("", _("— celles de la première pièce du dossier —"))] + [
+            (a.pk, f"{a.label} ({a.masked_iban})")
+            for a in structure.bank_accounts.filter(is_active=True)]
+        self.fields["invoice_date"].initial = clock.today
+
+    def to_data(self, lines: list[LineData]) -> InvoiceData:
+        c = self.cleaned_data
+        return InvoiceData(number=c["number"].strip(), invoice_date=c["invoice_date"],
+                           bank_account_id=c["bank_account"], comment=c["comment"].strip(),
+                           lines=lines)
+
+
+class FixedLineForm(LineForm):
+    """A line repeated from the piece a DGD makes definitive: posted back unchanged (hidden),
+    the service checks it still gives that piece's amounts."""
+
+    unit = forms.CharField(max_length=20)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget = forms.HiddenInput()
+
+
+class BaseFixedFormSet(forms.BaseFormSet):
+    def lines(self) -> list[LineData]:
+        return [form.to_line() for form in self.forms if form.cleaned_data]
+
+
+FixedLineFormSet = forms.formset_factory(
+    FixedLineForm, formset=BaseFixedFormSet, extra=0, max_num=500, validate_max=True,
+    absolute_max=500, min_num=1, validate_min=True)
+
+
+def line_initial(invoice) -> list[dict]:
+    """A piece's lines as keyed, for a form that repeats them."""
+    return [{key: value for key, value in line.items() if key != "admitted"}
+            for line in admitted_initial(invoice)]
+
+
+class RefuseDecompteGeneralForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Motif du refus"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Les points du décompte général que vous contestez (montants, pénalités, "
+                    "révisions…) : le maître d'ouvrage et le maître d'œuvre en sont informés."))
+
+    def reason_text(self) -> str:
+        return self.cleaned_data["reason"].strip()
+
+
+class BaseKeyedFormSet(forms.BaseFormSet):
+    def lines(self) -> list[LineData]:
+        """Every line kept: the prefilled ones count even unchanged, a blank extra one not."""
+        return [form.to_line() for form in self.forms
+                if form.cleaned_data and not self._should_delete_form(form)]
+
+
+#: The titulaire's own lines (its tacit projet de décompte général), prefilled from its
+#: projet de décompte final.
+KeyedLineFormSet = forms.formset_factory(
+    LineForm, formset=BaseKeyedFormSet, extra=1, can_delete=True, max_num=500,
+    validate_max=True, absolute_max=500)
