@@ -34,7 +34,7 @@ def test_a_sous_traitant_s_projet_through_its_titulaire_to_the_moe(
     expect(page.get_by_text("Aucune pièce de sous-traitant ou de co-traitant.")).to_be_visible()
     page.get_by_role("link", name="Pour Électricité du Sud SARL").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("sous-traitant")
-    page.get_by_label("Numéro du projet de décompte").fill("ST-2026-03")
+    page.get_by_label("Numéro de la pièce").fill("ST-2026-03")
     page.get_by_label("SIRET du titulaire du marché (ou du mandataire)").fill(SUPPLIER_SIRET)
     page.get_by_label("SIRET du maître d'ouvrage").fill(RECIPIENT_SIRET)
     page.get_by_label("Code service du maître d'ouvrage").fill("COMPTA")

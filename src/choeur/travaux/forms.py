@@ -37,8 +37,9 @@ DEPOSIT_CADRES = [
      _("Le maître d'œuvre et le maître d'ouvrage l'ont déjà validé hors de Chœur : il va "
        "directement au service payeur, comme une facture.")),
 ]
-#: The cadres whose dossier has a maître d'œuvre.
-WITH_MOE = {C.A4, C.A13, C.A7, C.A14}
+#: The cadres whose dossier has a maître d'œuvre (A10: the sous-traitant's, through its
+#: titulaire; its page is travaux/subcontracting_views.py).
+WITH_MOE = {C.A4, C.A10, C.A13, C.A7, C.A14}
 CADRE_HELP = {value: help_text for value, _label, help_text in DEPOSIT_CADRES}
 
 
@@ -98,7 +99,7 @@ class ProjetDecompteForm(forms.Form):
 
     def cadre_choices(self) -> list[tuple]:
         """The radio buttons, each with what the piece is for."""
-        return [(radio, CADRE_HELP[radio.data["value"]]) for radio in self["cadre"]]
+        return [(radio, CADRE_HELP.get(radio.data["value"], "")) for radio in self["cadre"]]
 
     def to_data(self, lines: list[LineData]) -> InvoiceData:
         c = self.cleaned_data
