@@ -106,3 +106,12 @@ class DecompteGeneralAccepted(ChoeurError):
                   "définitif du dossier {dossier}.")
     message_en = ("The 30-day delay to refuse general statement {number} ended on {due}: it "
                   "is deemed accepted. Deposit the final statement of billing file {dossier}.")
+
+
+class RecyclingUnchanged(ChoeurError):
+    code = "TRAV_RECYCLING_UNCHANGED"
+    http_status = 409
+    message_fr = ("Le recyclage du dossier {dossier} désigne {what}, déjà en place (ou qui a "
+                  "déclaré ne pas l'être) : désignez-en un autre. Rien n'a changé.")
+    message_en = ("Recycling billing file {dossier} names {what}, already in place (or which "
+                  "declared it is not the right one): name another. Nothing changed.")
