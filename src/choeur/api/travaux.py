@@ -13,7 +13,16 @@ stops its loop (§7.5).
 in order, who must act now and by when. Another structure's dossier, like a forged id or
 number, is `TRAV_DOSSIER_NOT_FOUND` (codeRetour 20001).
 
-Reads only: the scope is `travaux.queries` (the same the portal reads through).
+The actions (Chorus Pro's PISTE paths for them are unknown, reference §3.6, §8: the pre-PISTE
+names are kept, Choeur's where there is none): `rechercher/atraiter` (the pieces waiting for
+the structure, per role), `soumettre` (`soumettreFactureTravaux`: factures/v1/soumettre's
+body plus `idDossierFacturation`; the travaux cadre chooses the use case), `refuser`,
+`demander/recyclage`, `recycler`. Each is one service call of travaux (services, final,
+variants, recycling) in its own transaction; `roleUtilisateur`, when absent, is the only
+fitting role the structure holds in the dossier.
+
+The scope is `travaux.queries` (the same the portal reads through) and the services' own
+checks: another structure's dossier, like a forged id, is `TRAV_DOSSIER_NOT_FOUND`.
 """
 
 from __future__ import annotations
