@@ -240,6 +240,10 @@ def test_soumettre_bad_input_is_coded_and_changes_nothing(wires, waiting, outsid
          400, "API_INVALID_FIELD"),
         (moe.post(SOUMETTRE, _body("A15", "9000", waiting.pk, modeDepot="DEPOT_PDF_API")), 400,
          "API_INVALID_FIELD"),
+        # A VAT breakdown that is not the lines' (a 0 % line declared at 20 %).
+        (moe.post(SOUMETTRE, {**_body("A15", "9000", waiting.pk), "lignePoste": [
+            {**_body("A15", "9000")["lignePoste"][0], "lignePosteTauxTva": "TVA1"}]}), 400,
+         "API_INVALID_FIELD"),
         # The MOA cannot deposit the MOE's piece, nor the A19 before the A15.
         (wires["MOA"].post(SOUMETTRE, _body("A15", "9000", waiting.pk)), 409,
          "TRAV_PIECE_NOT_EXPECTED"),

@@ -27,6 +27,8 @@ checks: another structure's dossier, like a forged id, is `TRAV_DOSSIER_NOT_FOUN
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db.models import Q
 from ninja import Router, Schema
 from pydantic import AliasChoices, Field
@@ -618,6 +620,7 @@ def recycler(request, payload: RecyclerTravauxIn):
 # --- soumettre: the next piece of a dossier, or a new dossier -----------------------------------
 
 K = TravauxCadre
+CENT = Decimal("0.01")
 #: The pieces associated to a dossier (`idDossierFacturation`), per cadre: the use case.
 ASSOCIATIONS = {
     K.A15: services.deposit_etat_acompte,
@@ -663,6 +666,26 @@ class WsRetourSoumettreFactureTravaux(WsRetour):
     rangPiece: int
 
 
+def _vat_breakdown(data) -> None:
+    """The VAT lines given (`ligneTva`) are those of the lines (`lignePoste`), per rate, to the
+    cent: the piece's Factur-X, which Choeur writes, must pass EN 16931 (BR-S-08)."""
+    if data.vat_lines is None or not data.lines:
+        return
+    given: dict = {}
+    for line in data.vat_lines:
+        base, amount = given.get(Decimal(line.rate), (Decimal(0), Decimal(0)))
+        given[Decimal(line.rate)] = (base + line.base_ht, amount + line.amount)
+    computed = {Decimal(v.rate): (v.base_ht, v.amount) for v in data.computed_vat_lines()}
+    if set(given) != set(computed) or any(
+            abs(given[rate][0] - computed[rate][0]) > CENT
+            or abs(given[rate][1] - computed[rate][1]) > CENT for rate in computed):
+        detail = ", ".join(f"{rate} % : base {base}, TVA {amount}"
+                           for rate, (base, amount) in sorted(computed.items()))
+        raise InvalidField(field="ligneTva",
+                           detail_fr=f"ne correspond pas aux lignes ({detail})",
+                           detail_en=f"does not match the lines ({detail})")
+
+
 def _soumettre(actor, payload: SoumettreFactureTravauxIn, cadre: str) -> Piece:
     # The travaux cadre is read here; invoicing's reader knows the ordinary ones only.
     plain = payload.model_copy(update={"cadreDeFacturation": None})
@@ -671,6 +694,7 @@ def _soumettre(actor, payload: SoumettreFactureTravauxIn, cadre: str) -> Piece:
         if use_case is None:
             raise errors.CadreNotHere(cadre=cadre)
         data = invoice_data(plain, actor.structure)
+        _vat_breakdown(data)
         return use_case(actor, payload.idDossierFacturation, data)
     if cadre in ASSOCIATIONS:
         required("idDossierFacturation", None)
@@ -678,6 +702,7 @@ def _soumettre(actor, payload: SoumettreFactureTravauxIn, cadre: str) -> Piece:
     supplier = (permissions.structure_for(actor, fournisseur.idFournisseur)
                 if fournisseur.idFournisseur is not None else actor.structure)
     data = invoice_data(plain, supplier)
+    _vat_breakdown(data)
     if cadre in INITIAL_WITH_MOE:
         moe = required("codeStructureMoe", payload.codeStructureMoe)
         return INITIAL_WITH_MOE[cadre](actor, supplier, data, moe_identifier=moe, cadre=cadre,
