@@ -13,15 +13,27 @@ stops its loop (§7.5).
 in order, who must act now and by when. Another structure's dossier, like a forged id or
 number, is `TRAV_DOSSIER_NOT_FOUND` (codeRetour 20001).
 
-Reads only: the scope is `travaux.queries` (the same the portal reads through).
+The actions (Chorus Pro's PISTE paths for them are unknown, reference §3.6, §8: the pre-PISTE
+names are kept, Choeur's where there is none): `rechercher/atraiter` (the pieces waiting for
+the structure, per role), `soumettre` (`soumettreFactureTravaux`: factures/v1/soumettre's
+body plus `idDossierFacturation`; the travaux cadre chooses the use case), `refuser`,
+`demander/recyclage`, `recycler`. Each is one service call of travaux (services, final,
+variants, recycling) in its own transaction; `roleUtilisateur`, when absent, is the only
+fitting role the structure holds in the dossier.
+
+The scope is `travaux.queries` (the same the portal reads through) and the services' own
+checks: another structure's dossier, like a forged id, is `TRAV_DOSSIER_NOT_FOUND`.
 """
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from django.db.models import Q
 from ninja import Router, Schema
 from pydantic import AliasChoices, Field
 
+from choeur.api import factures_schemas as fs
 from choeur.api.envelope import (
     Bool,
     Day,
@@ -35,13 +47,15 @@ from choeur.api.envelope import (
     page,
 )
 from choeur.api.errors import InvalidField
-from choeur.api.factures import day_of, flux_filter, number, period, text
-from choeur.api.factures_schemas import Amount, TextList
+from choeur.api.factures import atomic, day_of, flux_filter, number, period, required, text
+from choeur.api.factures_fournisseur import _invoice_data as invoice_data
+from choeur.api.factures_schemas import Amount, Comment, TextList
 from choeur.api.schemas import ErrorOut, ParametresRetour, WsRetour
 from choeur.api.structures import choice, designation
 from choeur.invoicing.models import Invoice, ModeDepot, TravauxCadre, TypeDemandePaiement
 from choeur.invoicing.statuses import Status
-from choeur.travaux import queries
+from choeur.organisations import permissions
+from choeur.travaux import errors, final, queries, recycling, services, variants
 from choeur.travaux.models import Dossier, Piece, TypeFactureTravaux
 
 router = Router(tags=["FacturesTravaux"])
@@ -425,3 +439,306 @@ def consulter_dossier(request, payload: ConsulterDossierFacturationIn):
     dossier = queries.dossier(request.auth, dossier_id=payload.idDossierFacturation,
                               number=payload.numeroDossierFacturation)
     return ok(dossierFacturation=dossier_body(request.auth, dossier))
+
+
+# --- rechercher/atraiter ------------------------------------------------------------------------
+
+ATRAITER_COLUMNS = {**COLUMNS, "DateLimiteTraitement": ["dossier__due_at"]}
+_SLOT = {"FOURNISSEUR": "supplier", "MOE": "moe", "MOA": "moa"}
+
+
+class RechercherATraiterTravauxIn(WireIn):
+    idUtilisateurCourant: Id = None
+    roleUtilisateur: Text = Field(default=None, description="FOURNISSEUR, MOE ou MOA : les "
+                                  "pièces qui attendent la structure dans ce rôle (tous quand "
+                                  "absent)")
+    idDossierFacturation: Id = None
+    numeroDossierFacturation: Text = None
+    listeTypeFactureTravaux: TextList = None
+    rechercheFactureTravaux: Pagination | None = Field(
+        default=None, validation_alias=AliasChoices("rechercheFactureTravaux",
+                                                    "parametresRecherche", "pagination"))
+
+
+class FactureTravauxATraiter(FactureTravaux):
+    acteurAttendu: str = Field(description="le rôle dans lequel la structure doit agir")
+
+
+class ListeFacturesTravauxATraiter(WsRetour):
+    listeFacturesTravaux: list[FactureTravauxATraiter]
+    parametresRetour: ParametresRetour
+
+
+@router.post("/rechercher/atraiter", operation_id="rechercherFactureTravauxATraiter",
+             exclude_none=True,
+             response={200: ListeFacturesTravauxATraiter, ERRORS: ErrorOut})
+def rechercher_atraiter(request, payload: RechercherATraiterTravauxIn):
+    """The pieces waiting for the account's structure (Choeur's, after the pre-PISTE
+    `rechercher/atraiter`): the last piece of each dossier whose next actor is the structure
+    in one of its roles (`roleUtilisateur`: that one only), with the dossier's deadline
+    (`dateLimiteTraitement`), paged as `rechercher`; none: HTTP 200, codeRetour 20007."""
+    actor = request.auth
+    role = choice("roleUtilisateur", payload.roleUtilisateur, queries.ROLES)
+    acting = queries.acting_ids(actor)
+    waiting = Q(pk__in=[])
+    for each in [role] if role else queries.ROLES:
+        waiting |= Q(dossier__next_actor=each, **{f"dossier__{_SLOT[each]}_id__in": acting})
+    found = queries.pieces(actor, role).filter(waiting, next__isnull=True)
+    if payload.idDossierFacturation is not None:
+        found = found.filter(dossier_id=payload.idDossierFacturation)
+    if payload.numeroDossierFacturation:
+        found = found.filter(dossier__number__iexact=payload.numeroDossierFacturation)
+    if payload.listeTypeFactureTravaux:
+        found = found.filter(kind__in=_choices(
+            "listeTypeFactureTravaux", payload.listeTypeFactureTravaux,
+            TypeFactureTravaux.values))
+    rows, paging = page(found, payload.rechercheFactureTravaux, columns=ATRAITER_COLUMNS,
+                        default="DateLimiteTraitement")
+    if not rows:
+        return no_result(NO_RESULT_CODE, NO_RESULT_LIBELLE, listeFacturesTravaux=[],
+                         parametresRetour=paging)
+    return ok(listeFacturesTravaux=[
+        {**piece_row(piece), "dateLimiteTraitement": datetime_wire(piece.dossier.due_at),
+         "acteurAttendu": piece.dossier.next_actor} for piece in rows],
+        parametresRetour=paging)
+
+
+# --- Actions: refuser, demander/recyclage, recycler ----------------------------------------------
+
+
+class ActionTravauxIn(WireIn):
+    idUtilisateurCourant: Id = None
+    idDossierFacturation: Id = None
+    roleUtilisateur: Text = Field(default=None, description="le rôle dans lequel la structure "
+                                  "agit (déduit quand elle n'en a qu'un qui convienne)")
+    motif: Comment = Field(default=None, validation_alias=AliasChoices(
+        "motif", "motifRefus", "commentaire"))
+
+
+class RecyclerTravauxIn(WireIn):
+    idUtilisateurCourant: Id = None
+    idDossierFacturation: Id = None
+    roleUtilisateur: Text = Field(default=None, description="MOE ou MOA : vers un autre de "
+                                  "ses services ; FOURNISSEUR : vers une autre structure")
+    codeStructure: Text = Field(default=None, description="FOURNISSEUR : le SIRET du bon "
+                                "maître d'œuvre (ou d'ouvrage)", validation_alias=AliasChoices(
+                                    "codeStructure", "codeMoe", "codeMoa", "codeDestinataire"))
+    codeService: Text = Field(default=None, description="le code du service",
+                              validation_alias=AliasChoices(
+                                  "codeService", "codeServiceMoe", "codeServiceMoa",
+                                  "codeServiceExecutant"))
+    commentaire: Comment = None
+
+
+class WsRetourActionTravaux(WsRetour):
+    idDossierFacturation: int
+    numeroDossierFacturation: str
+    idFactureTravaux: int
+    numeroFactureTravaux: str | None = None
+    statut: str
+    acteurAttendu: str | None = None
+    dateLimiteTraitement: str | None = None
+
+
+def _dossier_id(payload) -> int:
+    return required("idDossierFacturation", payload.idDossierFacturation)
+
+
+def _role(actor, payload, allowed) -> str:
+    """The role the caller acts in: `roleUtilisateur` (one of `allowed`), else the only one of
+    them it holds in the dossier. A dossier it does not see is not found, first."""
+    role = choice("roleUtilisateur", payload.roleUtilisateur, allowed)
+    if role:
+        return role
+    dossier = queries.dossier(actor, dossier_id=_dossier_id(payload))
+    held = [each for each in queries.roles_in(actor, dossier) if each in allowed]
+    if len(held) != 1:
+        raise InvalidField(field="roleUtilisateur",
+                           detail_fr="obligatoire : " + ", ".join(allowed),
+                           detail_en="required: " + ", ".join(allowed))
+    return held[0]
+
+
+def _acted(piece: Piece) -> dict:
+    dossier = Dossier.objects.get(pk=piece.dossier_id)
+    invoice = Invoice.objects.get(pk=piece.invoice_id)
+    return ok(idDossierFacturation=dossier.pk, numeroDossierFacturation=dossier.number,
+              idFactureTravaux=invoice.pk, numeroFactureTravaux=invoice.number or None,
+              statut=invoice.status, acteurAttendu=text(dossier.next_actor),
+              dateLimiteTraitement=datetime_wire(dossier.due_at))
+
+
+@router.post("/refuser", operation_id="refuserFactureTravaux", exclude_none=True,
+             response={200: WsRetourActionTravaux, ERRORS: ErrorOut})
+def refuser(request, payload: ActionTravauxIn):
+    """A refusal with its `motif` (after the pre-PISTE `refuser`): the MOE refuses the
+    projet de décompte waiting for it (an amount error is no reason: TRAV_AMOUNT_NOT_A_REASON,
+    deposit the sums admitted instead); the titulaire (`FOURNISSEUR`) refuses the décompte
+    général within its 30 days. Another structure's dossier is not found (20001)."""
+    actor = request.auth
+    dossier_id = _dossier_id(payload)
+    role = _role(actor, payload, ["MOE", "FOURNISSEUR"])
+    use_case = services.refuse_as_moe if role == "MOE" else final.refuse_decompte_general
+    return _acted(atomic(use_case, actor, dossier_id, payload.motif or ""))
+
+
+@router.post("/demander/recyclage", operation_id="demanderRecyclageFactureTravaux",
+             exclude_none=True, response={200: WsRetourActionTravaux, ERRORS: ErrorOut})
+def demander_recyclage(request, payload: ActionTravauxIn):
+    """The structure named MOE (MOA) of the dossier is not the right one (after the pre-PISTE
+    `demander/recyclage`): the piece waiting for it goes to ERREUR_DE_MOE (ERREUR_DE_MOA),
+    then EN_ATTENTE_RECYCLAGE_FOURNISSEUR; the supplier is asked to recycle it (`motif`
+    required)."""
+    actor = request.auth
+    dossier_id = _dossier_id(payload)
+    role = _role(actor, payload, ["MOE", "MOA"])
+    return _acted(atomic(recycling.request_recycling, actor, dossier_id, role,
+                         payload.motif or ""))
+
+
+@router.post("/recycler", operation_id="recyclerFactureTravaux", exclude_none=True,
+             response={200: WsRetourActionTravaux, ERRORS: ErrorOut})
+def recycler(request, payload: RecyclerTravauxIn):
+    """Recycle the piece waiting in the dossier (after the pre-PISTE `recycler`): the MOE or
+    the MOA moves the piece waiting for it to another of its services (`codeService`); the
+    supplier sends its piece EN_ATTENTE_RECYCLAGE_FOURNISSEUR to the right MOE (MOA),
+    `codeStructure` and `codeService`."""
+    actor = request.auth
+    dossier_id = _dossier_id(payload)
+    role = _role(actor, payload, ["FOURNISSEUR", "MOE", "MOA"])
+    if role == "FOURNISSEUR":
+        identifier = required("codeStructure", payload.codeStructure)
+        piece = atomic(recycling.recycle_to_party, actor, dossier_id, identifier,
+                       payload.codeService or "", payload.commentaire or "")
+    else:
+        code = required("codeService", payload.codeService)
+        piece = atomic(recycling.recycle_to_service, actor, dossier_id, role, code,
+                       payload.commentaire or "")
+    return _acted(piece)
+
+
+# --- soumettre: the next piece of a dossier, or a new dossier -----------------------------------
+
+K = TravauxCadre
+CENT = Decimal("0.01")
+#: The pieces associated to a dossier (`idDossierFacturation`), per cadre: the use case.
+ASSOCIATIONS = {
+    K.A15: services.deposit_etat_acompte,
+    K.A16: variants.deposit_etat_acompte_valide_moe,
+    K.A17: final.deposit_projet_decompte_general,
+    K.A18: final.deposit_decompte_general_moe,
+    K.A19: services.validate_etat_acompte,
+    K.A20: final.deposit_decompte_general,
+    K.A8: final.sign_decompte_general,
+    K.A22: final.deposit_projet_tacite,
+    K.A23: final.deposit_dgd_tacite,
+    K.A24: final.deposit_dgd_tacite_moe,
+    K.A25: final.deposit_dgd_tacite_moa,
+}
+#: The initial deposits of the supplier (a new dossier, no `idDossierFacturation`).
+INITIAL_WITH_MOE = {K.A4: services.deposit_projet_decompte,
+                    K.A13: services.deposit_projet_decompte,
+                    K.A7: final.deposit_projet_decompte_final,
+                    K.A14: final.deposit_projet_decompte_final}
+INITIAL_WITHOUT_MOE = {K.A5: variants.deposit_etat_acompte_fournisseur,
+                       K.A6: variants.deposit_etat_acompte_valide_fournisseur}
+
+
+class SoumettreFactureTravauxIn(fs.SoumettreFactureParam):
+    """factures/v1/soumettre's body, plus the dossier the piece joins (none: a new dossier,
+    and `codeStructureMoe` names its MOE for A4/A13/A7/A14)."""
+
+    idDossierFacturation: Id = None
+    codeStructureMoe: Text = Field(default=None, validation_alias=AliasChoices(
+        "codeStructureMoe", "codeMoe"))
+
+
+class WsRetourSoumettreFactureTravaux(WsRetour):
+    identifiantFactureCPP: int
+    idFactureTravaux: int
+    numeroFacture: str | None = None
+    statutFacture: str
+    dateDepot: str | None = None
+    typeFactureTravaux: str
+    cadreFacturation: str
+    idDossierFacturation: int
+    numeroDossierFacturation: str
+    rangPiece: int
+
+
+def _vat_breakdown(data) -> None:
+    """The VAT lines given (`ligneTva`) are those of the lines (`lignePoste`), per rate, to the
+    cent: the piece's Factur-X, which Choeur writes, must pass EN 16931 (BR-S-08)."""
+    if data.vat_lines is None or not data.lines:
+        return
+    given: dict = {}
+    for line in data.vat_lines:
+        base, amount = given.get(Decimal(line.rate), (Decimal(0), Decimal(0)))
+        given[Decimal(line.rate)] = (base + line.base_ht, amount + line.amount)
+    computed = {Decimal(v.rate): (v.base_ht, v.amount) for v in data.computed_vat_lines()}
+    if set(given) != set(computed) or any(
+            abs(given[rate][0] - computed[rate][0]) > CENT
+            or abs(given[rate][1] - computed[rate][1]) > CENT for rate in computed):
+        detail = ", ".join(f"{rate} % : base {base}, TVA {amount}"
+                           for rate, (base, amount) in sorted(computed.items()))
+        raise InvalidField(field="ligneTva",
+                           detail_fr=f"ne correspond pas aux lignes ({detail})",
+                           detail_en=f"does not match the lines ({detail})")
+
+
+def _soumettre(actor, payload: SoumettreFactureTravauxIn, cadre: str) -> Piece:
+    # The travaux cadre is read here; invoicing's reader knows the ordinary ones only.
+    plain = payload.model_copy(update={"cadreDeFacturation": None})
+    if payload.idDossierFacturation is not None:
+        use_case = ASSOCIATIONS.get(cadre)
+        if use_case is None:
+            raise errors.CadreNotHere(cadre=cadre)
+        data = invoice_data(plain, actor.structure)
+        _vat_breakdown(data)
+        return use_case(actor, payload.idDossierFacturation, data)
+    if cadre in ASSOCIATIONS:
+        required("idDossierFacturation", None)
+    fournisseur = payload.fournisseur or fs.SoumettreFactureFournisseur()
+    supplier = (permissions.structure_for(actor, fournisseur.idFournisseur)
+                if fournisseur.idFournisseur is not None else actor.structure)
+    data = invoice_data(plain, supplier)
+    _vat_breakdown(data)
+    if cadre in INITIAL_WITH_MOE:
+        moe = required("codeStructureMoe", payload.codeStructureMoe)
+        return INITIAL_WITH_MOE[cadre](actor, supplier, data, moe_identifier=moe, cadre=cadre,
+                                       mode_depot=ModeDepot.SAISIE_API)
+    if cadre in INITIAL_WITHOUT_MOE:
+        return INITIAL_WITHOUT_MOE[cadre](actor, supplier, data,
+                                          mode_depot=ModeDepot.SAISIE_API)
+    raise errors.CadreNotHere(cadre=cadre)
+
+
+@router.post("/soumettre", operation_id="soumettreFactureTravaux", exclude_none=True,
+             response={200: WsRetourSoumettreFactureTravaux, ERRORS: ErrorOut})
+def soumettre(request, payload: SoumettreFactureTravauxIn):
+    """A piece of a dossier de facturation, keyed as `factures/v1/soumettre` (lines, VAT,
+    totals, references) with its travaux cadre in `cadreDeFacturation.codeCadreFacturation`
+    (`A15_ETAT_ACOMPTE_MOE` or `A15`): with `idDossierFacturation`, the next piece of that
+    dossier — the MOE's A15/A16/A17/A18/A24, the MOA's A19/A20/A25, the titulaire's
+    A8/A22/A23 (the amounts are the sums admitted; the MOE's and MOA's pieces get their
+    number from the dossier, the titulaire's its `numeroFactureSaisi`); without, the
+    supplier's initial deposit (A4/A13/A7/A14 with `codeStructureMoe`, A5, A6; the MOA and
+    its service in `destinataire`). Saisie only: no pièce jointe yet."""
+    actor = request.auth
+    if payload.pieceJointePrincipale or payload.pieceJointeComplementaire:
+        raise InvalidField(field="pieceJointePrincipale",
+                           detail_fr="les pièces jointes ne sont pas encore prises en charge "
+                                     "pour les factures de travaux",
+                           detail_en="attachments are not supported yet for works invoices")
+    choice("modeDepot", payload.modeDepot, [ModeDepot.SAISIE_API])
+    frame = payload.cadreDeFacturation or fs.SoumettreFactureCadreDeFacturation()
+    cadre = _cadre(required("cadreDeFacturation.codeCadreFacturation",
+                            frame.codeCadreFacturation))
+    piece = atomic(_soumettre, actor, payload, cadre)
+    invoice = Invoice.objects.select_related("supplier").get(pk=piece.invoice_id)
+    dossier = Dossier.objects.get(pk=piece.dossier_id)
+    return ok(identifiantFactureCPP=invoice.pk, idFactureTravaux=invoice.pk,
+              numeroFacture=invoice.number, statutFacture=invoice.status,
+              dateDepot=day_of(invoice.deposited_at), typeFactureTravaux=piece.kind,
+              cadreFacturation=invoice.cadre, idDossierFacturation=dossier.pk,
+              numeroDossierFacturation=dossier.number, rangPiece=piece.position)

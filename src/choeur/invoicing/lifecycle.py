@@ -2,9 +2,10 @@
 
 `transition()` checks the table (statuses.py), changes the row with a conditional update on
 the status the caller saw (two people acting at once: one wins, the other gets a Conflict and
-nothing changes), writes the history row and queues the notifications, all in the caller's
-transaction. `create_many()` is its batch form for new invoices: the same rule, history row
-and notifications as a draft sent by `transition()`, without writing the draft first.
+nothing changes), writes the history row, queues the notifications and tells the features
+that follow invoices (`signals.status_changed`), all in the caller's transaction.
+`create_many()` is its batch form for new invoices: the same rule, history row and
+notifications as a draft sent by `transition()`, without writing the draft first.
 """
 
 from __future__ import annotations
@@ -62,9 +63,10 @@ def transition(invoice: Invoice, target: str, *, actor=None, role: Role, comment
         invoice=invoice, status=target, previous=current, at=now,
         actor=acting_user(actor),
         actor_label=actor_label(actor), comment=comment)
-    from choeur.invoicing import notifications
+    from choeur.invoicing import notifications, signals
 
     notifications.status_changed(invoice, previous=current, actor=actor)
+    signals.status_changed.send(sender=Invoice, invoice=invoice, previous=current, actor=actor)
     return invoice
 
 
@@ -90,8 +92,12 @@ def create_many(invoices: list[Invoice], target: str, *, actor=None, role: Role,
     StatusChange.objects.bulk_create([
         StatusChange(invoice=invoice, status=target, previous=Status.BROUILLON, at=now,
                      actor=user, actor_label=label, comment="") for invoice in invoices])
-    from choeur.invoicing import notifications
+    from choeur.invoicing import notifications, signals
 
     notifications.created_many(invoices, previous=Status.BROUILLON, actor=actor,
                                tell_supplier=tell_supplier)
+    if signals.status_changed.has_listeners(Invoice):
+        for invoice in invoices:
+            signals.status_changed.send(sender=Invoice, invoice=invoice,
+                                        previous=Status.BROUILLON, actor=actor)
     return invoices

@@ -181,6 +181,14 @@ TABLE: tuple[Transition, ...] = (
     Transition(S.MISE_A_DISPOSITION_MOA, S.REMPLACEE_PAR_A22, Role.SUPPLIER),
     Transition(S.MISE_A_DISPOSITION_MOA, S.ASSOCIEE, Role.SUPPLIER),
     Transition(S.MISE_A_DISPOSITION_MOA, S.ASSOCIEE, Role.MOE),
+    # --- Factures de travaux, recycling (travaux/recycling.py) ------------------------------
+    # A piece put at the wrong service of the MOE (MOA): that structure moves it to another of
+    # its services, the status unchanged (the move writes its history row). A piece put at
+    # the wrong MOA: as for the wrong MOE above, the supplier names another.
+    Transition(S.MISE_A_DISPOSITION_MOE, S.MISE_A_DISPOSITION_MOE, Role.MOE),
+    Transition(S.MISE_A_DISPOSITION_MOA, S.MISE_A_DISPOSITION_MOA, Role.MOA),
+    Transition(S.ERREUR_DE_MOA, S.EN_ATTENTE_RECYCLAGE_FOURNISSEUR, Role.SYSTEM),
+    Transition(S.EN_ATTENTE_RECYCLAGE_FOURNISSEUR, S.MISE_A_DISPOSITION_MOA, Role.SUPPLIER),
 )
 
 # The same move may be made by several roles (a piece deposited by the supplier, the MOE or

@@ -92,6 +92,18 @@ KINDS = {
     "travaux_to_mandataire": gettext_lazy(
         "{supplier}, co-traitant du groupement dont vous êtes le mandataire, a déposé le projet "
         "de décompte {number} ({amount}, dossier {dossier}) pour le maître d'œuvre."),
+    "travaux_paid": gettext_lazy(
+        "La pièce {number} ({amount}, dossier {dossier}) a été mise en paiement par le "
+        "service payeur : le dossier est clos."),
+    "travaux_rejected": gettext_lazy(
+        "Le service payeur a rejeté la pièce {number} ({amount}, dossier {dossier}) : "
+        "« {reason} ». Le dossier est clos."),
+    "travaux_recycling_requested": gettext_lazy(
+        "La pièce {number} (dossier {dossier}) n'est pas adressée au bon {party} : « {reason} ». "
+        "Recyclez-la en désignant le bon."),
+    "travaux_recycled": gettext_lazy(
+        "{supplier} a recyclé la pièce {number} ({amount}, dossier {dossier}) vers votre "
+        "structure : à traiter."),
 }
 
 

@@ -8,7 +8,11 @@ class TravauxConfig(AppConfig):
 
     def ready(self):
         from choeur.core import periodic
-        from choeur.travaux import tasks
+        from choeur.invoicing import signals
+        from choeur.travaux import lifecycle, tasks
 
         # The regulatory delays (the MOE's 7 days) fall due on the clock service's time.
         periodic.timer(tasks.travaux_timers)
+        # The dossier follows its last piece at the paying service (travaux/lifecycle.py).
+        signals.status_changed.connect(lifecycle.invoice_status_changed,
+                                       dispatch_uid="travaux.follow_last_piece")

@@ -137,3 +137,12 @@ class NotAwaitingTitulaire(ChoeurError):
     message_en = ("Payment request {number} of billing file {dossier} no longer awaits the "
                   "main contractor's decision (status \u201c{status}\u201d): nothing was "
                   "changed.")
+
+
+class RecyclingUnchanged(ChoeurError):
+    code = "TRAV_RECYCLING_UNCHANGED"
+    http_status = 409
+    message_fr = ("Le recyclage du dossier {dossier} désigne {what}, déjà en place (ou qui a "
+                  "déclaré ne pas l'être) : désignez-en un autre. Rien n'a changé.")
+    message_en = ("Recycling billing file {dossier} names {what}, already in place (or which "
+                  "declared it is not the right one): name another. Nothing changed.")
