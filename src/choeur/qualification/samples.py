@@ -30,6 +30,8 @@ from choeur.qualification.matelas import Matelas
 
 INDEX_COLUMNS = ["fichier", "format", "destinataire", "variante", "attendu"]
 ACCEPTED = "IN_INTEGRE"
+#: The `variante` of the factures de travaux samples (the others name a recipient case).
+TRAVAUX = "travaux"
 FORMATS = {"facturx": "pdf", "ubl": "xml", "cii": "xml"}
 # Short tags keep the invoice numbers within Chorus Pro's 20 characters.
 VARIANT_TAGS = {"sans_exigence": "SE", "code_service": "CS", "engagement": "EJ",
@@ -70,10 +72,12 @@ def build(matelas: Matelas) -> list[Sample]:
                             unit_price=Decimal("8.50"), vat_rate=Decimal(20), unit="C62")],
         ), **changes)
 
-    def add(name, fmt, entry, attendu, invoice_data, description, *, alter=None):
+    def add(name, fmt, entry, attendu, invoice_data, description, *, alter=None,
+            variante=None):
         content = _write(user, supplier, invoice_data, fmt, alter)
         samples.append(Sample(fichier=f"{name}.{FORMATS.get(fmt, 'pdf')}", format=fmt,
-                              destinataire=entry.structure.identifier, variante=entry.variante,
+                              destinataire=entry.structure.identifier,
+                              variante=variante or entry.variante,
                               attendu=attendu, content=content, description=description))
 
     # The accepted ones: each recipient case, each format, with what the case requires.
@@ -165,16 +169,16 @@ def _travaux_samples(matelas: Matelas, data, add, prefix: str) -> None:
             f"Projet de décompte mensuel (cadre A4) en {fmt} : le maître d'ouvrage est "
             f"l'acheteur, le maître d'œuvre {moe.structure.identifier} est nommé par la note "
             "« MOE:<SIRET> » ; le dépôt ouvre un dossier de facturation.",
-            alter=works(moe.structure.identifier))
+            alter=works(moe.structure.identifier), variante=TRAVAUX)
     add("rejet_travaux_sans_moe", "cii", moa, "TRAV_MOE_REQUIRED",
         data(moa, f"{prefix}-TX-RMOE", service=service, lines=lines),
         "Projet de décompte mensuel (A4) sans maître d'œuvre : le cadre A4 lui est adressé.",
-        alter=works(None))
+        alter=works(None), variante=TRAVAUX)
     add("rejet_travaux_moa_non_signalee", "ubl", plain, "TRAV_MOA_REQUIRED",
         data(plain, f"{prefix}-TX-RMOA", lines=lines),
         "Projet de décompte mensuel (A4) à un acheteur qui n'est pas une « Structure avec "
         "MOA » : il ne peut pas être le maître d'ouvrage du dossier.",
-        alter=works(moe.structure.identifier))
+        alter=works(moe.structure.identifier), variante=TRAVAUX)
 
 
 def _as_works(model, cadre: str, moe_siret: str | None):
