@@ -39,8 +39,13 @@ def test_every_sample_gets_what_the_index_says(data_set, user):
     built = samples.build(data_set)
     assert not Invoice.objects.exists()  # building wrote nothing
     valid = [s for s in built if s.attendu == samples.ACCEPTED]
-    assert {(s.variante, s.format) for s in valid} == {
+    works = {s.fichier for s in built if s.variante == samples.TRAVAUX}
+    assert {(s.variante, s.format) for s in valid if s.fichier not in works} == {
         (v, f) for v in matelas.VARIANTS for f in ("facturx", "ubl", "cii")}
+    # Factures de travaux (issue 16): a projet de décompte mensuel in each format, two refusals.
+    assert {(s.format, s.attendu) for s in built if s.fichier in works} == {
+        ("facturx", "IN_INTEGRE"), ("ubl", "IN_INTEGRE"), ("cii", "IN_INTEGRE"),
+        ("cii", "TRAV_MOE_REQUIRED"), ("ubl", "TRAV_MOA_REQUIRED")}
     refused = [s.attendu for s in built if s.attendu != samples.ACCEPTED]
     assert set(refused) >= {"INV_SERVICE_REQUIRED", "INV_SERVICE_UNKNOWN",
                             "INV_ENGAGEMENT_REQUIRED", "INV_ENGAGEMENT_UNKNOWN",

@@ -330,6 +330,17 @@ def _deposit_batch(flux: Flux, actor, files: dict[int, batch_deposit.File]) -> d
     in its savepoint, so that the culprit is refused alone."""
     if not files:
         return {}
+    # A works piece (BT-23 names a travaux cadre) joins its dossier through the travaux
+    # services, one by one (`structured.deposit_file` hands it over): never in the batch.
+    works = {p: _deposit_one(flux, actor, p, file) for p, file in files.items()
+             if file.examined.travaux is not None}
+    files = {p: file for p, file in files.items() if p not in works}
+    if not files:
+        return works
+    return {**works, **_deposit_ordinary(flux, actor, files)}
+
+
+def _deposit_ordinary(flux: Flux, actor, files: dict[int, batch_deposit.File]) -> dict:
     positions = list(files)
     try:
         with transaction.atomic():

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from choeur import formats
 from choeur.core import storage
+from choeur.formats import travaux as travaux_refs
 from choeur.invoicing import deposit_documents, errors, lookups, services
 from choeur.invoicing.data import InvoiceData, LineData, Totals, VatLineData
 from choeur.invoicing.models import Invoice, ModeDepot, TypeFacture
@@ -30,6 +31,28 @@ class Examined:
     seller_siret: str = ""
     iban: str = ""
     model: object = None  # the normalised invoice (choeur.formats.model.Invoice)
+    #: What the file says of a facture de travaux (`formats.travaux.references`), when BT-23
+    #: names a works cadre: deposited by the registered handler (`register_travaux`).
+    travaux: travaux_refs.Travaux | None = None
+
+
+# --- Factures de travaux: a works file goes to its dossier, never in as an A1 invoice ------------
+
+#: The handler of works files (`choeur.travaux.structured`, registered by its app: invoicing
+#: does not import travaux). An object with `deposit(actor, structure, content, filename,
+#: examined, *, mode_depot) -> Invoice` and `check(actor, structure, content, examined)`.
+_travaux_handler = None
+
+
+def register_travaux(handler) -> None:
+    global _travaux_handler
+    _travaux_handler = handler
+
+
+def _works_handler(examined: Examined):
+    if _travaux_handler is None:
+        raise errors.CadreNotAllowed(cadre=examined.travaux.cadre)
+    return _travaux_handler
 
 
 def examine(content: bytes) -> Examined:
@@ -40,8 +63,10 @@ def examine(content: bytes) -> Examined:
         model = formats.read(report.xml)
     except formats.ReadError:
         return Examined(report, None)
+    travaux_refs.waive_cadre_rule(report, model)
     iban = next((pm.iban for pm in model.payment_means if pm.iban), "")
-    return Examined(report, to_data(model), _siret(model.seller), iban or "", model)
+    return Examined(report, to_data(model), _siret(model.seller), iban or "", model,
+                    travaux_refs.references(model))
 
 
 def _siret(party) -> str:
@@ -102,14 +127,22 @@ def examine_for_deposit(content: bytes, filename: str = "") -> Examined:
     return examine(content)
 
 
-def _prepare(supplier, content: bytes, *, cadre: str, keyed: InvoiceData | None,
-             examined: Examined | None = None) -> tuple[Examined, InvoiceData]:
-    """Validate the file (unless `examined` is the examination of these very bytes), take its
-    data and check the keyed data agree with it."""
-    examined = examined if examined is not None else examine(content)
+def require_valid(examined: Examined) -> None:
     if not examined.report.valid or examined.data is None:
         blocking = [f for f in examined.report.findings if f.blocking]
         raise errors.InvoiceFileInvalid(report=examined.report, count=len(blocking) or 1)
+
+
+def _prepare(supplier, content: bytes, *, cadre: str, keyed: InvoiceData | None,
+             examined: Examined | None = None,
+             works: bool = False) -> tuple[Examined, InvoiceData]:
+    """Validate the file (unless `examined` is the examination of these very bytes), take its
+    data and check the keyed data agree with it. A works file is refused here unless its
+    handler asks (`works=True`): it never goes in as an ordinary invoice."""
+    examined = examined if examined is not None else examine(content)
+    require_valid(examined)
+    if examined.travaux is not None and not works:
+        raise errors.CadreNotAllowed(cadre=examined.travaux.cadre)
     data, iban = examined.data, examined.iban
     if examined.seller_siret and examined.seller_siret != supplier.identifier:
         raise errors.DataMismatch(field_fr="SIRET du vendeur (BT-29)",
@@ -160,6 +193,9 @@ def check_file(actor, supplier, content: bytes, *, cadre: str,
     caller's own `examine(content)` of the same bytes, not validated twice."""
     permissions.require_espace(actor, supplier, Espace.FACTURES_EMISES, modify=True)
     permissions.require_active(supplier)
+    examined = examined if examined is not None else examine(content)
+    if examined.travaux is not None and examined.data is not None:
+        return _works_handler(examined).check(actor, supplier, content, examined)
     examined, data = _prepare(supplier, content, cadre=cadre, keyed=keyed, examined=examined)
     services.check_sendable(supplier, data)
     return examined
@@ -175,7 +211,13 @@ def deposit_file(actor, supplier, content: bytes, filename: str, *, cadre: str,
     What the recipient reads: a Factur-X is its own PDF; a UBL or CII file gets a PDF
     rendering of its data (Chorus Pro's "PDF de visualisation"), made after the deposit
     (deposit_documents.py), the XML itself being kept as the invoice's structured data."""
-    examined, data = _prepare(supplier, content, cadre=cadre, keyed=keyed, examined=prepared)
+    examined = prepared if prepared is not None else examine(content)
+    if examined.travaux is not None and examined.data is not None:
+        # A works piece: to its dossier through the travaux services (the keyed cadre, for
+        # the ordinary invoices, does not apply).
+        return _works_handler(examined).deposit(actor, supplier, content, filename, examined,
+                                                mode_depot=mode_depot)
+    examined, data = _prepare(supplier, content, cadre=cadre, keyed=keyed, examined=examined)
     is_pdf = content.startswith(services.PDF_MAGIC)
     invoice = services.save_draft(actor, supplier, data, mode_depot=mode_depot,
                                   document=(filename, content) if is_pdf else None,

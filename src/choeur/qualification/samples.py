@@ -30,6 +30,8 @@ from choeur.qualification.matelas import Matelas
 
 INDEX_COLUMNS = ["fichier", "format", "destinataire", "variante", "attendu"]
 ACCEPTED = "IN_INTEGRE"
+#: The `variante` of the factures de travaux samples (the others name a recipient case).
+TRAVAUX = "travaux"
 FORMATS = {"facturx": "pdf", "ubl": "xml", "cii": "xml"}
 # Short tags keep the invoice numbers within Chorus Pro's 20 characters.
 VARIANT_TAGS = {"sans_exigence": "SE", "code_service": "CS", "engagement": "EJ",
@@ -70,10 +72,12 @@ def build(matelas: Matelas) -> list[Sample]:
                             unit_price=Decimal("8.50"), vat_rate=Decimal(20), unit="C62")],
         ), **changes)
 
-    def add(name, fmt, entry, attendu, invoice_data, description, *, alter=None):
+    def add(name, fmt, entry, attendu, invoice_data, description, *, alter=None,
+            variante=None):
         content = _write(user, supplier, invoice_data, fmt, alter)
         samples.append(Sample(fichier=f"{name}.{FORMATS.get(fmt, 'pdf')}", format=fmt,
-                              destinataire=entry.structure.identifier, variante=entry.variante,
+                              destinataire=entry.structure.identifier,
+                              variante=variante or entry.variante,
                               attendu=attendu, content=content, description=description))
 
     # The accepted ones: each recipient case, each format, with what the case requires.
@@ -93,6 +97,8 @@ def build(matelas: Matelas) -> list[Sample]:
                 f"Facture {fmt} conforme pour le cas « {entry.variante} »"
                 + (f", code service {service}" if service else "")
                 + (f", engagement {engagement}" if engagement else "") + ".")
+
+    _travaux_samples(matelas, data, add, prefix)
 
     # The refused ones: one platform check each, on the recipient where it applies (those the
     # user still manages, with what the check needs).
@@ -136,6 +142,54 @@ def build(matelas: Matelas) -> list[Sample]:
         data(plain, f"{prefix}-SE-CI"),
         "Même numéro que valide_sans_exigence_cii : refusée si celle-ci a été déposée avant.")
     return samples + _without_xml_sample(samples)
+
+
+def _travaux_samples(matelas: Matelas, data, add, prefix: str) -> None:
+    """Factures de travaux (docs/TRAVAUX.md, "Flux"): the supplier's projet de décompte
+    mensuel (A4) in each format, to the matelas' maître d'ouvrage (the buyer) for its maître
+    d'œuvre (the « MOE:<SIRET> » note), which a deposit puts in a new dossier; and the files
+    a deposit refuses: no MOE, a buyer not flagged « Structure avec MOA »."""
+    moe, moa = matelas.of_role("maitre_oeuvre"), matelas.of_role("maitre_ouvrage")
+    plain = matelas.recipient("sans_exigence")
+    if not (moe and moa and plain):
+        return
+    moe, moa = moe[0], moa[0]
+    service = next((c for c in moa.services if c == "TRAVAUX"), moa.services[0]
+                   if moa.services else "")
+    lines = [LineData(designation="Gros œuvre — situation mensuelle de travaux",
+                      quantity=Decimal(1), unit_price=Decimal("12500.00"),
+                      vat_rate=Decimal(20), unit="C62")]
+
+    def works(moe_siret):
+        return lambda model: _as_works(model, "A4", moe_siret)
+
+    for fmt in ("facturx", "ubl", "cii"):
+        add(f"valide_travaux_a4_{fmt}", fmt, moa, ACCEPTED,
+            data(moa, f"{prefix}-TX-{fmt[:2].upper()}", service=service, lines=lines),
+            f"Projet de décompte mensuel (cadre A4) en {fmt} : le maître d'ouvrage est "
+            f"l'acheteur, le maître d'œuvre {moe.structure.identifier} est nommé par la note "
+            "« MOE:<SIRET> » ; le dépôt ouvre un dossier de facturation.",
+            alter=works(moe.structure.identifier), variante=TRAVAUX)
+    add("rejet_travaux_sans_moe", "cii", moa, "TRAV_MOE_REQUIRED",
+        data(moa, f"{prefix}-TX-RMOE", service=service, lines=lines),
+        "Projet de décompte mensuel (A4) sans maître d'œuvre : le cadre A4 lui est adressé.",
+        alter=works(None), variante=TRAVAUX)
+    add("rejet_travaux_moa_non_signalee", "ubl", plain, "TRAV_MOA_REQUIRED",
+        data(plain, f"{prefix}-TX-RMOA", lines=lines),
+        "Projet de décompte mensuel (A4) à un acheteur qui n'est pas une « Structure avec "
+        "MOA » : il ne peut pas être le maître d'ouvrage du dossier.",
+        alter=works(moe.structure.identifier), variante=TRAVAUX)
+
+
+def _as_works(model, cadre: str, moe_siret: str | None):
+    """The model as a works piece's file: the cadre in BT-23, the MOE in a note."""
+    from choeur.formats import model as fmodel
+    from choeur.formats import travaux
+
+    notes = list(model.notes)
+    if moe_siret:
+        notes.append(fmodel.Note(travaux.MOE_NOTE_SUBJECT, travaux.moe_note(moe_siret)))
+    return replace(model, business_process=cadre, notes=notes)
 
 
 def _without_xml_sample(samples: list[Sample]) -> list[Sample]:

@@ -9,7 +9,11 @@ class TravauxConfig(AppConfig):
     def ready(self):
         from choeur.core import periodic
         from choeur.invoicing import signals
-        from choeur.travaux import lifecycle, tasks
+        from choeur.invoicing import structured as invoicing_structured
+        from choeur.travaux import lifecycle, structured, tasks
+
+        # A structured file (flux, portal upload) whose BT-23 names a works cadre.
+        invoicing_structured.register_travaux(structured)
 
         # The regulatory delays (the MOE's 7 days) fall due on the clock service's time.
         periodic.timer(tasks.travaux_timers)

@@ -146,3 +146,44 @@ class RecyclingUnchanged(ChoeurError):
                   "déclaré ne pas l'être) : désignez-en un autre. Rien n'a changé.")
     message_en = ("Recycling billing file {dossier} names {what}, already in place (or which "
                   "declared it is not the right one): name another. Nothing changed.")
+
+
+# --- Structured files (flux, portal upload): travaux/structured.py ------------------------------
+
+
+class MoeRequired(ChoeurError):
+    code = "TRAV_MOE_REQUIRED"
+    bt = "BT-22"
+    message_fr = ("Le cadre {cadre} s'adresse au maître d'œuvre, que le fichier ne désigne pas : "
+                  "ajoutez une note (BG-1) « MOE:<SIRET> » ou « MOE:<SIRET>:<code service> ».")
+    message_en = ("Cadre {cadre} goes to the project manager (maître d'œuvre), whom the file "
+                  "does not name: add a note (BG-1) “MOE:<SIRET>” or “MOE:<SIRET>:<service "
+                  "code>”.")
+
+
+class PreviousRequired(ChoeurError):
+    code = "TRAV_PREVIOUS_REQUIRED"
+    bt = "BT-25"
+    message_fr = ("Le cadre {cadre} suit une pièce d'un dossier de facturation : donnez le numéro "
+                  "de la pièce précédente (référence à une facture antérieure, BT-25).")
+    message_en = ("Cadre {cadre} follows a piece of a billing file: give the previous piece's "
+                  "number (preceding invoice reference, BT-25).")
+
+
+class PreviousNotFound(ChoeurError):
+    code = "TRAV_PREVIOUS_NOT_FOUND"
+    bt = "BT-25"
+    message_fr = ("Pièce précédente introuvable : {number} n'est le numéro d'aucune pièce des "
+                  "dossiers de facturation de votre structure (BT-25).")
+    message_en = ("Previous piece not found: {number} is the number of no piece of your "
+                  "structure's billing files (BT-25).")
+
+
+class PreviousOtherSupplier(ChoeurError):
+    code = "TRAV_PREVIOUS_OTHER_SUPPLIER"
+    bt = "BT-29"
+    message_fr = ("La pièce précédente {number} appartient au dossier d'un autre fournisseur que "
+                  "le vendeur du fichier ({seller}) : le vendeur d'une pièce de travaux est le "
+                  "fournisseur de son dossier.")
+    message_en = ("Previous piece {number} belongs to another supplier's billing file than the "
+                  "file's seller ({seller}): a works piece's seller is its file's supplier.")

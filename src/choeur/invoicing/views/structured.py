@@ -15,6 +15,7 @@ from choeur.core.errors import ChoeurError
 from choeur.formats import Severity
 from choeur.formats import messages as rule_messages
 from choeur.invoicing import errors, forms, structured, verified
+from choeur.invoicing.models import TypeDemandePaiement
 from choeur.invoicing.views.common import error_text, sent_message
 from choeur.invoicing.views.deposit import form_options, read_summary, show_error
 from choeur.organisations import permissions
@@ -91,6 +92,11 @@ def deposit_structured(request, structure_pk):
                                   kept=_kept(request, structure, token, upload))
     if token:
         verified.forget(request.session, token)
+    if invoice.type_demande_paiement == TypeDemandePaiement.FACTURE_TRAVAUX:
+        # A works piece (BT-23 names a travaux cadre) joined its dossier de facturation.
+        messages.success(request, _("La pièce n° %(number)s a rejoint son dossier de "
+                                    "facturation.") % {"number": invoice.number})
+        return redirect("travaux:detail", invoice.piece.dossier_id)
     messages.success(request, sent_message(invoice))
     return redirect("invoicing:issued_detail", invoice.pk)
 
