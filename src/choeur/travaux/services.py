@@ -257,13 +257,17 @@ def validate_etat_acompte(actor, dossier_id, data: InvoiceData) -> Piece:
 # --- Timers -------------------------------------------------------------------------------------
 
 
-def apply_moe_deadlines(now=None, limit: int = 500) -> int:
+def apply_moe_deadlines(now=None, limit: int = 500, pieces=None) -> int:
     """Projets de décompte the MOE left 7 days without an état d'acompte: the regulatory
-    status, and the dossier now waits for the MOA (each in its own transaction)."""
+    status, and the dossier now waits for the MOA (each in its own transaction). `pieces`
+    (ids): those only — the qualification matelas lapses its own one at its due date."""
     now = now or clock.now()
-    due = list(Piece.objects.filter(
+    due = Piece.objects.filter(
         invoice__status=Status.MISE_A_DISPOSITION_MOE, due_at__lte=now,
-        kind__in=PROJET_KINDS).values_list("pk", flat=True)[:limit])
+        kind__in=PROJET_KINDS)
+    if pieces is not None:
+        due = due.filter(pk__in=list(pieces))
+    due = list(due.values_list("pk", flat=True)[:limit])
     done = 0
     for pk in due:
         with transaction.atomic():
