@@ -25,8 +25,8 @@ S, K = Status, TypeFactureTravaux
 
 #: stage → (dossier kind, last piece's kind, its status, dossier.next_actor, who acts now)
 EXPECTED = {
-    "mensuel_paye": ("MENSUEL", K.ETAT_ACOMPTE_VALIDE, S.MISE_EN_PAIEMENT, Actor.DESTINATAIRE,
-                     ""),
+    # Paid: the dossier is closed (travaux/lifecycle.py follows the paying service).
+    "mensuel_paye": ("MENSUEL", K.ETAT_ACOMPTE_VALIDE, S.MISE_EN_PAIEMENT, "", ""),
     "mensuel_service_payeur": ("MENSUEL", K.ETAT_ACOMPTE_VALIDE, S.MISE_A_DISPOSITION,
                                Actor.DESTINATAIRE, Actor.DESTINATAIRE),
     "mensuel_attente_moa": ("MENSUEL", K.ETAT_ACOMPTE, S.MISE_A_DISPOSITION_MOA, Actor.MOA,
