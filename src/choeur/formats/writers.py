@@ -9,6 +9,8 @@
   drawn with reportlab (fonts embedded from reportlab's own Vera TTF files), made a PDF/A-3
   Factur-X with the CII embedded as `factur-x.xml` by the `factur-x` package. Deterministic:
   the creation date is the invoice date, the document ID derives from the invoice number.
+  `sections`: blocks the platform adds to the readable page only (`PageSection`: a title and
+  rows of cells, e.g. a works piece's dossier and amounts), after the references.
 
 The syntax bindings mirror `choeur.formats.readers` (the same EN 16931-3 paths), so what is
 written reads back to the same model. Where a syntax cannot carry a term of the model the writer
@@ -31,7 +33,8 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -69,6 +72,17 @@ _IBAN = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}$")
 
 class WriteError(ValueError):
     """The invoice lacks what a syntax needs to be written at all (e.g. no number)."""
+
+
+@dataclass(frozen=True)
+class PageSection:
+    """A block of the readable page that is not an EN 16931 term (the embedded XML does not
+    carry it): a title, an optional header row, rows of text cells (the first one a label;
+    any number of cells, the same in every row). Cells are plain text, escaped here."""
+
+    title: str
+    rows: Sequence[Sequence[str]] = field(default_factory=tuple)
+    header: Sequence[str] = ()
 
 
 # --- value formatting -----------------------------------------------------------------------
@@ -905,7 +919,8 @@ def _esc(text: str | None) -> str:
     return escape(text or "").replace("\n", "<br/>")
 
 
-def render_pdf(invoice: Invoice, language: str = "fr", *, cadre: str | None = None) -> bytes:
+def render_pdf(invoice: Invoice, language: str = "fr", *, cadre: str | None = None,
+               sections: Sequence[PageSection] = ()) -> bytes:
     """The human-readable invoice as a plain PDF (no attachment yet), deterministic bytes.
 
     `cadre`: the billing framework as the platform names it (Chorus Pro's « A1 — Dépôt par un
@@ -981,6 +996,34 @@ def render_pdf(invoice: Invoice, language: str = "fr", *, cadre: str | None = No
             rows += [_esc(x) for x in (c.name, c.phone, c.email) if x]
         return [Paragraph(r, base) for r in rows]
 
+    def section_block(section: PageSection) -> list:
+        """A PageSection as a heading and a table: the first column a bold label; with a
+        header row, the other columns are figures (right-aligned)."""
+        rows = [list(row) for row in section.rows]
+        width = max([len(section.header), *(len(row) for row in rows)])
+        if not width:
+            return [Paragraph(_esc(section.title), heading)]
+        figures = bool(section.header)
+        cells = []
+        if section.header:
+            header = [*section.header, *[""] * (width - len(section.header))]
+            cells.append([Paragraph(f"<b>{_esc(text)}</b>", right if n else base)
+                          for n, text in enumerate(header)])
+        for row in rows:
+            row += [""] * (width - len(row))
+            cells.append([Paragraph(_esc(text), bold if n == 0 else right if figures
+                                    else base) for n, text in enumerate(row)])
+        label = 62 * mm if width > 1 else 180 * mm
+        rest = [(180 * mm - label) / (width - 1)] * (width - 1)
+        block = Table(cells, colWidths=[label, *rest])
+        commands = [("LINEBELOW", (0, 0), (-1, -1), 0.25, grid),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP")]
+        if section.header:
+            commands.append(("BACKGROUND", (0, 0), (-1, 0), shade))
+        block.setStyle(_table_style(commands))
+        return [KeepTogether([Paragraph(_esc(section.title), heading), block]),
+                Spacer(1, 4 * mm)]
+
     sep = " : " if lang == "fr" else ": "
     story: list = []
     kind = t["credit_note"] if invoice.is_credit_note else t["invoice"]
@@ -1019,6 +1062,9 @@ def render_pdf(invoice: Invoice, language: str = "fr", *, cadre: str | None = No
     block.setStyle(_table_style([("VALIGN", (0, 0), (-1, -1), "TOP"),
                                ("BOX", (0, 0), (0, 0), 0.5, grid)]))
     story += [block, Spacer(1, 6 * mm)]
+
+    for section in sections:  # the platform's own blocks (PageSection), before the lines
+        story += section_block(section)
 
     # Lines
     rows = [[Paragraph(f"<b>{t[k]}</b>", right if k in ("qty", "price", "rate", "net")
@@ -1149,7 +1195,7 @@ def _pdf_timestamp(day: date) -> str:
 
 
 def to_facturx_pdf(invoice: Invoice, *, language: str = "fr",
-                   cadre: str | None = None) -> bytes:
+                   cadre: str | None = None, sections: Sequence[PageSection] = ()) -> bytes:
     """A Factur-X EN 16931 PDF/A-3: the readable invoice with its CII as factur-x.xml.
 
     Deterministic: the dates are the invoice date (00:00 UTC), the document /ID is derived from
@@ -1173,8 +1219,8 @@ def to_facturx_pdf(invoice: Invoice, *, language: str = "fr",
         "subject": f"{kind} {number} {_day(invoice.issue_date, lang)} — {seller}",
     }
     pdf = facturx.generate_from_binary(
-        render_pdf(invoice, lang, cadre=cadre), xml, flavor="factur-x", level="en16931",
-        check_xsd=True,
+        render_pdf(invoice, lang, cadre=cadre, sections=sections), xml, flavor="factur-x",
+        level="en16931", check_xsd=True,
         pdf_metadata=metadata, lang="fr-FR" if lang == "fr" else "en-GB",
         afrelationship="data", xmp_compression=False)
 
@@ -1227,4 +1273,4 @@ def _filespecs(document) -> list:
     return found
 
 
-__all__ = ["WriteError", "render_pdf", "to_cii", "to_facturx_pdf", "to_ubl"]
+__all__ = ["PageSection", "WriteError", "render_pdf", "to_cii", "to_facturx_pdf", "to_ubl"]

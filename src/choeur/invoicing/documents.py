@@ -369,13 +369,16 @@ def to_model(invoice) -> model.Invoice:
     )
 
 
-def render_facturx(invoice) -> bytes:
+def render_facturx(invoice, sections=()) -> bytes:
     """The invoice as a Factur-X EN 16931 PDF/A-3 (readable page + factur-x.xml). The page
     names the Chorus Pro cadre as the portal does (« A1 — Dépôt par un fournisseur d'une
-    facture »); only the embedded XML carries the French BT-23 code it maps to."""
+    facture »); only the embedded XML carries the French BT-23 code it maps to. `sections`
+    (`formats.writers.PageSection`): what the feature depositing the invoice adds to the
+    readable page — a works piece's dossier and amounts, given by travaux (invoicing knows no
+    dossier)."""
     with translation.override("fr"):
         cadre = str(invoice.get_cadre_display())
-    return to_facturx_pdf(to_model(invoice), cadre=cadre)
+    return to_facturx_pdf(to_model(invoice), cadre=cadre, sections=sections)
 
 
 # --- the certificat de dépôt --------------------------------------------------------------------

@@ -582,13 +582,15 @@ def send(actor, invoice: Invoice) -> Invoice:
     return invoice
 
 
-def generate_document(invoice: Invoice) -> None:
+def generate_document(invoice: Invoice, *, sections=()) -> None:
     """Saisie: Choeur writes the Factur-X PDF on the supplier's behalf; it must pass Choeur's
-    own validation (a failure here is Choeur's bug, never the supplier's)."""
+    own validation (a failure here is Choeur's bug, never the supplier's). `sections`: blocks
+    the caller adds to the readable page (`formats.writers.PageSection`; a works piece's
+    dossier, place and amounts, from travaux.document)."""
     from choeur import formats
     from choeur.invoicing import documents
 
-    pdf = documents.render_facturx(invoice)
+    pdf = documents.render_facturx(invoice, sections=sections)
     report = formats.validate(pdf)
     if not report.valid:
         raise errors.GeneratedInvoiceInvalid(rules=", ".join(report.failed_rules)[:300])

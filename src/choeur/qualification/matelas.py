@@ -37,7 +37,7 @@ from choeur.organisations.models import (
     Rattachement,
     Structure,
 )
-from choeur.qualification import clock_control, errors, fictitious, simulator
+from choeur.qualification import clock_control, errors, fictitious, matelas_travaux, simulator
 from choeur.qualification.models import GeneratedMatelas
 
 MAX_SEED = 2**31 - 1
@@ -110,6 +110,9 @@ class Matelas:
     # Shown once: never stored in clear, not kept by Choeur after this object is gone.
     technical_password: str = field(default="", repr=False)
     client_secret: str = field(default="", repr=False)
+    # The works dossiers, one per stage (matelas_travaux.Row): on the page, not in the CSV
+    # (its columns describe structures, a contract).
+    travaux: list = field(default_factory=list)
 
     @property
     def supplier(self) -> Structure:
@@ -163,6 +166,8 @@ def generate(user, *, seed=None, valid_sirets: bool = True,
         matelas.entries.append(_create(user, item))
     _connect(user, matelas)
     _add_engagements(user, matelas, rng)
+    matelas.travaux = matelas_travaux.rows(user, matelas,
+                                           matelas_travaux.build(user, matelas, seed))
     GeneratedMatelas.objects.create(
         user=user, seed=seed, valid_sirets=valid_sirets, created_at=clock.now(),
         entries=[{"structure": e.structure.pk, "role": e.role, "variante": e.variante}
@@ -344,9 +349,11 @@ def latest(user) -> Matelas | None:
     supplier = entries[0].structure
     account = supplier.technical_accounts.filter(is_active=True).order_by("pk").first()
     client = supplier.api_clients.filter(is_active=True).order_by("pk").first()
-    return Matelas(user=user, seed=record.seed, entries=entries,
-                   technical_login=account.login if account else "",
-                   client_id=client.client_id if client else "")
+    result = Matelas(user=user, seed=record.seed, entries=entries,
+                     technical_login=account.login if account else "",
+                     client_id=client.client_id if client else "")
+    result.travaux = matelas_travaux.rows(user, result)
+    return result
 
 
 def _service_codes(structure: Structure) -> list[str]:

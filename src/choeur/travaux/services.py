@@ -26,7 +26,7 @@ from choeur.invoicing.models import Invoice, ModeDepot, TravauxCadre
 from choeur.invoicing.statuses import Role, Status
 from choeur.organisations import permissions
 from choeur.organisations.models import Espace, Structure
-from choeur.travaux import errors, notifications, queries
+from choeur.travaux import document, errors, notifications, queries
 from choeur.travaux.models import Actor, Dossier, Piece, TypeFactureTravaux
 
 #: The MOE's delay to associate its état d'acompte (CCAG travaux art. 12.2.2).
@@ -257,13 +257,17 @@ def validate_etat_acompte(actor, dossier_id, data: InvoiceData) -> Piece:
 # --- Timers -------------------------------------------------------------------------------------
 
 
-def apply_moe_deadlines(now=None, limit: int = 500) -> int:
+def apply_moe_deadlines(now=None, limit: int = 500, pieces=None) -> int:
     """Projets de décompte the MOE left 7 days without an état d'acompte: the regulatory
-    status, and the dossier now waits for the MOA (each in its own transaction)."""
+    status, and the dossier now waits for the MOA (each in its own transaction). `pieces`
+    (ids): those only — the qualification matelas lapses its own one at its due date."""
     now = now or clock.now()
-    due = list(Piece.objects.filter(
+    due = Piece.objects.filter(
         invoice__status=Status.MISE_A_DISPOSITION_MOE, due_at__lte=now,
-        kind__in=PROJET_KINDS).values_list("pk", flat=True)[:limit])
+        kind__in=PROJET_KINDS)
+    if pieces is not None:
+        due = due.filter(pk__in=list(pieces))
+    due = list(due.values_list("pk", flat=True)[:limit])
     done = 0
     for pk in due:
         with transaction.atomic():
@@ -317,19 +321,20 @@ def start_dossier(actor, supplier: Structure, data: InvoiceData, *, cadre: str, 
     now = clock.now()
     Invoice.objects.filter(pk=invoice.pk).update(deposited_at=now)
     invoice.deposited_at = now
-    invoicing.generate_document(invoice)
-    try:
-        with transaction.atomic():  # the number is the supplier's: its constraint decides
-            lifecycle.transition(invoice, status, actor=actor, role=Role.SUPPLIER)
-    except IntegrityError:
-        raise invoicing_errors.NumberAlreadyUsed(number=number, year=year) from None
     due_at = now + delay if delay else None
-    dossier = Dossier.objects.create(
+    dossier = Dossier.objects.create(  # before the PDF, which names it
         number=_next_number(), kind=kind, supplier=supplier, moe=moe, moa=moa,
         moa_service=service, marche_number=data.marche_number or "",
         engagement_number=data.engagement_number or "", next_actor=next_actor,
         due_at=due_at, payment_delay_from=now if payment_delay else None, created_at=now,
         updated_at=now)
+    invoicing.generate_document(invoice,
+                                sections=document.first_piece(dossier, invoice, piece_kind))
+    try:
+        with transaction.atomic():  # the number is the supplier's: its constraint decides
+            lifecycle.transition(invoice, status, actor=actor, role=Role.SUPPLIER)
+    except IntegrityError:
+        raise invoicing_errors.NumberAlreadyUsed(number=number, year=year) from None
     return Piece.objects.create(invoice=invoice, dossier=dossier, position=1, kind=piece_kind,
                                 depositor=supplier, depositor_role=Actor.FOURNISSEUR,
                                 due_at=due_at)
@@ -345,5 +350,6 @@ def issue_piece(actor, dossier: Dossier, data: InvoiceData, *, bank_account) -> 
     now = clock.now()
     Invoice.objects.filter(pk=invoice.pk).update(deposited_at=now)
     invoice.deposited_at = now
-    invoicing.generate_document(invoice)
+    # Its PDF names the dossier, its place after the last piece, the amounts (travaux.document).
+    invoicing.generate_document(invoice, sections=document.next_piece(dossier, invoice))
     return invoice
