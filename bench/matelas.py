@@ -49,17 +49,27 @@ def _in_process(rounds: int) -> tuple[list[float], float, int]:
     from choeur.accounts.models import User
     from choeur.qualification import matelas, samples
 
-    times = []
+    from choeur.formats.engine import default_engine
+    from choeur.qualification.models import GeneratedMatelas
+
+    default_engine().warm_up()  # as the worker does when it starts
+    times, works = [], []
     for n in range(rounds):
         user = User.objects.create_user(f"bench{n}@matelas.bench.test", None)
         started = time.perf_counter()
         with transaction.atomic():
             result = matelas.generate(user)
         times.append(time.perf_counter() - started)
+        # The works set, as the worker builds it just after the commit.
+        record = GeneratedMatelas.objects.filter(user=user).first()
+        started = time.perf_counter()
+        with transaction.atomic():
+            matelas.add_travaux(record.pk)
+        works.append(time.perf_counter() - started)
     started = time.perf_counter()
     with transaction.atomic():
         built = samples.build(result)
-    return times, time.perf_counter() - started, len(built)
+    return times, works, time.perf_counter() - started, len(built)
 
 
 def run(args) -> None:
@@ -70,7 +80,7 @@ def run(args) -> None:
     out = Path(tempfile.mkdtemp(prefix="choeur-bench-matelas-"))
     try:
         first = _command(env, "first@matelas.bench.test", out / "first.csv")
-        times, samples_s, count = _in_process(args.rounds)
+        times, works, samples_s, count = _in_process(args.rounds)
         later = _command(env, "later@matelas.bench.test", out / "later.csv")
     finally:
         shutil.rmtree(out, ignore_errors=True)
@@ -79,8 +89,12 @@ def run(args) -> None:
           f"with {args.rounds + 1} data sets there {later:.2f} s  (target < {TARGET_S:.0f} s)")
     print(f"matelas.generate alone, {args.rounds} rounds: median "
           f"{statistics.median(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms")
+    print(f"works set by the worker (20 pieces, rules compiled), {args.rounds} rounds: median "
+          f"{statistics.median(works) * 1000:.0f} ms, max {max(works) * 1000:.0f} ms  "
+          f"(data set and works set both within the target: "
+          f"{max(first, later) + max(works):.2f} s)")
     print(f"samples.build: {count} files in {samples_s:.2f} s")
-    worst = max(first, later)
+    worst = max(first, later) + max(works)
     print("OK" if worst < TARGET_S else f"OVER TARGET: {worst:.2f} s")
 
 

@@ -367,6 +367,8 @@ def cmd_matelas(args, cfg: config.Config) -> int:
         print("Secrets are shown once: they are stored only hashed.")
     if args.samples:
         print(f"Sample invoices and index.csv written to {args.samples}.")
+    print("Works dossiers (one at each stage of the circuit): built by the worker of the "
+          "running instance (choeur serve) within seconds; see « Mon matelas de données ».")
     return 0
 
 

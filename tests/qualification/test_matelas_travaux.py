@@ -14,6 +14,7 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
+from choeur.core.worker import run_ready
 from choeur.invoicing.data import InvoiceData, LineData
 from choeur.invoicing.statuses import Status
 from choeur.qualification import matelas
@@ -48,8 +49,12 @@ EXPECTED = {
 
 
 def _generate(user, **kwargs):
+    """A data set, then its works set as the worker builds it just after (run_ready)."""
     with transaction.atomic():
-        return matelas.generate(user, **kwargs)
+        generated = matelas.generate(user, **kwargs)
+    assert generated.travaux_pending and not generated.travaux
+    run_ready()
+    return matelas.latest(user)
 
 
 @pytest.fixture
@@ -150,7 +155,9 @@ def test_the_same_seed_gives_the_same_dossiers(qualification, user):
     for _ in range(2):
         try:
             with transaction.atomic():
-                snapshots.append(_snapshot(matelas.generate(user, seed=2024)))
+                matelas.generate(user, seed=2024)
+                run_ready()
+                snapshots.append(_snapshot(matelas.latest(user)))
                 raise Undo
         except Undo:
             pass

@@ -26,7 +26,7 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy as _
 
 from choeur.accounts.models import User
-from choeur.core import audit, clock
+from choeur.core import audit, clock, queue
 from choeur.invoicing import engagements as engagement_use_cases
 from choeur.invoicing.models import Engagement
 from choeur.organisations import raccordements
@@ -113,6 +113,7 @@ class Matelas:
     # The works dossiers, one per stage (matelas_travaux.Row): on the page, not in the CSV
     # (its columns describe structures, a contract).
     travaux: list = field(default_factory=list)
+    travaux_pending: bool = False  # the worker has not built them yet
 
     @property
     def supplier(self) -> Structure:
@@ -166,16 +167,34 @@ def generate(user, *, seed=None, valid_sirets: bool = True,
         matelas.entries.append(_create(user, item))
     _connect(user, matelas)
     _add_engagements(user, matelas, rng)
-    matelas.travaux = matelas_travaux.rows(user, matelas,
-                                           matelas_travaux.build(user, matelas, seed))
-    GeneratedMatelas.objects.create(
+    record = GeneratedMatelas.objects.create(
         user=user, seed=seed, valid_sirets=valid_sirets, created_at=clock.now(),
         entries=[{"structure": e.structure.pk, "role": e.role, "variante": e.variante}
                  for e in matelas.entries])
     audit.record(user, "qualification.matelas_generated", matelas.supplier, seed=seed,
                  structures=[e.structure.pk for e in matelas.entries],
                  valid_sirets=valid_sirets)
+    # The works set (twenty pieces, each PDF written and checked: seconds in a fresh process)
+    # is built by the worker just after this commit, where the rules are already compiled:
+    # the data set answers at once, its dossiers follow (bench/matelas.py).
+    queue.enqueue("qualification.build_matelas_travaux", record.pk)
+    matelas.travaux_pending = True
     return matelas
+
+
+def add_travaux(record_id: int) -> int:
+    """The works set of a generated matelas, once (the task; the caller's transaction)."""
+    clock_control.require_qualification()
+    record = GeneratedMatelas.objects.select_for_update().filter(pk=record_id).first()
+    if record is None or record.travaux:
+        return 0
+    loaded = _load(record)
+    if loaded is None:  # the user left its supplier in the meantime: nothing to build on
+        return 0
+    built = matelas_travaux.build(record.user, loaded, record.seed)
+    record.travaux = [{"dossier": b.dossier.pk, "stage": b.stage} for b in built]
+    record.save(update_fields=["travaux"])
+    return len(built)
 
 
 def _plan(rng: random.Random, valid_sirets: bool) -> list[dict]:
@@ -329,8 +348,11 @@ def latest(user) -> Matelas | None:
     """The user's last generated data set, as it stands now (structures the user left are
     dropped); secrets are not kept, so they are absent."""
     record = GeneratedMatelas.objects.filter(user=user).first()
-    if record is None:
-        return None
+    return _load(record) if record is not None else None
+
+
+def _load(record: GeneratedMatelas) -> Matelas | None:
+    user = record.user
     ids = [item["structure"] for item in record.entries]
     structures = {s.pk: s for s in Structure.objects.filter(
         pk__in=ids, rattachements__user=user,
@@ -352,7 +374,9 @@ def latest(user) -> Matelas | None:
     result = Matelas(user=user, seed=record.seed, entries=entries,
                      technical_login=account.login if account else "",
                      client_id=client.client_id if client else "")
-    result.travaux = matelas_travaux.rows(user, result)
+    result.travaux = matelas_travaux.rows(
+        user, result, {item["dossier"]: item["stage"] for item in record.travaux})
+    result.travaux_pending = not record.travaux
     return result
 
 

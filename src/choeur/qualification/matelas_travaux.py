@@ -216,16 +216,16 @@ def build(user, matelas, seed: int) -> list[Built]:
     return _Builder(user, matelas, seed).build()
 
 
-def rows(user, matelas, built: list[Built] | None = None) -> list[Row]:
+def rows(user, matelas, stages: dict[int, str] | None = None) -> list[Row]:
     """The works dossiers of a matelas as they stand now, the user's sight only: those between
     its supplier or co-traitant and its maître d'ouvrage (the trainee's own later ones too),
-    oldest first. `built`: the generation's, to name each one's stage."""
+    oldest first. `stages`: dossier pk → the stage it was built at, to name it."""
     suppliers = [e.structure.pk for e in matelas.entries
                  if e.role in ("fournisseur", "cotraitant")]
     moas = [e.structure.pk for e in matelas.of_role("maitre_ouvrage")]
     if not suppliers or not moas:
         return []
-    stages = {b.dossier.pk: b.stage for b in built or ()}
+    stages = stages or {}
     found = []
     for dossier in queries.listed(user).filter(supplier_id__in=suppliers,
                                                moa_id__in=moas).order_by("pk"):

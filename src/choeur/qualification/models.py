@@ -33,6 +33,9 @@ class GeneratedMatelas(models.Model):
     created_at = models.DateTimeField(_("généré le"))
     # [{"structure": pk, "role": "destinataire", "variante": "code_service"}, ...] in CSV order.
     entries = models.JSONField(_("structures"), default=list)
+    # The works dossiers the worker built for it, [{"dossier": pk, "stage": "mensuel_paye"}]:
+    # empty while it is being prepared (matelas.add_travaux).
+    travaux = models.JSONField(_("dossiers de travaux"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("matelas de données")
