@@ -47,9 +47,8 @@ def _in_process(rounds: int) -> tuple[list[float], float, int]:
     from django.db import transaction
 
     from choeur.accounts.models import User
-    from choeur.qualification import matelas, samples
-
     from choeur.formats.engine import default_engine
+    from choeur.qualification import matelas, samples
     from choeur.qualification.models import GeneratedMatelas
 
     default_engine().warm_up()  # as the worker does when it starts
