@@ -330,25 +330,32 @@ def valider(request, pk):
         "transmis au service payeur."))
 
 
+def _refuse(request, pk, action: str, form, form_name: str, service, reason, done):
+    """A refusal with its reason: `action` the key of `_actions` that offers it, `reason` the
+    form's method giving the text the service records."""
+    dossier = services.dossier_of(request.user, pk)
+    shown = _actions(request.user, dossier, queries.pieces_of(dossier))[action]
+    if not form.is_valid():
+        if not shown:
+            messages.error(request, _("Cette action n'est pas possible sur ce dossier."))
+        return _page(request, dossier, 400, **{form_name: form})
+    ok, _result = attempt(request, service, dossier.pk, reason(form),
+                          form=form if shown else None)
+    if not ok:
+        dossier.refresh_from_db()
+        return _page(request, dossier, 400, **{form_name: form})
+    messages.success(request, done % {"dossier": dossier.number})
+    return redirect("travaux:detail", dossier.pk)
+
+
 @login_required
 @require_POST
 def refuser(request, pk):
     """The MOE refuses the projet de décompte (an amount error is no reason)."""
-    dossier = services.dossier_of(request.user, pk)
-    form = forms.RefuseForm(request.POST, prefix="refus")
-    shown = _actions(request.user, dossier, queries.pieces_of(dossier))["moe"]
-    if not form.is_valid():
-        if not shown:
-            messages.error(request, _("Cette action n'est pas possible sur ce dossier."))
-        return _page(request, dossier, 400, refuse_form=form)
-    ok, _result = attempt(request, services.refuse_as_moe, dossier.pk, form.reason(),
-                          form=form if shown else None)
-    if not ok:
-        dossier.refresh_from_db()
-        return _page(request, dossier, 400, refuse_form=form)
-    messages.success(request, _("Le projet de décompte du dossier %(dossier)s est refusé : le "
-                                "fournisseur en est informé.") % {"dossier": dossier.number})
-    return redirect("travaux:detail", dossier.pk)
+    return _refuse(request, pk, "moe", forms.RefuseForm(request.POST, prefix="refus"),
+                   "refuse_form", services.refuse_as_moe, forms.RefuseForm.reason, _(
+                       "Le projet de décompte du dossier %(dossier)s est refusé : le "
+                       "fournisseur en est informé."))
 
 
 # --- The final circuit ------------------------------------------------------------------------
@@ -395,22 +402,12 @@ def sign(request, pk):
 @require_POST
 def refuse_general(request, pk):
     """The titulaire refuses the décompte général, within its 30 days, with a reason."""
-    dossier = services.dossier_of(request.user, pk)
-    form = forms.RefuseDecompteGeneralForm(request.POST, prefix="refus-dg")
-    shown = _actions(request.user, dossier, queries.pieces_of(dossier))["refuse_dg"]
-    if not form.is_valid():
-        if not shown:
-            messages.error(request, _("Cette action n'est pas possible sur ce dossier."))
-        return _page(request, dossier, 400, refuse_dg_form=form)
-    ok, _result = attempt(request, final.refuse_decompte_general, dossier.pk,
-                          form.reason_text(), form=form if shown else None)
-    if not ok:
-        dossier.refresh_from_db()
-        return _page(request, dossier, 400, refuse_dg_form=form)
-    messages.success(request, _(
-        "Le décompte général du dossier %(dossier)s est refusé : le maître d'ouvrage et le "
-        "maître d'œuvre en sont informés.") % {"dossier": dossier.number})
-    return redirect("travaux:detail", dossier.pk)
+    return _refuse(request, pk, "refuse_dg",
+                   forms.RefuseDecompteGeneralForm(request.POST, prefix="refus-dg"),
+                   "refuse_dg_form", final.refuse_decompte_general,
+                   forms.RefuseDecompteGeneralForm.reason_text, _(
+                       "Le décompte général du dossier %(dossier)s est refusé : le maître "
+                       "d'ouvrage et le maître d'œuvre en sont informés."))
 
 
 @login_required
