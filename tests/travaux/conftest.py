@@ -31,3 +31,34 @@ def works(supplier, supplier_user, recipient, recipient_user, titulaire, titulai
                             (recipient_user, recipient)):
         run(org.set_espace_open, user, structure, Espace.FACTURES_TRAVAUX, True)
     return supplier, titulaire, recipient
+
+
+# The final circuit's first steps, shared by its service and portal tests.
+
+
+@pytest.fixture
+def projet_final(works, supplier_user, bank_account):
+    from choeur.travaux import final
+    from tests.travaux.test_monthly import _claim, _in_tx
+
+    supplier, moe, _moa = works
+    return _in_tx(final.deposit_projet_decompte_final, supplier_user, supplier,
+                  _claim(bank_account, number="PDF-2026-01"), moe_identifier=moe.identifier)
+
+
+@pytest.fixture
+def projet_general(projet_final, titulaire_user):
+    from choeur.travaux import final
+    from tests.travaux.test_monthly import _admitted, _in_tx
+
+    return _in_tx(final.deposit_projet_decompte_general, titulaire_user,
+                  projet_final.dossier.pk, _admitted("9500"))
+
+
+@pytest.fixture
+def general(projet_general, recipient_user):
+    from choeur.travaux import final
+    from tests.travaux.test_monthly import _admitted, _in_tx
+
+    return _in_tx(final.deposit_decompte_general, recipient_user, projet_general.dossier.pk,
+                  _admitted("9400"))

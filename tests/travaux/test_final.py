@@ -57,25 +57,6 @@ def _process(user, invoice, target):
         return invoicing.process(user, locked, target)
 
 
-@pytest.fixture
-def projet_final(works, supplier_user, bank_account):
-    supplier, moe, _moa = works
-    return _in_tx(final.deposit_projet_decompte_final, supplier_user, supplier,
-                  _claim(bank_account, number="PDF-2026-01"), moe_identifier=moe.identifier)
-
-
-@pytest.fixture
-def projet_general(projet_final, titulaire_user):
-    return _in_tx(final.deposit_projet_decompte_general, titulaire_user,
-                  projet_final.dossier.pk, _admitted("9500"))
-
-
-@pytest.fixture
-def general(projet_general, recipient_user):
-    return _in_tx(final.deposit_decompte_general, recipient_user, projet_general.dossier.pk,
-                  _admitted("9400"))
-
-
 def test_the_final_moves_and_who_makes_them():
     expected = {
         (S.BROUILLON, S.A_ASSOCIER_FOURNISSEUR): {Role.MOA, Role.MOE},

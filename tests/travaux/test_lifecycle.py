@@ -6,13 +6,10 @@ itself never imports travaux (tests/test_architecture.py)."""
 
 from __future__ import annotations
 
-from decimal import Decimal as D
-
 import pytest
 from django.db import transaction
 
 from choeur.invoicing import services as invoicing
-from choeur.invoicing.data import LineData
 from choeur.invoicing.models import Invoice
 from choeur.invoicing.statuses import Status
 from choeur.messaging.models import Notification
@@ -20,26 +17,10 @@ from choeur.travaux import queries, services, variants
 from choeur.travaux.models import Actor, Dossier
 from tests.invoicing.conftest import RECIPIENT_SIRET, invoice_data
 from tests.test_architecture import GRAPH
+from tests.travaux.test_monthly import _admitted, _claim, _in_tx
 
 pytestmark = pytest.mark.django_db
 S = Status
-
-
-def _in_tx(function, *args, **kwargs):
-    with transaction.atomic():
-        return function(*args, **kwargs)
-
-
-def _claim(bank_account, number="PDM-2026-03"):
-    return invoice_data(number=number, bank_account_id=bank_account.pk,
-                        recipient_identifier=RECIPIENT_SIRET, recipient_service_code="COMPTA",
-                        lines=[LineData(designation="Gros œuvre", quantity=D(1),
-                                        unit_price=D("10000"), vat_rate=D(20), unit="C62")])
-
-
-def _admitted(amount: str):
-    return invoice_data(lines=[LineData(designation="Gros œuvre (admis)", quantity=D(1),
-                                        unit_price=D(amount), vat_rate=D(20), unit="C62")])
 
 
 def _process(user, invoice, target, comment=""):

@@ -24,7 +24,7 @@ from choeur.travaux.models import Actor, Dossier, Piece, TypeFactureTravaux
 from tests.invoicing.conftest import RECIPIENT_SIRET
 
 from .test_final import _own as _own_data
-from .test_monthly import _admitted, _claim, _in_tx
+from .test_monthly import _claim, _in_tx
 from .test_portal import _admitting, _as, _detail, _lines, text
 
 pytestmark = pytest.mark.django_db
@@ -36,25 +36,6 @@ DAY = timedelta(days=1)
 @pytest.fixture
 def outsider(other_recipient):
     return other_recipient.rattachements.get().user
-
-
-@pytest.fixture
-def projet_final(works, supplier_user, bank_account):
-    supplier, moe, _moa = works
-    return _in_tx(final.deposit_projet_decompte_final, supplier_user, supplier,
-                  _claim(bank_account, number="PDF-2026-01"), moe_identifier=moe.identifier)
-
-
-@pytest.fixture
-def projet_general(projet_final, titulaire_user):
-    return _in_tx(final.deposit_projet_decompte_general, titulaire_user,
-                  projet_final.dossier.pk, _admitted("9500"))
-
-
-@pytest.fixture
-def general(projet_general, recipient_user):
-    return _in_tx(final.deposit_decompte_general, recipient_user, projet_general.dossier.pk,
-                  _admitted("9400"))
 
 
 def _fixed(prefix: str, amount: str, designation="Gros œuvre, situation de mars (admis)"):
