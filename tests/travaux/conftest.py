@@ -33,7 +33,17 @@ def works(supplier, supplier_user, recipient, recipient_user, titulaire, titulai
     return supplier, titulaire, recipient
 
 
-# The final circuit's first steps, shared by its service and portal tests.
+# A projet de décompte mensuel waiting for the MOE; the final circuit's first steps.
+
+
+@pytest.fixture
+def deposited(works, supplier_user, bank_account):
+    from choeur.travaux import services
+    from tests.travaux.test_monthly import _claim, _in_tx
+
+    supplier, moe, _moa = works
+    return _in_tx(services.deposit_projet_decompte, supplier_user, supplier,
+                  _claim(bank_account), moe_identifier=moe.identifier)
 
 
 @pytest.fixture

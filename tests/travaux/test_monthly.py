@@ -47,13 +47,6 @@ def _admitted(amount: str):
                                         unit="C62")])
 
 
-@pytest.fixture
-def deposited(works, supplier_user, bank_account):
-    supplier, moe, _moa = works
-    return _in_tx(services.deposit_projet_decompte, supplier_user, supplier,
-                  _claim(bank_account), moe_identifier=moe.identifier)
-
-
 def test_a_whole_monthly_cycle_to_mise_en_paiement(works, deposited, supplier_user,
                                                    titulaire_user, recipient_user, run_tasks):
     supplier, moe, moa = works

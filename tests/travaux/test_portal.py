@@ -24,15 +24,6 @@ S = Status
 
 
 @pytest.fixture
-def deposited(works, supplier_user, bank_account):
-    from choeur.travaux import services
-
-    supplier, moe, _moa = works
-    return _in_tx(services.deposit_projet_decompte, supplier_user, supplier,
-                  _claim(bank_account), moe_identifier=moe.identifier)
-
-
-@pytest.fixture
 def outsider(other_recipient):
     return other_recipient.rattachements.get().user
 

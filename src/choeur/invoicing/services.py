@@ -603,6 +603,27 @@ def generate_document(invoice: Invoice, *, sections=()) -> None:
                                 "profile"])
 
 
+def use_own_document(actor, invoice: Invoice, name: str, content: bytes) -> None:
+    """A works piece keyed by its MOE or MOA with its own PDF: that PDF becomes the piece's
+    document (checked as any deposited PDF), the one Choeur wrote (`generate_document`: the
+    dossier, the piece's place, the amounts) is kept beside it as an attachment, and the
+    structured data stay the keyed ones."""
+    check_pdf(name, content)
+    generated, generated_name = invoice.main_file_sha256, invoice.main_file_name
+    blob = storage.put(content, content_type="application/pdf")
+    invoice.main_file_sha256, invoice.main_file_name = blob.sha256, name[:200]
+    invoice.mode_depot = ModeDepot.DEPOT_PDF_PORTAIL
+    invoice.save(update_fields=["main_file_sha256", "main_file_name", "mode_depot"])
+    if generated:
+        from choeur.core.models import Blob
+
+        size = Blob.objects.filter(pk=generated).values_list("size", flat=True).first() or 0
+        Attachment.objects.create(invoice=invoice, sha256=generated,
+                                  name=f"choeur-{generated_name}"[:200], size=size,
+                                  added_at=clock.now(), added_by=lifecycle.acting_user(actor),
+                                  added_with_status=invoice.status)
+
+
 def enqueue_routing(invoice: Invoice) -> None:
     # The database queue commits the task with the transaction: a rollback routes nothing.
     queue.enqueue("invoicing.route_invoice", invoice.pk)

@@ -9,6 +9,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from choeur.core import clock
+from choeur.invoicing import errors as invoicing_errors
+from choeur.invoicing import services as invoicing_services
 from choeur.invoicing.data import InvoiceData, LineData, money
 from choeur.invoicing.forms import LineForm, decimal_field
 from choeur.invoicing.models import ModePaiement, TravauxCadre
@@ -168,8 +170,34 @@ def admitted_initial(invoice) -> list[dict]:
 
 
 class PieceForm(forms.Form):
+    """A MOE's or MOA's piece: the amounts it admits (the lines), and, if it has one, its own
+    document instead of the one Choeur writes (kept beside it)."""
+
+    document = forms.FileField(
+        label=_("Votre propre document (PDF, facultatif)"), required=False,
+        help_text=_("Sinon, Chœur établit la pièce à partir des montants saisis ci-dessus ; "
+                    "avec votre PDF, ces montants restent ceux de la pièce."))
     comment = forms.CharField(label=_("Commentaire"), max_length=2000, required=False,
                               widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_document(self):
+        """Refused on its announced size (never read whole) or its first bytes, as the
+        invoice deposit's PDF; the service reads it then (`invoicing.check_pdf`)."""
+        document = self.cleaned_data.get("document")
+        if document and document.size > invoicing_services.MAX_DOSSIER:
+            error = invoicing_errors.AttachmentsTooLarge(
+                size=round(document.size / 1024 / 1024, 1))
+            raise forms.ValidationError(f"{error.message()} [{error.code}]")
+        if document:
+            head = document.read(len(invoicing_services.PDF_MAGIC))
+            document.seek(0)
+            if head != invoicing_services.PDF_MAGIC:
+                raise forms.ValidationError(_("Ce fichier n'est pas un PDF."))
+        return document
+
+    def own_document(self) -> tuple[str, bytes] | None:
+        upload = self.cleaned_data.get("document")
+        return (upload.name, upload.read()) if upload else None
 
     def to_data(self, lines: list[LineData]) -> InvoiceData:
         return InvoiceData(comment=self.cleaned_data["comment"].strip(), lines=lines)

@@ -340,6 +340,19 @@ def start_dossier(actor, supplier: Structure, data: InvoiceData, *, cadre: str, 
                                 due_at=due_at)
 
 
+def with_own_document(use_case, name: str, content: bytes):
+    """`use_case` (a MOE's or MOA's piece: A15-A20), its piece then given the depositor's own
+    PDF as its document — « ou téléverse son propre document » —, in the same transaction:
+    a PDF refused refuses the piece."""
+
+    def deposit(actor, dossier_id, data: InvoiceData) -> Piece:
+        piece = use_case(actor, dossier_id, data)
+        invoicing.use_own_document(actor, piece.invoice, name, content)
+        return piece
+
+    return deposit
+
+
 def issue_piece(actor, dossier: Dossier, data: InvoiceData, *, bank_account) -> Invoice:
     """The invoice of a piece associated to `dossier` (data already routed to its MOA and
     paying service), deposited now with its Factur-X, still BROUILLON: the caller moves it."""

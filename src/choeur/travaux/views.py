@@ -174,14 +174,15 @@ def _lines_formset(previous, data=None, prefix="lines"):
     return forms.AdmittedLineFormSet(prefix=prefix, initial=initial)
 
 
-def _forms(action: Action, dossier, pieces, data=None):
-    """An action's form and lines, blank (prefilled) or bound to `data`."""
+def _forms(action: Action, dossier, pieces, data=None, files=None):
+    """An action's form and lines, blank (prefilled) or bound to `data` (and `files`: a MOE's
+    or MOA's own document)."""
     prefix = action.name.replace("_", "-")
     args = () if data is None else (data,)
     if action.supplier_form:
         form = forms.SupplierPieceForm(*args, prefix=prefix, structure=dossier.supplier)
     else:
-        form = forms.PieceForm(*args, prefix=prefix)
+        form = forms.PieceForm(*args, files=files, prefix=prefix)
     last = pieces[-1].invoice
     if action.lines == ADMITTED:
         lines = _lines_formset(last, data, prefix=f"{prefix}-lines")
@@ -285,13 +286,16 @@ def _deposit_piece(request, pk, key, use_case, done):
         form, lines = _forms(action, dossier, pieces, data)
         return _page(request, dossier, **{f"{action.name}_form": form,
                                           f"{action.name}_lines": lines})
-    form, lines = _forms(action, dossier, pieces, data)
+    form, lines = _forms(action, dossier, pieces, data, request.FILES)
     bound = {f"{action.name}_form": form, f"{action.name}_lines": lines}
     shown = _actions(request.user, dossier, pieces)[key]
     if not (form.is_valid() and lines.is_valid()):
         if not shown:  # the page has no such form: nothing to correct there
             messages.error(request, _("Cette action n'est pas possible sur ce dossier."))
         return _page(request, dossier, 400, **bound)
+    own = None if action.supplier_form else form.own_document()
+    if own is not None:
+        use_case = services.with_own_document(use_case, *own)
     ok, result = attempt(request, use_case, dossier.pk, form.to_data(lines.lines()),
                          form=form if shown else None)
     if not ok:
