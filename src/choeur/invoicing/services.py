@@ -603,6 +603,15 @@ def generate_document(invoice: Invoice, *, sections=()) -> None:
                                 "profile"])
 
 
+def keep_original(actor, invoice: Invoice, name: str, content: bytes) -> None:
+    """A works piece of the MOE or MOA deposited as a file: its data and its document are
+    written from what Choeur holds (the dossier's supplier, its bank account), and the file as
+    deposited is kept beside them, an attachment (house rule 4: the original is kept)."""
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else "xml"
+    short = f"original-{invoice.pk}.{extension}"
+    _store_attachments(invoice, [(short, content)], actor, status=invoice.status)
+
+
 def use_own_document(actor, invoice: Invoice, name: str, content: bytes) -> None:
     """A works piece keyed by its MOE or MOA with its own PDF: that PDF becomes the piece's
     document (checked as any deposited PDF), the one Choeur wrote (`generate_document`: the

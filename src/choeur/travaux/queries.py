@@ -41,11 +41,28 @@ def parties(actor) -> list[Structure]:
             if permissions.can_see(actor, structure, Espace.FACTURES_TRAVAUX)]
 
 
+def in_services(role: str, services: list, prefix: str = "") -> Q:
+    """The dossiers of a rattachement limited to `services` (as invoicing limits the invoices
+    such a user sees): the MOE's or MOA's by the dossier's service there, the supplier's by
+    the service its first piece named."""
+    if role == Actor.FOURNISSEUR:
+        return Q(**{f"{prefix}pk__in": Piece.objects.filter(
+            position=1, invoice__supplier_service__in=services).values("dossier_id")})
+    return Q(**{f"{prefix}{_SLOT[role]}_service__in": services})
+
+
 def _scope(actor, role: str | None, prefix: str = "") -> Q:
-    ids = [structure.pk for structure in parties(actor)]
+    whole, limited = [], []
+    for structure in parties(actor):
+        services = permissions.services_of(actor, structure)
+        (whole if services is None else limited).append((structure, services))
+    ids = [structure.pk for structure, _services in whole]
     scope = Q(pk__in=[])
     for each in ([role] if role else ROLES):
         scope |= Q(**{f"{prefix}{_SLOT[each]}_id__in": ids})
+        for structure, services in limited:
+            scope |= Q(**{f"{prefix}{_SLOT[each]}_id": structure.pk}) & in_services(
+                each, services, prefix)
     if not role:  # the titulaire follows its sous-traitant's or co-traitant's dossier
         scope |= Q(**{f"{prefix}titulaire_id__in": ids})
     return scope

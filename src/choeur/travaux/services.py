@@ -14,7 +14,7 @@ import re
 from dataclasses import replace
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 
 from choeur.core import audit, clock
@@ -38,6 +38,8 @@ AMOUNT_REASONS = re.compile(r"\b(erreur|écart|ecart|désaccord|desaccord)\s+(de
 MONTHLY_CADRES = {TravauxCadre.A4: Actor.FOURNISSEUR, TravauxCadre.A13: Actor.FOURNISSEUR}
 #: The projets de décompte mensuels the MOE receives: the titulaire's or co-traitant's (A4,
 #: A13), and the sous-traitant's once its titulaire has accepted it (A10, subcontracting.py).
+#: pg_advisory_xact_lock key of the dossier numbering (any constant of Choeur's own).
+DOSSIER_NUMBER_LOCK = 0x5452_4156  # "TRAV"
 PROJET_KINDS = (TypeFactureTravaux.PROJET_DECOMPTE_MENSUEL,
                 TypeFactureTravaux.DP_DE_SOUSTRAITANT_TRAVAUX)
 #: The pieces an état d'acompte validé (A19) may follow.
@@ -78,6 +80,11 @@ def _acting(actor, dossier_id, role: str) -> tuple[Dossier, Structure]:
     structure = {Actor.FOURNISSEUR: dossier.supplier, Actor.MOE: dossier.moe,
                  Actor.MOA: dossier.moa}[role]
     mine = {s.pk for s in _parties(actor, modify=True)}
+    if structure is not None and structure.pk in mine:
+        services = permissions.services_of(actor, structure)
+        if services is not None and not Dossier.objects.filter(
+                queries.in_services(role, services), pk=dossier.pk).exists():
+            mine.discard(structure.pk)  # a rattachement limited to other services
     if structure is None or structure.pk not in mine:
         if dossier.pk in set(dossiers_of(actor).values_list("pk", flat=True)):
             raise errors.PieceNotExpected(dossier=dossier.number,
@@ -114,6 +121,15 @@ def _moa(identifier: str) -> Structure:
     if not moa.moa:
         raise errors.MoaRequired(name=moa.company_name)
     return moa
+
+
+def _numbering_turn() -> None:
+    """Two first deposits at once would read the same highest dossier number: on PostgreSQL
+    they start one after the other (a lock held to the commit, taken before anything else
+    is written or locked, so that it adds no deadlock; SQLite's writers already take turns)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [DOSSIER_NUMBER_LOCK])
 
 
 def _next_number() -> str:
@@ -157,6 +173,11 @@ def _check_admitted(previous: Invoice, data: InvoiceData) -> None:
         raise errors.AmountsInconsistent(
             detail=f"le montant HT admis ({totals.total_ht}) dépasse le montant demandé "
                    f"({previous.total_ht})")
+    # The VAT too: a higher rate than claimed would admit more TTC than was asked for.
+    if totals.total_ttc > previous.total_ttc:
+        raise errors.AmountsInconsistent(
+            detail=f"le montant TTC admis ({totals.total_ttc}) dépasse le montant demandé "
+                   f"({previous.total_ttc})")
 
 
 def _piece_data(dossier: Dossier, previous: Invoice, data: InvoiceData, cadre: str,
@@ -211,6 +232,11 @@ def refuse_as_moe(actor, dossier_id, reason: str) -> Piece:
     if previous.invoice.status != Status.MISE_A_DISPOSITION_MOE:
         raise errors.PieceNotExpected(dossier=dossier.number,
                                       detail="il n'attend rien du maître d'œuvre")
+    if previous.kind not in PROJET_KINDS:  # a final dossier's projet goes on to its DGD
+        raise errors.PieceNotExpected(
+            dossier=dossier.number,
+            detail="seul un projet de décompte mensuel se refuse ; un projet de décompte "
+                   "final appelle le projet de décompte général, aux sommes admises")
     if AMOUNT_REASONS.search(reason or ""):
         raise errors.AmountNotAReason()
     lifecycle.transition(previous.invoice, Status.REFUSEE_MOE, actor=actor, role=Role.MOE,
@@ -302,6 +328,7 @@ def start_dossier(actor, supplier: Structure, data: InvoiceData, *, cadre: str, 
     supplier's own number), moved BROUILLON → `status` as the supplier. `moe_identifier`
     None: a dossier without MOE (A5, A6). `delay`: the next actor's, from the deposit;
     `payment_delay`: the délai global de paiement runs from it."""
+    _numbering_turn()
     permissions.require_espace(actor, supplier, Espace.FACTURES_TRAVAUX, modify=True)
     permissions.require_active(supplier)
     moa = _moa(data.recipient_identifier)

@@ -78,7 +78,10 @@ def deposit(actor, structure: Structure, content: bytes, filename: str, examined
         piece = _follow(actor, structure, examined)
     else:  # A10: the sous-traitant's projet goes through the titulaire's validation first
         raise errors.CadreNotHere(cadre=refs.cadre)
-    _keep_file(piece.invoice, content, filename, examined, mode_depot)
+    if piece.depositor_role == Actor.FOURNISSEUR:
+        _keep_file(piece.invoice, content, filename, examined, mode_depot)
+    else:  # the MOE's or MOA's: never its own IBAN or PDF in the piece the payer receives
+        invoicing.keep_original(actor, piece.invoice, filename, content)
     return piece.invoice
 
 

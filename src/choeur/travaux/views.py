@@ -66,7 +66,7 @@ def dossier_list(request):
     tab = "a-traiter" if request.GET.get("onglet") == "a-traiter" else "tous"
     # The structure chosen in the header, when there is one: its dossiers, in any role.
     dossiers = for_current_structure(request, queries.listed(request.user),
-                                     "supplier", "moe", "moa")
+                                     "supplier", "moe", "moa", "titulaire")
     if tab == "a-traiter":
         dossiers = queries.to_process(request.user, dossiers)
     listed = keyset.page(request, dossiers, "updated_at", PAGE_SIZE)
