@@ -8,13 +8,14 @@ from __future__ import annotations
 import hashlib
 import threading
 from dataclasses import replace
+from datetime import timedelta
 from decimal import Decimal as D
 
 import pytest
 from django.db import connection, connections, transaction
 from django.urls import reverse
 
-from choeur.core import storage
+from choeur.core import clock, storage
 from choeur.flux.models import EtatFlux, FluxItem
 from choeur.formats import model as fmodel
 from choeur.formats import writers
@@ -26,11 +27,12 @@ from choeur.invoicing.models import ModeDepot
 from choeur.invoicing.statuses import Status
 from choeur.organisations import services as org
 from choeur.organisations.models import Espace
-from choeur.travaux import errors, services, variants
-from choeur.travaux.models import Dossier, Piece
+from choeur.travaux import errors, final, recycling, services, variants
+from choeur.travaux.models import Actor, Dossier, Piece
 from tests.invoicing.conftest import invoice_data
 from tests.organisations.conftest import make_user, run
 
+from .test_final import _own
 from .test_flux import _lines as _flux_lines
 from .test_flux import by_flux, write
 from .test_monthly import _admitted, _claim, _in_tx
@@ -213,3 +215,19 @@ def test_two_first_deposits_at_once_get_two_numbers(works, supplier_user, titula
         thread.join()
     assert all(isinstance(value, Piece) for value in outcome.values()), outcome
     assert len(set(Dossier.objects.values_list("number", flat=True))) == 2
+
+
+# --- The tacit procedure is not stopped by a recycling request -------------------------------
+
+
+def test_the_moa_cannot_stop_the_tacit_procedure_by_a_recycling_request(
+        projet_general, supplier_user, recipient_user):
+    dossier = projet_general.dossier
+    with clock.shifted(timedelta(days=30, minutes=1)):
+        a22 = _in_tx(final.deposit_projet_tacite, supplier_user, dossier.pk,
+                     _own("PDGT-2026-01", "9800"))
+        with pytest.raises(errors.PieceNotExpected):
+            _in_tx(recycling.request_recycling, recipient_user, dossier.pk, Actor.MOA,
+                   "Ce dossier n'est pas le nôtre")
+    a22.invoice.refresh_from_db()
+    assert a22.invoice.status == Status.MISE_A_DISPOSITION_MOA

@@ -92,6 +92,12 @@ def request_recycling(actor, dossier_id, role: str, reason: str) -> Piece:
     _mine(role)
     dossier, _structure = services._acting(actor, dossier_id, role)
     piece = _waiting_piece(dossier, role)
+    if piece.kind == TypeFactureTravaux.PROJET_DECOMPTE_GENERAL_PROCEDURE_TACITE:
+        # The MOA's answer to a tacit projet is its décompte général within its 10 days, or
+        # silence: a recycling request would stop the count the titulaire relies on.
+        raise errors.PieceNotExpected(
+            dossier=dossier.number, detail="un projet de décompte général de la procédure "
+            "tacite appelle le décompte général, pas un recyclage")
     if services.AMOUNT_REASONS.search(reason or ""):
         raise errors.AmountNotAReason()
     lifecycle.transition(piece.invoice, ERROR[role], actor=actor, role=ROLE[role],
@@ -137,10 +143,10 @@ def recycle_to_party(actor, dossier_id, identifier: str, service_code: str = "",
     role = _declined(piece)
     if role == Actor.MOE:
         party = services._moe(identifier)
-        others, current = (supplier.pk, dossier.moa_id), dossier.moe_id
+        others, current = (supplier.pk, dossier.moa_id, dossier.titulaire_id), dossier.moe_id
     else:
         party = services._moa(identifier)
-        others, current = (supplier.pk, dossier.moe_id), dossier.moa_id
+        others, current = (supplier.pk, dossier.moe_id, dossier.titulaire_id), dossier.moa_id
     if party.pk in others:
         raise errors.PieceNotExpected(dossier=dossier.number,
                                       detail=f"le {_PARTY[role]} est une autre structure que "
