@@ -16,8 +16,8 @@ ENGAGEMENT = {"buyer": "Commune de Testville", "number": "EJ-42", "amount": "500
 @pytest.fixture
 def make_user(db, django_user_model):
     def make(email: str, **extra):
-        return django_user_model.objects.create_user(email, PASSWORD, first_name="Prénom",
-                                                     **extra)
+        return django_user_model.objects.create_user(
+            email, PASSWORD, **{"first_name": "Prénom", **extra})
     return make
 
 
