@@ -22,7 +22,7 @@ PUBLIC = {
 # with real ids in tests/organisations/test_access.py.
 OWN = {
     "/mon-compte/", "/mon-compte/profil/", "/mon-compte/mot-de-passe/", "/mon-compte/adresse/",
-    "/mon-compte/second-facteur/", "/mon-compte/desactiver/",
+    "/mon-compte/second-facteur/", "/mon-compte/desactiver/", "/mon-compte/notifications/",
     "/structures/", "/structures/creer/", "/rattachements/demande/",
     # Invoicing lists (scoped to the user's structures: empty for an outsider) and the
     # deposit's choice of structure; the user's own notifications.

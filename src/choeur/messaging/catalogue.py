@@ -1,11 +1,72 @@
-"""What each kind of notification says (French source strings, English in the catalogue)."""
+"""What each kind of notification says (French source strings, English in the catalogue),
+and the application each kind belongs to (the user's preferences are per application)."""
 
 from __future__ import annotations
 
+import logging
+
+from django.db.models import TextChoices
 from django.utils import translation
 from django.utils.translation import gettext_lazy
 
 from choeur.formats import display
+
+logger = logging.getLogger("choeur.messaging")
+
+
+class Application(TextChoices):
+    """What a notification is about. The first four are the user's to switch per channel
+    (« Mon compte › Notifications »); COMPTE (account and security notices) is not."""
+
+    FACTURES = "FACTURES", gettext_lazy("Factures")
+    ENGAGEMENTS = "ENGAGEMENTS", gettext_lazy("Engagements")
+    SOLLICITATIONS = "SOLLICITATIONS", gettext_lazy("Sollicitations")
+    ACTUALITES = "ACTUALITES", gettext_lazy("Actualités")
+    COMPTE = "COMPTE", gettext_lazy("Compte et sécurité")
+
+
+#: The applications a user may switch off, in the order the preferences page shows them.
+SWITCHABLE = (Application.FACTURES, Application.ENGAGEMENTS, Application.SOLLICITATIONS,
+              Application.ACTUALITES)
+#: The channels of a switchable application.
+CHANNELS = ("portal", "email")
+
+#: A kind belongs to the application of its prefix (longest first wins; `APPLICATION_OF`
+#: names exceptions). Invoices, their flux and the factures de travaux are « Factures »;
+#: a security notice (account, password, rattachement) is « Compte et sécurité », never
+#: switched off — today those are e-mailed by accounts and organisations directly, not through
+#: `notify()`, so they are never switchable either. `tests/messaging` checks every kind of
+#: `KINDS` resolves.
+PREFIXES = (
+    ("invoice_", Application.FACTURES),
+    ("flux_", Application.FACTURES),
+    ("travaux_", Application.FACTURES),
+    ("engagement_", Application.ENGAGEMENTS),
+    ("sollicitation_", Application.SOLLICITATIONS),
+    ("actualite_", Application.ACTUALITES),
+    ("account_", Application.COMPTE),
+    ("security_", Application.COMPTE),
+    ("rattachement_", Application.COMPTE),
+)
+APPLICATION_OF: dict[str, Application] = {}
+
+
+def application_of(kind: str) -> Application | None:
+    """The application of `kind`, None for a kind nobody mapped (delivered as a security
+    notice would be: a notification is never lost for want of a mapping)."""
+    if kind in APPLICATION_OF:
+        return APPLICATION_OF[kind]
+    for prefix, application in PREFIXES:
+        if kind.startswith(prefix):
+            return application
+    logger.warning("notification kind %r belongs to no application", kind)
+    return None
+
+
+def kinds_of(applications) -> list[str]:
+    """The kinds of `KINDS` that belong to one of `applications`."""
+    wanted = set(applications)
+    return [kind for kind in KINDS if application_of(kind) in wanted]
 
 KINDS = {
     "invoice_status": gettext_lazy(
@@ -104,6 +165,7 @@ KINDS = {
     "travaux_recycled": gettext_lazy(
         "{supplier} a recyclé la pièce {number} ({amount}, dossier {dossier}) vers votre "
         "structure : à traiter."),
+    "actualite_published": gettext_lazy("Actualité de la plateforme : {title}"),
 }
 
 

@@ -11,7 +11,9 @@ from choeur.web import current_structure
 
 @require_GET
 def home(request):
-    return render(request, "web/home.html")
+    from choeur.messaging import actualites
+
+    return render(request, "web/home.html", {"actualites": actualites.published()})
 
 
 def csrf_failure(request, reason=""):
