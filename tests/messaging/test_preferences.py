@@ -172,3 +172,14 @@ def test_notify_cost_grows_with_the_mails_only(make_user, django_assert_max_num_
     with django_assert_max_num_queries(2 + 10 * 4):
         services.notify(users, "invoice_received", INVOICE)
     assert OutgoingEmail.objects.count() == 10
+
+
+def test_the_e_mail_text_is_plain_text(alice):
+    """A notification's words reach the e-mail as written: no HTML entity for an apostrophe
+    or an ampersand (the template is text, not HTML)."""
+    services.notify([alice], "travaux_recycling_requested", {
+        "number": "PDM-1", "dossier": "DF2026000001", "party": "maître d'œuvre",
+        "reason": "Ce n'est pas le nôtre & il faut le revoir"})
+    [mail] = mails_to(alice)
+    assert "n'est pas le nôtre & il faut" in mail.body
+    assert "&#x27;" not in mail.body and "&amp;" not in mail.body
