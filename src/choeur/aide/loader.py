@@ -188,6 +188,19 @@ STATUS_ADVICE = {
 }
 
 
+# Where a family's errors mean something else than the status's general advice.
+FAMILY_ADVICE = {
+    ("ACCOUNTS", 403): (
+        "L'accès est refusé pour protéger le compte : le message dit pourquoi et jusqu'à "
+        "quand. Attendez la fin du verrouillage, ou passez par [mot de passe oublié]"
+        "(url:password-forgotten) ; un accès désactivé se règle avec l'administrateur de la "
+        "plateforme.",
+        "Access is refused to protect the account: the message says why and until when. Wait "
+        "for the end of the lock, or go through [forgotten password](url:password-forgotten); "
+        "a deactivated access is a matter for the platform's administrator."),
+}
+
+
 def _shown(message: str) -> str:
     """A message template as a reader meets it: its parameters as « … »."""
     return " ".join(_PLACEHOLDER.sub("…", message).split())
@@ -209,7 +222,8 @@ def error_source(cls: type, written_article: Source | None = None,
     code = cls.code
     family = FAMILIES.get(code.split("_", 1)[0], _OTHER)
     status = int(getattr(cls, "http_status", 400))
-    advice_fr, advice_en = STATUS_ADVICE.get(status, STATUS_ADVICE[400])
+    advice_fr, advice_en = FAMILY_ADVICE.get(
+        (code.split("_", 1)[0], status), STATUS_ADVICE.get(status, STATUS_ADVICE[400]))
     message_fr, message_en = _md(_shown(cls.message_fr)), _md(_shown(cls.message_en))
     hint_fr = getattr(cls, "hint_fr", "") or ""
     hint_en = getattr(cls, "hint_en", "") or ""

@@ -1,9 +1,10 @@
 """Full-text search of the help articles: `search(query, language, limit)`.
 
-The database's own engine answers (aide/fulltext.py); this module builds its query from the
-user's words, never passing them as engine syntax on SQLite (each term is quoted letters and
-digits) and as `websearch_to_tsquery` input on PostgreSQL (which accepts anything), then
-builds the highlighted excerpt of each result in Python from the article's text.
+The database's own engine answers (aide/fulltext.py). The query given to it is the user's
+significant words only (letters and digits, folded: never engine syntax, every word
+required): quoted prefixes for FTS5, plain words for `websearch_to_tsquery`, so that quotes,
+`NEAR(`, `*` or `-` mean nothing on either and both databases answer alike. The highlighted
+excerpt of each result is built in Python from the article's text.
 """
 
 from __future__ import annotations
@@ -57,28 +58,38 @@ def search(query: str, language: str | None = None, limit: int = 20) -> list[Hit
     return [_hit(articles[pk], prefixes, lang) for pk in ids[:limit] if pk in articles]
 
 
+# A task article (how to do something) weighs twice an error code's: the words of a question
+# appear in many error messages too. An error code typed as such still comes first (search).
+_TASK_BOOST = "(CASE WHEN a.kind = 'TASK' THEN 2.0 ELSE 1.0 END)"
+_FTS = fulltext.FTS_TABLE
+# bm25 is lower for better matches; the title weighs ten times the text.
+_SQLITE = (
+    f"SELECT a.id FROM {_FTS} JOIN aide_article a ON a.id = {_FTS}.rowid "  # noqa: S608
+    f"WHERE {_FTS} MATCH %s "
+    f"ORDER BY bm25({_FTS}, 10.0, 1.0, 10.0, 1.0) * {_TASK_BOOST}, a.id LIMIT %s")
+_POSTGRESQL = {
+    lang: (f"SELECT a.id FROM aide_article a, websearch_to_tsquery('{config}', %s) q "  # noqa: S608
+           f"WHERE a.search_{lang} @@ q ORDER BY "
+           f"ts_rank('{fulltext.PG_WEIGHTS}', a.search_{lang}, q) * {_TASK_BOOST} DESC, a.id "
+           f"LIMIT %s")
+    for lang, config in fulltext.PG_CONFIGS.items()
+}
+
+
 def _sqlite(query: str, prefixes: list[str], lang: str, limit: int) -> list[int]:
     # Terms are letters and digits only (text.terms): quoted, they are never FTS5 syntax.
     match = (f"{{search_title_{lang} search_body_{lang}}} : ("
              + " AND ".join(f'"{p}"*' for p in prefixes) + ")")
-    weights = "10.0, 1.0, 10.0, 1.0"
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT rowid FROM {fulltext.FTS_TABLE} WHERE {fulltext.FTS_TABLE} MATCH %s "  # noqa: S608 (constant names, values bound)
-            f"ORDER BY bm25({fulltext.FTS_TABLE}, {weights}), rowid LIMIT %s",
-            [match, limit])
+        cursor.execute(_SQLITE, [match, limit])
         return [row[0] for row in cursor.fetchall()]
 
 
 def _postgresql(query: str, prefixes: list[str], lang: str, limit: int) -> list[int]:
-    config = fulltext.PG_CONFIGS[lang]
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT a.id FROM aide_article a, websearch_to_tsquery('{config}', %s) q "  # noqa: S608 (constant names, values bound)
-            f"WHERE a.search_{lang} @@ q "
-            f"ORDER BY ts_rank('{fulltext.PG_WEIGHTS}', a.search_{lang}, q) DESC, a.id "
-            f"LIMIT %s",
-            [text.fold(query), limit])
+        # The words only: quotes, « or » and « - » would mean something to
+        # websearch_to_tsquery and nothing to FTS5; both databases answer alike.
+        cursor.execute(_POSTGRESQL[lang], [" ".join(text.significant(query)), limit])
         return [row[0] for row in cursor.fetchall()]
 
 

@@ -55,15 +55,19 @@ def stem(word: str) -> str:
     return word
 
 
-def terms(query: str) -> list[str]:
-    """The query's significant words as prefixes, in order, without repeats."""
+def significant(query: str) -> list[str]:
+    """The query's words (folded) that say something, in order, without repeats, at most
+    MAX_TERMS: what both engines search for, every one of them required."""
     seen: list[str] = []
     for word in words(query):
-        if word in STOPWORDS or (len(word) < 2 and not word.isdigit()):
+        if word in STOPWORDS or (len(word) < 2 and not word.isdigit()) or word in seen:
             continue
-        prefix = stem(word)
-        if prefix not in seen:
-            seen.append(prefix)
+        seen.append(word)
         if len(seen) == MAX_TERMS:
             break
     return seen
+
+
+def terms(query: str) -> list[str]:
+    """The significant words as prefixes (light stems), without repeats."""
+    return list(dict.fromkeys(stem(word) for word in significant(query)))
