@@ -23,6 +23,7 @@ from choeur.aide.models import Article
 MAX_QUERY = 200
 MAX_LIMIT = 100
 EXCERPT_WORDS = 30
+_INDEXED = ("search_title_fr", "search_body_fr", "search_title_en", "search_body_en")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _CODE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+")
 
@@ -54,7 +55,7 @@ def search(query: str, language: str | None = None, limit: int = 20) -> list[Hit
         found = (_sqlite if connection.vendor == "sqlite" else _postgresql)(
             query, prefixes, lang, limit)
         ids += [pk for pk in found if pk not in ids]
-    articles = Article.objects.in_bulk(ids[:limit])
+    articles = Article.objects.defer(*_INDEXED).in_bulk(ids[:limit])
     return [_hit(articles[pk], prefixes, lang) for pk in ids[:limit] if pk in articles]
 
 
@@ -102,7 +103,7 @@ _TOKEN = re.compile(r"[^\W_]+")
 
 
 def _matches(word: str, prefixes: list[str]) -> bool:
-    folded = text.fold(word)
+    folded = text.fold_word(word)
     return any(folded.startswith(p) for p in prefixes)
 
 
@@ -123,14 +124,26 @@ def excerpt(body: str, prefixes: list[str], size: int = EXCERPT_WORDS) -> SafeSt
     tokens = list(_TOKEN.finditer(body))
     if not tokens:
         return mark_safe("")
-    hits = [next((p for p in prefixes if text.fold(t.group()).startswith(p)), None)
-            for t in tokens]
-    best, best_score = 0, -1
-    for start in range(max(1, len(tokens) - size + 1)):
-        window = hits[start:start + size]
-        score = len({h for h in window if h})
-        if score > best_score:
-            best, best_score = start, score
+    hits: list[str | None] = []
+    for token in tokens:
+        folded = text.fold_word(token.group())
+        hits.append(next((p for p in prefixes if folded.startswith(p)), None))
+    # A sliding window: the count of each term inside it, kept as the window moves.
+    counts: dict[str, int] = {}
+    for term in hits[:size]:
+        if term:
+            counts[term] = counts.get(term, 0) + 1
+    best, best_score = 0, len(counts)
+    for start in range(1, max(1, len(tokens) - size + 1)):
+        leaving, entering = hits[start - 1], hits[start + size - 1]
+        if leaving:
+            counts[leaving] -= 1
+            if not counts[leaving]:
+                del counts[leaving]
+        if entering:
+            counts[entering] = counts.get(entering, 0) + 1
+        if len(counts) > best_score:
+            best, best_score = start, len(counts)
     end = min(len(tokens), best + size)
     begin_at = tokens[best].start() if best else 0
     end_at = tokens[end - 1].end() if end < len(tokens) else len(body)

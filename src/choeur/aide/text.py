@@ -10,6 +10,7 @@ is cut to a light stem and matched as a prefix (« factures » → `factur*`, wh
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -40,8 +41,16 @@ _SUFFIXES = (
 
 def fold(text: str) -> str:
     """Lower case, accents removed, ligatures spelt out."""
+    if text.isascii():
+        return text.lower()
     text = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
     return "".join(c for c in text if not unicodedata.combining(c)).casefold()
+
+
+@functools.lru_cache(maxsize=65536)
+def fold_word(word: str) -> str:
+    """`fold` of one word, remembered: excerpts fold the same words again and again."""
+    return fold(word)
 
 
 def words(text: str) -> list[str]:

@@ -24,7 +24,8 @@ def index(request):
             error, status = exc, 400
     return render(request, "aide/index.html", {
         "query": query, "hits": hits, "error": error,
-        "sections": queries.sections(english), "english": english,
+        # The articles by theme on the index only: a search answers with its results.
+        "sections": [] if hits is not None else queries.sections(english), "english": english,
         "max_query": search.MAX_QUERY,
     }, status=status)
 
