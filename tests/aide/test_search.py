@@ -140,3 +140,19 @@ def test_a_query_too_long_is_a_coded_error(trio):
 def test_the_limit_is_kept(articles):
     assert len(search.search("facture", "fr", limit=3)) == 3
     assert len(search.search("facture", "fr", limit=10_000)) <= search.MAX_LIMIT
+
+
+def test_sqlite_triggers_dropped_by_a_table_rebuild_come_back_after_migrate(trio):
+    if connection.vendor != "sqlite":
+        pytest.skip("the FTS5 triggers are SQLite's")
+    from choeur.aide import fulltext
+
+    with connection.cursor() as cursor:
+        for name in fulltext.SQLITE_TRIGGERS:
+            cursor.execute(f"DROP TRIGGER {name}")
+    make_article("apres-reconstruction", "Ornithorynques", "Un texte.")
+    assert slugs("ornithorynques") == []  # no trigger: not indexed
+    fulltext.ensure_after_migrate(sender=None, using="default")
+    assert slugs("ornithorynques") == ["apres-reconstruction"]  # rebuilt
+    Article.objects.filter(slug="apres-reconstruction").delete()
+    assert slugs("ornithorynques") == []  # the triggers are back
