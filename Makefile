@@ -18,6 +18,7 @@ bench:  ## performance figures (bench/*.py), on this machine
 	.venv/bin/python bench/auth.py
 	.venv/bin/python bench/annuaire.py
 	.venv/bin/python bench/matelas.py
+	.venv/bin/python bench/help.py
 
 lint:
 	./scripts/venv.sh test

@@ -222,6 +222,13 @@ def cmd_migrate(args, cfg: config.Config) -> int:
     if pending:
         return _fail(f"{len(pending)} migration(s) still pending after migrate", 1)
     print("Database up to date.")
+    # The help articles follow the code: a new error code or article file is loaded here.
+    from django.db import transaction
+
+    from choeur.aide import services as aide_services
+
+    with transaction.atomic():
+        aide_services.reload_articles()
     if fresh and settings.CHOEUR_ENVIRONMENT == "qualification":
         # A new qualification instance: its annuaire has public recipients to invoice at once
         # (`make run` and a first `choeur serve` both come through here).
@@ -389,6 +396,22 @@ def cmd_annuaire_qualification(args, cfg: config.Config) -> int:
     there = int(count) - created
     print(f"Annuaire: {created} fictitious public recipient(s) added (seed {seed})"
           + (f"; {there} already there." if there else "."))
+    return 0
+
+
+def cmd_aide_charger(args, cfg: config.Config) -> int:
+    from django.db import transaction
+
+    from choeur.aide import services
+    from choeur.core.errors import ChoeurError
+
+    try:
+        with transaction.atomic():
+            outcome = services.reload_articles()
+    except ChoeurError as exc:
+        return _fail(f"{exc.code}: {exc.message('en')}", 1)
+    print(f"Help articles: {outcome.created} created, {outcome.updated} updated, "
+          f"{outcome.removed} removed, {outcome.unchanged} unchanged.")
     return 0
 
 
@@ -625,6 +648,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--invalid-sirets", action="store_true",
                    help="SIRETs with a wrong check digit, as Chorus Pro's qualification gives")
     p.set_defaults(handler=cmd_annuaire_qualification)
+
+    p = sub.add_parser("aide-charger",
+                       help="reload the help articles (files and error codes); idempotent")
+    p.set_defaults(handler=cmd_aide_charger)
 
     p = sub.add_parser("unlock", help="lift the login lock-out of an e-mail address")
     p.add_argument("email", help="login e-mail address")

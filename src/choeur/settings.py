@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "choeur.webhooks",
     "choeur.qualification",
     "choeur.travaux",
+    "choeur.aide",
     "choeur.web",
     "choeur.api",
 ]

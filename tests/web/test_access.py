@@ -14,6 +14,8 @@ PUBLIC = {
     "/mot-de-passe/oublie/", "/connexion/code/", "/connexion/second-facteur/",
     # The public annuaire of public structures.
     "/annuaire/", "/annuaire.csv",
+    # The help centre (articles on tasks and error codes, full-text search).
+    "/aide/",
     # The OpenAPI description of the wire API (public, like the Swagger files it follows).
     "/cpro/openapi.json",
 }

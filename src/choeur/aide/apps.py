@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+
+
+class AideConfig(AppConfig):
+    name = "choeur.aide"
+    label = "aide"
+    verbose_name = "Centre d'aide"
+
+    def ready(self):
+        from django.db.models.signals import post_migrate
+
+        from choeur.aide import fulltext
+
+        # On SQLite, a later migration that rebuilds the article table (Django copies it to a
+        # new one) drops the FTS5 triggers with it: put them back after every migrate.
+        post_migrate.connect(fulltext.ensure_after_migrate, sender=self,
+                             dispatch_uid="aide.ensure_fulltext")
