@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "choeur.webhooks",
     "choeur.qualification",
     "choeur.travaux",
+    "choeur.sollicitations",
     "choeur.web",
     "choeur.api",
 ]
