@@ -297,9 +297,15 @@ SIDE_LABELS = {Side.EMETTEUR: gettext_lazy("l'émetteur"),
                Side.DESTINATAIRE: gettext_lazy("l'agent destinataire")}
 
 
-def _move(actor, sollicitation_id, action: str, body: str = "", attachments=(),
-          **changes) -> tuple[Sollicitation, str]:
-    """Check and make one move of the table; return the ticket and the side that made it."""
+def _who(ticket: Sollicitation) -> str:
+    if ticket.assignee_id:
+        return _("prise en charge par %(name)s") % {"name": _label(ticket.assignee)}
+    return _("prise en charge par personne")
+
+
+def _checked(actor, sollicitation_id, action: str):
+    """The ticket (locked), the side the actor makes `action` from, and the move: or the
+    coded refusal (not found, not your side, not now, not taken by you)."""
     ticket = queries.sollicitation(actor, sollicitation_id, lock=True)
     candidates = [side for (act, side) in TABLE if act == action]
     held = [side for side in candidates if side in queries.sides(actor, ticket)]
@@ -307,15 +313,24 @@ def _move(actor, sollicitation_id, action: str, body: str = "", attachments=(),
         raise errors.ActionNotYours(side=" / ".join(str(SIDE_LABELS[s]) for s in candidates),
                                     number=ticket.number)
     side = next((s for s in held if ticket.status in TABLE[(action, s)].sources), None)
+    taking = TABLE.get((Action.PRENDRE, Side.DESTINATAIRE))
+    if side is None and Side.DESTINATAIRE in held and TABLE[(action, Side.DESTINATAIRE)].assigned \
+            and ticket.status in taking.sources:
+        raise errors.NotAssigned(number=ticket.number, who=_who(ticket))
     if side is None:
         raise errors.TransitionRefused(number=ticket.number,
                                        status=Status(ticket.status).label,
                                        action=Action(action).label)
     move = TABLE[(action, side)]
     if move.assigned and ticket.assignee_id != actor.pk:
-        who = (_("prise en charge par %(name)s") % {"name": _label(ticket.assignee)}
-               if ticket.assignee_id else _("prise en charge par personne"))
-        raise errors.NotAssigned(number=ticket.number, who=who)
+        raise errors.NotAssigned(number=ticket.number, who=_who(ticket))
+    return ticket, side, move
+
+
+def _apply(actor, ticket, action: str, side: str, move, body: str = "", attachments=(),
+           **changes) -> Sollicitation:
+    """Write the move: the status by a conditional update on the status read, the thread's
+    message with its attachments, the audit line."""
     body = _text(body, _("Le message"), MAX_TEXT, required=move.needs_text)
     files = _checked_files(attachments, _existing_size(ticket))
     previous, now = ticket.status, clock.now()
@@ -328,7 +343,14 @@ def _move(actor, sollicitation_id, action: str, body: str = "", attachments=(),
     _message(ticket, action, side, actor, body, previous, files)
     audit.record(actor, f"sollicitations.{action.lower()}", ticket, previous=previous,
                  status=move.target)
-    return ticket, side
+    return ticket
+
+
+def _move(actor, sollicitation_id, action: str, body: str = "", attachments=(),
+          **changes) -> tuple[Sollicitation, str]:
+    """Check and make one move of the table; return the ticket and the side that made it."""
+    ticket, side, move = _checked(actor, sollicitation_id, action)
+    return _apply(actor, ticket, action, side, move, body, attachments, **changes), side
 
 
 def send(actor, sollicitation_id) -> Sollicitation:
@@ -385,7 +407,7 @@ def transfer(actor, sollicitation_id, text: str, *, to_support: bool = False,
              recipient_identifier: str = "", service_code: str = "") -> Sollicitation:
     """To the support, or to another public structure (and service): NOUVELLE there, nobody
     assigned, its figures counted from now."""
-    ticket = queries.sollicitation(actor, sollicitation_id)
+    ticket, side, move = _checked(actor, sollicitation_id, Action.TRANSFERER)
     if to_support:
         if ticket.to_support:
             raise errors.TransferTargetInvalid()
@@ -400,10 +422,9 @@ def transfer(actor, sollicitation_id, text: str, *, to_support: bool = False,
             raise errors.TransferTargetInvalid()
         if target.pk == ticket.sender_structure_id:
             raise errors.RecipientIsSender()
-    ticket, _side = _move(actor, sollicitation_id, Action.TRANSFERER, text,
-                          to_support=bool(to_support), recipient_structure=target,
-                          recipient_service=service, assignee=None,
-                          received_at=clock.now(), first_answer_at=None)
+    _apply(actor, ticket, Action.TRANSFERER, side, move, text, to_support=bool(to_support),
+           recipient_structure=target, recipient_service=service, assignee=None,
+           received_at=clock.now(), first_answer_at=None)
     ticket = Sollicitation.objects.select_related(*queries.RELATED).get(pk=ticket.pk)
     notifications.to_sender(ticket, "sollicitation_transferred", body=text,
                             target=ticket.recipient_label[:120])
