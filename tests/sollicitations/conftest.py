@@ -36,6 +36,8 @@ def rejected_invoice(supplier_user, supplier, bank_account, recipient, recipient
     run_ready()
     invoice.refresh_from_db()
     run(invoicing.process, recipient_user, invoice, Status.REJETEE, "Montants erronés")
+    # The supplier took note of the rejection (the portal asks it first, at login).
+    run(invoicing.acknowledge, supplier_user, invoice)
     invoice.refresh_from_db()
     return invoice
 
