@@ -114,6 +114,17 @@ def test_attachments_download_as_opaque_bytes_for_the_two_sides_only(
     assert Sollicitation.objects.get().status == Status.NOUVELLE
 
 
+def test_durations_read_in_french():
+    from datetime import timedelta
+
+    from choeur.sollicitations.views import duration
+
+    assert duration(None) == "—"
+    assert duration(timedelta(minutes=12, seconds=40)) == "12 min"
+    assert duration(timedelta(hours=3, minutes=5)) == "3 h 05 min"
+    assert duration(timedelta(days=2, hours=3, minutes=59)) == "2 j 3 h"
+
+
 def _answer(page: str) -> str:
     a, b = re.search(r"Combien font (\S+) plus (\S+) \?", page).groups()
     return str(botcheck.NUMBERS_FR.index(a) + botcheck.NUMBERS_FR.index(b))

@@ -74,14 +74,14 @@ class MessageForm(forms.Form):
                            widget=forms.Textarea(attrs={"rows": 4}))
     attachments = MultipleFileField(label=_("Pièces jointes"), required=False)
 
-    def __init__(self, *args, label=None, attachments=True, **kwargs):
+    def __init__(self, *args, label=None, files_label=None, **kwargs):
         super().__init__(*args, **kwargs)
         if label is not None:
             self.fields["text"].label = label
-            self.fields["attachments"].label = _("Pièces jointes : %(what)s") % {
-                "what": str(label).lower()}
-        if not attachments:
+        if files_label is None:
             del self.fields["attachments"]
+        else:
+            self.fields["attachments"].label = files_label
 
 
 class TransferForm(forms.Form):

@@ -125,11 +125,28 @@ def listing(request, side):
                    for s in queries.receiver_structures(request.user)]
     elif side == "support":
         figures = [(None, queries.figures(support=True))]
+    for _structure, values in figures:
+        values["answer_text"] = duration(values["answer"])
+        values["closing_text"] = duration(values["closing"])
     return render(request, "sollicitations/list.html", {
         "side": chosen, "sides": held, "tab": tab,
         "tabs": [(name, TAB_LABELS[name], counts[name]) for name in chosen.tabs],
         "tickets": rows, "figures": figures,
         "can_create": bool(queries.sender_structures(request.user, modify=True)), **listed})
+
+
+def duration(value) -> str:
+    """« 2 j 3 h », « 3 h 05 min », « 12 min » (a median time), or « — »."""
+    if value is None:
+        return "—"
+    minutes = int(value.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return _("%(d)d j %(h)d h") % {"d": days, "h": hours}
+    if hours:
+        return _("%(h)d h %(m)02d min") % {"h": hours, "m": minutes}
+    return _("%(m)d min") % {"m": minutes}
 
 
 # --- Creation ----------------------------------------------------------------------------------
@@ -187,23 +204,25 @@ class Step:
     action: str
     label: object
     text_label: object = None
-    attachments: bool = True
+    #: The label of its files' input; None: the step takes no file.
+    files_label: object = None
 
 
 STEPS = [
     Step("envoyer", Action.ENVOYER, gettext_lazy("Envoyer la sollicitation")),
     Step("prendre", Action.PRENDRE, gettext_lazy("Prendre en charge")),
     Step("repondre", Action.REPONDRE, gettext_lazy("Répondre"),
-         gettext_lazy("Votre réponse")),
+         gettext_lazy("Votre réponse"), gettext_lazy("Fichiers joints à la réponse")),
     Step("demander-complement", Action.DEMANDER_COMPLEMENT,
-         gettext_lazy("Demander un complément"), gettext_lazy("Complément à demander")),
+         gettext_lazy("Demander un complément"), gettext_lazy("Complément à demander"),
+         gettext_lazy("Fichiers joints à la demande")),
     Step("completer", Action.COMPLETER, gettext_lazy("Apporter le complément"),
-         gettext_lazy("Votre complément")),
+         gettext_lazy("Votre complément"), gettext_lazy("Fichiers joints au complément")),
     Step("transferer", Action.TRANSFERER, gettext_lazy("Transférer")),
     Step("rouvrir", Action.ROUVRIR, gettext_lazy("Rouvrir : je ne suis pas satisfait(e)"),
-         gettext_lazy("Motif de la réouverture"), attachments=False),
+         gettext_lazy("Motif de la réouverture")),
     Step("cloturer", Action.CLOTURER, gettext_lazy("Clôturer la sollicitation"),
-         gettext_lazy("Message de clôture (facultatif)"), attachments=False),
+         gettext_lazy("Message de clôture (facultatif)")),
 ]
 BY_SLUG = {step.slug: step for step in STEPS}
 
@@ -214,7 +233,7 @@ def _form_for(step: Step, data=None, files=None):
     if step.text_label is None:
         return None
     return forms.MessageForm(data, files, prefix=step.slug, label=step.text_label,
-                             attachments=step.attachments)
+                             files_label=step.files_label)
 
 
 def _available(user, ticket) -> list[Step]:
