@@ -29,6 +29,8 @@ def ticket(supplier_user, supplier, rejected_invoice):
 def test_the_sender_creates_from_the_form(client, supplier_user, supplier, rejected_invoice,
                                           recipient):
     client.force_login(supplier_user)
+    invoice_page = client.get(f"/factures/emises/{rejected_invoice.pk}/").content.decode()
+    assert f'href="/sollicitations/nouvelle/?facture={rejected_invoice.pk}"' in invoice_page
     page = client.get(f"/sollicitations/nouvelle/?facture={rejected_invoice.pk}")
     assert page.status_code == 200
     assert f"la facture {rejected_invoice.number}" in page.content.decode()

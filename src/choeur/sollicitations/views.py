@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from choeur.accounts import botcheck
 from choeur.core.errors import ChoeurError
+from choeur.core.ids import parse_id
 from choeur.invoicing.forms import read_files
 from choeur.invoicing.views.common import blob_response, for_current_structure
 from choeur.sollicitations import catalogue, forms, queries, services, statuses
@@ -189,9 +190,10 @@ def new(request):
     if invoice_id:
         from choeur.invoicing import queries as invoicing_queries
 
-        linked = (invoicing_queries.issued_invoices(request.user)
-                  | invoicing_queries.received_invoices(request.user)).filter(
-            pk=invoice_id if str(invoice_id).isdigit() else -1).first()
+        pk = parse_id(invoice_id)
+        linked = None if pk is None else (
+            invoicing_queries.issued_invoices(request.user)
+            | invoicing_queries.received_invoices(request.user)).filter(pk=pk).first()
     return render(request, "sollicitations/new.html", {"form": form, "linked": linked})
 
 
