@@ -378,6 +378,18 @@ def test_a_logged_out_ticket_goes_to_the_support_and_answers_by_email(agent):
     assert snapshot() == before
 
 
+def test_logged_out_tickets_per_address_are_bounded(agent):
+    for i in range(services.MAX_LOGGED_OUT_PER_DAY):
+        run(services.create_logged_out, "Jeanne@Example.fr", category="COMPTE",
+            subcategory="CONNEXION", title=f"Essai\r\nBcc: x@y.fr {i}", description="?")
+    assert Sollicitation.objects.first().title.startswith("Essai Bcc: x@y.fr")
+    before = snapshot()
+    with pytest.raises(errors.TooManyLoggedOut):
+        run(services.create_logged_out, "jeanne@example.fr", category="COMPTE",
+            subcategory="CONNEXION", title="Encore", description="?")
+    assert snapshot() == before
+
+
 # --- Figures ----------------------------------------------------------------------------------
 
 

@@ -128,3 +128,12 @@ class StructureRequired(ChoeurError):
                   "en modification sur l'une de vos structures.")
     message_en = ("Sending a request needs the \u201cSollicitations émises\u201d habilitation "
                   "(modification) on one of your structures.")
+
+
+class TooManyLoggedOut(ChoeurError):
+    code = "SOL_TOO_MANY_LOGGED_OUT"
+    http_status = 429
+    message_fr = ("Au plus {limit} sollicitations par jour depuis une même adresse sans "
+                  "connexion : le support traite celles déjà envoyées et vous répondra.")
+    message_en = ("At most {limit} requests a day from one address without signing in: the "
+                  "support handles those already sent and will answer you.")

@@ -30,6 +30,8 @@ from choeur.travaux import queries as travaux_queries
 
 #: Without a reaction of its sender, an answered ticket closes after this.
 AUTO_CLOSE_DELAY = timedelta(days=15)
+#: A logged-out sender's tickets per address and day (each one e-mails that address).
+MAX_LOGGED_OUT_PER_DAY = 5
 MAX_ATTACHMENTS_PER_MESSAGE = 10
 NUMBER_LOCK = 0x50_4C_17  # pg_advisory_xact_lock key of the numbering
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -38,8 +40,12 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # --- Checks ----------------------------------------------------------------------------------
 
 
-def _text(value: str, field: str, limit: int, required: bool = True) -> str:
-    text = _CONTROL.sub("", (value or "")).strip()
+def _text(value: str, field: str, limit: int, required: bool = True,
+          one_line: bool = False) -> str:
+    text = _CONTROL.sub("", (value or ""))
+    if one_line:  # a title goes into e-mail subjects: no line break there
+        text = " ".join(text.split())
+    text = text.strip()
     if len(text) > limit:
         raise errors.TextTooLong(field=field, limit=limit)
     if required and not text:
@@ -219,7 +225,7 @@ def create(actor, structure_id, *, category: str, subcategory: str, title: str,
         raise errors.StructureRequired()
     permissions.require_active(structure)
     _category_found, sub = _category(category, subcategory)
-    title = _text(title, _("Le titre"), MAX_TITLE)
+    title = _text(title, _("Le titre"), MAX_TITLE, one_line=True)
     description = _text(description, _("La description"), MAX_TEXT)
     invoice = _linked_invoice(actor, structure, invoice_id, invoice_number)
     flux = _linked_flux(actor, structure, flux_number)
@@ -274,7 +280,12 @@ def create_logged_out(email: str, *, category: str, subcategory: str, title: str
     if len(email) > 254:
         raise errors.TextTooLong(field=_("L'adresse électronique"), limit=254)
     _category(category, subcategory, logged_out=True)
-    title = _text(title, _("Le titre"), MAX_TITLE)
+    recent = Sollicitation.objects.filter(
+        sender_structure__isnull=True, sender_email__iexact=email,
+        created_at__gte=clock.now() - timedelta(days=1)).count()
+    if recent >= MAX_LOGGED_OUT_PER_DAY:
+        raise errors.TooManyLoggedOut(limit=MAX_LOGGED_OUT_PER_DAY)
+    title = _text(title, _("Le titre"), MAX_TITLE, one_line=True)
     description = _text(description, _("La description"), MAX_TEXT)
     files = _checked_files(attachments)
     now = clock.now()
