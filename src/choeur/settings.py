@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "choeur.qualification",
     "choeur.travaux",
     "choeur.aide",
+    "choeur.sollicitations",
     "choeur.web",
     "choeur.api",
 ]

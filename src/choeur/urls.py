@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("choeur.invoicing.urls")),
     path("", include("choeur.travaux.urls")),
     path("", include("choeur.aide.urls")),
+    path("", include("choeur.sollicitations.urls")),
     path("", include("choeur.messaging.urls")),
     path("", include("choeur.flux.urls")),
     path("", include("choeur.webhooks.urls")),

@@ -18,6 +18,9 @@ PUBLIC = {
     "/aide/",
     # The OpenAPI description of the wire API (public, like the Swagger files it follows).
     "/cpro/openapi.json",
+    # « Contacter le support » for whoever cannot sign in, and its confirmation (which shows
+    # only the number this browser's own session was given, else sends back to the form).
+    "/contact/", "/contact/envoyee/",
 }
 # A logged-in user's own pages (no id in the URL: nobody else's data can be asked for).
 # Anonymous visitors must still be sent to the login page. Pages of one structure are walked

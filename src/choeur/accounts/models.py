@@ -70,6 +70,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=False,
         help_text=_("Donne accès à l'administration de Choeur."),
     )
+    is_support_agent = models.BooleanField(
+        _("agent du support"),
+        default=False,
+        help_text=_("Traite les sollicitations adressées au support de la plateforme."),
+    )
     date_joined = models.DateTimeField(_("date de création"), default=clock.now)
     terms_accepted_at = models.DateTimeField(
         _("conditions générales acceptées le"), null=True, blank=True

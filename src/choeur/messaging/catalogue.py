@@ -166,6 +166,26 @@ KINDS = {
         "{supplier} a recyclé la pièce {number} ({amount}, dossier {dossier}) vers votre "
         "structure : à traiter."),
     "actualite_published": gettext_lazy("Actualité de la plateforme : {title}"),
+    # Sollicitations (sollicitations/notifications.py): every step tells the other side.
+    "sollicitation_received": gettext_lazy(
+        "Nouvelle sollicitation {number} de {sender} : « {title} »."),
+    "sollicitation_transferred_in": gettext_lazy(
+        "La sollicitation {number} de {sender} (« {title} ») vous a été transférée : à "
+        "traiter."),
+    "sollicitation_taken": gettext_lazy(
+        "Votre sollicitation {number} (« {title} ») est prise en charge par {agent}."),
+    "sollicitation_complement_requested": gettext_lazy(
+        "Un complément vous est demandé sur la sollicitation {number} (« {title} »)."),
+    "sollicitation_completed": gettext_lazy(
+        "{sender} a complété la sollicitation {number} (« {title} ») : à traiter."),
+    "sollicitation_answered": gettext_lazy(
+        "Votre sollicitation {number} (« {title} ») a reçu une réponse."),
+    "sollicitation_transferred": gettext_lazy(
+        "Votre sollicitation {number} (« {title} ») a été transférée à {target}."),
+    "sollicitation_closed": gettext_lazy(
+        "La sollicitation {number} (« {title} ») est clôturée."),
+    "sollicitation_reopened": gettext_lazy(
+        "{sender} a rouvert la sollicitation {number} (« {title} ») : à traiter."),
 }
 
 

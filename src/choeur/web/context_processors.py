@@ -2,7 +2,7 @@ from django.conf import settings
 
 from choeur import __version__
 from choeur.web import current_structure
-from choeur.web.navigation import entries_for
+from choeur.web.navigation import HEADER, entries_for
 
 
 def choeur(request):
@@ -13,6 +13,8 @@ def choeur(request):
         # The business date when a qualification instance travelled in time (else None).
         "choeur_simulated_now": _simulated_now() if qualification else None,
         "nav_entries": entries_for(request.user, request.path) if hasattr(request, "user") else [],
+        "header_entries": (entries_for(request.user, request.path, HEADER)
+                           if hasattr(request, "user") else []),
         **_structures(request),
     }
 

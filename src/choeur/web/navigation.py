@@ -93,9 +93,24 @@ MAIN = [
 ]
 
 
-def entries_for(user, current_path: str) -> list[dict]:
+def _sollicitations(user) -> bool:
+    """Whoever sends or receives sollicitations somewhere, and the support's agents."""
+    if not user.is_authenticated:
+        return False
+    return bool(getattr(user, "is_support_agent", False) or user.is_staff
+                or _sees("SOLLICITATIONS_EMISES")(user) or _sees("SOLLICITATIONS_RECUES")(user))
+
+
+#: Links of the header, beside the user's name: the main menu holds on one line at 1280 px
+#: (tests/web/test_browser_menu.py) and has no room left.
+HEADER = [
+    NavEntry(_("Sollicitations"), "sollicitations:home", _sollicitations),
+]
+
+
+def entries_for(user, current_path: str, entries=None) -> list[dict]:
     items = []
-    for entry in MAIN:
+    for entry in MAIN if entries is None else entries:
         if not entry.visible(user):
             continue
         url = entry.url()

@@ -1,0 +1,391 @@
+"""The sollicitations portal: « Sollicitations émises », « Sollicitations reçues » (with the
+receiving structures' response-time figures), the support's back office, a ticket's page
+(its whole thread and the moves the viewer may make), the creation form, and the logged-out
+contact form (sign-in problems). Every POST runs one service function in its own
+transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from choeur.accounts import botcheck
+from choeur.core.errors import ChoeurError
+from choeur.core.ids import parse_id
+from choeur.invoicing.forms import read_files
+from choeur.invoicing.views.common import blob_response, for_current_structure
+from choeur.sollicitations import catalogue, forms, queries, services, statuses
+from choeur.sollicitations.statuses import Action, Side, Status
+from choeur.web import keyset
+
+PAGE_SIZE = 50
+CONTACT_KEY = "sollicitations.contact_number"
+
+
+def attempt(request, use_case, *args, form=None, **kwargs):
+    """Run one use case in its own transaction; a user error goes on `form` (or the
+    messages) and nothing is saved; refusals (403/404) propagate to the error page."""
+    try:
+        with transaction.atomic():
+            return True, use_case(*args, **kwargs)
+    except ChoeurError as exc:
+        if exc.http_status == 404:
+            raise
+        text = f"{exc.message()} [{exc.code}]"
+        if form is not None:
+            form.add_error(None, text)
+        else:
+            messages.error(request, text)
+        return False, exc
+
+
+# --- Lists -------------------------------------------------------------------------------------
+
+TAB_LABELS = {
+    "actions": gettext_lazy("Actions requises"), "en-cours": gettext_lazy("En cours"),
+    "cloturees": gettext_lazy("Clôturées"), "brouillons": gettext_lazy("Brouillons"),
+}
+
+
+@dataclass(frozen=True)
+class ListSide:
+    slug: str
+    title: object
+    tabs: dict
+
+
+SIDES = {
+    "emises": ListSide("emises", gettext_lazy("Sollicitations émises"), statuses.SENDER_TABS),
+    "recues": ListSide("recues", gettext_lazy("Sollicitations reçues"), statuses.RECEIVER_TABS),
+    "support": ListSide("support", gettext_lazy("Support de la plateforme"),
+                     statuses.RECEIVER_TABS),
+}
+
+
+def _sides_of(user) -> list[ListSide]:
+    """The lists the user has: émises and reçues when it sees the espace somewhere, the
+    support's for agents."""
+    held = []
+    if queries.sender_structures(user):
+        held.append(SIDES["emises"])
+    if queries.receiver_structures(user):
+        held.append(SIDES["recues"])
+    if queries.is_agent(user):
+        held.append(SIDES["support"])
+    return held
+
+
+@login_required
+@require_safe
+def home(request):
+    held = _sides_of(request.user)
+    if not held:
+        raise PermissionDenied
+    return redirect("sollicitations:list", side=held[0].slug)
+
+
+@login_required
+@require_safe
+def listing(request, side):
+    chosen = SIDES.get(side)
+    held = _sides_of(request.user)
+    if chosen is None or chosen not in held:
+        raise PermissionDenied
+    if side == "emises":
+        tickets = for_current_structure(request, queries.sent(request.user), "sender_structure")
+    elif side == "recues":
+        tickets = for_current_structure(request, queries.received(request.user),
+                                        "recipient_structure")
+    else:
+        tickets = queries.support(request.user)
+    tab = request.GET.get("onglet", "actions")
+    if tab not in chosen.tabs:
+        tab = "actions"
+    counts = {name: tickets.filter(status__in=wanted).count()
+              for name, wanted in chosen.tabs.items()}
+    listed = keyset.page(request, queries.in_tab(tickets, chosen.tabs, tab), "status_at",
+                         PAGE_SIZE)
+    rows = listed.pop("rows")
+    for ticket in rows:
+        ticket.category_label, ticket.subcategory_label = catalogue.labels(
+            ticket.category, ticket.subcategory)
+    figures = []
+    if side == "recues":
+        figures = [(s, queries.figures(structure=s))
+                   for s in queries.receiver_structures(request.user)]
+    elif side == "support":
+        figures = [(None, queries.figures(support=True))]
+    for _structure, values in figures:
+        values["answer_text"] = duration(values["answer"])
+        values["closing_text"] = duration(values["closing"])
+    return render(request, "sollicitations/list.html", {
+        "side": chosen, "sides": held, "tab": tab,
+        "tabs": [(name, TAB_LABELS[name], counts[name]) for name in chosen.tabs],
+        "tickets": rows, "figures": figures,
+        "can_create": bool(queries.sender_structures(request.user, modify=True)), **listed})
+
+
+def duration(value) -> str:
+    """« 2 j 3 h », « 3 h 05 min », « 12 min » (a median time), or « — »."""
+    if value is None:
+        return "—"
+    minutes = int(value.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return _("%(d)d j %(h)d h") % {"d": days, "h": hours}
+    if hours:
+        return _("%(h)d h %(m)02d min") % {"h": hours, "m": minutes}
+    return _("%(m)d min") % {"m": minutes}
+
+
+# --- Creation ----------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def new(request):
+    structures = queries.sender_structures(request.user, modify=True)
+    if not structures:
+        raise PermissionDenied
+    initial = {}
+    invoice_id = request.GET.get("facture", "")
+    if invoice_id:
+        initial["invoice_id"] = invoice_id
+    form = forms.SollicitationForm(request.POST or None, request.FILES or None,
+                                   structures=structures, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        category, subcategory = form.category()
+        done, ticket = attempt(
+            request, services.create, request.user, data["structure"], category=category,
+            subcategory=subcategory, title=data["title"], description=data["description"],
+            recipient_identifier=data["recipient_identifier"],
+            service_code=data["service_code"], invoice_id=data["invoice_id"] or None,
+            invoice_number=data["invoice_number"], flux_number=data["flux_number"],
+            dossier_number=data["dossier_number"],
+            attachments=read_files(data.get("attachments")),
+            draft="draft" in request.POST, form=form)
+        if done:
+            if ticket.status == Status.BROUILLON:
+                messages.success(request, _("Le brouillon %(number)s est enregistré.")
+                                 % {"number": ticket.number})
+            else:
+                messages.success(request, _("La sollicitation %(number)s est envoyée à "
+                                            "%(recipient)s.") % {
+                    "number": ticket.number, "recipient": ticket.recipient_label})
+            return redirect("sollicitations:detail", pk=ticket.pk)
+    linked = None
+    if invoice_id:
+        from choeur.invoicing import queries as invoicing_queries
+
+        pk = parse_id(invoice_id)
+        linked = None if pk is None else (
+            invoicing_queries.issued_invoices(request.user)
+            | invoicing_queries.received_invoices(request.user)).filter(pk=pk).first()
+    return render(request, "sollicitations/new.html", {"form": form, "linked": linked})
+
+
+# --- A ticket ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    slug: str
+    action: str
+    label: object
+    text_label: object = None
+    #: The label of its files' input; None: the step takes no file.
+    files_label: object = None
+
+
+STEPS = [
+    Step("envoyer", Action.ENVOYER, gettext_lazy("Envoyer la sollicitation")),
+    Step("prendre", Action.PRENDRE, gettext_lazy("Prendre en charge")),
+    Step("repondre", Action.REPONDRE, gettext_lazy("Répondre"),
+         gettext_lazy("Votre réponse"), gettext_lazy("Fichiers joints à la réponse")),
+    Step("demander-complement", Action.DEMANDER_COMPLEMENT,
+         gettext_lazy("Demander un complément"), gettext_lazy("Complément à demander"),
+         gettext_lazy("Fichiers joints à la demande")),
+    Step("completer", Action.COMPLETER, gettext_lazy("Apporter le complément"),
+         gettext_lazy("Votre complément"), gettext_lazy("Fichiers joints au complément")),
+    Step("transferer", Action.TRANSFERER, gettext_lazy("Transférer")),
+    Step("rouvrir", Action.ROUVRIR, gettext_lazy("Rouvrir : je ne suis pas satisfait(e)"),
+         gettext_lazy("Motif de la réouverture")),
+    Step("cloturer", Action.CLOTURER, gettext_lazy("Clôturer la sollicitation"),
+         gettext_lazy("Message de clôture (facultatif)")),
+]
+BY_SLUG = {step.slug: step for step in STEPS}
+
+
+def _form_for(step: Step, data=None, files=None):
+    if step.action == Action.TRANSFERER:
+        return forms.TransferForm(data, prefix=step.slug)
+    if step.text_label is None:
+        return None
+    return forms.MessageForm(data, files, prefix=step.slug, label=step.text_label,
+                             files_label=step.files_label)
+
+
+def _available(user, ticket) -> list[Step]:
+    held = queries.sides(user, ticket)
+    allowed = {action for action, _side in statuses.moves_for(ticket.status, held)}
+    steps = []
+    for step in STEPS:
+        if step.action not in allowed:
+            continue
+        own_side = [s for s in held if (step.action, s) in statuses.TABLE
+                    and ticket.status in statuses.TABLE[(step.action, s)].sources]
+        move = statuses.TABLE[(step.action, own_side[0])]
+        if move.assigned and ticket.assignee_id != user.pk:
+            continue
+        if step.action == Action.PRENDRE and ticket.assignee_id == user.pk:
+            continue
+        steps.append(step)
+    return steps
+
+
+def _detail(request, ticket, bound=None):
+    bound = bound or {}
+    steps = [(step, bound.get(step.slug) or _form_for(step))
+             for step in _available(request.user, ticket)]
+    category, subcategory = catalogue.labels(ticket.category, ticket.subcategory)
+    held = queries.sides(request.user, ticket, modify=False)
+    back = "emises" if Side.EMETTEUR in held else ("support" if ticket.to_support else "recues")
+    return render(request, "sollicitations/detail.html", {
+        "ticket": ticket, "thread": queries.thread(ticket), "steps": steps,
+        "category": category, "subcategory": subcategory, "back": back,
+        "is_draft": ticket.status == Status.BROUILLON,
+        "can_discard": ticket.status == Status.BROUILLON
+        and queries.is_sender(request.user, ticket),
+    }, status=400 if bound else 200)
+
+
+@login_required
+@require_safe
+def detail(request, pk):
+    try:
+        ticket = queries.sollicitation(request.user, pk)
+    except ChoeurError:
+        raise Http404 from None
+    return _detail(request, ticket)
+
+
+@login_required
+@require_POST
+def act(request, pk, step):
+    chosen = BY_SLUG.get(step)
+    if chosen is None:
+        raise Http404
+    try:
+        ticket = queries.sollicitation(request.user, pk)
+    except ChoeurError:
+        raise Http404 from None
+    form = _form_for(chosen, request.POST, request.FILES)
+    if form is not None and not form.is_valid():
+        return _detail(request, ticket, {chosen.slug: form})
+    data = form.cleaned_data if form is not None else {}
+    user = request.user
+    files = read_files(data.get("attachments"))
+    calls = {
+        Action.ENVOYER: lambda: services.send(user, pk),
+        Action.PRENDRE: lambda: services.take(user, pk),
+        Action.REPONDRE: lambda: services.answer(user, pk, data["text"], files),
+        Action.DEMANDER_COMPLEMENT: lambda: services.request_complement(
+            user, pk, data["text"], files),
+        Action.COMPLETER: lambda: services.complete(user, pk, data["text"], files),
+        Action.TRANSFERER: lambda: services.transfer(
+            user, pk, data["text"], to_support=data["destination"] == "support",
+            recipient_identifier=data.get("recipient_identifier", ""),
+            service_code=data.get("service_code", "")),
+        Action.ROUVRIR: lambda: services.reopen(user, pk, data["text"]),
+        Action.CLOTURER: lambda: services.close(user, pk, data.get("text", "")),
+    }
+    done, result = attempt(request, calls[chosen.action], form=form)
+    if not done:
+        if form is None:
+            return redirect("sollicitations:detail", pk=ticket.pk)
+        return _detail(request, ticket, {chosen.slug: form})
+    messages.success(request, _("Sollicitation %(number)s : %(status)s.") % {
+        "number": result.number, "status": Status(result.status).label})
+    if result.status == Status.NOUVELLE and chosen.action == Action.TRANSFERER \
+            and not queries.visible(user).filter(pk=result.pk).exists():
+        return redirect("sollicitations:home")
+    return redirect("sollicitations:detail", pk=result.pk)
+
+
+@login_required
+@require_POST
+def discard(request, pk):
+    done, _result = attempt(request, services.discard, request.user, pk)
+    if done:
+        messages.success(request, _("Le brouillon est supprimé."))
+        return redirect(reverse("sollicitations:list", args=["emises"]) + "?onglet=brouillons")
+    return redirect("sollicitations:detail", pk=pk)
+
+
+@login_required
+@require_safe
+def attachment(request, pk, attachment_pk):
+    try:
+        found = queries.attachment(request.user, pk, attachment_pk)
+    except ChoeurError:
+        raise Http404 from None
+    import mimetypes
+
+    guessed = mimetypes.guess_type(found.name)[0]
+    # Anything but a PDF is opaque bytes: an HTML or SVG attachment never runs here.
+    kind = "application/pdf" if guessed == "application/pdf" else "application/octet-stream"
+    return blob_response(found.sha256, found.name, kind)
+
+
+# --- Logged out --------------------------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def contact(request):
+    """« Nous contacter » for whoever cannot sign in: to the support, with the registration
+    form's bot check (verified first, outside the use case's transaction: a refused attempt
+    still uses its question)."""
+    form = forms.ContactForm(request.POST or None)
+    bot_error = None
+    if request.method == "POST":
+        valid = form.is_valid()
+        try:
+            botcheck.verify(request.POST.get("bot_token", ""),
+                            request.POST.get("bot_answer", ""), request.POST.get("website", ""))
+        except ChoeurError as exc:
+            bot_error = exc
+        if valid and bot_error is None:
+            category, subcategory = form.category()
+            data = form.cleaned_data
+            done, ticket = attempt(request, services.create_logged_out, data["email"],
+                                   category=category, subcategory=subcategory,
+                                   title=data["title"], description=data["description"],
+                                   form=form)
+            if done:
+                request.session[CONTACT_KEY] = ticket.number
+                return redirect("sollicitations:contact_done")
+    return render(request, "sollicitations/contact.html", {
+        "form": form, "challenge": botcheck.new_challenge(), "bot_error": bot_error})
+
+
+@never_cache
+@require_safe
+def contact_done(request):
+    number = request.session.get(CONTACT_KEY, "")
+    if not number:
+        return redirect("sollicitations:contact")
+    return render(request, "sollicitations/contact_done.html", {"number": number})
