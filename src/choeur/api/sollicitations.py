@@ -294,8 +294,10 @@ def _ticket_id(actor, sollicitation_id, number: str | None) -> int:
     return pk
 
 
-def _fresh(actor, pk: int) -> dict:
-    return ok(sollicitation=row(actor, queries.sollicitation(actor, pk)))
+def _acted(actor, ticket: Sollicitation) -> dict:
+    """The ticket as the move left it (the service's own object: after a transfer the
+    structure may no longer see it, and `roleStructure` then says so, empty)."""
+    return ok(sollicitation=row(actor, ticket))
 
 
 def _files(pieces: list[PieceJointeIn] | None) -> list:
@@ -497,7 +499,7 @@ def creer(request, payload: CreerSollicitationIn):
         invoice_id=payload.idFacture, invoice_number=payload.numeroFacture or "",
         flux_number=payload.numeroFluxDepot or "", dossier_id=payload.idDossierFacturation,
         dossier_number=payload.numeroDossierFacturation or "", attachments=files)
-    return _fresh(actor, ticket.pk)
+    return _acted(actor, ticket)
 
 
 # --- The moves --------------------------------------------------------------------------------
@@ -535,8 +537,8 @@ def _with_text(use_case):
     def handler(request, payload: ActionSollicitationIn):
         actor = request.auth
         pk = _ticket_id(actor, payload.idSollicitation, payload.numeroSollicitation)
-        atomic(use_case, actor, pk, payload.message or "", _files(payload.listePiecesJointes))
-        return _fresh(actor, pk)
+        return _acted(actor, atomic(use_case, actor, pk, payload.message or "",
+                                    _files(payload.listePiecesJointes)))
     return handler
 
 
@@ -567,35 +569,31 @@ def prendre_en_charge(request, payload: ActionSollicitationIn):
     actor = request.auth
     _no_files(payload)
     pk = _ticket_id(actor, payload.idSollicitation, payload.numeroSollicitation)
-    atomic(services.take, actor, pk)
-    return _fresh(actor, pk)
+    return _acted(actor, atomic(services.take, actor, pk))
 
 
 def cloturer(request, payload: ActionSollicitationIn):
     actor = request.auth
     _no_files(payload)
     pk = _ticket_id(actor, payload.idSollicitation, payload.numeroSollicitation)
-    atomic(services.close, actor, pk, payload.message or "")
-    return _fresh(actor, pk)
+    return _acted(actor, atomic(services.close, actor, pk, payload.message or ""))
 
 
 def rouvrir(request, payload: ActionSollicitationIn):
     actor = request.auth
     _no_files(payload)
     pk = _ticket_id(actor, payload.idSollicitation, payload.numeroSollicitation)
-    atomic(services.reopen, actor, pk, payload.message or "")
-    return _fresh(actor, pk)
+    return _acted(actor, atomic(services.reopen, actor, pk, payload.message or ""))
 
 
 def transferer(request, payload: TransfererSollicitationIn):
     actor = request.auth
     _no_files(payload)
     pk = _ticket_id(actor, payload.idSollicitation, payload.numeroSollicitation)
-    atomic(services.transfer, actor, pk, payload.message or "",
-           to_support=bool(payload.versSupport),
-           recipient_identifier=payload.identifiantDestinataire or "",
-           service_code=payload.codeServiceDestinataire or "")
-    return _fresh(actor, pk)
+    return _acted(actor, atomic(services.transfer, actor, pk, payload.message or "",
+                                to_support=bool(payload.versSupport),
+                                recipient_identifier=payload.identifiantDestinataire or "",
+                                service_code=payload.codeServiceDestinataire or ""))
 
 
 _register("/prendreEnCharge", "prendreEnChargeSollicitation",
