@@ -534,3 +534,15 @@ def test_other_recipient_siret_is_a_valid_transfer_target(erp, drfip, ticket, ma
     assert [r["idSollicitation"] for r in _ok(mairie.post(BASE + "rechercher", {}))[
         "listeSollicitations"]] == [pk]
     _not_found(drfip.post(BASE + "consulter", {"idSollicitation": pk}))
+
+
+def test_the_portal_shows_the_technical_account_that_took_the_ticket(client, drfip, ticket,
+                                                                     recipient_user):
+    from django.urls import reverse
+
+    pk = ticket["idSollicitation"]
+    _ok(drfip.post(BASE + "prendreEnCharge", {"idSollicitation": pk}))
+    client.force_login(recipient_user)
+    page = client.get(reverse("sollicitations:detail", args=[pk]))
+    assert page.status_code == 200
+    assert "Compte technique TECH_1_DRFIP@cpro.fr" in page.content.decode()
