@@ -23,6 +23,7 @@ from choeur.api import (
     factures_valideur,
     organisations,
     qualification,
+    sollicitations,
     structures,
     transverses,
     travaux,
@@ -74,9 +75,11 @@ api.add_router("/cpro/structures/v1", structures.router)
 api.add_router("/cpro/transverses/v1", transverses.router)
 api.add_router("/cpro/transverses/v1", flux_api.transverses_router)
 api.add_router("/cpro/transverses/v1", uploads.router)
+api.add_router("/cpro/transverses/v1", sollicitations.transverses_router)
 api.add_router("/cpro/utilisateurs/v1", utilisateurs.router)
 api.add_router("/cpro/engagementsJuridiques/v1", engagements.router)
 api.add_router("/cpro/facturesTravaux/v1", travaux.router)
+api.add_router("/cpro/sollicitations/v1", sollicitations.router)
 api.add_router("/cpro/factures/v1", flux_api.factures_router)
 api.add_router("/cpro/factures/v1", factures_fournisseur.router)
 api.add_router("/cpro/factures/v1", factures_recipiendaire.router)

@@ -40,6 +40,11 @@ class Sollicitation(models.Model):
                                           null=True, blank=True, related_name="+")
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                  null=True, blank=True, related_name="+")
+    # Or the receiving structure's own technical account, when its software took the ticket
+    # on the wire API (a technical account is no user: never both set).
+    assignee_account = models.ForeignKey("organisations.TechnicalAccount",
+                                         on_delete=models.SET_NULL, null=True, blank=True,
+                                         related_name="+")
 
     # What it is about (checked against the sender's scope when linked).
     invoice = models.ForeignKey("invoicing.Invoice", on_delete=models.SET_NULL, null=True,
@@ -75,6 +80,15 @@ class Sollicitation(models.Model):
         if self.sender_structure_id:
             return self.sender_structure.company_name
         return self.sender_email
+
+    @property
+    def assignee_label(self) -> str:
+        """Who took the ticket: a person, or the structure's technical account; "" if no one."""
+        if self.assignee_id:
+            return self.assignee.get_full_name() or self.assignee.email
+        if self.assignee_account_id:
+            return str(_("Compte technique %(login)s") % {"login": self.assignee_account.login})
+        return ""
 
     @property
     def recipient_label(self) -> str:

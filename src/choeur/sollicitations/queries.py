@@ -9,6 +9,11 @@
   `is_support_agent`, or staff).
 Anything else — another structure's ticket, a forged id — is not found, the same answer as a
 missing one.
+
+A technical account (the wire API's actor, `api/sollicitations.py`) holds the sides of its
+own structure, with the structure's rights (organisations.permissions): its sent tickets
+(never a draft: it sends at once) and its received ones, whatever their service; never the
+support's.
 """
 
 from __future__ import annotations
@@ -27,18 +32,25 @@ from choeur.sollicitations.models import Attachment, Sollicitation
 from choeur.sollicitations.statuses import OPEN, Side, Status
 
 RELATED = ("sender_structure", "sender_user", "recipient_structure", "recipient_service",
-           "assignee", "invoice", "flux", "dossier")
+           "assignee", "assignee_account", "invoice", "flux", "dossier")
 NOTHING = Q(pk__in=[])
 
 
+def _acting(actor) -> bool:
+    """A signed-in user, or a technical account (whose rights permissions decide)."""
+    return permissions.is_technical_account(actor) or getattr(actor, "is_authenticated", False)
+
+
 def is_agent(user) -> bool:
-    """A platform support agent: flagged as one, or staff."""
+    """A platform support agent: flagged as one, or staff (never a technical account)."""
+    if permissions.is_technical_account(user):
+        return False
     return bool(getattr(user, "is_authenticated", False) and user.is_active
                 and (getattr(user, "is_support_agent", False) or user.is_staff))
 
 
 def _structures(user, espace: str, modify: bool = False) -> list[Structure]:
-    if not getattr(user, "is_authenticated", False) or permissions.is_technical_account(user):
+    if not _acting(user):
         return []
     check = permissions.can_modify if modify else permissions.can_see
     return [s for s in permissions.visible_structures(user) if check(user, s, espace)]
@@ -57,6 +69,8 @@ def _sent_scope(user) -> Q:
     ids = [s.pk for s in sender_structures(user)]
     if not ids:
         return NOTHING
+    if permissions.is_technical_account(user):  # it has no drafts: it sends at once
+        return Q(sender_structure_id__in=ids) & ~Q(status=Status.BROUILLON)
     return Q(sender_structure_id__in=ids) & (~Q(status=Status.BROUILLON) | Q(sender_user=user))
 
 
@@ -113,16 +127,17 @@ def sollicitation(user, sollicitation_id, *, lock: bool = False) -> Sollicitatio
 
 
 def is_sender(user, ticket: Sollicitation, modify: bool = True) -> bool:
-    if ticket.sender_structure_id is None or not getattr(user, "is_authenticated", False):
+    if ticket.sender_structure_id is None or not _acting(user):
         return False
-    if ticket.status == Status.BROUILLON and ticket.sender_user_id != user.pk:
+    if ticket.status == Status.BROUILLON and (permissions.is_technical_account(user)
+                                              or ticket.sender_user_id != user.pk):
         return False
     check = permissions.can_modify if modify else permissions.can_see
     return check(user, ticket.sender_structure, Espace.SOLLICITATIONS_EMISES)
 
 
 def is_receiver(user, ticket: Sollicitation, modify: bool = True) -> bool:
-    if ticket.status == Status.BROUILLON or not getattr(user, "is_authenticated", False):
+    if ticket.status == Status.BROUILLON or not _acting(user):
         return False
     if ticket.to_support:
         return is_agent(user)
@@ -143,6 +158,14 @@ def sides(user, ticket: Sollicitation, modify: bool = True) -> set[str]:
     if is_receiver(user, ticket, modify):
         held.add(Side.DESTINATAIRE)
     return held
+
+
+def is_assignee(actor, ticket: Sollicitation) -> bool:
+    """Whether the actor is the one who took the ticket (a person, or a technical account:
+    their ids are of different tables, never compared with each other)."""
+    if permissions.is_technical_account(actor):
+        return ticket.assignee_account_id is not None and ticket.assignee_account_id == actor.pk
+    return ticket.assignee_id is not None and ticket.assignee_id == getattr(actor, "pk", None)
 
 
 def thread(ticket: Sollicitation) -> list:

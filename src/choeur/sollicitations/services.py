@@ -3,11 +3,16 @@ for one of the user's structures or logged out for a sign-in problem), then the 
 transition table (statuses.py), each by the side it belongs to. Each takes the acting user,
 finds the ticket through queries (a forged id is not found), checks the move, writes the
 status with a conditional update, one message of the thread (the history row) with its
-attachments, an audit line, and tells the other side — all in the caller's transaction."""
+attachments, an audit line, and tells the other side — all in the caller's transaction.
+
+The actor may be a technical account (the wire API): it acts for its own structure, on the
+side(s) that structure holds; it is recorded by its label (it is no user), and when it takes a
+ticket it is its `assignee_account`."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import connection, transaction
@@ -53,9 +58,51 @@ def _text(value: str, field: str, limit: int, required: bool = True,
     return text
 
 
-def _checked_files(attachments, already: int = 0) -> list[tuple[str, bytes]]:
-    """`attachments`: (name, bytes) pairs, checked as invoicing checks a pièce jointe (Chorus
-    Pro's extensions, 50 characters, 10 MB, a PDF read as a PDF) before anything is stored."""
+@dataclass(frozen=True)
+class Upload:
+    """An attachment given as a file its structure deposited ahead (the wire API's
+    `transverses/v1/ajouter/fichier`, its `pieceJointeId`), instead of (name, bytes)."""
+
+    upload_id: int
+
+
+def _uploaded(actor, attachments) -> list[tuple[str, bytes]]:
+    """(name, bytes) pairs, the `Upload`s read: each one an unexpired upload of one of the
+    actor's own structures (a technical account's: its structure's), marked used; any other
+    id, another structure's included, is not found (nothing told apart)."""
+    from choeur.invoicing.errors import UploadExpired
+    from choeur.invoicing.models import UploadedFile
+
+    pairs, used = [], []
+    own = permissions.visible_structures(actor).values("pk")
+    for item in attachments or []:
+        if not isinstance(item, Upload):
+            pairs.append(item)
+            continue
+        upload = (UploadedFile.objects.select_for_update()
+                  .filter(pk=item.upload_id, structure__in=own).first())
+        if upload is None:
+            raise errors.LinkedObjectNotFound(object_label=_("Pièce jointe"),
+                                              reference=str(item.upload_id)[:40],
+                                              structure=_("vos structures"))
+        if upload.used_at is None and upload.expires_at <= clock.now():
+            raise UploadExpired(upload_id=upload.pk, hours=int(
+                invoicing.UPLOAD_LIFETIME.total_seconds() // 3600))
+        pairs.append((upload.name, storage.read(upload.sha256)))
+        used.append(upload)
+    if used:
+        invoicing.mark_used(used, None)
+    return pairs
+
+
+def _checked_files(attachments, already: int = 0, actor=None) -> list[tuple[str, bytes]]:
+    """`attachments`: (name, bytes) pairs (or `Upload`s, read first), checked as invoicing
+    checks a pièce jointe (Chorus Pro's extensions, 50 characters, 10 MB, a PDF read as a
+    PDF) before anything is stored."""
+    if len(attachments or []) > MAX_ATTACHMENTS_PER_MESSAGE:
+        raise errors.TooManyAttachments(limit=MAX_ATTACHMENTS_PER_MESSAGE,
+                                        limit_mb=MAX_DOSSIER // 1024 // 1024)
+    attachments = _uploaded(actor, attachments) if actor is not None else attachments
     files = [((name or "").strip(), content) for name, content in (attachments or [])]
     if len(files) > MAX_ATTACHMENTS_PER_MESSAGE:
         raise errors.TooManyAttachments(limit=MAX_ATTACHMENTS_PER_MESSAGE,
@@ -149,20 +196,21 @@ def _linked_flux(actor, structure: Structure, numero: str = ""):
     return flux
 
 
-def _linked_dossier(actor, structure: Structure, number: str = ""):
+def _linked_dossier(actor, structure: Structure, number: str = "", dossier_id=None):
     from choeur.travaux.errors import DossierNotFound
 
     number = (number or "").strip()
-    if not number:
+    if not number and dossier_id in (None, ""):
         return None
     try:
-        dossier = travaux_queries.dossier(actor, number=number)
+        dossier = travaux_queries.dossier(
+            actor, number=number, dossier_id=None if dossier_id in (None, "") else dossier_id)
     except DossierNotFound:
         dossier = None
     if dossier is None or structure.pk not in (dossier.supplier_id, dossier.moe_id,
                                                dossier.moa_id, dossier.titulaire_id):
         raise errors.LinkedObjectNotFound(object_label=_("Dossier de facturation"),
-                                          reference=number[:40],
+                                          reference=(number or str(dossier_id))[:40],
                                           structure=structure.company_name)
     return dossier
 
@@ -195,13 +243,20 @@ def _next_number() -> str:
 def _label(actor) -> str:
     if actor is None:
         return str(_("Plateforme"))
+    if permissions.is_technical_account(actor):
+        return (_("Compte technique %(login)s") % {"login": actor.login})[:200]
     return (actor.get_full_name() or actor.email)[:200]
+
+
+def _person(actor):
+    """The acting user, or None for a technical account (it is no user)."""
+    return None if permissions.is_technical_account(actor) else actor
 
 
 def _message(ticket, action: str, side: str, actor, body: str, previous: str,
              files=()) -> Message:
     message = Message.objects.create(
-        sollicitation=ticket, action=action, side=side, author=actor,
+        sollicitation=ticket, action=action, side=side, author=_person(actor),
         author_label=_label(actor) if side != Side.SYSTEME else str(_("Plateforme")),
         body=body, previous_status=previous, status=ticket.status, created_at=clock.now())
     _store(ticket, message, files)
@@ -214,9 +269,11 @@ def _message(ticket, action: str, side: str, actor, body: str, previous: str,
 def create(actor, structure_id, *, category: str, subcategory: str, title: str,
            description: str, recipient_identifier: str = "", service_code: str = "",
            invoice_id=None, invoice_number: str = "", flux_number: str = "",
-           dossier_number: str = "", attachments=(), draft: bool = False) -> Sollicitation:
+           dossier_number: str = "", dossier_id=None, attachments=(),
+           draft: bool = False) -> Sollicitation:
     """A logged-in user's ticket for one of its structures (espace Sollicitations émises in
-    modification), sent at once or kept as a draft."""
+    modification), sent at once or kept as a draft; or a technical account's for its own
+    structure, sent at once."""
     try:
         structure = permissions.structure_for(actor, structure_id)
     except NotFound:
@@ -224,12 +281,14 @@ def create(actor, structure_id, *, category: str, subcategory: str, title: str,
     if not permissions.can_modify(actor, structure, Espace.SOLLICITATIONS_EMISES):
         raise errors.StructureRequired()
     permissions.require_active(structure)
+    technical = permissions.is_technical_account(actor)
+    draft = draft and not technical  # a draft is a person's: its author alone sees it
     _category_found, sub = _category(category, subcategory)
     title = _text(title, _("Le titre"), MAX_TITLE, one_line=True)
     description = _text(description, _("La description"), MAX_TEXT)
     invoice = _linked_invoice(actor, structure, invoice_id, invoice_number)
     flux = _linked_flux(actor, structure, flux_number)
-    dossier = _linked_dossier(actor, structure, dossier_number)
+    dossier = _linked_dossier(actor, structure, dossier_number, dossier_id)
     recipient, service = None, None
     if sub.route == catalogue.STRUCTURE:
         if (recipient_identifier or "").strip():
@@ -243,14 +302,15 @@ def create(actor, structure_id, *, category: str, subcategory: str, title: str,
             raise errors.RecipientRequired()
         if recipient.pk == structure.pk:
             raise errors.RecipientIsSender()
-    files = _checked_files(attachments)
+    files = _checked_files(attachments, actor=actor)
     now = clock.now()
     ticket = Sollicitation.objects.create(
         number=_next_number(), category=category.strip(), subcategory=subcategory.strip(),
         title=title, description=description,
         status=Status.BROUILLON if draft else Status.NOUVELLE, status_at=now,
-        sender_structure=structure, sender_user=actor,
-        sender_email=getattr(actor, "contact_email", "") or actor.email,
+        sender_structure=structure, sender_user=_person(actor),
+        sender_email=(structure.email if technical
+                      else getattr(actor, "contact_email", "") or actor.email),
         to_support=sub.route == catalogue.SUPPORT, recipient_structure=recipient,
         recipient_service=service, invoice=invoice, flux=flux, dossier=dossier,
         created_at=now, received_at=None if draft else now)
@@ -309,8 +369,8 @@ SIDE_LABELS = {Side.EMETTEUR: gettext_lazy("l'émetteur"),
 
 
 def _who(ticket: Sollicitation) -> str:
-    if ticket.assignee_id:
-        return _("prise en charge par %(name)s") % {"name": _label(ticket.assignee)}
+    if ticket.assignee_id or ticket.assignee_account_id:
+        return _("prise en charge par %(name)s") % {"name": ticket.assignee_label}
     return _("prise en charge par personne")
 
 
@@ -333,7 +393,7 @@ def _checked(actor, sollicitation_id, action: str):
                                        status=Status(ticket.status).label,
                                        action=Action(action).label)
     move = TABLE[(action, side)]
-    if move.assigned and ticket.assignee_id != actor.pk:
+    if move.assigned and not queries.is_assignee(actor, ticket):
         raise errors.NotAssigned(number=ticket.number, who=_who(ticket))
     return ticket, side, move
 
@@ -343,7 +403,7 @@ def _apply(actor, ticket, action: str, side: str, move, body: str = "", attachme
     """Write the move: the status by a conditional update on the status read, the thread's
     message with its attachments, the audit line."""
     body = _text(body, _("Le message"), MAX_TEXT, required=move.needs_text)
-    files = _checked_files(attachments, _existing_size(ticket))
+    files = _checked_files(attachments, _existing_size(ticket), actor)
     previous, now = ticket.status, clock.now()
     fields = {"status": move.target, "status_at": now, **changes}
     updated = Sollicitation.objects.filter(pk=ticket.pk, status=previous).update(**fields)
@@ -386,9 +446,12 @@ def discard(actor, sollicitation_id) -> None:
 def take(actor, sollicitation_id) -> Sollicitation:
     """Self-assignment by an agent of the receiving side (or taking over from another)."""
     ticket = queries.sollicitation(actor, sollicitation_id)
-    if ticket.assignee_id == actor.pk and ticket.status == Status.EN_COURS:
+    if queries.is_assignee(actor, ticket) and ticket.status == Status.EN_COURS:
         raise errors.AlreadyAssigned(number=ticket.number)
-    ticket, _side = _move(actor, sollicitation_id, Action.PRENDRE, assignee=actor)
+    technical = permissions.is_technical_account(actor)
+    ticket, _side = _move(actor, sollicitation_id, Action.PRENDRE,
+                          assignee=None if technical else actor,
+                          assignee_account=actor if technical else None)
     notifications.to_sender(ticket, "sollicitation_taken", agent=_label(actor))
     return ticket
 
@@ -435,6 +498,7 @@ def transfer(actor, sollicitation_id, text: str, *, to_support: bool = False,
             raise errors.RecipientIsSender()
     _apply(actor, ticket, Action.TRANSFERER, side, move, text, to_support=bool(to_support),
            recipient_structure=target, recipient_service=service, assignee=None,
+           assignee_account=None,
            received_at=clock.now(), first_answer_at=None)
     ticket = Sollicitation.objects.select_related(*queries.RELATED).get(pk=ticket.pk)
     notifications.to_sender(ticket, "sollicitation_transferred", body=text,
