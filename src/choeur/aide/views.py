@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -83,7 +84,10 @@ def handover_url(request, state: dict) -> str | None:
 def _respond(request, context: dict, status: int = 200):
     context.setdefault("max_question", assistant.MAX_QUESTION)
     if request.headers.get(FRAGMENT_HEADER):
-        return render(request, "aide/_assistant_reply.html", context, status=status)
+        response = render(request, "aide/_assistant_reply.html", context, status=status)
+        response[FRAGMENT_HEADER] = "1"  # the script puts only such answers in the panel
+        patch_vary_headers(response, [FRAGMENT_HEADER])
+        return response
     return render(request, "aide/assistant.html", context, status=status)
 
 

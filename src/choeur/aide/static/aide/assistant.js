@@ -31,8 +31,15 @@
       method: "POST", body: data, credentials: "same-origin",
       headers: { "X-Choeur-Fragment": "1" }
     }).then(function (response) {
+      if (!response.headers.get("X-Choeur-Fragment")) {
+        // Not the assistant's answer (the portal sent the user elsewhere first, e.g. a
+        // rejection to acknowledge): go where the portal says.
+        window.location.assign(response.url);
+        return null;
+      }
       return response.text();
     }).then(function (html) {
+      if (html === null) { return; }
       var holder = document.createElement("div");
       holder.className = "assistant-reply";
       holder.innerHTML = html; // the server's template: every value escaped there
