@@ -383,3 +383,14 @@ def test_the_panel_is_on_every_page_and_the_script_gets_the_answer_alone(client,
     assert "<html" not in body and 'data-testid="assistant-answer"' in body
     assert fragment["X-Choeur-Fragment"] == "1"
     assert client.get("/static/aide/assistant.js").status_code == 200
+
+
+@pytest.mark.parametrize(("question", "intent"), [
+    ("que signifie le statut suspendue ?", assistant.STATUT),
+    ("ma facture FA-2026-0117 est au statut suspendue, pourquoi ?", assistant.FACTURE),
+    ("comment déposer un A4 en travaux ?", assistant.COMMENT),  # « A4 » is no invoice number
+    ("mes factures du 12/03/2026", assistant.INCONNU),  # a date is no invoice number
+])
+def test_what_the_assistant_understands(client, articles, supplier_user, question, intent):
+    client.force_login(supplier_user)
+    assert ask(client, question)[1].intent == intent

@@ -8,8 +8,8 @@ this order; the first that recognises it answers:
    maps to one (`GDP_MSG_11.001`, the invoicing errors' `cpro`) or a Chorus Pro message
    known to mean one (« …BuyerReference… est obligatoire » is the service code): the code's
    article (its message and what to do) and its page;
-2. `statut` — an invoice status (`MISE_A_DISPOSITION`, or « que veut dire le statut
-   Suspendue ») : its label and its line of the statuses' article;
+2. `statut` — an invoice status (`MISE_A_DISPOSITION`; or « que veut dire le statut
+   Suspendue », after the invoice numbers) : its label and its line of the statuses' article;
 3. `activation` — « je n'ai pas reçu l'e-mail d'activation »: signed in, the account is
    active already; signed out, the re-sending of the link (accounts.services.resend_activation,
    its throttling and its neutral answer) to the address in the question, or asked for;
@@ -245,13 +245,17 @@ STATUS_ARTICLES = ("suivre-une-facture-et-ses-statuts", "traiter-une-facture-rec
                    "factures-de-travaux-moe-moa", "valider-une-facture-valideur")
 
 
-def find_status(question: str) -> str | None:
+def find_status(question: str, by_label: bool = True) -> str | None:
+    """A status the question names: its code as written (`MISE_A_DISPOSITION`), or, when
+    `by_label` and the question asks about a status, its label or code in words."""
     from choeur.invoicing.statuses import Status
 
     codes = {s.value for s in Status}
     for token in re.findall(r"\b[A-Z][A-Z0-9_]{3,}\b", question):
         if token in codes:
             return token
+    if not by_label:
+        return None
     plain = folded(question)
     if not _STATUS_CUE.search(plain):
         return None
@@ -521,14 +525,17 @@ def answer(question: str, user, language: str | None = None) -> Answer:
     code = find_code(question)
     if code:
         return answer_code(question, code, language)
-    status = find_status(question)
+    status = find_status(question, by_label=False)
     if status:
         return answer_status(question, status, language)
     if is_activation(question):
         return answer_activation(question, user, language)
     numbers = invoice_numbers(question)
-    if numbers:
+    if numbers:  # « ma facture FA-1 est suspendue, pourquoi ? » is about that invoice
         return answer_invoice(question, numbers, user, language)
+    status = find_status(question)
+    if status:
+        return answer_status(question, status, language)
     try:
         return answer_howto(question, language)
     except AideError:  # a search refused (cannot happen: the words are cut to MAX_QUERY)
