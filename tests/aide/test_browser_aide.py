@@ -12,7 +12,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_searching_the_help_and_opening_an_article(page, articles):
     page.goto("/")
-    page.locator("header").get_by_role("link", name="Besoin d'aide ?").click()
+    page.locator("header").get_by_text("Besoin d'aide ?").click()  # opens the panel
+    page.get_by_role("region", name="Assistant « Besoin d’aide ? »").get_by_role(
+        "link", name="Centre d'aide").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Centre d'aide")
 
     page.get_by_label("Rechercher dans l'aide").fill("deposer facture pdf")

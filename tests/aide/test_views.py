@@ -104,7 +104,10 @@ def test_the_header_offers_help_on_every_page(client, user, articles):
     assert "Besoin d'aide ?" in client.get("/").content.decode()
     client.force_login(user)
     page = client.get("/mon-compte/").content.decode()
-    assert 'class="help-link" href="/aide/"' in page
+    # The assistant's panel (aide/_assistant_panel.html) leads to the help centre too.
+    panel = page.split('<details class="assistant"')[1].split("</details>")[0]
+    assert '<summary class="help-link">Besoin d\'aide ?</summary>' in panel
+    assert 'href="/aide/"' in panel and 'action="/aide/assistant/"' in panel
     # Not a menu entry: the main menu must stay on one line.
     nav = page.split('class="main-nav"')[1].split("</nav>")[0]
     assert "/aide/" not in nav

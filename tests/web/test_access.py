@@ -16,6 +16,9 @@ PUBLIC = {
     "/annuaire/", "/annuaire.csv",
     # The help centre (articles on tasks and error codes, full-text search).
     "/aide/",
+    # The assistant « Besoin d'aide ? » (its page without JavaScript; it looks invoices up only
+    # in the asking user's own scope).
+    "/aide/assistant/",
     # The OpenAPI description of the wire API (public, like the Swagger files it follows).
     "/cpro/openapi.json",
     # « Contacter le support » for whoever cannot sign in, and its confirmation (which shows

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from choeur.aide.models import Article
+from choeur.aide.models import Article, Rating
 
 
 @admin.register(Article)
@@ -19,4 +19,20 @@ class ArticleAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Rating)
+class RatingAdmin(admin.ModelAdmin):
+    """The votes on the assistant's answers, for the help team: read only."""
+
+    list_display = ("created_at", "intent", "useful", "question", "page")
+    list_filter = ("useful", "intent")
+    search_fields = ("question",)
+    readonly_fields = ("user", "question", "intent", "articles", "page", "useful", "created_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

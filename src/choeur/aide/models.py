@@ -7,6 +7,7 @@ triggers, on PostgreSQL the generated `tsvector` columns `search_fr` / `search_e
 indexes. Both index the `search_*` fields: the text folded (`aide/text.py`).
 """
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -58,3 +59,26 @@ class Article(models.Model):
 
     def body(self, language: str | None = None) -> str:
         return self.body_en if self.english(language) else self.body_fr
+
+
+class Rating(models.Model):
+    """A vote on one of the assistant's answers (useful or not), for the help team: the
+    question as asked, what the assistant understood and the articles it offered."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                             blank=True, related_name="+", verbose_name=_("utilisateur"))
+    question = models.TextField(_("question"))
+    intent = models.CharField(_("intention comprise"), max_length=20)
+    articles = models.CharField(_("articles proposés"), max_length=500, blank=True)
+    page = models.CharField(_("page d'où la question a été posée"), max_length=300,
+                            blank=True)
+    useful = models.BooleanField(_("réponse utile"))
+    created_at = models.DateTimeField(_("le"), default=clock.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("avis sur une réponse de l'assistant")
+        verbose_name_plural = _("avis sur les réponses de l'assistant")
+
+    def __str__(self) -> str:
+        return f"{self.intent} {'+' if self.useful else '-'}"

@@ -1,11 +1,17 @@
-"""« Besoin d'aide ? »: the help centre's pages, open to everyone (signed in or not)."""
+"""« Besoin d'aide ? »: the help centre's pages and the assistant, open to everyone (signed in
+or not)."""
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.shortcuts import render
-from django.views.decorators.http import require_safe
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from choeur.aide import markup, queries, search
+from choeur.aide import assistant, markup, queries, search, services
 from choeur.aide.errors import AideError
 from choeur.aide.models import Article
 
@@ -37,3 +43,111 @@ def article(request, slug):
         "article": found, "title": found.title(), "body": markup.render(found.body()),
         "page_url": queries.page_url(found),
     })
+
+
+# --- The assistant -----------------------------------------------------------------------------
+
+FRAGMENT_HEADER = "X-Choeur-Fragment"  # set by aide/static/aide/assistant.js
+
+
+def _state(request) -> dict:
+    state = request.session.get(assistant.STATE_KEY)
+    return state if isinstance(state, dict) else assistant.new_state()
+
+
+def _page(value: str) -> str:
+    """The page the question was asked from: a local path, or nothing."""
+    value = (value or "").strip()
+    if (not value.startswith("/") or value.startswith(("//", "/\\")) or len(value) > 300
+            or any(c.isspace() or ord(c) < 32 for c in value)):
+        return ""
+    return value
+
+
+def handover_url(request, state: dict) -> str | None:
+    """« Émettre une sollicitation », pre-filled with the exchange (sollicitations' forms read
+    it from the session): the sender's form for whoever may send one, the logged-out contact
+    form otherwise; none for a signed-in user without « Sollicitations émises »."""
+    from choeur.sollicitations import queries as sollicitations
+
+    if not request.user.is_authenticated:
+        return reverse("sollicitations:contact") + "?depuis=assistant"
+    if not sollicitations.sender_structures(request.user, modify=True):
+        return None
+    url = reverse("sollicitations:new") + "?depuis=assistant"
+    invoice_ids = [e["invoice_id"] for e in state.get("exchange", []) if e.get("invoice_id")]
+    if invoice_ids:
+        url += f"&facture={invoice_ids[-1]}"
+    return url
+
+
+def _respond(request, context: dict, status: int = 200):
+    context.setdefault("max_question", assistant.MAX_QUESTION)
+    if request.headers.get(FRAGMENT_HEADER):
+        response = render(request, "aide/_assistant_reply.html", context, status=status)
+        response[FRAGMENT_HEADER] = "1"  # the script puts only such answers in the panel
+        patch_vary_headers(response, [FRAGMENT_HEADER])
+        return response
+    return render(request, "aide/assistant.html", context, status=status)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def assistant_view(request):
+    """« Besoin d'aide ? »: a question, its answer (the whole page without JavaScript, the
+    answer alone for the panel's script)."""
+    state = _state(request)
+    context, status = {"question": ""}, 200
+    if request.method == "POST":
+        context["question"] = request.POST.get("question", "")[:assistant.MAX_QUESTION]
+        try:
+            with transaction.atomic():
+                answer = services.ask(request.user, request.POST.get("question", ""), state,
+                                      page=_page(request.POST.get("page", "")))
+        except AideError as exc:
+            context["error"], status = exc, exc.http_status
+        else:
+            request.session[assistant.STATE_KEY] = state
+            context["answer"] = answer
+            if answer.offer_agent:
+                context["handover_url"] = handover_url(request, state)
+    return _respond(request, context, status)
+
+
+@never_cache
+@require_POST
+def assistant_activation(request):
+    """The activation link re-sent from the assistant: the same neutral answer whatever the
+    address."""
+    context, status = {}, 200
+    try:
+        with transaction.atomic():
+            services.resend_activation(request.user, request.POST.get("email", ""))
+    except AideError as exc:
+        context["error"], status = exc, exc.http_status
+    else:
+        context["notice"] = (_("Votre compte est déjà activé.") if request.user.is_authenticated
+                             else assistant.activation_sent_text())
+    return _respond(request, context, status)
+
+
+@never_cache
+@require_POST
+def assistant_rate(request):
+    """A vote on one answer of this session; a negative one offers a sollicitation."""
+    state = _state(request)
+    context, status = {}, 200
+    try:
+        with transaction.atomic():
+            rating = services.rate(request.user, state, request.POST.get("reponse", ""),
+                                   request.POST.get("utile", ""))
+    except AideError as exc:
+        context["error"], status = exc, exc.http_status
+    else:
+        request.session[assistant.STATE_KEY] = state
+        context["notice"] = _("Merci pour votre avis.")
+        if not rating.useful:
+            context["notice"] = _("Merci pour votre avis. Un agent peut prendre le relais.")
+            context["offer_agent"] = True
+            context["handover_url"] = handover_url(request, state)
+    return _respond(request, context, status)

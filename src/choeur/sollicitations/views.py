@@ -153,13 +153,25 @@ def duration(value) -> str:
 # --- Creation ----------------------------------------------------------------------------------
 
 
+def _from_assistant(request, logged_out: bool = False) -> dict:
+    """The form's initial values when the assistant hands over (« Émettre une sollicitation »,
+    `?depuis=assistant`): the exchange kept in this session (aide/assistant.py)."""
+    if request.method != "GET" or request.GET.get("depuis") != "assistant":
+        return {}
+    from choeur.aide import assistant
+
+    state = request.session.get(assistant.STATE_KEY)
+    return assistant.handover(state, logged_out=logged_out) if isinstance(state, dict) else {}
+
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def new(request):
     structures = queries.sender_structures(request.user, modify=True)
     if not structures:
         raise PermissionDenied
-    initial = {}
+    initial = _from_assistant(request)
     invoice_id = request.GET.get("facture", "")
     if invoice_id:
         initial["invoice_id"] = invoice_id
@@ -359,7 +371,8 @@ def contact(request):
     """« Nous contacter » for whoever cannot sign in: to the support, with the registration
     form's bot check (verified first, outside the use case's transaction: a refused attempt
     still uses its question)."""
-    form = forms.ContactForm(request.POST or None)
+    form = forms.ContactForm(request.POST or None,
+                             initial=_from_assistant(request, logged_out=True))
     bot_error = None
     if request.method == "POST":
         valid = form.is_valid()
