@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "choeur.travaux",
     "choeur.aide",
     "choeur.sollicitations",
+    "choeur.chat",
     "choeur.web",
     "choeur.api",
 ]

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("choeur.travaux.urls")),
     path("", include("choeur.aide.urls")),
     path("", include("choeur.sollicitations.urls")),
+    path("", include("choeur.chat.urls")),
     path("", include("choeur.messaging.urls")),
     path("", include("choeur.flux.urls")),
     path("", include("choeur.webhooks.urls")),

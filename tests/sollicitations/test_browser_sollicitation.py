@@ -1,11 +1,15 @@
 """Issue 17's acceptance for sollicitations, in a real chromium: a supplier opens a
 sollicitation about its rejected invoice → the recipient's agent takes it and asks for a
 complement → the supplier completes it → the agent answers and closes it; the notifications
-are seen on both sides. A failing step leaves a screenshot (see tests/conftest.py)."""
+are seen on both sides, and the supplier, who chose a daily digest, finds it in the outbox
+the next morning. A failing step leaves a screenshot (see tests/conftest.py)."""
+
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
+from choeur.core import clock, mail, worker
 from choeur.sollicitations.models import Sollicitation
 from choeur.sollicitations.statuses import Status
 from tests.conftest import PASSWORD
@@ -35,8 +39,14 @@ def notification(page, text):
 
 def test_a_sollicitation_about_a_rejected_invoice(page, rejected_invoice, supplier_user,
                                                   recipient_user, tmp_path):
-    # 1. The supplier opens a sollicitation about its rejected invoice.
+    # 0. The supplier wants a daily digest of its notifications.
     log_in(page, supplier_user.email, PASSWORD)
+    page.goto("/mon-compte/notifications/")
+    page.get_by_label("Quotidien").check()
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_label("Quotidien")).to_be_checked()
+
+    # 1. The supplier opens a sollicitation about its rejected invoice.
     sollicitations(page)
     expect(page.get_by_role("heading", level=1)).to_have_text("Sollicitations émises")
     page.get_by_role("link", name="Nouvelle sollicitation").click()
@@ -122,3 +132,14 @@ def test_a_sollicitation_about_a_rejected_invoice(page, rejected_invoice, suppli
     expect(page.get_by_test_id("message").nth(4)).to_contain_text("taux de TVA erroné")
     shoot(page, "sollicitation-5-thread")
     assert Sollicitation.objects.get().status == Status.CLOTUREE
+
+    # 6. The next morning at 07:00 (Paris), the clock service's timer sends the supplier its
+    # digest: the sollicitation's steps, still unread, are listed.
+    with clock.shifted(timedelta(hours=25)):  # a 07:00 passed, whatever the hour and DST
+        worker.enqueue_timers()
+        worker.run_ready()
+    [digest] = [m for m in mail.outbox_messages()
+                if supplier_user.email in m.to and "capitulatif" in m.subject]
+    assert "quotidien" in digest.subject
+    assert f"sollicitation {ticket.number}" in digest.text
+    assert "a reçu une réponse" in digest.text

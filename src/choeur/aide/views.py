@@ -55,7 +55,7 @@ def _state(request) -> dict:
     return state if isinstance(state, dict) else assistant.new_state()
 
 
-def _page(value: str) -> str:
+def local_page(value: str) -> str:
     """The page the question was asked from: a local path, or nothing."""
     value = (value or "").strip()
     if (not value.startswith("/") or value.startswith(("//", "/\\")) or len(value) > 300
@@ -103,7 +103,7 @@ def assistant_view(request):
         try:
             with transaction.atomic():
                 answer = services.ask(request.user, request.POST.get("question", ""), state,
-                                      page=_page(request.POST.get("page", "")))
+                                      page=local_page(request.POST.get("page", "")))
         except AideError as exc:
             context["error"], status = exc, exc.http_status
         else:

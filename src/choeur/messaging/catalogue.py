@@ -43,6 +43,7 @@ PREFIXES = (
     ("travaux_", Application.FACTURES),
     ("engagement_", Application.ENGAGEMENTS),
     ("sollicitation_", Application.SOLLICITATIONS),
+    ("chat_", Application.SOLLICITATIONS),  # « Contacter un agent » (chat/)
     ("actualite_", Application.ACTUALITES),
     ("account_", Application.COMPTE),
     ("security_", Application.COMPTE),
@@ -166,6 +167,12 @@ KINDS = {
         "{supplier} a recyclé la pièce {number} ({amount}, dossier {dossier}) vers votre "
         "structure : à traiter."),
     "actualite_published": gettext_lazy("Actualité de la plateforme : {title}"),
+    "chat_closed": gettext_lazy(
+        "Votre conversation avec un agent (« {subject} ») est terminée : son fil reste "
+        "consultable."),
+    "chat_unanswered": gettext_lazy(
+        "Aucun agent n'a pu répondre à votre demande « {subject} » : émettez une "
+        "sollicitation depuis la conversation, elle en reprend l'échange."),
     # Sollicitations (sollicitations/notifications.py): every step tells the other side.
     "sollicitation_received": gettext_lazy(
         "Nouvelle sollicitation {number} de {sender} : « {title} »."),

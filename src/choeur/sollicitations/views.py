@@ -25,7 +25,7 @@ from choeur.core.errors import ChoeurError
 from choeur.core.ids import parse_id
 from choeur.invoicing.forms import read_files
 from choeur.invoicing.views.common import blob_response, for_current_structure
-from choeur.sollicitations import catalogue, forms, queries, services, statuses
+from choeur.sollicitations import catalogue, forms, prefill, queries, services, statuses
 from choeur.sollicitations.statuses import Action, Side, Status
 from choeur.web import keyset
 
@@ -155,8 +155,13 @@ def duration(value) -> str:
 
 def _from_assistant(request, logged_out: bool = False) -> dict:
     """The form's initial values when the assistant hands over (« Émettre une sollicitation »,
-    `?depuis=assistant`): the exchange kept in this session (aide/assistant.py)."""
-    if request.method != "GET" or request.GET.get("depuis") != "assistant":
+    `?depuis=assistant`): the exchange kept in this session (aide/assistant.py); or what
+    another page left for it (`?depuis=prefill`, sollicitations/prefill.py)."""
+    if request.method != "GET":
+        return {}
+    if request.GET.get("depuis") == "prefill":  # a conversation with an agent (chat/)
+        return prefill.read(request.session)
+    if request.GET.get("depuis") != "assistant":
         return {}
     from choeur.aide import assistant
 

@@ -103,8 +103,22 @@ def _sollicitations(user) -> bool:
 
 #: Links of the header, beside the user's name: the main menu holds on one line at 1280 px
 #: (tests/web/test_browser_menu.py) and has no room left.
+def _agent(user) -> bool:
+    from choeur.chat.queries import is_agent
+
+    return is_agent(user)
+
+
+def _waiting_conversations(user) -> int:
+    from choeur.chat.queries import waiting_count
+
+    return waiting_count()
+
+
 HEADER = [
     NavEntry(_("Sollicitations"), "sollicitations:home", _sollicitations),
+    # The support's agents: the live conversations waiting for one of them.
+    NavEntry(_("Direct"), "chat:console", _agent, count=_waiting_conversations),
 ]
 
 
