@@ -394,3 +394,22 @@ def test_the_panel_is_on_every_page_and_the_script_gets_the_answer_alone(client,
 def test_what_the_assistant_understands(client, articles, supplier_user, question, intent):
     client.force_login(supplier_user)
     assert ask(client, question)[1].intent == intent
+
+
+def test_ratings_go_after_their_retention(db):
+    from datetime import timedelta
+
+    from django.db import transaction
+
+    from choeur.aide import services as aide_services
+    from choeur.aide.models import Rating
+    from choeur.core import clock
+
+    old = Rating.objects.create(question="q", intent="FACTURE", useful=False,
+                                created_at=clock.now() - aide_services.RATINGS_KEPT
+                                - timedelta(days=1))
+    kept = Rating.objects.create(question="q", intent="FACTURE", useful=True)
+    with transaction.atomic():
+        assert aide_services.purge_ratings() == 1
+    assert list(Rating.objects.values_list("pk", flat=True)) == [kept.pk]
+    assert not Rating.objects.filter(pk=old.pk).exists()

@@ -8,8 +8,17 @@ import pytest
 
 from choeur.chat import queries, services
 from choeur.chat.errors import (
-    AlreadyTaken, ConversationEnded, ConversationNotFound, MessageEmpty, MessageTooLong,
-    NoAgentAvailable, NotAnAgent, NotYourTurn, TooManyConversations, TooManyMessages)
+    AlreadyTaken,
+    ConversationEnded,
+    ConversationNotFound,
+    MessageEmpty,
+    MessageTooLong,
+    NoAgentAvailable,
+    NotAnAgent,
+    NotYourTurn,
+    TooManyConversations,
+    TooManyMessages,
+)
 from choeur.chat.models import Conversation, Message, Side, Status
 from choeur.core import clock
 from choeur.messaging.models import Notification
@@ -193,3 +202,15 @@ def test_forged_ids_are_not_found(supplier_user, agent):
         with pytest.raises(ConversationNotFound):
             queries.conversation_for(supplier_user, forged)
     assert not Message.objects.exists()
+
+
+def test_ended_conversations_go_after_their_retention(supplier_user, agent):
+    ended = services.start(supplier_user, exchange_state())
+    services.close(supplier_user, ended.pk)
+    with clock.shifted(services.KEPT - timedelta(days=1)):
+        services.expire()
+        assert Conversation.objects.filter(pk=ended.pk).exists()
+    with clock.shifted(services.KEPT + timedelta(days=1)):
+        services.expire()
+        assert not Conversation.objects.filter(pk=ended.pk).exists()
+        assert not Message.objects.filter(conversation_id=ended.pk).exists()

@@ -77,6 +77,7 @@ class Rating(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["created_at"], name="aide_rating_created")]
         verbose_name = _("avis sur une réponse de l'assistant")
         verbose_name_plural = _("avis sur les réponses de l'assistant")
 

@@ -3,12 +3,19 @@ an activation link, rating an answer). The caller owns the transaction."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from choeur.aide import assistant, loader
 from choeur.aide.errors import EmailInvalid, ExchangeNotFound, RatingInvalid
 from choeur.aide.models import Rating
+from choeur.core import clock
+
+#: How long a rating (a question as its user typed it) is kept: thirteen months, enough for
+#: the help team to compare a year with the last, no more (docs/SOLLICITATIONS.md).
+RATINGS_KEPT = timedelta(days=395)
 
 
 def reload_articles() -> loader.Outcome:
@@ -71,3 +78,11 @@ def rate(actor, state: dict, number, useful: str) -> Rating:
         rating.save()
     entry["rating"] = rating.pk
     return rating
+
+
+def purge_ratings() -> int:
+    """Delete the ratings older than `RATINGS_KEPT`; return how many. The caller owns the
+    transaction."""
+    deleted, _per_model = Rating.objects.filter(
+        created_at__lt=clock.now() - RATINGS_KEPT).delete()
+    return deleted

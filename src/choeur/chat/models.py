@@ -30,6 +30,9 @@ class AgentPresence(models.Model):
         verbose_name = _("présence d'un agent")
         verbose_name_plural = _("présences des agents")
 
+    def __str__(self) -> str:
+        return f"{self.agent_id} {'+' if self.available else '-'}"
+
 
 class Status(models.TextChoices):
     WAITING = "EN_ATTENTE", _("En attente d'un agent")
@@ -100,3 +103,6 @@ class Message(models.Model):
         constraints = [models.UniqueConstraint(
             fields=["conversation", "token"], condition=~models.Q(token=""),
             name="chat_message_token_once")]
+
+    def __str__(self) -> str:
+        return f"{self.conversation_id}/{self.pk} {self.side}"

@@ -22,10 +22,17 @@ from django.utils.translation import gettext as _
 
 from choeur.chat import queries
 from choeur.chat.errors import (
-    AlreadyTaken, ConversationEnded, MessageEmpty, MessageTooLong, NoAgentAvailable, NotAnAgent,
-    NotYourTurn, TooManyConversations, TooManyMessages)
-from choeur.chat.models import (
-    MAX_MESSAGE, OPEN, AgentPresence, Conversation, Message, Side, Status)
+    AlreadyTaken,
+    ConversationEnded,
+    MessageEmpty,
+    MessageTooLong,
+    NoAgentAvailable,
+    NotAnAgent,
+    NotYourTurn,
+    TooManyConversations,
+    TooManyMessages,
+)
+from choeur.chat.models import MAX_MESSAGE, OPEN, AgentPresence, Conversation, Message, Side, Status
 from choeur.core import clock
 from choeur.messaging.services import notify
 
@@ -40,6 +47,8 @@ PER_DAY = 10
 #: Messages of one author in one conversation per minute, and per conversation at all.
 PER_MINUTE = 20
 PER_CONVERSATION = 500
+#: An ended conversation (a person's words) is kept this long, then deleted with its thread.
+KEPT = timedelta(days=395)
 #: An agent's presence is written at most this often by its polling.
 SEEN_EVERY = timedelta(seconds=20)
 
@@ -214,7 +223,7 @@ def give_up(user, pk) -> Conversation:
 
 def expire() -> int:
     """The timer: conversations given up by their requester's absence too, and open ones
-    idle for `IDLE`, end. Returns how many ended."""
+    idle for `IDLE`, end; those ended more than `KEPT` ago go. Returns how many ended."""
     now = clock.untravelled_now()
     ended = 0
     for pk in list(Conversation.objects.filter(status=Status.WAITING,
@@ -235,4 +244,7 @@ def expire() -> int:
                 _end(conversation, Status.CLOSED, "idle")
                 _tell_requester(conversation, "chat_closed")
                 ended += 1
+    with transaction.atomic():
+        Conversation.objects.exclude(status__in=OPEN).filter(
+            created_at__lt=now - KEPT, closed_at__lt=now - KEPT).delete()
     return ended
