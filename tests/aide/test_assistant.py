@@ -396,7 +396,7 @@ def test_what_the_assistant_understands(client, articles, supplier_user, questio
     assert ask(client, question)[1].intent == intent
 
 
-def test_ratings_go_after_their_retention(db):
+def test_ratings_go_after_their_retention(articles):
     from datetime import timedelta
 
     from django.db import transaction
@@ -409,7 +409,12 @@ def test_ratings_go_after_their_retention(db):
                                 created_at=clock.now() - aide_services.RATINGS_KEPT
                                 - timedelta(days=1))
     kept = Rating.objects.create(question="q", intent="FACTURE", useful=True)
+    from choeur.aide.models import Article, ArticleVote
+
+    ArticleVote.objects.create(article=Article.objects.first(), useful=False,
+                               created_at=old.created_at)
     with transaction.atomic():
-        assert aide_services.purge_ratings() == 1
+        assert aide_services.purge_ratings() == 2
+    assert not ArticleVote.objects.exists()
     assert list(Rating.objects.values_list("pk", flat=True)) == [kept.pk]
     assert not Rating.objects.filter(pk=old.pk).exists()

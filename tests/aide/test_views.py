@@ -111,3 +111,25 @@ def test_the_header_offers_help_on_every_page(client, user, articles):
     # Not a menu entry: the main menu must stay on one line.
     nav = page.split('class="main-nav"')[1].split("</nav>")[0]
     assert "/aide/" not in nav
+
+
+def test_an_article_asks_whether_it_helped(client, articles):
+    from choeur.aide.models import ArticleVote
+
+    article = articles.filter(kind="TASK").first()
+    page = client.get(f"/aide/{article.slug}/").content.decode()
+    assert "Cette page vous a-t-elle aidé ?" in page
+    answer = client.post(f"/aide/{article.slug}/avis/", {"utile": "non"})
+    assert answer.status_code == 302 and answer.url == f"/aide/{article.slug}/?avis=non#avis"
+    after = client.get(answer.url).content.decode()
+    assert "Merci pour votre avis." in after
+    assert 'href="/contact/"' in after  # signed out: the contact form is offered
+    # The same session changes its mind: one vote, now « oui ».
+    client.post(f"/aide/{article.slug}/avis/", {"utile": "oui"})
+    [vote] = ArticleVote.objects.all()
+    assert vote.useful is True and vote.article == article and vote.user is None
+    # Anything but oui / non is refused and changes nothing.
+    client.post(f"/aide/{article.slug}/avis/", {"utile": "<script>"})
+    assert ArticleVote.objects.get().useful is True
+    assert client.post("/aide/inexistant/avis/", {"utile": "oui"}).status_code == 404
+    assert client.get(f"/aide/{article.slug}/avis/").status_code == 405

@@ -83,3 +83,24 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.intent} {'+' if self.useful else '-'}"
+
+
+class ArticleVote(models.Model):
+    """« Cette page vous a-t-elle aidé ? » on an article, for the help team: which articles
+    leave their readers without an answer. One per article and browser session (a second
+    vote replaces the first); kept as long as the assistant's ratings."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="votes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                             blank=True, related_name="+", verbose_name=_("utilisateur"))
+    useful = models.BooleanField(_("page utile"))
+    created_at = models.DateTimeField(_("le"), default=clock.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["created_at"], name="aide_vote_created")]
+        verbose_name = _("avis sur un article")
+        verbose_name_plural = _("avis sur les articles")
+
+    def __str__(self) -> str:
+        return f"{self.article_id} {'+' if self.useful else '-'}"

@@ -10,7 +10,7 @@ from django.core.validators import validate_email
 
 from choeur.aide import assistant, loader
 from choeur.aide.errors import EmailInvalid, ExchangeNotFound, RatingInvalid
-from choeur.aide.models import Rating
+from choeur.aide.models import Article, ArticleVote, Rating
 from choeur.core import clock
 
 #: How long a rating (a question as its user typed it) is kept: thirteen months, enough for
@@ -80,9 +80,28 @@ def rate(actor, state: dict, number, useful: str) -> Rating:
     return rating
 
 
+def vote(actor, article: Article, useful: str, votes: dict) -> ArticleVote:
+    """« Cette page vous a-t-elle aidé ? »: `useful` is « oui » or « non »; `votes` (the
+    session's: article id → vote id) makes a second vote of the same session replace its
+    first."""
+    if useful not in ("oui", "non"):
+        raise RatingInvalid()
+    values = {"user": actor if actor.is_authenticated else None, "useful": useful == "oui",
+              "created_at": clock.now()}
+    earlier = votes.get(str(article.pk))
+    found = ArticleVote.objects.filter(pk=earlier, article=article).first() if earlier else None
+    if found is None:
+        found = ArticleVote.objects.create(article=article, **values)
+    else:
+        ArticleVote.objects.filter(pk=found.pk).update(**values)
+    votes[str(article.pk)] = found.pk
+    return found
+
+
 def purge_ratings() -> int:
-    """Delete the ratings older than `RATINGS_KEPT`; return how many. The caller owns the
-    transaction."""
-    deleted, _per_model = Rating.objects.filter(
-        created_at__lt=clock.now() - RATINGS_KEPT).delete()
-    return deleted
+    """Delete the assistant's ratings and the articles' votes older than `RATINGS_KEPT`;
+    return how many. The caller owns the transaction."""
+    since = clock.now() - RATINGS_KEPT
+    deleted, _per_model = Rating.objects.filter(created_at__lt=since).delete()
+    votes, _per_model = ArticleVote.objects.filter(created_at__lt=since).delete()
+    return deleted + votes

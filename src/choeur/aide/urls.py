@@ -11,4 +11,5 @@ urlpatterns = [
     path("aide/assistant/activation/", views.assistant_activation, name="assistant_activation"),
     path("aide/assistant/avis/", views.assistant_rate, name="assistant_rate"),
     path("aide/<slug:slug>/", views.article, name="article"),
+    path("aide/<slug:slug>/avis/", views.article_vote, name="article_vote"),
 ]

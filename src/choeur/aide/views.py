@@ -3,8 +3,9 @@ or not)."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.db import transaction
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
@@ -36,13 +37,38 @@ def index(request):
     }, status=status)
 
 
+VOTES_KEY = "aide.votes"  # article id → the session's vote on it
+
+
 @require_safe
 def article(request, slug):
     found = queries.article(slug)
+    votes = request.session.get(VOTES_KEY, {}) if hasattr(request, "session") else {}
     return render(request, "aide/article.html", {
         "article": found, "title": found.title(), "body": markup.render(found.body()),
         "page_url": queries.page_url(found),
+        "voted": isinstance(votes, dict) and str(found.pk) in votes,
+        "unhelpful": request.GET.get("avis") == "non",
     })
+
+
+@require_POST
+def article_vote(request, slug):
+    """« Cette page vous a-t-elle aidé ? »: back to the article, thanked; a « non » offers
+    the assistant and an agent."""
+    found = queries.article(slug)
+    votes = request.session.get(VOTES_KEY)
+    votes = dict(votes) if isinstance(votes, dict) else {}
+    try:
+        with transaction.atomic():
+            cast = services.vote(request.user, found, request.POST.get("utile", ""), votes)
+    except AideError as exc:
+        messages.error(request, f"{exc.message()} [{exc.code}]")
+        return redirect("aide:article", slug=found.slug)
+    request.session[VOTES_KEY] = votes
+    messages.success(request, _("Merci pour votre avis."))
+    url = reverse("aide:article", args=[found.slug])
+    return redirect(f"{url}?avis=non#avis" if not cast.useful else f"{url}#avis")
 
 
 # --- The assistant -----------------------------------------------------------------------------
