@@ -214,3 +214,35 @@ def test_ended_conversations_go_after_their_retention(supplier_user, agent):
         services.expire()
         assert not Conversation.objects.filter(pk=ended.pk).exists()
         assert not Message.objects.filter(conversation_id=ended.pk).exists()
+
+
+def test_a_token_finds_only_its_authors_message(supplier_user, agent, other_agent):
+    conversation = services.start(supplier_user, exchange_state())
+    services.accept(agent, conversation.pk)
+    agents = services.post(agent, conversation.pk, "De l'agent", token="same")
+    mine = services.post(supplier_user, conversation.pk, "Du demandeur", token="same")
+    assert mine != agents and mine.text == "Du demandeur"
+    with pytest.raises(NotYourTurn):  # an observer gets nobody's message back
+        services.post(other_agent, conversation.pk, "x", token="same")
+    services.close(agent, conversation.pk)
+    with pytest.raises(NotYourTurn):
+        services.post(other_agent, conversation.pk, "x", token="same")
+
+
+def test_one_side_flooding_never_silences_the_other(supplier_user, agent, monkeypatch):
+    monkeypatch.setattr(services, "PER_CONVERSATION", 3)
+    conversation = services.start(supplier_user, exchange_state())
+    services.accept(agent, conversation.pk)
+    for n in range(3):
+        services.post(supplier_user, conversation.pk, f"n{n}")
+    with pytest.raises(TooManyMessages):
+        services.post(supplier_user, conversation.pk, "encore")
+    services.post(agent, conversation.pk, "L'agent répond encore")
+
+
+def test_the_database_holds_one_open_conversation_a_requester(supplier_user, agent):
+    from django.db import IntegrityError, transaction
+
+    services.start(supplier_user, exchange_state())
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Conversation.objects.create(requester=supplier_user, subject="bis")

@@ -142,6 +142,8 @@ def test_a_conversation_becomes_a_prefilled_sollicitation(client, supplier, supp
     form = client.get(response.url).content.decode()
     assert "Suite de la conversation : Où est ma facture FA-2026-0117 ?" in form
     assert "Pouvez-vous m&#x27;aider ?" in form or "Pouvez-vous m'aider ?" in form
+    # Read once: the form visited again later starts empty.
+    assert "Suite de la conversation" not in client.get(response.url).content.decode()
 
 
 def test_posts_need_their_csrf_token(supplier_user, agent):

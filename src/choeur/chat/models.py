@@ -66,6 +66,11 @@ class Conversation(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["status", "created_at"], name="chat_conv_status"),
                    models.Index(fields=["requester", "created_at"], name="chat_conv_requester")]
+        # One open conversation a requester, whatever the races (`services.start` also
+        # looks for it under the user's lock).
+        constraints = [models.UniqueConstraint(
+            fields=["requester"], condition=models.Q(status__in=["EN_ATTENTE", "EN_COURS"]),
+            name="chat_one_open_conversation")]
         verbose_name = _("conversation avec un agent")
         verbose_name_plural = _("conversations avec un agent")
 
@@ -101,7 +106,7 @@ class Message(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [models.UniqueConstraint(
-            fields=["conversation", "token"], condition=~models.Q(token=""),
+            fields=["conversation", "author", "token"], condition=~models.Q(token=""),
             name="chat_message_token_once")]
 
     def __str__(self) -> str:

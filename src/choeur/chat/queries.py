@@ -116,14 +116,20 @@ def requester_history(user, limit: int = 20) -> list[Conversation]:
                 .select_related("agent").order_by("-created_at", "-id")[:limit])
 
 
-def agent_label(agent) -> str:
-    """How a requester sees its agent: a first name and an initial, never an address."""
-    if agent is None:
-        return ""
+def agent_name(agent) -> str:
+    """How a requester sees its agent: a first name and an initial, never an address; ""
+    for an agent without a first name."""
     first, last = (agent.first_name or "").strip(), (agent.last_name or "").strip()
     if first:
         return f"{first} {last[:1]}." if last else first
-    return _("Un agent du support")
+    return ""
+
+
+def agent_label(agent) -> str:
+    """`agent_name`, or « Un agent du support » in the reader's language."""
+    if agent is None:
+        return ""
+    return agent_name(agent) or _("Un agent du support")
 
 
 def requester_label(user) -> str:
@@ -150,8 +156,11 @@ def message_text(message: Message) -> str:
     template = NOTICES.get(message.text)
     if template is None:
         return message.text
+    params = {k: str(v) for k, v in (message.params or {}).items()}
+    if "agent" in params and not params["agent"]:
+        params["agent"] = _("Un agent du support")  # in the reader's language
     try:
-        return str(template) % {k: str(v) for k, v in (message.params or {}).items()}
+        return str(template) % params
     except (KeyError, TypeError, ValueError):
         return str(template)
 

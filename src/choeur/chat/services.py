@@ -67,14 +67,17 @@ def set_available(agent, available: bool) -> AgentPresence:
     return presence
 
 
-@transaction.atomic
 def seen(agent) -> None:
-    """The agent's console or conversation polled: it is still there (one write per
-    `SEEN_EVERY` at most)."""
+    """The agent's console or conversation polled: it is still there. One write per
+    `SEEN_EVERY` at most; the check before it is a plain read, so that most polls take no
+    write lock (SQLite's transactions are IMMEDIATE)."""
     if not queries.is_agent(agent):
         return
     now = clock.untravelled_now()
-    AgentPresence.objects.filter(agent=agent, seen_at__lt=now - SEEN_EVERY).update(seen_at=now)
+    due = AgentPresence.objects.filter(agent=agent, seen_at__lt=now - SEEN_EVERY)
+    if due.exists():
+        with transaction.atomic():
+            due.update(seen_at=now)
 
 
 def _system(conversation: Conversation, event: str, **params) -> Message:
@@ -132,7 +135,7 @@ def accept(agent, pk) -> Conversation:
     if not taken:
         raise AlreadyTaken()
     conversation.refresh_from_db()
-    _system(conversation, "joined", agent=queries.agent_label(agent))
+    _system(conversation, "joined", agent=queries.agent_name(agent))
     return conversation
 
 
@@ -142,15 +145,15 @@ def post(actor, pk, text: str, token: str = "") -> Message:
     agent took it) or the agent who took it. `token`, the page's id for this message, makes
     a re-sent post answer the first one."""
     conversation, role = queries.conversation_for(actor, pk, lock=True)
+    if role == queries.OBSERVER:
+        raise NotYourTurn()
     token = (token or "").strip()[:40]
-    if token:
-        first = conversation.messages.filter(token=token).first()
+    if token:  # the author's own re-sent post only: a token never reaches another's message
+        first = conversation.messages.filter(token=token, author=actor).first()
         if first is not None:
             return first
     if not conversation.is_open:
         raise ConversationEnded()
-    if role == queries.OBSERVER:
-        raise NotYourTurn()
     text = (text or "").replace("\r\n", "\n").strip()
     if not text:
         raise MessageEmpty()
@@ -159,7 +162,9 @@ def post(actor, pk, text: str, token: str = "") -> Message:
     now = clock.untravelled_now()
     recent = conversation.messages.filter(author=actor, created_at__gte=now - timedelta(
         minutes=1)).count()
-    if recent >= PER_MINUTE or conversation.messages.count() >= PER_CONVERSATION:
+    # The cap counts the author's own messages: a flood by one side never silences the other.
+    if recent >= PER_MINUTE or conversation.messages.filter(
+            author=actor).count() >= PER_CONVERSATION:
         raise TooManyMessages()
     side = Side.AGENT if role == queries.AGENT else Side.USER
     try:
@@ -168,7 +173,7 @@ def post(actor, pk, text: str, token: str = "") -> Message:
                                              author=actor, text=text, token=token,
                                              created_at=now)
     except IntegrityError:  # the same token, posted at the same instant by a second request
-        return conversation.messages.get(token=token)
+        return conversation.messages.get(token=token, author=actor)
     Conversation.objects.filter(pk=conversation.pk).update(last_activity_at=now)
     return message
 
@@ -185,7 +190,7 @@ def close(actor, pk) -> Conversation:
     if role == queries.REQUESTER:
         _end(conversation, Status.CLOSED, "closed_by_requester")
     else:
-        _end(conversation, Status.CLOSED, "closed_by_agent", agent=queries.agent_label(actor))
+        _end(conversation, Status.CLOSED, "closed_by_agent", agent=queries.agent_name(actor))
         _tell_requester(conversation, "chat_closed")
     return conversation
 
@@ -211,13 +216,17 @@ def _gives_up(conversation: Conversation, now) -> bool:
     return waited >= WAIT or (waited >= ALONE and not queries.agent_available())
 
 
-@transaction.atomic
 def give_up(user, pk) -> Conversation:
     """Called by the requester's page as it polls: a conversation no agent took in time, or
-    whose agents all left, gives up and the page offers the pre-filled sollicitation."""
-    conversation, _role = queries.conversation_for(user, pk, lock=True)
-    if _gives_up(conversation, clock.untravelled_now()):
-        _end(conversation, Status.UNANSWERED, "unanswered")
+    whose agents all left, gives up and the page offers the pre-filled sollicitation. Read
+    first without a lock: only a conversation that is due takes the write lock."""
+    conversation, _role = queries.conversation_for(user, pk)
+    if not _gives_up(conversation, clock.untravelled_now()):
+        return conversation
+    with transaction.atomic():
+        conversation, _role = queries.conversation_for(user, pk, lock=True)
+        if _gives_up(conversation, clock.untravelled_now()):
+            _end(conversation, Status.UNANSWERED, "unanswered")
     return conversation
 
 

@@ -128,7 +128,7 @@ def conversation(request, pk):
         found, role = queries.conversation_for(user, pk)
     except ChatError:
         raise Http404 from None
-    if role != queries.REQUESTER:
+    if role != queries.REQUESTER and found.is_open:
         services.seen(user)
     thread = found.messages.select_related("author")
     return render(request, "chat/conversation.html", {
@@ -156,8 +156,8 @@ def poll(request, pk):
         found, role = queries.conversation_for(user, pk)
         if role == queries.REQUESTER and found.status == Status.WAITING:
             found = services.give_up(user, pk)
-        elif role != queries.REQUESTER:
-            services.seen(user)
+        elif role != queries.REQUESTER and found.is_open:
+            services.seen(user)  # a tab left on an ended conversation keeps no agent present
     except ChatError as exc:
         return JsonResponse({"error": {"code": exc.code, "message": exc.message()}},
                             status=exc.http_status)

@@ -14,5 +14,6 @@ def stash(session, initial: dict) -> None:
 
 
 def read(session) -> dict:
-    value = session.get(KEY)
+    """The values, once: a later visit of the form (history, back button) starts empty."""
+    value = session.pop(KEY, None)
     return dict(value) if isinstance(value, dict) else {}

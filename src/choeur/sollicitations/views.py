@@ -203,11 +203,15 @@ def new(request):
                                             "%(recipient)s.") % {
                     "number": ticket.number, "recipient": ticket.recipient_label})
             return redirect("sollicitations:detail", pk=ticket.pk)
+    # The invoice the form links, whoever pre-filled it (`?facture=`, the assistant, a
+    # conversation), named on the page: a link never goes unseen.
+    shown = (request.POST.get("invoice_id", "") if request.method == "POST"
+             else str(initial.get("invoice_id", "")))
     linked = None
-    if invoice_id:
+    if shown:
         from choeur.invoicing import queries as invoicing_queries
 
-        pk = parse_id(invoice_id)
+        pk = parse_id(shown)
         linked = None if pk is None else (
             invoicing_queries.issued_invoices(request.user)
             | invoicing_queries.received_invoices(request.user)).filter(pk=pk).first()

@@ -34,6 +34,7 @@
     var ms = parseInt(box.getAttribute("data-poll-ms"), 10) || 2000;
     var pollUrl = box.getAttribute("data-poll-url");
     var status = null;
+    var stop = function () {};
 
     function lastId() {
       var items = thread.querySelectorAll("li[data-id]");
@@ -93,6 +94,9 @@
         }
         show(data.status);
         if (data.more) { return refresh(); }
+        if (data.status === "TERMINEE" || data.status === "SANS_AGENT") {
+          stop(); // an ended conversation changes no more
+        }
         return null;
       });
     }
@@ -136,7 +140,7 @@
         }
       });
     }
-    every(ms, refresh);
+    stop = every(ms, refresh);
   }
 
   // --- The agents' console ---------------------------------------------------------------------
