@@ -16,9 +16,15 @@ this order; the first that recognises it answers:
 4. `facture` — an invoice number: its status, recipient and last change, looked up only among
    the invoices the user may see (invoicing.queries, issued and received); any other number
    gets the same answer as an unknown one;
-5. `comment` — a how-to: the articles of the topics its words name (a table below), then the
+5. `a_traiter` — « quelles factures dois-je traiter ? », « ai-je des factures à valider ? »:
+   what waits for the user's action (`waiting_for`), read through the portal lists' own
+   scoped queries and their « à traiter » tab — received invoices to process, issued ones to
+   complete or correct, invoices to validate, works dossiers waiting for one of its roles:
+   how many in each list (with its link) and the MAX_PENDING most urgent; signed out, nothing
+   but an invitation to sign in;
+6. `comment` — a how-to: the articles of the topics its words name (a table below), then the
    full-text search (aide.search) for the rest;
-6. `inconnu` — the best articles the search finds for any of its words. Two such answers in a
+7. `inconnu` — the best articles the search finds for any of its words. Two such answers in a
    session, or a negative vote, offer « Contacter un agent » (a sollicitation pre-filled with
    the exchange: `handover`).
 
@@ -36,6 +42,7 @@ from django.core.validators import validate_email
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from choeur.aide import markup, queries, search, text
 from choeur.aide.errors import AideError, QuestionEmpty, QuestionTooLong
@@ -48,9 +55,9 @@ KEPT = 10  # exchanges kept in the session
 STATE_KEY = "aide.assistant"
 
 # Intents.
-CODE, STATUT, ACTIVATION, FACTURE, COMMENT, INCONNU = (
-    "code", "statut", "activation", "facture", "comment", "inconnu")
-INTENTS = (CODE, STATUT, ACTIVATION, FACTURE, COMMENT, INCONNU)
+CODE, STATUT, ACTIVATION, FACTURE, PENDING, COMMENT, INCONNU = (
+    "code", "statut", "activation", "facture", "a_traiter", "comment", "inconnu")
+INTENTS = (CODE, STATUT, ACTIVATION, FACTURE, PENDING, COMMENT, INCONNU)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -74,6 +81,7 @@ class Answer:
     ask_email: bool = False  # signed out, activation: the address is asked
     offer_agent: bool = False
     invoice_id: int | None = None
+    waiting: list = field(default_factory=list)  # PENDING: the items waiting (Waiting)
     number: int = 0  # the exchange's number in the session (for the rating)
 
     @property
@@ -437,7 +445,190 @@ def _invoice_found(question: str, found: list, language: str | None) -> Answer:
     return answer
 
 
-# --- 5. How-to, 6. the rest --------------------------------------------------------------------
+# --- 5. What waits for the user ----------------------------------------------------------------
+
+# « Quelles factures dois-je traiter ? », « ai-je des factures à valider ? », « factures en
+# attente de ma validation », "which invoices are waiting for me": something to act on (an
+# invoice, a dossier, a piece), waiting for the one who asks. Read on the question's words
+# (`_plain`: folded, punctuation and hyphens as spaces).
+_PENDING_OBJECT = re.compile(
+    r"\b(factures?|avoirs?|dossiers?|pieces?|decomptes?|etats? d acompte|travaux|invoices?|"
+    r"credit notes?|bills?|documents?|dossiers? de facturation)\b")
+_PENDING_WAITING = re.compile(
+    r"\ba (traiter|valider|completer|recycler|corriger|signer|approuver|viser)\b"
+    r"|\ben attente de (ma|mon|mes|notre|nos|moi|nous)\b"
+    r"|\b(m|nous) attend(ent|ait|aient)?\b"
+    r"|\battend(ent|ait|aient)? (ma|mon|notre|nos|mes|une|un) (action|validation|traitement|"
+    r"decision|signature|reponse|visa)\b"
+    r"|\b(dois je|je dois|devons nous|nous devons|ai je|avons nous|j ai|me reste)\b.{0,40}"
+    r"\b(traiter|valider|completer|recycler|corriger|signer|approuver)\b"
+    r"|\b(waiting|pending) (for|on) (me|us|my|our)\b|\bawaiting (me|us|my|our)\b"
+    r"|\b(to|must i|should i|do i need to|i need to|i must|i have to) (process|validate|"
+    r"approve|handle|review|complete|sign)\b"
+    r"|\b(needs?|requires?|requiring|needing) (my|our) (action|approval|validation|review)\b")
+# Waiting for the one who asks, whatever the object ("what's pending for me?").
+_PENDING_FOR_ME = re.compile(
+    r"\b(waiting|pending) (for|on) (me|us)\b|\bawaiting me\b|\b(qui|que) (m|nous) "
+    r"attend(ent)?\b|\b(dois je|je dois|devons nous|nous devons) (traiter|valider)\b")
+# Asking for a list (« quelles », « combien », « ai-je », "which"), as opposed to asking how
+# to do something (« comment déposer une facture à valider par le titulaire ? »).
+_PENDING_ASKING = re.compile(
+    r"\b(quelles?|quels?|combien|lesquel\w*|ai je|avons nous|y a t il|y en a t il|est ce que j|"
+    r"est ce qu il y a|liste\w*|montre\w*|voir|affiche\w*|ou (sont|trouver|voir)|mes|nos|"
+    r"which|what|how many|any|do i have|have i|list|show|where (are|can i (find|see))|my|our)\b")
+_PENDING_HOWTO = re.compile(r"\b(comment|que faire|quoi faire|how|procedure)\b")
+
+MAX_PENDING = 5  # the waiting items shown in one answer
+
+
+def _plain(question: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", folded(question)))
+
+
+def is_pending(question: str) -> bool:
+    """A question asking what waits for the user's action (an invoice, a works piece)."""
+    plain = _plain(question)
+    if not (_PENDING_OBJECT.search(plain) and _PENDING_WAITING.search(plain)
+            or _PENDING_FOR_ME.search(plain)):
+        return False
+    return bool(_PENDING_ASKING.search(plain)) or not _PENDING_HOWTO.search(plain)
+
+
+@dataclass
+class Waiting:
+    """One thing waiting for the user: an invoice or a works dossier."""
+
+    number: str
+    partner: str
+    amount: str
+    status: str
+    url: str
+    since: object  # datetime: waiting since (its last change)
+    due: object = None  # datetime: to be done before (a validation, a works timer)
+    kind: str = ""
+
+    @property
+    def overdue(self) -> bool:
+        from choeur.core import clock
+
+        return self.due is not None and self.due < clock.now()
+
+
+@dataclass
+class WaitingList:
+    """One list of the portal with its « à traiter » tab, and how much waits there."""
+
+    label: str
+    url: str
+    count: int
+
+
+def _money(value, currency: str | None = None) -> str:
+    from choeur.formats import display
+
+    return display.money(value, translation.get_language() or "fr", currency or None) or "—"
+
+
+def waiting_for(user) -> tuple[list[WaitingList], list[Waiting]]:
+    """What waits for `user`'s action, read through the portal lists' own queries and their
+    « à traiter » tab (so the count is what the list shows): received invoices to process
+    (invoicing.queries.received_invoices, statuses.RECIPIENT_TO_PROCESS), issued ones to
+    complete or correct (issued_invoices, SUPPLIER_TO_PROCESS), invoices to validate
+    (invoices_to_validate, VALIDATOR_TO_PROCESS) and works dossiers waiting for one of the
+    user's roles (travaux.queries.to_process). The lists holding some, and at most MAX_PENDING
+    items: overdue first (by due date), then the longest waiting."""
+    from django.db.models import F
+
+    from choeur.invoicing import queries as invoicing
+    from choeur.invoicing import statuses
+    from choeur.travaux import queries as travaux
+    from choeur.travaux.models import Actor
+
+    lists: list[WaitingList] = []
+    items: list[Waiting] = []
+    related = ("supplier", "recipient", "recipient_service")
+    for label, route, queryset, received, order in (
+        (_("Factures reçues à traiter"), "invoicing:received_list",
+         invoicing.received_invoices(user).filter(status__in=statuses.RECIPIENT_TO_PROCESS),
+         True, ("status_changed_at", "id")),
+        (_("Factures émises à traiter"), "invoicing:issued_list",
+         invoicing.issued_invoices(user).filter(status__in=statuses.SUPPLIER_TO_PROCESS),
+         False, ("status_changed_at", "id")),
+        (_("Factures à valider"), "invoicing:to_validate_list",
+         invoicing.invoices_to_validate(user).filter(
+             status__in=statuses.VALIDATOR_TO_PROCESS),
+         True, (F("validation_due_at").asc(nulls_last=True), "status_changed_at", "id")),
+    ):
+        count = queryset.count()
+        if not count:
+            continue
+        lists.append(WaitingList(label, reverse(route) + "?onglet=a-traiter", count))
+        detail = {"invoicing:received_list": "invoicing:received_detail",
+                  "invoicing:issued_list": "invoicing:issued_detail",
+                  "invoicing:to_validate_list": "invoicing:to_validate_detail"}[route]
+        for invoice in queryset.select_related(*related).order_by(*order)[:MAX_PENDING]:
+            partner = invoice.supplier.company_name if received else \
+                invoice.recipient.company_name
+            due = invoice.validation_due_at if route == "invoicing:to_validate_list" else None
+            items.append(Waiting(
+                invoice.number, partner, _money(invoice.total_ttc, invoice.currency),
+                invoice.get_status_display(), reverse(detail, args=[invoice.pk]),
+                invoice.status_changed_at, due, label))
+    dossiers = travaux.to_process(user, travaux.listed(user))
+    count = dossiers.count()
+    if count:
+        label = _("Factures de travaux à traiter")
+        lists.append(WaitingList(label, reverse("travaux:list") + "?onglet=a-traiter", count))
+        for dossier in dossiers.order_by(F("due_at").asc(nulls_last=True), "updated_at",
+                                         "pk")[:MAX_PENDING]:
+            pieces = list(dossier.pieces.all())
+            last = pieces[-1].invoice if pieces else None
+            partner = (dossier.moa.company_name if dossier.next_actor == Actor.FOURNISSEUR
+                       else dossier.supplier.company_name)
+            items.append(Waiting(
+                dossier.number, partner,
+                _money(last.total_ttc, last.currency) if last else "—",
+                last.get_status_display() if last else dossier.get_next_actor_display(),
+                reverse("travaux:detail", args=[dossier.pk]), dossier.updated_at,
+                dossier.due_at, label))
+    items.sort(key=lambda w: (0, w.due, w.since) if w.overdue else (1, w.since, w.since))
+    return lists, items[:MAX_PENDING]
+
+
+def answer_pending(question: str, user, language: str | None) -> Answer:
+    if not user.is_authenticated:
+        return Answer(PENDING, question, _(
+            "Connectez-vous : je ne peux vous dire ce qui attend votre action que dans les "
+            "structures auxquelles vous êtes rattaché."),
+            links=[Link(_("Se connecter"), reverse("login"))])
+    lists, items = waiting_for(user)
+    total = sum(each.count for each in lists)
+    if not total:
+        answer = Answer(PENDING, question, _(
+            "Rien n'attend votre action : aucune facture ni aucun dossier de travaux n'est à "
+            "traiter dans les structures et services auxquels vous avez accès."))
+    else:
+        if total > len(items):
+            sentence = _("%(count)s éléments attendent votre action ; voici les %(shown)s plus "
+                         "urgents (les listes ci-dessous les montrent tous) :") % {
+                "count": total, "shown": len(items)}
+        else:
+            sentence = ngettext("%(count)s élément attend votre action :",
+                                "%(count)s éléments attendent votre action, les plus urgents "
+                                "d'abord :", total) % {"count": total}
+        answer = Answer(PENDING, question, sentence)
+        answer.waiting = items
+        answer.facts = [(each.label, str(each.count)) for each in lists]
+        answer.links = [Link(_("Voir la liste : %(list)s (%(count)s)") % {
+            "list": each.label, "count": each.count}, each.url) for each in lists]
+    article = next(iter(_articles(["traiter-une-facture-recue"])), None)
+    if article is not None:
+        answer.articles = [article_link(article, language)]
+        answer.article_slugs = [article.slug]
+    return answer
+
+
+# --- 6. How-to, 7. the rest --------------------------------------------------------------------
 
 # Topics a question's words name (folded patterns) → the articles answering them, best first.
 TOPICS: tuple[tuple[re.Pattern, tuple[str, ...]], ...] = tuple(
@@ -536,6 +727,8 @@ def answer(question: str, user, language: str | None = None) -> Answer:
     status = find_status(question)
     if status:
         return answer_status(question, status, language)
+    if is_pending(question):
+        return answer_pending(question, user, language)
     try:
         return answer_howto(question, language)
     except AideError:  # a search refused (cannot happen: the words are cut to MAX_QUERY)
@@ -570,6 +763,7 @@ def remember(state: dict, answer: Answer, page: str = "") -> None:
 def summary(answer: Answer) -> str:
     """The answer in plain text, for the sollicitation that may follow."""
     lines = [answer.text]
+    lines += [f"{w.number} — {w.partner} — {w.amount} — {w.status}" for w in answer.waiting]
     lines += [f"{label} : {value}" for label, value in answer.facts]
     lines += [link.label for link in answer.articles]
     return "\n".join(lines)

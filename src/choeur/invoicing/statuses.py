@@ -217,6 +217,8 @@ RECIPIENT_VISIBLE = tuple(s for s in Status if s not in (
 #: Supplier "à traiter" (reference §1.3), minus the transient routing statuses.
 SUPPLIER_TO_PROCESS = (S.BROUILLON, S.ERREUR_FOURNISSEUR_SUR_VALIDEUR, S.A_RECYCLER,
                        S.SUSPENDUE)
+#: Validator "à traiter" (the « Factures à valider » list's tab).
+VALIDATOR_TO_PROCESS = (S.A_VALIDER_1, S.A_VALIDER_2)
 #: Terminal statuses: nothing follows.
 TERMINAL = (S.MISE_EN_PAIEMENT, S.REJETEE, S.REFUSEE_1, S.REFUSEE_2, S.SUPPRIMEE)
 

@@ -58,6 +58,6 @@ def to_validate_list(request):
         request, for_current_structure(request, queries.invoices_to_validate(request.user),
                                        "validator", "validator2"),
         template="invoicing/to_validate_list.html",
-        to_process=(Status.A_VALIDER_1, Status.A_VALIDER_2), partner="supplier",
+        to_process=statuses.VALIDATOR_TO_PROCESS, partner="supplier",
         statuses_shown=[s for s in statuses.INVOICE_STATUSES
                         if s not in (Status.BROUILLON, Status.SUPPRIMEE)])
