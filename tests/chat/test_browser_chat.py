@@ -66,6 +66,7 @@ def test_the_assistant_hands_over_to_a_live_agent(page, agent_page, invoice, sup
 
     # The conversation arrives in the agent's console without a reload.
     expect(waiting.get_by_role("link", name="Où est ma facture FA-2026-0117 ?")).to_be_visible()
+    expect(agent_page).to_have_title(re.compile(r"^\(1\) Console des agents"))
     shoot(agent_page, "chat-2-console")
     waiting.get_by_role("link", name="Où est ma facture FA-2026-0117 ?").click()
     context = agent_page.get_by_test_id("chat-context")

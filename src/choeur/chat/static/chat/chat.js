@@ -176,10 +176,13 @@
       list.replaceChildren.apply(list, items);
     }
 
+    var title = document.title;
     every(ms, function () {
       return getJSON(url).then(function (data) {
         fill(box.querySelector('[data-chat-list="waiting"]'), data.waiting, true);
         fill(box.querySelector('[data-chat-list="mine"]'), data.mine, false);
+        // Seen from another tab: the tab's title counts who waits.
+        document.title = (data.waiting.length ? "(" + data.waiting.length + ") " : "") + title;
       });
     });
   }
