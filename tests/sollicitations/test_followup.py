@@ -62,8 +62,8 @@ def test_the_receipt_link_shows_the_ticket_and_its_thread(client, agent):
     assert "Clôturer la sollicitation" in body
     for absent in ("Apporter un complément", "Rouvrir", "Prendre en charge", "Répondre"):
         assert absent not in body
-    # The token leaks through no Referer, and no cache keeps the page.
-    assert page["Referrer-Policy"] == "no-referrer"
+    # The token leaks through no Referer (the origin alone), and no cache keeps the page.
+    assert page["Referrer-Policy"] == "strict-origin"
     assert "no-store" in page["Cache-Control"] and "private" in page["Cache-Control"]
     # Only a digest of the secret is kept; nothing audited holds it.
     link = FollowupLink.objects.get(sollicitation=ticket)
@@ -75,7 +75,7 @@ def test_the_receipt_link_shows_the_ticket_and_its_thread(client, agent):
     assert followup.sender_for(token) == LoggedOutSender(ticket.pk, "jeanne@example.fr")
 
 
-def test_the_complement_asked_by_the_agent_is_brought_through_the_link(agent):
+def test_the_complement_asked_by_the_agent_is_brought_through_the_link(agent, caplog):
     client = Client(enforce_csrf_checks=True)
     ticket = open_ticket()
     receipt_path = last_link()
@@ -95,12 +95,16 @@ def test_the_complement_asked_by_the_agent_is_brought_through_the_link(agent):
     before = snapshot()
     refused = client.post(path + "completer/", {"completer-text": "Voici."})
     assert refused.status_code == 403 and snapshot() == before
+    # Django logs the refusal with the request's path: the token is not in the log.
+    logged = [r.getMessage() for r in caplog.records if r.name == "django.security.csrf"]
+    assert logged and "/contact/suivi/…/completer/" in logged[-1]
+    assert path.split("/")[3] not in caplog.text
     done = client.post(path + "completer/", {
         "csrfmiddlewaretoken": csrf_of(page), "completer-text": "Voici la capture.",
         "completer-attachments": [SimpleUploadedFile("capture.pdf", pdf_bytes("Erreur"),
                                                      "application/pdf")]}, follow=True)
     assert done.redirect_chain[-1][0] == path
-    assert done["Referrer-Policy"] == "no-referrer"
+    assert done["Referrer-Policy"] == "strict-origin"
     ticket.refresh_from_db()
     assert ticket.status == Status.COMPLETEE
     message = ticket.messages.last()

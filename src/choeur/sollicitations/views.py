@@ -436,8 +436,10 @@ FOLLOWUP_STEPS = [
 FOLLOWUP_BY_SLUG = {step.slug: step for step in FOLLOWUP_STEPS}
 #: Failed token attempts per client address and throttle window (a link holder never fails).
 FOLLOWUP_FAILURES = 20
-#: The page's address holds the token: no Referer carries it anywhere (see _private).
-FOLLOWUP_REFERRER_POLICY = "no-referrer"
+#: The page's address holds the token: a Referer from it carries the origin alone, never the
+#: path. (Not « no-referrer »: with it, browsers send `Origin: null` with the page's own
+#: forms, and Django's CSRF check refuses them — tests/sollicitations/test_browser_followup.)
+FOLLOWUP_REFERRER_POLICY = "strict-origin"
 
 
 def _followup_key(request) -> throttle.Key:
