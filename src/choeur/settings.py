@@ -216,15 +216,19 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": CONFIG.log_level},
-    "filters": {"host_warning": {"()": "choeur.core.logs.DisallowedHostWarning"}},
+    "filters": {"host_warning": {"()": "choeur.core.logs.DisallowedHostWarning"},
+                # A secret in a path (a sollicitation's follow-up link) is never written.
+                "path_secrets": {"()": "choeur.sollicitations.logs.RedactFollowupTokens"}},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         # A request with a Host we do not serve is a scanner's, not our error: one line.
-        "django.security.DisallowedHost": {"filters": ["host_warning"]},
+        "django.security.DisallowedHost": {"filters": ["host_warning", "path_secrets"]},
+        "django.security.csrf": {"filters": ["path_secrets"]},
+        "django.server": {"filters": ["path_secrets"]},
         # Every 4xx would be a WARNING line (a refused login, a wrong secret, a 404): under
         # an attack, thousands. Server errors stay; refusals worth knowing are logged by
         # Choeur itself (a throttle reaching its limit, a tolerated call without a token).
-        "django.request": {"level": "ERROR"},
+        "django.request": {"level": "ERROR", "filters": ["path_secrets"]},
         # The Factur-X and PDF libraries say at INFO what they do for every file Choeur writes
         # or reads (three lines per invoice): noise in a worker's log and on the CLI.
         "factur-x": {"level": "WARNING"},

@@ -138,3 +138,22 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class FollowupLink(models.Model):
+    """A logged-out sender's personal link to its ticket (`/contact/suivi/<token>/`), one per
+    e-mail written to it. Only the SHA-256 of the random secret is kept (the secret is in the
+    e-mail alone): a link can be revoked, and expires."""
+
+    sollicitation = models.ForeignKey(Sollicitation, on_delete=models.CASCADE,
+                                      related_name="followup_links")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=clock.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["sollicitation", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.sollicitation_id}:{self.digest[:8]}"

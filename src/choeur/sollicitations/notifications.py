@@ -2,7 +2,8 @@
 
 - The sender's side: the user who wrote the ticket while it still sees the espace
   Sollicitations émises of its structure, else every user of that espace; a logged-out
-  sender by e-mail at the address it gave (it has no account to read notifications in).
+  sender by e-mail at the address it gave (it has no account to read notifications in),
+  each e-mail with a fresh personal follow-up link (followup.py).
 - The receiving side: the agent who took the ticket while it still may, else every user who
   sees the ticket there (the structure's Sollicitations reçues, within their services; or the
   platform's support agents).
@@ -22,7 +23,7 @@ from choeur.messaging.catalogue import render
 from choeur.messaging.services import notify
 from choeur.organisations import permissions
 from choeur.organisations.models import Espace
-from choeur.sollicitations import queries
+from choeur.sollicitations import followup, queries
 from choeur.sollicitations.models import Sollicitation
 
 
@@ -73,18 +74,20 @@ def to_receiver(ticket: Sollicitation, kind: str, **extra) -> None:
 
 def _mail_logged_out(ticket: Sollicitation, kind: str, params: dict, body: str) -> None:
     """A logged-out sender hears by e-mail, with the words of the step."""
+    link = followup.url(followup.issue(ticket))
     with translation.override("fr"):
         text = render(kind, params)
         content = render_to_string("sollicitations/email_logged_out.txt", {
-            "ticket": ticket, "text": text, "body": body,
+            "ticket": ticket, "text": text, "body": body, "followup_url": link,
             "base_url": settings.CHOEUR_BASE_URL})
     mail.send_mail(ticket.sender_email, f"[Choeur] {text[:120]}", content)
 
 
 def acknowledge_logged_out(ticket: Sollicitation) -> None:
-    """The receipt a logged-out sender gets: its ticket's number."""
+    """The receipt a logged-out sender gets: its ticket's number and its follow-up link."""
+    link = followup.url(followup.issue(ticket))
     with translation.override("fr"):
         content = render_to_string("sollicitations/email_receipt.txt", {
-            "ticket": ticket, "base_url": settings.CHOEUR_BASE_URL})
+            "ticket": ticket, "followup_url": link, "base_url": settings.CHOEUR_BASE_URL})
     mail.send_mail(ticket.sender_email,
                    f"[Choeur] Sollicitation {ticket.number} enregistrée", content)

@@ -14,6 +14,9 @@ A technical account (the wire API's actor, `api/sollicitations.py`) holds the si
 own structure, with the structure's rights (organisations.permissions): its sent tickets
 (never a draft: it sends at once) and its received ones, whatever their service; never the
 support's.
+
+A logged-out sender holding its follow-up link (actors.LoggedOutSender, followup.py) sees
+its one ticket, on the sender's side only; it passes no other check.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from choeur.core.ids import parse_id
 from choeur.organisations import permissions
 from choeur.organisations.models import Espace, Structure
 from choeur.sollicitations import errors
+from choeur.sollicitations.actors import is_logged_out_sender
 from choeur.sollicitations.models import Attachment, Sollicitation
 from choeur.sollicitations.statuses import OPEN, Side, Status
 
@@ -95,6 +99,13 @@ def _support_scope(user) -> Q:
     return Q(to_support=True) & ~Q(status=Status.BROUILLON)
 
 
+def _followup_scope(actor) -> Q:
+    if not is_logged_out_sender(actor):
+        return NOTHING
+    return (Q(pk=actor.sollicitation_id, sender_structure__isnull=True)
+            & ~Q(status=Status.BROUILLON))
+
+
 def sent(user) -> QuerySet[Sollicitation]:
     return Sollicitation.objects.filter(_sent_scope(user)).select_related(*RELATED)
 
@@ -109,7 +120,8 @@ def support(user) -> QuerySet[Sollicitation]:
 
 def visible(user) -> QuerySet[Sollicitation]:
     return Sollicitation.objects.filter(
-        _sent_scope(user) | _received_scope(user) | _support_scope(user))
+        _sent_scope(user) | _received_scope(user) | _support_scope(user)
+        | _followup_scope(user))
 
 
 def sollicitation(user, sollicitation_id, *, lock: bool = False) -> Sollicitation:
@@ -127,6 +139,9 @@ def sollicitation(user, sollicitation_id, *, lock: bool = False) -> Sollicitatio
 
 
 def is_sender(user, ticket: Sollicitation, modify: bool = True) -> bool:
+    if is_logged_out_sender(user):  # its one ticket, sent by no structure
+        return (ticket.sender_structure_id is None and ticket.pk == user.sollicitation_id
+                and ticket.status != Status.BROUILLON)
     if ticket.sender_structure_id is None or not _acting(user):
         return False
     if ticket.status == Status.BROUILLON and (permissions.is_technical_account(user)

@@ -7,7 +7,11 @@ attachments, an audit line, and tells the other side — all in the caller's tra
 
 The actor may be a technical account (the wire API): it acts for its own structure, on the
 side(s) that structure holds; it is recorded by its label (it is no user), and when it takes a
-ticket it is its `assignee_account`."""
+ticket it is its `assignee_account`.
+
+Or the logged-out sender of one ticket, holding its follow-up link (actors.LoggedOutSender):
+it holds that ticket's sender side only, is recorded by its address, and deposits no file
+ahead (its files come as (name, bytes), checked the same way)."""
 
 from __future__ import annotations
 
@@ -29,6 +33,7 @@ from choeur.invoicing.services import MAX_DOSSIER
 from choeur.organisations import permissions
 from choeur.organisations.models import Espace, Service, Structure
 from choeur.sollicitations import catalogue, errors, notifications, queries
+from choeur.sollicitations.actors import is_logged_out_sender
 from choeur.sollicitations.models import MAX_TEXT, MAX_TITLE, Attachment, Message, Sollicitation
 from choeur.sollicitations.statuses import TABLE, Action, Side, Status
 from choeur.travaux import queries as travaux_queries
@@ -74,7 +79,8 @@ def _uploaded(actor, attachments) -> list[tuple[str, bytes]]:
     from choeur.invoicing.models import UploadedFile
 
     pairs, used = [], []
-    own = permissions.visible_structures(actor).values("pk")
+    own = (Structure.objects.none() if is_logged_out_sender(actor)
+           else permissions.visible_structures(actor)).values("pk")
     for item in attachments or []:
         if not isinstance(item, Upload):
             pairs.append(item)
@@ -243,14 +249,18 @@ def _next_number() -> str:
 def _label(actor) -> str:
     if actor is None:
         return str(_("Plateforme"))
+    if is_logged_out_sender(actor):
+        return actor.email[:200]
     if permissions.is_technical_account(actor):
         return (_("Compte technique %(login)s") % {"login": actor.login})[:200]
     return (actor.get_full_name() or actor.email)[:200]
 
 
 def _person(actor):
-    """The acting user, or None for a technical account (it is no user)."""
-    return None if permissions.is_technical_account(actor) else actor
+    """The acting user, or None for a technical account or a logged-out sender (no user)."""
+    if permissions.is_technical_account(actor) or is_logged_out_sender(actor):
+        return None
+    return actor
 
 
 def _message(ticket, action: str, side: str, actor, body: str, previous: str,

@@ -15,4 +15,8 @@ urlpatterns = [
     path("sollicitations/<int:pk>/<slug:step>/", views.act, name="act"),
     path("contact/", views.contact, name="contact"),
     path("contact/envoyee/", views.contact_done, name="contact_done"),
+    path("contact/suivi/<str:token>/", views.followup_page, name="followup"),
+    path("contact/suivi/<str:token>/pieces/<int:attachment_pk>/", views.followup_attachment,
+         name="followup_attachment"),
+    path("contact/suivi/<str:token>/<slug:step>/", views.followup_act, name="followup_act"),
 ]

@@ -1,8 +1,8 @@
 """The sollicitations portal: « Sollicitations émises », « Sollicitations reçues » (with the
 receiving structures' response-time figures), the support's back office, a ticket's page
 (its whole thread and the moves the viewer may make), the creation form, and the logged-out
-contact form (sign-in problems). Every POST runs one service function in its own
-transaction."""
+contact form (sign-in problems) and its follow-up page (the sender's personal link). Every
+POST runs one service function in its own transaction."""
 
 from __future__ import annotations
 
@@ -20,12 +20,21 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from choeur.accounts import botcheck
+from choeur.accounts import botcheck, throttle
 from choeur.core.errors import ChoeurError
 from choeur.core.ids import parse_id
 from choeur.invoicing.forms import read_files
 from choeur.invoicing.views.common import blob_response, for_current_structure
-from choeur.sollicitations import catalogue, forms, prefill, queries, services, statuses
+from choeur.sollicitations import (
+    catalogue,
+    followup,
+    forms,
+    prefill,
+    queries,
+    services,
+    statuses,
+)
+from choeur.sollicitations.actors import LoggedOutSender
 from choeur.sollicitations.statuses import Action, Side, Status
 from choeur.web import keyset
 
@@ -363,6 +372,10 @@ def attachment(request, pk, attachment_pk):
         found = queries.attachment(request.user, pk, attachment_pk)
     except ChoeurError:
         raise Http404 from None
+    return _blob(found)
+
+
+def _blob(found):
     import mimetypes
 
     guessed = mimetypes.guess_type(found.name)[0]
@@ -411,3 +424,135 @@ def contact_done(request):
     if not number:
         return redirect("sollicitations:contact")
     return render(request, "sollicitations/contact_done.html", {"number": number})
+
+
+# --- A logged-out sender's follow-up link -----------------------------------------------------
+
+#: The moves a logged-out sender makes from its link: the sender's side of the table.
+FOLLOWUP_STEPS = [
+    Step("completer", Action.COMPLETER, gettext_lazy("Apporter un complément"),
+         gettext_lazy("Votre complément"), gettext_lazy("Fichiers joints au complément")),
+    Step("rouvrir", Action.ROUVRIR, gettext_lazy("Rouvrir : je ne suis pas satisfait(e)"),
+         gettext_lazy("Motif de la réouverture")),
+    Step("cloturer", Action.CLOTURER, gettext_lazy("Clôturer la sollicitation"),
+         gettext_lazy("Message de clôture (facultatif)")),
+]
+FOLLOWUP_BY_SLUG = {step.slug: step for step in FOLLOWUP_STEPS}
+#: Failed token attempts per client address and throttle window (a link holder never fails).
+FOLLOWUP_FAILURES = 20
+#: The page's address holds the token: a Referer from it carries the origin alone, never the
+#: path. (Not « no-referrer »: with it, browsers send `Origin: null` with the page's own
+#: forms, and Django's CSRF check refuses them — tests/sollicitations/test_browser_followup.)
+FOLLOWUP_REFERRER_POLICY = "strict-origin"
+
+
+def _followup_key(request) -> throttle.Key:
+    return throttle.Key("portal.followup", throttle.client_address(request), FOLLOWUP_FAILURES)
+
+
+def _followup_sender(request, token) -> tuple[LoggedOutSender, object]:
+    """The sender a token stands for and its ticket; a wrong, forged, expired or revoked
+    token is the 404 of a missing ticket, counted as a failure under the caller's address
+    (at the limit, every attempt is refused before any token is read)."""
+    key = _followup_key(request)
+    throttle.check(key)
+    try:
+        sender = followup.sender_for(token)
+        ticket = queries.sollicitation(sender, sender.sollicitation_id)
+    except ChoeurError:
+        throttle.fail(key)
+        raise Http404 from None
+    return sender, ticket
+
+
+#: The assistant's form in the header sends the page it is asked from (and keeps it with the
+#: exchange, a rating, a handed-over sollicitation): here, the contact page, never the token.
+_NO_PATH = {"page_path": "/contact/"}
+
+
+def _private(response):
+    response["Referrer-Policy"] = FOLLOWUP_REFERRER_POLICY
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _followup_steps(ticket) -> list[Step]:
+    allowed = {action for action, _side in statuses.moves_for(ticket.status, {Side.EMETTEUR})}
+    return [step for step in FOLLOWUP_STEPS if step.action in allowed]
+
+
+def _followup(request, token, ticket, bound=None):
+    bound = bound or {}
+    steps = [(step, bound.get(step.slug) or _form_for(step)) for step in _followup_steps(ticket)]
+    shown = {step.slug for step, _form in steps}
+    # A move refused because the ticket moved meanwhile: its form is no longer offered, its
+    # coded refusal is still said.
+    refusals = [error for slug, form in bound.items() if slug not in shown
+                for error in form.non_field_errors()]
+    category, subcategory = catalogue.labels(ticket.category, ticket.subcategory)
+    return _private(render(request, "sollicitations/followup.html", {
+        "ticket": ticket, "thread": queries.thread(ticket), "steps": steps, "token": token,
+        "refusals": refusals,
+        "category": category, "subcategory": subcategory, **_NO_PATH,
+    }, status=400 if bound else 200))
+
+
+def _throttled(request, exc):
+    return _private(render(request, "web/error.html", {"error": exc, **_NO_PATH},
+                           status=exc.http_status))
+
+
+@never_cache
+@require_safe
+def followup_page(request, token):
+    """The ticket seen from its logged-out sender's personal link: number, status, title, the
+    thread, and the sender's moves the table allows now."""
+    try:
+        _sender, ticket = _followup_sender(request, token)
+    except throttle.TooManyAttempts as exc:
+        return _throttled(request, exc)
+    return _followup(request, token, ticket)
+
+
+@never_cache
+@require_POST
+def followup_act(request, token, step):
+    try:
+        sender, ticket = _followup_sender(request, token)
+    except throttle.TooManyAttempts as exc:
+        return _throttled(request, exc)
+    chosen = FOLLOWUP_BY_SLUG.get(step)
+    if chosen is None:
+        raise Http404
+    form = _form_for(chosen, request.POST, request.FILES)
+    if not form.is_valid():
+        return _followup(request, token, ticket, {chosen.slug: form})
+    data = form.cleaned_data
+    files = read_files(data.get("attachments"))
+    pk = sender.sollicitation_id
+    calls = {
+        Action.COMPLETER: lambda: services.complete(sender, pk, data["text"], files),
+        Action.ROUVRIR: lambda: services.reopen(sender, pk, data["text"]),
+        Action.CLOTURER: lambda: services.close(sender, pk, data.get("text", "")),
+    }
+    done, result = attempt(request, calls[chosen.action], form=form)
+    if not done:
+        ticket.refresh_from_db()
+        return _followup(request, token, ticket, {chosen.slug: form})
+    messages.success(request, _("Sollicitation %(number)s : %(status)s.") % {
+        "number": result.number, "status": Status(result.status).label})
+    return _private(redirect("sollicitations:followup", token=token))
+
+
+@never_cache
+@require_safe
+def followup_attachment(request, token, attachment_pk):
+    try:
+        sender, _ticket = _followup_sender(request, token)
+    except throttle.TooManyAttempts as exc:
+        return _throttled(request, exc)
+    try:
+        found = queries.attachment(sender, sender.sollicitation_id, attachment_pk)
+    except ChoeurError:
+        raise Http404 from None
+    return _private(_blob(found))
