@@ -49,6 +49,9 @@ OWN = {
     # The titulaire's list of its sous-traitants' and co-traitants' pieces (empty for an
     # outsider); its actions are walked with real ids in tests/travaux/test_subcontracting.py.
     "/factures/travaux/sous-traitance/",
+    # « Contacter un agent »: any signed-in user may ask for one (its own conversations
+    # only); a conversation is walked with real ids in tests/chat/test_views.py.
+    "/direct/",
 }
 
 
