@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "choeur.aide",
     "choeur.sollicitations",
     "choeur.chat",
+    "choeur.archives",
     "choeur.web",
     "choeur.api",
 ]

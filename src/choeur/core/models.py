@@ -98,3 +98,54 @@ class OutgoingEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{', '.join(self.to)}: {self.subject}"
+
+
+class LedgerSeal(models.Model):
+    """A seal over ledger entries (core/ledger.py): the digest of their hashes in id order,
+    chained to the previous seal, so that removing a whole object's chain is detected too."""
+
+    at = models.DateTimeField(_("scellé le"), default=clock.now)
+    count = models.PositiveIntegerField(_("entrées scellées"))
+    first_entry_id = models.BigIntegerField()
+    last_entry_id = models.BigIntegerField()
+    digest = models.CharField(max_length=64)  # sha256 over the sealed entries' hashes
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("sceau du registre")
+        verbose_name_plural = _("sceaux du registre")
+
+    def __str__(self) -> str:
+        return f"{self.pk} {self.hash[:12]}"
+
+
+class LedgerEntry(models.Model):
+    """One entry of an object's hash-chained, append-only history (core/ledger.py,
+    docs/CONSERVATION.md). Never updated, except `seal` (set once) and a purge (which keeps
+    the hashes and drops the payload)."""
+
+    id = models.BigAutoField(primary_key=True)
+    object_type = models.CharField(max_length=60)
+    object_id = models.CharField(max_length=64)
+    seq = models.PositiveIntegerField()
+    kind = models.CharField(max_length=20)
+    at = models.DateTimeField()
+    payload = models.TextField()  # canonical JSON (ledger.canonical)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+    seal = models.ForeignKey(LedgerSeal, on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="entries")
+    purged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["object_type", "object_id", "seq"],
+                                               name="ledger_entry_seq_once")]
+        indexes = [models.Index(fields=["seal", "at"], name="ledger_unsealed")]
+        verbose_name = _("entrée du registre")
+        verbose_name_plural = _("registre")
+
+    def __str__(self) -> str:
+        return f"{self.object_type}:{self.object_id}#{self.seq} {self.kind}"

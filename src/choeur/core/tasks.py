@@ -1,4 +1,4 @@
-"""Background work of core: the delivery of queued e-mails."""
+"""Background work of core: the delivery of queued e-mails, the ledger's seals."""
 
 from choeur.core import mail, queue
 
@@ -7,3 +7,11 @@ from choeur.core import mail, queue
 def deliver_email(email_id: int) -> None:
     """Deliver one queued e-mail (see `choeur.core.mail.send_mail`)."""
     mail.deliver(email_id)
+
+
+@queue.task()
+def ledger_seal() -> int:
+    """Seal the ledger entries written since the last seal (core/ledger.py)."""
+    from choeur.core import ledger
+
+    return ledger.seal_all()

@@ -12,13 +12,20 @@ from __future__ import annotations
 
 from django.db import connection
 
-from choeur.core import clock
+from choeur.core import clock, ledger
 from choeur.core.errors import Conflict, OutsideTransaction
 from choeur.invoicing import errors, statuses
 from choeur.invoicing.models import Invoice, StatusChange
 from choeur.invoicing.statuses import Role, Status
 
 MAX_COMMENT = 2000
+#: The ledger's name for an invoice's chain (core/ledger.py, docs/CONSERVATION.md).
+LEDGER_TYPE = "invoicing.invoice"
+
+
+def status_payload(status: str, previous: str, actor: str, comment: str) -> dict:
+    """A status change as the ledger keeps it."""
+    return {"status": status, "previous": previous, "actor": actor, "comment": comment}
 
 
 def acting_user(actor):
@@ -59,10 +66,13 @@ def transition(invoice: Invoice, target: str, *, actor=None, role: Role, comment
         raise Conflict()
     for field, value in values.items():
         setattr(invoice, field, value)
+    label = actor_label(actor)
     StatusChange.objects.create(
         invoice=invoice, status=target, previous=current, at=now,
-        actor=acting_user(actor),
-        actor_label=actor_label(actor), comment=comment)
+        actor=acting_user(actor), actor_label=label, comment=comment)
+    # The archive record (docs/CONSERVATION.md): the same change, hash-chained.
+    ledger.append(LEDGER_TYPE, invoice.pk, "STATUS", status_payload(target, current, label,
+                                                                  comment), at=now)
     from choeur.invoicing import notifications, signals
 
     notifications.status_changed(invoice, previous=current, actor=actor)
@@ -92,6 +102,9 @@ def create_many(invoices: list[Invoice], target: str, *, actor=None, role: Role,
     StatusChange.objects.bulk_create([
         StatusChange(invoice=invoice, status=target, previous=Status.BROUILLON, at=now,
                      actor=user, actor_label=label, comment="") for invoice in invoices])
+    ledger.append_many(LEDGER_TYPE, [
+        (invoice.pk, "STATUS", status_payload(target, Status.BROUILLON, label, ""))
+        for invoice in invoices], at=now, fresh=True)
     from choeur.invoicing import notifications, signals
 
     notifications.created_many(invoices, previous=Status.BROUILLON, actor=actor,

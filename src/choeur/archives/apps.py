@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ArchivesConfig(AppConfig):
+    name = "choeur.archives"
+    label = "archives"
+    verbose_name = "Conservation"
