@@ -49,7 +49,7 @@ def make_invoice(supplier, recipient, service, deposited: datetime, ttc: str,
         number=number or f"F-{next(_numbers):05d}", number_year=deposited.year,
         invoice_date=deposited.date(), deposited_at=deposited, mode_depot="SAISIE_API",
         total_ht=Decimal(ttc), total_ttc=Decimal(ttc), amount_due=Decimal(ttc),
-        status=final, status_comment=comment,
+        status=final, status_comment=comment, acknowledged=True,
         status_changed_at=deposited + timedelta(days=days))
     previous = ""
     StatusChange.objects.bulk_create([
