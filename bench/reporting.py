@@ -144,7 +144,7 @@ def run_bench(args) -> None:
           f"{queries.invoices(supplier_user, s).count():,}.")
     clients = {}
     for user in (recipient_user, supplier_user):
-        clients[user.pk] = Client()
+        clients[user.pk] = Client(SERVER_NAME="localhost")
         clients[user.pk].force_login(user)
 
     def page(user, side):

@@ -38,8 +38,7 @@ def _open(width: int, height: int, title: str, desc: str, css: str) -> tuple[str
     n = next(_ids)
     title_id, desc_id = f"chart-{n}-title", f"chart-{n}-desc"
     head = (f'<svg xmlns="http://www.w3.org/2000/svg" class="{css}" role="img" '
-            f'viewBox="0 0 {width} {height}" width="100%" '
-            f'preserveAspectRatio="xMinYMin meet" '
+            f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
             f'aria-labelledby="{title_id} {desc_id}">'
             f'<title id="{title_id}">{_e(title)}</title>'
             f'<desc id="{desc_id}">{_e(desc)}</desc>')
