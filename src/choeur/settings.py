@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "choeur.sollicitations",
     "choeur.chat",
     "choeur.archives",
+    "choeur.reporting",
     "choeur.web",
     "choeur.api",
 ]

@@ -23,6 +23,7 @@ from choeur.api import (
     factures_valideur,
     organisations,
     qualification,
+    reporting,
     sollicitations,
     structures,
     transverses,
@@ -86,6 +87,7 @@ api.add_router("/cpro/factures/v1", factures_recipiendaire.router)
 api.add_router("/cpro/factures/v1", factures_valideur.router)
 api.add_router("/cpro/organisations/v1", organisations.router)
 api.add_router("/cpro/qualification/v1", qualification.router)
+api.add_router("/cpro/reporting/v1", reporting.router)
 
 
 @csrf_exempt

@@ -272,6 +272,10 @@ class Invoice(models.Model):
                          condition=~Q(status=Status.SUPPRIMEE), name="inv_supplier_deposit"),
             models.Index(fields=["supplier", "invoice_date"],
                          condition=~Q(status=Status.SUPPRIMEE), name="inv_supplier_inv_date"),
+            # The dashboards (reporting/queries.py): a recipient's invoices by deposit date,
+            # with what the monthly volumes read (index-only on PostgreSQL; bench/reporting.py).
+            models.Index(fields=["recipient", "deposited_at"],
+                         include=["status", "total_ttc"], name="inv_recipient_deposit"),
             # The invoices waiting for their routing (services.requeue_lost_routings): a few.
             models.Index(fields=["status_changed_at", "id"], condition=Q(status=Status.DEPOSEE),
                          name="inv_deposee"),

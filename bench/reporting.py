@@ -1,0 +1,200 @@
+"""Server time of the dashboards (« Tableau de bord », reporting/) on PostgreSQL, at 1,000,000
+invoices.
+
+    make bench            (or: .venv/bin/python bench/reporting.py [--invoices N] [--rounds N]
+                           [--explain] [--target MS])
+
+The data set is bench/portal.py's (same loader, same throwaway cluster or
+CHOEUR_DATABASE_URL: 2,000 suppliers, 300 public recipients, a big recipient receiving 20 % of
+the invoices over three years, a big supplier issuing 5 %), plus the history the figures read,
+written by INSERT ... SELECT from the invoices: DEPOSEE at the deposit, MISE_A_DISPOSITION
+0–47 hours later for what reached the recipient, then the current status (rejections and
+suspensions with one of six reasons) — about 2.8 rows an invoice.
+
+Then, as the big recipient's gestionnaire over the default period (the last twelve months:
+~65,000 invoices) and as the big supplier's: each figure function (reporting/queries.py)
+alone, and the whole page through Django's test client (force_login), a few warm-up calls
+then --rounds timed ones; median and p95 in ms. The target (the issue's criterion) is the
+page under 300 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+
+import _cluster
+import portal
+
+REASONS = ["Numéro d'engagement absent", "Service fait non constaté", "Montant erroné",
+           "Pièce justificative manquante", "Doublon", "Coordonnées bancaires erronées"]
+#: Statuses an invoice has before it reaches its recipient (no MISE_A_DISPOSITION row).
+NOT_ROUTED = ("BROUILLON", "SUPPRIMEE", "A_VALIDER_1", "REFUSEE_1", "DEPOSEE",
+              "EN_COURS_ACHEMINEMENT", "ERREUR_FOURNISSEUR_SUR_VALIDEUR")
+
+
+def load_history() -> float:
+    """Three INSERT ... SELECT over the invoices; returns the seconds it took."""
+    from django.db import DatabaseError, connection, transaction
+
+    started = time.perf_counter()
+    reasons = "ARRAY[" + ", ".join("'" + r.replace("'", "''") + "'" for r in REASONS) + "]"
+    not_routed = ", ".join(f"'{s}'" for s in NOT_ROUTED)
+    made_available = ("LEAST(i.status_changed_at, "
+                      "i.deposited_at + mod(i.id, 48) * interval '1 hour')")
+    with connection.cursor() as cursor:
+        try:
+            with transaction.atomic():
+                cursor.execute("SET session_replication_role = replica")
+        except DatabaseError:
+            pass
+        cursor.execute("DROP INDEX IF EXISTS inv_history")
+        columns = "(invoice_id, status, previous, at, actor_label, comment)"
+        cursor.execute(f"""
+            INSERT INTO invoicing_statuschange {columns}
+            SELECT i.id, 'DEPOSEE', 'BROUILLON', i.deposited_at, 'Choeur', ''
+            FROM invoicing_invoice i WHERE i.deposited_at IS NOT NULL""")  # noqa: S608
+        cursor.execute(f"""
+            INSERT INTO invoicing_statuschange {columns}
+            SELECT i.id, 'MISE_A_DISPOSITION', 'EN_COURS_ACHEMINEMENT', {made_available},
+                   'Choeur', ''
+            FROM invoicing_invoice i
+            WHERE i.deposited_at IS NOT NULL AND i.status NOT IN ({not_routed})""")  # noqa: S608
+        cursor.execute(f"""
+            INSERT INTO invoicing_statuschange {columns}
+            SELECT i.id, i.status, 'MISE_A_DISPOSITION', i.status_changed_at, 'Destinataire',
+                   CASE WHEN i.status IN ('REJETEE', 'SUSPENDUE')
+                        THEN ({reasons})[1 + mod(i.id, {len(REASONS)})] ELSE '' END
+            FROM invoicing_invoice i
+            WHERE i.deposited_at IS NOT NULL AND i.status NOT IN ({not_routed})
+              AND i.status <> 'MISE_A_DISPOSITION'""")  # noqa: S608
+        cursor.execute("CREATE INDEX inv_history ON invoicing_statuschange (invoice_id, at)")
+        cursor.execute("RESET session_replication_role")
+        cursor.execute("VACUUM ANALYZE invoicing_statuschange")
+    return time.perf_counter() - started
+
+
+def timed(call, rounds: int) -> tuple[float, float]:
+    for _ in range(2):
+        call()
+    times = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times), portal.p95(times)
+
+
+def explain(call) -> None:
+    """The slowest query of `call`, with EXPLAIN (ANALYZE, BUFFERS)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        call()
+    slowest = max(captured.captured_queries, key=lambda q: float(q["time"]))
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + slowest["sql"])
+        print("\n".join("      " + row[0] for row in cursor.fetchall()))
+
+
+def run_bench(args) -> None:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+
+    from choeur.accounts.models import User
+    from choeur.invoicing.models import Invoice, StatusChange
+    from choeur.reporting import queries
+
+    if connection.vendor != "postgresql":
+        sys.exit("bench/reporting.py measures PostgreSQL: CHOEUR_DATABASE_URL must be "
+                 "postgresql://")
+    call_command("migrate", verbosity=0)
+    state = portal.database_state()
+    if state == "other":
+        sys.exit("The database of CHOEUR_DATABASE_URL holds other data: give an empty one.")
+    if state == "empty":
+        print(f"\nLoading {args.invoices:,} invoices:")
+        started = time.perf_counter()
+        for step, seconds in portal.load(args.invoices).items():
+            print(f"  {step:<40} {seconds:8.1f} s")
+        print(f"  {'total':<40} {time.perf_counter() - started:8.1f} s")
+    else:
+        print(f"\nReusing the data set ({Invoice.objects.count():,} invoices).")
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    if StatusChange.objects.count() < Invoice.objects.count():
+        StatusChange.objects.all().delete()
+        print(f"  {'history rows':<40} {load_history():8.1f} s "
+              f"({StatusChange.objects.count():,} rows)")
+
+    domain = portal.BENCH_DOMAIN
+    recipient_user = User.objects.get(email=f"destinataire@{domain}")
+    supplier_user = User.objects.get(email=f"fournisseur@{domain}")
+    r = queries.filters(recipient_user, queries.RECIPIENT)
+    s = queries.filters(supplier_user, queries.SUPPLIER)
+    print(f"\nBig recipient: {queries.invoices(recipient_user, r).count():,} invoices "
+          f"from {r.start} to {r.end}; big supplier: "
+          f"{queries.invoices(supplier_user, s).count():,}.")
+    clients = {}
+    for user in (recipient_user, supplier_user):
+        clients[user.pk] = Client(SERVER_NAME="localhost")
+        clients[user.pk].force_login(user)
+
+    def page(user, side):
+        def call():
+            response = clients[user.pk].get(f"/tableau-de-bord/{side}/")
+            assert response.status_code == 200, response.status_code
+        return call
+
+    measures = [
+        ("destinataire: volumes par mois", lambda: queries.volumes(recipient_user, r)),
+        ("destinataire: délais (médianes)",
+         lambda: queries.processing_times(recipient_user, r)),
+        ("destinataire: rejets, suspensions",
+         lambda: queries.rejection_rates(recipient_user, r)),
+        ("destinataire: retards de paiement",
+         lambda: queries.late_payments(recipient_user, r)),
+        ("destinataire: page entière", page(recipient_user, queries.RECIPIENT)),
+        ("fournisseur: factures par statut", lambda: queries.by_status(supplier_user, s)),
+        ("fournisseur: délai de paiement",
+         lambda: queries.payment_times(supplier_user, s)),
+        ("fournisseur: page entière", page(supplier_user, queries.SUPPLIER)),
+    ]
+    print(f"\n  {'figure':<38} {'p50 ms':>8} {'p95 ms':>8}")
+    over = []
+    for label, call in measures:
+        p50, p95 = timed(call, args.rounds)
+        print(f"  {label:<38} {p50:8.1f} {p95:8.1f}", flush=True)
+        if p50 > args.target and "page" not in label:
+            over.append((label, call))
+        if "page" in label and p50 > args.target:
+            over.append((label, call))
+    if args.explain:
+        for label, call in over:
+            print(f"\n  {label}: slowest query")
+            explain(call)
+    pages_over = [label for label, _ in over if "page" in label]
+    print(f"\nTarget: the page under {args.target:.0f} ms: "
+          f"{'missed by ' + ', '.join(pages_over) if pages_over else 'met'}.")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--invoices", type=int, default=1_000_000)
+    parser.add_argument("--rounds", type=int, default=15, help="timed calls per figure")
+    parser.add_argument("--target", type=float, default=300.0, help="ms, the whole page")
+    parser.add_argument("--explain", action="store_true",
+                        help="EXPLAIN ANALYZE the slowest query of what misses the target")
+    args = parser.parse_args()
+    _cluster.run_in_django(run_bench, args)
+
+
+if __name__ == "__main__":
+    main()

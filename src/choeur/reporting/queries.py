@@ -1,0 +1,351 @@
+"""The dashboards' figures (docs/CONSERVATION.md « Dashboards »): read side only, one function
+per figure, always over the invoices the actor may see.
+
+Every figure starts from `invoicing.queries.received_invoices` (a recipient's dashboard) or
+`issued_invoices` (a supplier's), narrowed to one structure the actor sees that espace of,
+then to the filters: the deposit date in the period (Paris days, both ends included), a
+service of that structure (among those the actor's rattachement is limited to), a partner
+(supplier or recipient) by identifier. A structure, service or partner the actor may not see
+is `REPORT_FILTER_NOT_FOUND`, the same answer as one that does not exist: a forged id
+discloses nothing. `filters()` checks everything before any figure is computed.
+
+Durations are read from the history (`StatusChange`): the deposit (`Invoice.deposited_at`) to
+the first MISE_A_DISPOSITION, to the recipient's first action (the first status the
+transition table lets the recipient set from MISE_A_DISPOSITION), to the first
+MISE_EN_PAIEMENT; medians in days. Late payments read `Invoice.payment_due_on` and
+`Invoice.paid_at` (kept by invoicing/delays.py) when the model has them, and answer None
+before.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, Min, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+
+from choeur.core import clock
+from choeur.invoicing import queries as invoicing_queries
+from choeur.invoicing.models import Invoice, StatusChange
+from choeur.invoicing.statuses import Status, recipient_targets
+from choeur.organisations import permissions
+from choeur.organisations.models import Espace, Service, Structure
+from choeur.reporting import errors
+
+PARIS = ZoneInfo("Europe/Paris")
+RECIPIENT = "destinataire"
+SUPPLIER = "fournisseur"
+SIDES = {RECIPIENT: Espace.FACTURES_RECUES, SUPPLIER: Espace.FACTURES_EMISES}
+#: The longest period a dashboard covers (three years and a day or two).
+MAX_DAYS = 1100
+#: Reasons shown one by one per status; the rest are summed up as « Autres motifs ».
+TOP_REASONS = 8
+REASON_LENGTH = 120
+NO_REASON = "(sans motif)"
+OTHER_REASONS = "(autres motifs)"
+
+#: The recipient's first action: any status it may set on an invoice put at its disposal.
+RECIPIENT_ACTIONS = tuple(recipient_targets(Status.MISE_A_DISPOSITION))
+#: Processing steps: (key, the history status or statuses that end it).
+STEPS = (
+    ("mise_a_disposition", (Status.MISE_A_DISPOSITION,)),
+    ("premiere_action", RECIPIENT_ACTIONS),
+    ("mise_en_paiement", (Status.MISE_EN_PAIEMENT,)),
+)
+
+
+@dataclass(frozen=True)
+class Filters:
+    side: str
+    structure: Structure
+    start: date
+    end: date
+    service: Service | None = None
+    partner: Structure | None = None
+    partner_ids: tuple[int, ...] = ()
+
+    @property
+    def since(self) -> datetime:
+        return datetime.combine(self.start, time.min, tzinfo=PARIS)
+
+    @property
+    def until(self) -> datetime:
+        return datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=PARIS)
+
+    def months(self) -> list[date]:
+        months, month = [], self.start.replace(day=1)
+        while month <= self.end:
+            months.append(month)
+            month = (month + timedelta(days=32)).replace(day=1)
+        return months
+
+
+# --- Filters -----------------------------------------------------------------------------
+
+def structures(actor, side: str) -> list[Structure]:
+    """The structures whose dashboard on `side` the actor may read."""
+    espace = SIDES[side]
+    if permissions.is_technical_account(actor):
+        own = permissions.technical_structure(actor)
+        candidates = [] if own is None else [own]
+    else:
+        candidates = permissions.visible_structures(actor).order_by("company_name", "pk")
+    return [s for s in candidates if permissions.can_see(actor, s, espace)]
+
+
+def services(actor, structure: Structure, side: str) -> list[Service]:
+    """The services of `structure` the actor may filter on (its rattachement's, if limited)."""
+    limited = permissions.services_of(actor, structure)
+    if limited is not None:
+        return sorted(limited, key=lambda s: s.code)
+    return list(structure.services.order_by("code"))
+
+
+def default_period(today: date | None = None) -> tuple[date, date]:
+    """The last twelve months: the first day of the month eleven months ago to today."""
+    today = today or clock.today()
+    month = today.replace(day=1)
+    for _ in range(11):
+        month = (month - timedelta(days=1)).replace(day=1)
+    return month, today
+
+
+def parse_day(field: str, value) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    text = str(value).strip()
+    try:
+        if len(text) != 10:
+            raise ValueError
+        return date.fromisoformat(text)
+    except ValueError:
+        raise errors.DateInvalid(field=field, value=text[:40]) from None
+
+
+def _not_found(label: str, label_en: str):
+    return errors.FilterNotFound(label=label, label_en=label_en)
+
+
+def filters(actor, side: str, *, structure=None, start=None, end=None, service=None,
+            partner=None) -> Filters:
+    """Check the filters as given (strings from a form or a wire body): dates first, then
+    the structure (an id among `structures()`; the first one when absent), the service (an
+    id among `services()`), the partner (an identifier, e.g. a SIRET, of a structure with
+    invoices from or to this one that the actor sees)."""
+    first = parse_day("Du", start)
+    last = parse_day("Au", end)
+    default_start, default_end = default_period()
+    first = first or (default_start if last is None else
+                      (last - timedelta(days=364)))
+    last = last or max(default_end, first)
+    if first > last:
+        raise errors.PeriodInverted(start=first.isoformat(), end=last.isoformat())
+    if (last - first).days + 1 > MAX_DAYS:
+        raise errors.PeriodTooLong(limit=MAX_DAYS)
+
+    mine = structures(actor, side)
+    if structure in (None, ""):
+        if not mine:
+            raise _not_found("Structure", "Structure")
+        chosen = mine[0]
+    else:
+        chosen = next((s for s in mine if str(s.pk) == str(structure).strip()), None)
+        if chosen is None:
+            raise _not_found("Structure", "Structure")
+
+    picked_service = None
+    if service not in (None, ""):
+        picked_service = next((s for s in services(actor, chosen, side)
+                               if str(s.pk) == str(service).strip()), None)
+        if picked_service is None:
+            raise _not_found("Service", "Service")
+
+    partner_row, partner_ids = None, ()
+    if partner not in (None, ""):
+        identifier = str(partner).strip()[:80]
+        candidates = list(Structure.objects.filter(identifier=identifier))
+        partner_ids = tuple(c.pk for c in candidates)
+        seen = Filters(side, chosen, first, last)
+        field = "supplier_id__in" if side == RECIPIENT else "recipient_id__in"
+        if not partner_ids or not _scoped(actor, seen).filter(**{field: partner_ids}).exists():
+            raise (_not_found("Fournisseur", "Supplier") if side == RECIPIENT
+                   else _not_found("Destinataire", "Recipient"))
+        partner_row = candidates[0]
+    return Filters(side, chosen, first, last, picked_service, partner_row, partner_ids)
+
+
+def _scoped(actor, f: Filters) -> QuerySet[Invoice]:
+    """The structure's invoices the actor sees on that side (no period, no other filter)."""
+    if f.side == RECIPIENT:
+        return invoicing_queries.received_invoices(actor).filter(recipient_id=f.structure.pk)
+    return invoicing_queries.issued_invoices(actor).filter(supplier_id=f.structure.pk)
+
+
+def invoices(actor, f: Filters) -> QuerySet[Invoice]:
+    """The invoices every figure counts: scope, structure, period, service, partner."""
+    found = _scoped(actor, f).filter(deposited_at__gte=f.since, deposited_at__lt=f.until)
+    if f.service is not None:
+        field = "recipient_service_id" if f.side == RECIPIENT else "supplier_service_id"
+        found = found.filter(**{field: f.service.pk})
+    if f.partner_ids:
+        field = "supplier_id__in" if f.side == RECIPIENT else "recipient_id__in"
+        found = found.filter(**{field: f.partner_ids})
+    return found
+
+
+# --- Recipient's figures -----------------------------------------------------------------
+
+def volumes(actor, f: Filters) -> list[dict]:
+    """Invoices received per month of deposit: count and total TTC, every month of the period
+    (a month without invoices shows 0)."""
+    rows = (invoices(actor, f).annotate(month=TruncMonth("deposited_at", tzinfo=PARIS))
+            .values("month").annotate(count=Count("id"), amount=Sum("total_ttc"))
+            .order_by())
+    found = {}
+    for row in rows:
+        month = row["month"]
+        month = month.date() if isinstance(month, datetime) else month
+        found[month] = row
+    result = []
+    for month in f.months():
+        row = found.get(month)
+        result.append({"month": month, "count": row["count"] if row else 0,
+                       "amount": (row["amount"] or Decimal(0)) if row else Decimal(0)})
+    return result
+
+
+def _days(start: datetime, end: datetime | None) -> float | None:
+    if end is None or start is None or end < start:
+        return None
+    return (end - start).total_seconds() / 86400
+
+
+def _median(values: list[float]) -> float | None:
+    return round(statistics.median(values), 1) if values else None
+
+
+def processing_times(actor, f: Filters) -> list[dict]:
+    """Median days from the deposit to each step (STEPS), over the invoices that reached it,
+    with how many did."""
+    annotations = {key: Min("history__at", filter=Q(history__status__in=targets))
+                   for key, targets in STEPS}
+    rows = invoices(actor, f).annotate(**annotations).values_list(
+        "deposited_at", *(key for key, _ in STEPS)).order_by()
+    durations: dict[str, list[float]] = {key: [] for key, _ in STEPS}
+    for deposited, *ends in rows:
+        for (key, _), end in zip(STEPS, ends, strict=True):
+            days = _days(deposited, end)
+            if days is not None:
+                durations[key].append(days)
+    return [{"step": key, "count": len(durations[key]), "median_days": _median(durations[key])}
+            for key, _ in STEPS]
+
+
+def _reason(comment: str) -> str:
+    text = " ".join((comment or "").split())
+    return text[:REASON_LENGTH] if text else NO_REASON
+
+
+def rejection_rates(actor, f: Filters) -> dict:
+    """Invoices rejected or suspended at least once, per status and reason (the comment the
+    recipient gave, spaces folded), as counts and shares of the invoices received."""
+    found = invoices(actor, f)
+    total = found.count()
+    rows = (StatusChange.objects.filter(invoice__in=found.values("id"),
+                                        status__in=[Status.REJETEE, Status.SUSPENDUE])
+            .values("status", "comment").annotate(count=Count("invoice_id", distinct=True))
+            .order_by())
+    grouped: dict[tuple[str, str], int] = {}
+    for row in rows:
+        key = (row["status"], _reason(row["comment"]))
+        grouped[key] = grouped.get(key, 0) + row["count"]
+    per_status = {}
+    for status in (Status.REJETEE, Status.SUSPENDUE):
+        invoices_with = (StatusChange.objects.filter(invoice__in=found.values("id"),
+                                                     status=status)
+                         .values("invoice_id").distinct().count()) if total else 0
+        reasons = sorted(((reason, n) for (s, reason), n in grouped.items() if s == status),
+                         key=lambda item: (-item[1], item[0]))
+        shown, rest = reasons[:TOP_REASONS], reasons[TOP_REASONS:]
+        if rest:
+            shown.append((OTHER_REASONS, sum(n for _, n in rest)))
+        per_status[status] = {
+            "count": invoices_with, "rate": _rate(invoices_with, total),
+            "reasons": [{"reason": reason, "count": n, "rate": _rate(n, total)}
+                        for reason, n in shown]}
+    return {"total": total, "statuses": per_status}
+
+
+def _rate(part: int, total: int) -> float:
+    return round(100 * part / total, 1) if total else 0.0
+
+
+def has_payment_dates() -> bool:
+    """Whether the invoice model carries `payment_due_on` and `paid_at` (invoicing/delays.py)."""
+    names = {field.name for field in Invoice._meta.get_fields()}
+    return {"payment_due_on", "paid_at"} <= names
+
+
+def late_payments(actor, f: Filters, today: date | None = None) -> dict | None:
+    """Invoices paid after their due date, and those due and still unpaid: count, amount due,
+    days late (mean and longest). None while the model has no payment dates."""
+    if not has_payment_dates():
+        return None
+    today = today or clock.today()
+    rows = (invoices(actor, f).filter(payment_due_on__isnull=False, payment_due_on__lt=today)
+            .exclude(status=Status.REJETEE)
+            .values_list("payment_due_on", "paid_at", "amount_due").order_by())
+    paid, unpaid = [], []
+    for due, paid_at, amount in rows:
+        if paid_at is not None:
+            days = (paid_at.astimezone(PARIS).date() - due).days
+            if days > 0:
+                paid.append((days, amount))
+        else:
+            unpaid.append(((today - due).days, amount))
+    return {"paid_late": _late_summary(paid), "unpaid_overdue": _late_summary(unpaid)}
+
+
+def _late_summary(items: list[tuple[int, Decimal]]) -> dict:
+    days = [d for d, _ in items]
+    return {"count": len(items), "amount": sum((a for _, a in items), Decimal(0)),
+            "mean_days": round(statistics.fmean(days), 1) if days else None,
+            "max_days": max(days) if days else None}
+
+
+# --- Supplier's figures ------------------------------------------------------------------
+
+def by_status(actor, f: Filters) -> list[dict]:
+    """The supplier's invoices deposited in the period, per current status: count and total
+    TTC, most frequent first."""
+    rows = (invoices(actor, f).values("status")
+            .annotate(count=Count("id"), amount=Sum("total_ttc")).order_by())
+    result = [{"status": row["status"], "label": str(Status(row["status"]).label),
+               "count": row["count"], "amount": row["amount"] or Decimal(0)} for row in rows]
+    return sorted(result, key=lambda row: (-row["count"], row["status"]))
+
+
+def payment_times(actor, f: Filters) -> list[dict]:
+    """Per recipient: invoices deposited in the period and paid (MISE_EN_PAIEMENT reached),
+    and the mean days from deposit to payment; slowest first."""
+    rows = (invoices(actor, f)
+            .annotate(paid=Min("history__at",
+                               filter=Q(history__status=Status.MISE_EN_PAIEMENT)))
+            .filter(paid__isnull=False)
+            .values_list("recipient_id", "deposited_at", "paid").order_by())
+    per: dict[int, list[float]] = {}
+    for recipient_id, deposited, paid in rows:
+        days = _days(deposited, paid)
+        if days is not None:
+            per.setdefault(recipient_id, []).append(days)
+    names = {s.pk: s for s in Structure.objects.filter(pk__in=list(per))}
+    result = [{"recipient": names[pk].company_name, "identifier": names[pk].identifier,
+               "count": len(days), "mean_days": round(statistics.fmean(days), 1)}
+              for pk, days in per.items()]
+    return sorted(result, key=lambda row: (-row["mean_days"], row["recipient"]))
