@@ -88,6 +88,8 @@ class StructureEditForm(forms.ModelForm):
             del self.fields["payment_category"]
         elif not principal:
             self.fields["payment_category"].disabled = True
+        else:
+            self.fields["payment_category"].required = False  # left out: unchanged
 
     def _post_clean(self):
         pass
@@ -192,6 +194,7 @@ class PublicRecipientForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["company_name"].required = True
+        self.fields["payment_category"].required = False  # left out: unchanged (ETAT)
 
     def _post_clean(self):
         pass  # the service checks and normalises

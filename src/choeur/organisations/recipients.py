@@ -75,7 +75,7 @@ def update(actor, structure: Structure, data: dict) -> Structure:
     wanted = {k: v for k, v in data.items() if k in DATA_FIELDS + REQUIREMENT_FIELDS}
     changes = services._clean_structure_data(wanted, structure.identifier_type,
                                               structure.identifier)
-    if "payment_category" in data:
+    if data.get("payment_category"):
         changes["payment_category"] = services.clean_payment_category(
             structure, data["payment_category"])
     changed = {k: v for k, v in changes.items() if getattr(structure, k) != v}

@@ -212,7 +212,7 @@ def update_structure(actor: User, structure: Structure, data: dict) -> Structure
     permissions.require_gestionnaire(actor, structure)
     permissions.require_active(structure)
     changes = _clean_structure_data(data, structure.identifier_type, structure.identifier)
-    if "payment_category" in data and (structure.is_public
+    if data.get("payment_category") and (structure.is_public
                                        or data["payment_category"] != structure.payment_category):
         changes["payment_category"] = clean_payment_category(structure, data["payment_category"])
     changed = {k: v for k, v in changes.items() if getattr(structure, k) != v}
