@@ -476,3 +476,58 @@ class VerifiedFileUnknown(InvoicingError):
                   "ailleurs) : choisissez-le de nouveau.")
     message_en = ("The checked file is no longer available (more than an hour ago, or checked "
                   "elsewhere): choose it again.")
+
+
+# --- The ECB rate table (interest.py) ---------------------------------------------------------
+
+
+class RateTableUnreadable(InvoicingError):
+    code = "INV_RATE_TABLE_UNREADABLE"
+    message_fr = ("Ligne {line} illisible : « {text} ». Écrivez une période par ligne : date "
+                  "de début ; date de fin (vide pour la dernière) ; taux en %, par exemple "
+                  "« 2026-01-01 ; 2026-06-30 ; 2,15 ».")
+    message_en = ("Line {line} cannot be read: “{text}”. Write one period per line: start "
+                  "date; end date (empty for the last); rate in %, e.g. "
+                  "“2026-01-01 ; 2026-06-30 ; 2.15”.")
+
+
+class RateTablePeriodInvalid(InvoicingError):
+    code = "INV_RATE_TABLE_PERIOD"
+    message_fr = "La période du {start} au {end} finit avant de commencer."
+    message_en = "The period from {start} to {end} ends before it starts."
+
+
+class RateTableOpenEnded(InvoicingError):
+    code = "INV_RATE_TABLE_OPEN_ENDED"
+    message_fr = ("La période commençant le {start} n'a pas de date de fin : seule la "
+                  "dernière période peut rester ouverte.")
+    message_en = "The period starting on {start} has no end date: only the last one may."
+
+
+class RateTableOverlap(InvoicingError):
+    code = "INV_RATE_TABLE_OVERLAP"
+    message_fr = ("Les périodes commençant le {first} et le {second} se chevauchent : un jour "
+                  "ne peut avoir qu'un taux.")
+    message_en = ("The periods starting on {first} and {second} overlap: a day has one rate "
+                  "only.")
+
+
+class RateTableGap(InvoicingError):
+    code = "INV_RATE_TABLE_GAP"
+    message_fr = ("Aucun taux du {start} au {end} : les périodes doivent se suivre sans "
+                  "interruption.")
+    message_en = "No rate from {start} to {end}: the periods must follow each other."
+
+
+class RateTableRateOutOfRange(InvoicingError):
+    code = "INV_RATE_TABLE_RATE"
+    message_fr = ("Le taux {rate} % de la période commençant le {start} n'est pas plausible "
+                  "(attendu entre {low} % et {high} %).")
+    message_en = ("Rate {rate}% of the period starting on {start} is not plausible (expected "
+                  "between {low}% and {high}%).")
+
+
+class RateTableTooLong(InvoicingError):
+    code = "INV_RATE_TABLE_TOO_LONG"
+    message_fr = "La table compte plus de {max} périodes."
+    message_en = "The table has more than {max} periods."

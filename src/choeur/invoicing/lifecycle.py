@@ -14,7 +14,7 @@ from django.db import connection
 
 from choeur.core import clock, ledger
 from choeur.core.errors import Conflict, OutsideTransaction
-from choeur.invoicing import errors, statuses
+from choeur.invoicing import delays, errors, statuses
 from choeur.invoicing.models import Invoice, StatusChange
 from choeur.invoicing.statuses import Role, Status
 
@@ -61,6 +61,8 @@ def transition(invoice: Invoice, target: str, *, actor=None, role: Role, comment
     now = clock.now()
     values = {"status": target, "status_changed_at": now, "status_comment": comment,
               "updated_at": now, **changes}
+    if target in delays.MOVES_CLOCK:  # the délai de paiement's fields, in the same update
+        values.update(delays.stored_fields(invoice, target, now))
     updated = Invoice.objects.filter(pk=invoice.pk, status=current).update(**values)
     if updated != 1:
         raise Conflict()
@@ -97,6 +99,8 @@ def create_many(invoices: list[Invoice], target: str, *, actor=None, role: Role,
     for invoice in invoices:
         invoice.status, invoice.status_changed_at, invoice.status_comment = target, now, ""
         invoice.created_at = invoice.updated_at = now
+        for name, value in delays.stored_fields(invoice, target, now).items():
+            setattr(invoice, name, value)
     Invoice.objects.bulk_create(invoices)
     user, label = acting_user(actor), actor_label(actor)
     StatusChange.objects.bulk_create([

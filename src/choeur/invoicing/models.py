@@ -204,6 +204,14 @@ class Invoice(models.Model):
     downloaded_by_recipient = models.BooleanField(  # factureTelechargeeParDestinataire
         _("téléchargée par le destinataire"), default=False)
 
+    # The délai global de paiement (invoicing/delays.py), kept by lifecycle with the status
+    # changes that move it; read by the lists and the dashboards. Null: no délai (a draft, a
+    # credit note, a private recipient, a rejection) or, for the due date, suspended.
+    payment_delay_days = models.PositiveSmallIntegerField(
+        _("délai de paiement (jours)"), null=True, blank=True)
+    payment_due_on = models.DateField(_("à payer au plus tard le"), null=True, blank=True)
+    paid_at = models.DateTimeField(_("mise en paiement le"), null=True, blank=True)
+
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                    null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(_("créée le"), default=clock.now)
@@ -523,3 +531,23 @@ class UploadedFile(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class InterestRate(models.Model):
+    """The ECB's main refinancing rate in force over a period (the administrators' table,
+    invoicing/interest.py): the intérêts moratoires take the one in force on the first day
+    of the half-year in which they began to run (CCP R2192-31). The periods follow each
+    other without gap or overlap; only the last may be open (`valid_until` null)."""
+
+    valid_from = models.DateField(_("du"), unique=True)
+    valid_until = models.DateField(_("au"), null=True, blank=True)
+    ecb_rate = models.DecimalField(_("taux de la BCE (%)"), max_digits=6, decimal_places=3)
+    updated_at = models.DateTimeField(_("modifié le"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("taux de la BCE")
+        verbose_name_plural = _("taux de la BCE")
+        ordering = ["valid_from"]
+
+    def __str__(self) -> str:
+        return f"{self.valid_from} → {self.valid_until or '…'} : {self.ecb_rate} %"

@@ -6,6 +6,7 @@ from choeur.invoicing.views import (
     engagements,
     issued,
     lists,
+    rates,
     received,
     structured,
     validation,
@@ -14,6 +15,8 @@ from choeur.invoicing.views import (
 app_name = "invoicing"
 
 urlpatterns = [
+    # Platform administration: the ECB rates of the intérêts moratoires.
+    path("administration/taux-bce/", rates.interest_rates, name="interest_rates"),
     # Factures émises, and the deposit.
     path("factures/emises/", lists.issued_list, name="issued_list"),
     path("factures/emises/<int:pk>/", issued.issued_detail, name="issued_detail"),

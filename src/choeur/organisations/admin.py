@@ -19,6 +19,15 @@ class StructureAdminForm(forms.ModelForm):
     """Identifiers are checked as in the portal, and shown as form errors. (No Meta: the
     admin builds the form class for its own fieldsets.)"""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "payment_category" in self.fields:  # left out: the default (ETAT) or unchanged
+            self.fields["payment_category"].required = False
+
+    def clean_payment_category(self):
+        return (self.cleaned_data.get("payment_category")
+                or self.instance.payment_category or Structure.PaymentCategory.ETAT)
+
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("identifier_type") and cleaned.get("identifier"):

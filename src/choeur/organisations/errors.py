@@ -256,3 +256,19 @@ class ConfigImportRefused(ChoeurError):
     http_status = 409
     message_fr = "Configuration refusée, rien n'a été importé : {item} — {problem} [{cause}]"
     message_en = "Configuration refused, nothing was imported: {item_en} — {problem_en} [{cause}]"
+
+
+class PaymentCategoryInvalid(ChoeurError):
+    code = "ORG_PAYMENT_CATEGORY_INVALID"
+    message_fr = ("La catégorie « {value} » n'existe pas : choisissez État, collectivité, "
+                  "établissement public, établissement public de santé ou entreprise publique.")
+    message_en = ("Category “{value}” does not exist: choose State, local authority, public "
+                  "establishment, public health establishment or public company.")
+
+
+class PaymentCategoryPublicOnly(ChoeurError):
+    code = "ORG_PAYMENT_CATEGORY_PUBLIC_ONLY"
+    message_fr = ("Seule une structure publique a une catégorie de délai de paiement : elle "
+                  "fixe le délai des factures qu'elle reçoit.")
+    message_en = ("Only a public structure has a payment-delay category: it sets the delay of "
+                  "the invoices it receives.")

@@ -74,10 +74,22 @@ class StructureCreateForm(forms.ModelForm):
 
 
 class StructureEditForm(forms.ModelForm):
+    """The structure's data and parameters; a public structure's payment-delay category too,
+    which only its gestionnaire principal changes (shown to the others, not editable)."""
+
     class Meta:
         model = Structure
-        fields = STRUCTURE_DATA_FIELDS + STRUCTURE_PARAMETER_FIELDS
+        fields = STRUCTURE_DATA_FIELDS + STRUCTURE_PARAMETER_FIELDS + ["payment_category"]
         labels = STRUCTURE_PARAMETER_LABELS
+
+    def __init__(self, *args, principal: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.is_public:
+            del self.fields["payment_category"]
+        elif not principal:
+            self.fields["payment_category"].disabled = True
+        else:
+            self.fields["payment_category"].required = False  # left out: unchanged
 
     def _post_clean(self):
         pass
@@ -175,13 +187,14 @@ class PublicRecipientForm(forms.ModelForm):
             "company_name", "email", "address_line1", "address_line2", "postcode", "city",
             "service_code_required", "engagement_required", "engagement_or_service_required",
             "payment_status_not_reported", "moa", "moa_only", "edi_connection",
-            "receives_via_edi",
+            "receives_via_edi", "payment_category",
         ]
         labels = STRUCTURE_PARAMETER_LABELS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["company_name"].required = True
+        self.fields["payment_category"].required = False  # left out: unchanged (ETAT)
 
     def _post_clean(self):
         pass  # the service checks and normalises

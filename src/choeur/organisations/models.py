@@ -55,6 +55,18 @@ class Structure(models.Model):
         PRIVEE = "PRIVEE", _("Privée")
         PUBLIQUE = "PUBLIQUE", _("Publique")
 
+    class PaymentCategory(models.TextChoices):
+        """The buyer's category, which sets the délai global de paiement of the invoices it
+        receives (code de la commande publique R2192-10 and R2192-11; invoicing/delays.py)."""
+
+        ETAT = "ETAT", _("État (30 jours)")
+        COLLECTIVITE = "COLLECTIVITE", _("Collectivité territoriale (30 jours)")
+        ETABLISSEMENT_PUBLIC = "ETABLISSEMENT_PUBLIC", _(
+            "Établissement public hors santé (30 jours)")
+        ETABLISSEMENT_SANTE = "ETABLISSEMENT_SANTE", _(
+            "Établissement public de santé (50 jours)")
+        ENTREPRISE_PUBLIQUE = "ENTREPRISE_PUBLIQUE", _("Entreprise publique (60 jours)")
+
     identifier_type = models.CharField(
         _("type d'identifiant"), max_length=20, choices=IdentifierType.choices
     )  # typeIdentifiantStructure
@@ -102,6 +114,14 @@ class Structure(models.Model):
     receives_via_edi = models.BooleanField(
         "recevoirDonneesViaEDI", default=False,
         help_text=_("La structure reçoit ses factures par EDI."),
+    )
+    # Public structures only: the délai global de paiement of the invoices it receives.
+    payment_category = models.CharField(
+        _("catégorie pour le délai de paiement"), max_length=24,
+        choices=PaymentCategory.choices, default=PaymentCategory.ETAT,
+        help_text=_("Fixe le délai global de paiement des factures reçues : 30 jours (État, "
+                    "collectivités, établissements publics), 50 jours (établissements publics "
+                    "de santé), 60 jours (entreprises publiques)."),
     )
     second_factor_for_gestionnaires = models.BooleanField(
         _("double authentification des gestionnaires"), default=False,

@@ -58,7 +58,13 @@ def create(actor, identifier: str, data: dict) -> Structure:
     require_admin(actor)
     identifier = normalise_identifier(IdentifierType.SIRET, identifier)
     fields = {k: v for k, v in data.items() if k in DATA_FIELDS + REQUIREMENT_FIELDS}
-    return services.create_public_structure(actor, identifier, fields)
+    structure = services.create_public_structure(actor, identifier, fields)
+    if data.get("payment_category"):
+        category = services.clean_payment_category(structure, data["payment_category"])
+        if category != structure.payment_category:
+            structure.payment_category = category
+            structure.save(update_fields=["payment_category"])
+    return structure
 
 
 def update(actor, structure: Structure, data: dict) -> Structure:
@@ -69,6 +75,9 @@ def update(actor, structure: Structure, data: dict) -> Structure:
     wanted = {k: v for k, v in data.items() if k in DATA_FIELDS + REQUIREMENT_FIELDS}
     changes = services._clean_structure_data(wanted, structure.identifier_type,
                                               structure.identifier)
+    if data.get("payment_category"):
+        changes["payment_category"] = services.clean_payment_category(
+            structure, data["payment_category"])
     changed = {k: v for k, v in changes.items() if getattr(structure, k) != v}
     if changed:
         for key, value in changed.items():

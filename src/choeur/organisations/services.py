@@ -128,6 +128,17 @@ def _clean_structure_data(data: dict, identifier_type: str, identifier: str) -> 
     return cleaned
 
 
+def clean_payment_category(structure: Structure, value) -> str:
+    """A public structure's payment-delay category (invoicing/delays.py), checked: a value
+    outside the list, or any category on a private structure, is a coded error."""
+    value = (value or "").strip() if isinstance(value, str) else value
+    if value not in Structure.PaymentCategory.values:
+        raise errors.PaymentCategoryInvalid(value=str(value)[:40])
+    if not structure.is_public:
+        raise errors.PaymentCategoryPublicOnly()
+    return value
+
+
 def default_rows(structure: Structure) -> tuple[list[OpenEspace], list[Service]]:
     """What every new structure gets, unsaved: its default espaces and, for a public
     structure, the default service FACTURES_PUBLIQUES. `set_up_new_structure` saves them for
@@ -201,9 +212,13 @@ def update_structure(actor: User, structure: Structure, data: dict) -> Structure
     permissions.require_gestionnaire(actor, structure)
     permissions.require_active(structure)
     changes = _clean_structure_data(data, structure.identifier_type, structure.identifier)
+    if data.get("payment_category") and (structure.is_public
+                                       or data["payment_category"] != structure.payment_category):
+        changes["payment_category"] = clean_payment_category(structure, data["payment_category"])
     changed = {k: v for k, v in changes.items() if getattr(structure, k) != v}
-    if "second_factor_for_gestionnaires" in changed:
-        permissions.require_principal(actor, structure)  # a rule over the gestionnaires
+    if "second_factor_for_gestionnaires" in changed or "payment_category" in changed:
+        # A rule over the gestionnaires; the délai the structure owes its suppliers.
+        permissions.require_principal(actor, structure)
     for key, value in changed.items():
         setattr(structure, key, value)
     if changed:
@@ -243,7 +258,8 @@ def change_identifier(actor: User, structure: Structure, identifier_type: str,
         is_active=False, updated_at=now
     ):
         raise errors.StructureInactive(structure=structure.identifier)
-    copied_fields = {f: getattr(structure, f) for f in STRUCTURE_FIELDS + STRUCTURE_PARAMETERS}
+    copied_fields = {f: getattr(structure, f) for f in STRUCTURE_FIELDS + STRUCTURE_PARAMETERS
+                     + ("payment_category",)}
     if copied_fields["vat_number"] and identifier_type == IdentifierType.SIRET:
         copied_fields["vat_number"] = normalise_vat(copied_fields["vat_number"], identifier)
     try:

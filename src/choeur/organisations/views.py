@@ -141,7 +141,8 @@ def structure_detail(request, pk):
 def structure_edit(request, pk):
     structure = permissions.structure_for(request.user, pk)
     permissions.require_gestionnaire(request.user, structure)
-    form = forms.StructureEditForm(request.POST or None, instance=structure)
+    form = forms.StructureEditForm(request.POST or None, instance=structure,
+                                   principal=permissions.is_principal(request.user, structure))
     if request.method == "POST" and form.is_valid():
         ok, _result = attempt(request, services.update_structure, structure,
                               form.cleaned_data, form=form)

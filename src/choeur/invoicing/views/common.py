@@ -14,9 +14,9 @@ from django.shortcuts import render
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from choeur.core import storage
+from choeur.core import clock, storage
 from choeur.core.errors import ChoeurError, NotFound
-from choeur.invoicing import deposit_documents, forms, queries
+from choeur.invoicing import delays, deposit_documents, forms, interest, queries
 from choeur.invoicing.models import Invoice, ModeDepot
 from choeur.invoicing.statuses import Status
 from choeur.organisations import permissions
@@ -160,13 +160,30 @@ def invoice_context(invoice: Invoice) -> dict:
     lines = list(invoice.lines.all())
     for line in lines:
         line.quantity_shown = _plain(line.quantity)
+    history = list(invoice.history.all())
     return {
         "lines": lines,
         "vat_lines": invoice.vat_lines.all(),
-        "history": invoice.history.all(),
+        "history": history,
+        "payment": payment_context(invoice, history),
         "events": invoice.events.all(),
         "attachments": invoice.attachments.all(),
     }
+
+
+def payment_context(invoice: Invoice, history) -> dict | None:
+    """The délai de paiement's block of an invoice's page (both sides): its clock, and the
+    late-payment interest when it is late (computed, never stored)."""
+    payment = delays.clock_of(invoice, history=[(row.status, row.at) for row in history])
+    if payment is None:
+        return None
+    today = clock.today()
+    from choeur.organisations.models import Structure
+
+    return {"clock": payment, "days_remaining": payment.days_remaining(today),
+            "category": Structure.PaymentCategory(payment.category).label,
+            "days_late": payment.days_late(today),
+            "late": interest.late_payment(invoice, payment, today)}
 
 
 def sent_message(invoice: Invoice) -> str:
