@@ -109,7 +109,7 @@ def append_many(object_type: str, items: list[tuple[object, str, dict]],
                 .order_by("object_id", "seq").values_list("object_id", "seq", "hash")):
             last[object_id] = (seq, hash_)
     entries = []
-    for (object_id, kind, payload), key in zip(items, ids, strict=True):
+    for (_object_id, kind, payload), key in zip(items, ids, strict=True):
         seq, prev = last.get(key, (0, genesis(object_type, key)))
         entry = _new(object_type, key, seq + 1, prev, kind, payload, at)
         last[key] = (seq + 1, entry.hash)

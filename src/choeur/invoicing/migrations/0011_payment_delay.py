@@ -97,7 +97,7 @@ def backfill_clocks(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('invoicing', '0009_travaux_statuses_and_cadres'),
+        ('invoicing', '0010_reporting_indexes'),
         ('organisations', '0008_structure_payment_category'),
     ]
 
