@@ -588,6 +588,78 @@ def cmd_manage(args, cfg: config.Config) -> int:
     return 0
 
 
+# --- archives: export, purge; backup, restore (docs/CONSERVATION.md) -------------------------
+
+
+def cmd_archive_export(args, cfg: config.Config) -> int:
+    from choeur.archives import export
+    from choeur.core.errors import ChoeurError
+
+    try:
+        scope = export.operator_scope(invoice_id=args.invoice,
+                                      structure_identifier=args.structure,
+                                      start=args.date_from, end=args.date_to)
+        manifest = export.export_to_path(scope, args.output, actor="cli",
+                                         by=f"cli ({os.environ.get('USER') or 'operator'})")
+    except ChoeurError as exc:
+        return _fail(f"{exc.code}: {exc.message('en')}", 1)
+    except OSError as exc:
+        return _fail(f"{args.output}: {exc.strerror or exc}", 1)
+    counts = manifest["counts"]
+    print(f"Archive export written to {args.output}: {counts['invoices']} invoice(s), "
+          f"{counts['records']} ledger record(s), {counts['files']} file(s) "
+          f"({counts['file_bytes']} bytes). Check it without Choeur: see VERIFY.md inside.")
+    return 0
+
+
+def cmd_archive_purge(args, cfg: config.Config) -> int:
+    from choeur.archives import retention
+    from choeur.core.errors import ChoeurError
+
+    try:
+        report = retention.purge("cli", args.before, confirm=args.confirm)
+    except ChoeurError as exc:
+        return _fail(f"{exc.code}: {exc.message('en')}", 1)
+    print("\n".join(report.lines()))
+    return 0
+
+
+def cmd_backup(args, cfg: config.Config) -> int:
+    from choeur.archives import backup
+    from choeur.core.errors import ChoeurError
+
+    try:
+        manifest = backup.backup(args.output)
+    except ChoeurError as exc:
+        return _fail(f"{exc.code}: {exc.message('en')}", 1)
+    except OSError as exc:
+        return _fail(f"{args.output}: {exc.strerror or exc}", 1)
+    files = manifest["files"]
+    print(f"Backup written to {args.output}: {manifest['database']['vendor']} database "
+          f"({manifest['database']['size']} bytes), {files['count']} file(s) "
+          f"({files['bytes']} bytes), each checked. Check it later with: "
+          f"cd {args.output} && sha256sum -c --quiet SHA256SUMS")
+    if files["missing"] or files["corrupted"]:
+        return _fail(f"{len(files['missing'])} file(s) missing from the store and "
+                     f"{len(files['corrupted'])} damaged, not backed up: listed in "
+                     "manifest.json; run `choeur archive verify --files`", 1)
+    return 0
+
+
+def cmd_restore(args, cfg: config.Config) -> int:
+    from choeur.archives import backup
+    from choeur.core.errors import ChoeurError
+
+    try:
+        done = backup.restore(args.directory)
+    except ChoeurError as exc:
+        return _fail(f"{exc.code}: {exc.message('en')}", 1)
+    print(f"Restored {done['manifest']['database']['vendor']} database and {done['files']} "
+          f"file(s) ({done['bytes']} bytes) from {args.directory}. Next: `choeur migrate`, "
+          "then `choeur archive verify --files`.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="choeur", description="Choeur: a self-hostable Chorus Pro."
@@ -697,6 +769,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON object per file, per line")
     p.add_argument("--lang", choices=("fr", "en"), default="fr", help="language of messages")
     p.set_defaults(handler=None)
+
+    p = sub.add_parser("archive", help="conservation: export, purge (docs/CONSERVATION.md)")
+    archive = p.add_subparsers(dest="archive_command", required=True, metavar="ACTION")
+    a = archive.add_parser("export", help="a self-contained, checkable zip of an invoice's "
+                           "or a structure's archive records")
+    what = a.add_mutually_exclusive_group(required=True)
+    what.add_argument("--invoice", metavar="ID", help="one invoice (its id)")
+    what.add_argument("--structure", metavar="SIRET",
+                      help="a structure's invoices (deposited and received)")
+    a.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD",
+                   help="with --structure: deposited on or after this day")
+    a.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD",
+                   help="with --structure: deposited on or before this day")
+    a.add_argument("--output", required=True, metavar="FILE", help="the zip file to write")
+    a.set_defaults(handler=cmd_archive_export)
+    a = archive.add_parser("purge", help="remove the invoices whose retention "
+                           "(CHOEUR_RETENTION_YEARS) expired; a dry run without --confirm")
+    a.add_argument("--before", required=True, metavar="YYYY-MM-DD",
+                   help="invoices whose retention expired before this day (not in the future)")
+    a.add_argument("--confirm", action="store_true", help="really remove them")
+    a.set_defaults(handler=cmd_archive_purge)
+
+    p = sub.add_parser("backup", help="back up the database and the stored files into a "
+                       "new directory")
+    p.add_argument("--output", required=True, metavar="DIR", help="a new or empty directory")
+    p.set_defaults(handler=cmd_backup)
+
+    p = sub.add_parser("restore", help="restore a backup into an empty instance")
+    p.add_argument("directory", metavar="DIR", help="a directory written by `choeur backup`")
+    p.set_defaults(handler=cmd_restore)
 
     p = sub.add_parser("manage", help="run a Django management command (developers)")
     p.add_argument("rest", nargs=argparse.REMAINDER)

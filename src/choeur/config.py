@@ -47,6 +47,8 @@ VARIABLES = {
     "CHOEUR_LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR.",
     "CHOEUR_ADMIN_EMAIL": "E-mail of the first administrator (`choeur createadmin`).",
     "CHOEUR_ADMIN_PASSWORD": "Password of the first administrator (`choeur createadmin`).",
+    "CHOEUR_RETENTION_YEARS": "Years an invoice is kept after its last status change, once "
+    "final (6 to 50); `choeur archive purge` removes it after that.",
 }
 
 
@@ -101,6 +103,7 @@ class Config:
     web_threads: int
     debug: bool
     log_level: str
+    retention_years: int = 10
 
     @property
     def is_qualification(self) -> bool:
@@ -141,6 +144,7 @@ class Config:
             "CHOEUR_WEB_THREADS": str(self.web_threads),
             "CHOEUR_DEBUG": str(self.debug).lower(),
             "CHOEUR_LOG_LEVEL": self.log_level,
+            "CHOEUR_RETENTION_YEARS": str(self.retention_years),
         }
 
 
@@ -431,4 +435,5 @@ def load(environ: dict[str, str] | None = None) -> Config:
         web_threads=_integer(src, "CHOEUR_WEB_THREADS", 4, 1, 64),
         debug=_boolean(src, "CHOEUR_DEBUG", False),
         log_level=log_level,
+        retention_years=_integer(src, "CHOEUR_RETENTION_YEARS", 10, 6, 50),
     )

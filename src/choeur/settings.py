@@ -23,6 +23,8 @@ CHOEUR_ENVIRONMENT = CONFIG.environment
 CHOEUR_BASE_URL = CONFIG.base_url
 CHOEUR_TRUSTED_PROXIES = CONFIG.trusted_proxies
 CSRF_TRUSTED_ORIGINS = [CONFIG.base_url]
+#: Years an invoice is kept after its last status change once final (archives.retention).
+CHOEUR_RETENTION_YEARS = CONFIG.retention_years
 
 INSTALLED_APPS = [
     "django.contrib.admin",

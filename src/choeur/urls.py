@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("choeur.webhooks.urls")),
     path("", include("choeur.qualification.urls")),
     path("", include("choeur.reporting.urls")),
+    path("", include("choeur.archives.urls")),
     path("", include("choeur.core.urls")),
     path("", include("choeur.api.urls")),
     path("langue/", set_language, name="set_language"),

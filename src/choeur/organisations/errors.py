@@ -30,8 +30,10 @@ class InvalidVatNumber(ChoeurError):
 
 class StructureInactive(ChoeurError):
     code = "ORG_STRUCTURE_INACTIVE"
-    message_fr = "La structure {structure} est désactivée."
-    message_en = "Structure {structure} is deactivated."
+    message_fr = ("La structure {structure} est désactivée : ses factures et ses archives "
+                  "restent consultables, rien d'autre n'est possible. Rien n'a été enregistré.")
+    message_en = ("Structure {structure} is deactivated: its invoices and archives can still "
+                  "be read, nothing else can be done. Nothing was saved.")
 
 
 class ServiceCodeTaken(ChoeurError):

@@ -224,10 +224,15 @@ def require_principal(user, structure: Structure) -> Rattachement:
 
 
 def require_espace(user, structure: Structure, espace: str, *, modify: bool = False) -> None:
+    """The right to see (or, with `modify`, to act in) an espace of the structure. A
+    structure that left the platform (inactive) keeps its users' reading, nothing else: no
+    deposit, no processing (docs/CONSERVATION.md « Structures leaving »)."""
     require_attached(user, structure)
     mode = espace_mode(user, structure, espace)
     if mode is None or (modify and mode != HabilitationMode.MODIFICATION):
         raise PermissionRefused()
+    if modify:
+        require_active(structure)
 
 
 def users_in_espace(structure: Structure, espace: str, service=None) -> list:

@@ -581,6 +581,7 @@ def _decide(actor: User, structure: Structure, ids, status: str, reason: str = "
 
 
 def validate_rattachements(actor: User, structure: Structure, ids) -> list[Rattachement]:
+    permissions.require_active(structure)  # no new user for a structure that left
     decided = _decide(actor, structure, ids, Rattachement.Status.VALIDEE)
     for rattachement in decided:
         _grant_default_habilitations(rattachement)

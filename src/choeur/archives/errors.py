@@ -1,0 +1,91 @@
+"""Coded errors of the conservation (docs/CONSERVATION.md): export, retention, backups."""
+
+from choeur.core.errors import ChoeurError
+
+
+class ExportScopeRequired(ChoeurError):
+    code = "ARCH_EXPORT_SCOPE"
+    message_fr = ("Indiquez soit une facture (--invoice), soit une structure (--structure, "
+                  "avec une période facultative). Rien n'a été écrit.")
+    message_en = ("Give either one invoice (--invoice) or one structure (--structure, with an "
+                  "optional period). Nothing was written.")
+
+
+class ExportInvoiceNotFound(ChoeurError):
+    code = "ARCH_INVOICE_NOT_FOUND"
+    http_status = 404
+    message_fr = "Facture {invoice} introuvable. Rien n'a été écrit."
+    message_en = "Invoice {invoice} not found. Nothing was written."
+
+
+class ExportStructureNotFound(ChoeurError):
+    code = "ARCH_STRUCTURE_NOT_FOUND"
+    http_status = 404
+    message_fr = ("Structure introuvable, ou vous n'en êtes pas gestionnaire : l'export des "
+                  "archives est réservé aux gestionnaires de la structure. Rien n'a été écrit.")
+    message_en = ("Structure not found, or you are not one of its gestionnaires: exporting the "
+                  "archives is for the structure's gestionnaires. Nothing was written.")
+
+
+class DateInvalid(ChoeurError):
+    code = "ARCH_DATE_INVALID"
+    message_fr = ("{field} : « {value} » n'est pas une date au format AAAA-MM-JJ. Rien n'a été "
+                  "fait.")
+    message_en = "{field}: \u201c{value}\u201d is not a YYYY-MM-DD date. Nothing was done."
+
+
+class PeriodInvalid(ChoeurError):
+    code = "ARCH_PERIOD_INVALID"
+    message_fr = ("La période est inversée : le début ({start}) est après la fin ({end}). Rien "
+                  "n'a été écrit.")
+    message_en = ("The period is the wrong way round: its start ({start}) is after its end "
+                  "({end}). Nothing was written.")
+
+
+class RetentionNotExpired(ChoeurError):
+    code = "ARCH_RETENTION_NOT_EXPIRED"
+    http_status = 409
+    message_fr = ("La durée de conservation n'est pas échue au {before} : une purge ne peut "
+                  "viser qu'une date passée (au plus aujourd'hui, {today}). Rien n'a été "
+                  "supprimé.")
+    message_en = ("The retention period has not expired on {before}: a purge can only name a "
+                  "date that has passed (today, {today}, at the latest). Nothing was removed.")
+
+
+class BackupTargetNotEmpty(ChoeurError):
+    code = "ARCH_BACKUP_TARGET_NOT_EMPTY"
+    message_fr = ("Le répertoire {path} n'est pas vide : une sauvegarde s'écrit dans un "
+                  "répertoire nouveau ou vide. Rien n'a été écrit.")
+    message_en = ("Directory {path} is not empty: a backup is written into a new or empty "
+                  "directory. Nothing was written.")
+
+
+class BackupToolMissing(ChoeurError):
+    code = "ARCH_BACKUP_TOOL_MISSING"
+    http_status = 500
+    message_fr = ("{tool} est introuvable : installez le client PostgreSQL de la version du "
+                  "serveur (paquet Debian postgresql-client). Rien n'a été écrit.")
+    message_en = ("{tool} not found: install the PostgreSQL client of the server's version "
+                  "(Debian package postgresql-client). Nothing was written.")
+
+
+class BackupFailed(ChoeurError):
+    code = "ARCH_BACKUP_FAILED"
+    http_status = 500
+    message_fr = "La sauvegarde a échoué : {reason}"
+    message_en = "The backup failed: {reason}"
+
+
+class RestoreTargetNotEmpty(ChoeurError):
+    code = "ARCH_RESTORE_NOT_EMPTY"
+    http_status = 409
+    message_fr = ("L'instance cible n'est pas vide ({what}) : une restauration se fait dans "
+                  "une instance neuve (base vide, aucun fichier). Rien n'a été restauré.")
+    message_en = ("The target instance is not empty ({what}): a restore goes into a new "
+                  "instance (empty database, no file). Nothing was restored.")
+
+
+class RestoreInvalid(ChoeurError):
+    code = "ARCH_RESTORE_INVALID"
+    message_fr = "{path} n'est pas une sauvegarde intacte de Choeur : {reason}"
+    message_en = "{path} is not an intact Choeur backup: {reason}"
