@@ -17,7 +17,7 @@ from choeur.cli import main
 from choeur.core import clock, ledger, storage
 from choeur.core.models import Blob, LedgerEntry, LedgerSeal
 from choeur.core.worker import run_ready
-from choeur.invoicing import deposit_documents, records, services
+from choeur.invoicing import records, services
 from choeur.invoicing.models import Invoice, InvoiceEvent, ModeDepot, StatusChange
 from choeur.invoicing.statuses import Status
 from tests.invoicing.conftest import SUPPLIER_SIRET, invoice_data, pdf_bytes, run
@@ -267,6 +267,24 @@ def test_backfill_writes_missing_chains_once(world):
     with transaction.atomic():
         again = backfill.run()
     assert (again.invoices, again.entries, again.skipped) == (0, 0, 2)
+
+
+def test_the_migration_backfills_with_its_historical_models(world):
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    first, second = world
+    expected = [(e.kind, e.payload) for e in ledger.chain(records.LEDGER_TYPE, second.pk)]
+    LedgerEntry.objects.update(seal=None)
+    LedgerSeal.objects.all().delete()
+    LedgerEntry.objects.all().delete()
+    state = MigrationExecutor(connection).loader.project_state(("archives", "0001_initial"))
+    with transaction.atomic():
+        outcome = backfill.run(state.apps)
+    assert (outcome.invoices, outcome.skipped) == (2, 0)
+    assert [(e.kind, e.payload) for e in ledger.chain(records.LEDGER_TYPE, second.pk)] \
+        == expected
+    assert verify.run().ok
 
 
 def test_the_commands(world, capsys):
