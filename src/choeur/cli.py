@@ -581,6 +581,79 @@ def cmd_import_config(args, cfg: config.Config) -> int:
     return 0
 
 
+# --- archive (conservation: docs/CONSERVATION.md) ----------------------------------------------
+
+
+def _date(value: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
+
+
+def cmd_archive_verify(args, cfg: config.Config) -> int:
+    from django.db import transaction
+
+    from choeur.archives import verify
+    from choeur.core.errors import ChoeurError
+
+    try:
+        with transaction.atomic():
+            verify.snapshot()
+            report = verify.run(structure=args.structure, files=args.files, since=args.since)
+    except ChoeurError as exc:
+        return _fail(f"{exc.code}: {exc.message('en')}", 2)
+    print(f"Archives verified ({report.scope}):")
+    print(f"  ledger entries   {report.entries:>12,} in {report.objects:,} chains "
+          f"({report.purged:,} purged, {report.unsealed:,} not sealed yet)")
+    seals = f"{report.seals:,}" if report.seals_checked else "not checked (--structure)"
+    print(f"  seals            {seals:>12}")
+    print(f"  invoices         {report.invoices:>12,}")
+    print(f"  rate             {report.records_per_second:>12,.0f} records/s")
+    if args.files:
+        print(f"  files            {report.blobs:>12,} ({report.blob_bytes / 1e6:,.1f} MB, "
+              f"{report.mb_per_second:,.1f} MB/s)")
+    print(f"  head seal        {report.head_seal or '(none yet)'}")
+    if report.ok:
+        print("No problem found.")
+        return 0
+    print(f"{report.problem_count} problem(s):")
+    for problem in report.problems:
+        print(f"  {problem}")
+    if report.problem_count > len(report.problems):
+        print(f"  … and {report.problem_count - len(report.problems)} more")
+    return 1
+
+
+def cmd_archive_backfill(args, cfg: config.Config) -> int:
+    from django.db import transaction
+
+    from choeur.archives import backfill
+
+    with transaction.atomic():
+        outcome = backfill.run()
+    print(outcome.summary())
+    return 0
+
+
+def _archive_verify_parsers(commands) -> None:
+    """`choeur archive verify` and `choeur archive backfill`, into `archive`'s sub-commands."""
+    p = commands.add_parser("verify", help="check every ledger chain and seal, the invoices "
+                                           "against them (and the stored files); exit 1 on "
+                                           "any problem")
+    p.add_argument("--structure", metavar="SIRET",
+                   help="only this structure's invoices (the seals are then not checked)")
+    p.add_argument("--files", action="store_true", help="re-hash every stored file too")
+    p.add_argument("--since", metavar="YYYY-MM-DD", type=_date,
+                   help="only what was written since that day (00:00 UTC)")
+    p.set_defaults(handler=cmd_archive_verify)
+    p = commands.add_parser("backfill", help="write the archive records of invoices that have "
+                                             "none (from their rows); idempotent")
+    p.set_defaults(handler=cmd_archive_backfill)
+
+
 def cmd_manage(args, cfg: config.Config) -> int:
     from django.core.management import execute_from_command_line
 
@@ -770,8 +843,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=("fr", "en"), default="fr", help="language of messages")
     p.set_defaults(handler=None)
 
-    p = sub.add_parser("archive", help="conservation: export, purge (docs/CONSERVATION.md)")
+    p = sub.add_parser("archive", help="conservation: verify, backfill, export, purge "
+                       "(docs/CONSERVATION.md)")
     archive = p.add_subparsers(dest="archive_command", required=True, metavar="ACTION")
+    _archive_verify_parsers(archive)
     a = archive.add_parser("export", help="a self-contained, checkable zip of an invoice's "
                            "or a structure's archive records")
     what = a.add_mutually_exclusive_group(required=True)

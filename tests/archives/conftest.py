@@ -10,6 +10,13 @@ from choeur.core.worker import run_ready
 from choeur.invoicing import services
 from choeur.invoicing.models import Invoice, ModeDepot
 from choeur.invoicing.statuses import Status
+from tests.flux.conftest import (  # noqa: F401 - fixtures (verify deposits by flux too)
+    _fast_hashes,
+    invoice_file,
+    party,
+    victim,
+    wire,
+)
 from tests.invoicing.conftest import (  # noqa: F401 - fixtures
     bank_account,
     invoice_data,

@@ -89,3 +89,16 @@ class RestoreInvalid(ChoeurError):
     code = "ARCH_RESTORE_INVALID"
     message_fr = "{path} n'est pas une sauvegarde intacte de Choeur : {reason}"
     message_en = "{path} is not an intact Choeur backup: {reason}"
+
+
+class StructureUnknown(ChoeurError):
+    code = "ARCH_STRUCTURE_UNKNOWN"
+    http_status = 404
+    message_fr = "Aucune structure n'a l'identifiant « {identifier} »."
+    message_en = "No structure has the identifier “{identifier}”."
+
+
+class SinceInFuture(ChoeurError):
+    code = "ARCH_SINCE_IN_FUTURE"
+    message_fr = "La date « depuis » ({since}) est dans le futur : rien ne serait vérifié."
+    message_en = "The “since” date ({since}) is in the future: nothing would be checked."

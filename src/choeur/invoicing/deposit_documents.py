@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import logging
 
+from django.db import transaction
 from django.utils import translation
 
 from choeur import formats
 from choeur.core import storage
-from choeur.invoicing import errors
+from choeur.invoicing import errors, records
 from choeur.invoicing.models import Invoice
 
 logger = logging.getLogger("choeur.invoicing")
@@ -64,8 +65,10 @@ def ensure_certificate(invoice: Invoice) -> str:
     from choeur.invoicing import documents
 
     blob = storage.put(documents.render_certificate(invoice), content_type="application/pdf")
-    Invoice.objects.filter(pk=invoice.pk, certificate_sha256="").update(
-        certificate_sha256=blob.sha256)
+    with transaction.atomic():  # the fingerprint and its archive record, together
+        if Invoice.objects.filter(pk=invoice.pk, certificate_sha256="").update(
+                certificate_sha256=blob.sha256):
+            records.certificate_made(invoice.pk, blob.sha256)
     invoice.certificate_sha256 = blob.sha256
     return blob.sha256
 

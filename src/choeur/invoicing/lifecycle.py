@@ -14,13 +14,13 @@ from django.db import connection
 
 from choeur.core import clock, ledger
 from choeur.core.errors import Conflict, OutsideTransaction
-from choeur.invoicing import delays, errors, statuses
+from choeur.invoicing import delays, errors, records, statuses
 from choeur.invoicing.models import Invoice, StatusChange
 from choeur.invoicing.statuses import Role, Status
 
 MAX_COMMENT = 2000
 #: The ledger's name for an invoice's chain (core/ledger.py, docs/CONSERVATION.md).
-LEDGER_TYPE = "invoicing.invoice"
+LEDGER_TYPE = records.LEDGER_TYPE
 
 
 def status_payload(status: str, previous: str, actor: str, comment: str) -> dict:
@@ -72,7 +72,9 @@ def transition(invoice: Invoice, target: str, *, actor=None, role: Role, comment
     StatusChange.objects.create(
         invoice=invoice, status=target, previous=current, at=now,
         actor=acting_user(actor), actor_label=label, comment=comment)
-    # The archive record (docs/CONSERVATION.md): the same change, hash-chained.
+    # The archive record (docs/CONSERVATION.md): the deposit, then the same change, chained.
+    if current == Status.BROUILLON and target != Status.SUPPRIMEE:
+        records.deposited(invoice, now)
     ledger.append(LEDGER_TYPE, invoice.pk, "STATUS", status_payload(target, current, label,
                                                                   comment), at=now)
     from choeur.invoicing import notifications, signals
@@ -106,9 +108,11 @@ def create_many(invoices: list[Invoice], target: str, *, actor=None, role: Role,
     StatusChange.objects.bulk_create([
         StatusChange(invoice=invoice, status=target, previous=Status.BROUILLON, at=now,
                      actor=user, actor_label=label, comment="") for invoice in invoices])
-    ledger.append_many(LEDGER_TYPE, [
-        (invoice.pk, "STATUS", status_payload(target, Status.BROUILLON, label, ""))
-        for invoice in invoices], at=now, fresh=True)
+    status = status_payload(target, Status.BROUILLON, label, "")
+    ledger.append_many(LEDGER_TYPE, [  # new invoices: no attachment yet
+        item for invoice in invoices for item in (
+            (invoice.pk, records.DEPOSIT, records.deposit_payload(records.invoice_row(invoice))),
+            (invoice.pk, records.STATUS, status))], at=now, fresh=True)
     from choeur.invoicing import notifications, signals
 
     notifications.created_many(invoices, previous=Status.BROUILLON, actor=actor,

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 
 from choeur.core import audit, clock, queue, storage
 from choeur.core.errors import NotFound, PermissionRefused
-from choeur.invoicing import errors, lifecycle
+from choeur.invoicing import errors, lifecycle, records
 from choeur.invoicing.data import CENT, InvoiceData, LineData, Totals, VatLineData
 from choeur.invoicing.lookups import once_per_batch
 from choeur.invoicing.models import (
@@ -359,9 +359,11 @@ def _store_attachments(invoice: Invoice, attachments, actor, status: str = "") -
         raise errors.AttachmentsTooLarge(size=round(total / 1024 / 1024, 1))
     for name, content in attachments:
         blob = storage.put(content)
-        Attachment.objects.create(invoice=invoice, sha256=blob.sha256, name=name,
-                                  size=len(content), added_at=clock.now(),
-                                  added_by=lifecycle.acting_user(actor), added_with_status=status)
+        attachment = Attachment.objects.create(
+            invoice=invoice, sha256=blob.sha256, name=name, size=len(content),
+            added_at=clock.now(), added_by=lifecycle.acting_user(actor),
+            added_with_status=status)
+        records.attachment_added(invoice, attachment)
 
 
 # --- Deposit ------------------------------------------------------------------------------
@@ -627,10 +629,12 @@ def use_own_document(actor, invoice: Invoice, name: str, content: bytes) -> None
         from choeur.core.models import Blob
 
         size = Blob.objects.filter(pk=generated).values_list("size", flat=True).first() or 0
-        Attachment.objects.create(invoice=invoice, sha256=generated,
-                                  name=f"choeur-{generated_name}"[:200], size=size,
-                                  added_at=clock.now(), added_by=lifecycle.acting_user(actor),
-                                  added_with_status=invoice.status)
+        attachment = Attachment.objects.create(
+            invoice=invoice, sha256=generated, name=f"choeur-{generated_name}"[:200],
+            size=size, added_at=clock.now(), added_by=lifecycle.acting_user(actor),
+            added_with_status=invoice.status)
+        records.attachment_added(invoice, attachment)
+    records.document_changed(invoice)
 
 
 def enqueue_routing(invoice: Invoice) -> None:
@@ -788,9 +792,9 @@ def mark_downloaded(actor, invoices) -> None:
     for invoice in invoices:
         require_recipient_rights(actor, invoice, modify=False)
         Invoice.objects.filter(pk=invoice.pk).update(downloaded_by_recipient=True)
-        InvoiceEvent.objects.create(invoice=invoice, code=InvoiceEvent.Code.TELECHARGEMENT_FACTURE,
-                                    at=now, actor=lifecycle.acting_user(actor),
-                                    actor_label=lifecycle.actor_label(actor))
+        records.event(InvoiceEvent.objects.create(
+            invoice=invoice, code=InvoiceEvent.Code.TELECHARGEMENT_FACTURE, at=now,
+            actor=lifecycle.acting_user(actor), actor_label=lifecycle.actor_label(actor)))
 
 
 # --- Supplier answers -----------------------------------------------------------------------
@@ -853,9 +857,9 @@ def acknowledge(actor, invoice: Invoice) -> Invoice:
     Invoice.objects.filter(pk=invoice.pk).update(**changes)
     for field, value in changes.items():
         setattr(invoice, field, value)
-    InvoiceEvent.objects.create(invoice=invoice, code=code, at=clock.now(),
-                                actor=lifecycle.acting_user(actor),
-                                actor_label=lifecycle.actor_label(actor))
+    records.event(InvoiceEvent.objects.create(
+        invoice=invoice, code=code, at=clock.now(), actor=lifecycle.acting_user(actor),
+        actor_label=lifecycle.actor_label(actor)))
     return invoice
 
 

@@ -22,8 +22,8 @@ from django.db.models import Q
 
 from choeur.core import storage
 from choeur.invoicing import errors as invoicing_errors
+from choeur.invoicing import records, structured
 from choeur.invoicing import services as invoicing
-from choeur.invoicing import structured
 from choeur.invoicing.models import Invoice, ModeDepot, TravauxCadre
 from choeur.organisations.models import Structure
 from choeur.travaux import errors, final, queries, services, variants
@@ -176,3 +176,4 @@ def _keep_file(invoice: Invoice, content: bytes, filename: str, examined,
     Invoice.objects.filter(pk=invoice.pk).update(**changes)
     for name, value in changes.items():
         setattr(invoice, name, value)
+    records.document_changed(invoice)  # the piece's archive record: the file kept
