@@ -72,3 +72,26 @@ def test_seals_chain_what_was_written():
     assert first.hash == ledger.seal_hash(first.prev_hash, first.digest, first.count)
     assert not LedgerEntry.objects.filter(seal__isnull=True).exists()
     assert LedgerSeal.objects.count() == 2 and ledger.head() == second
+
+
+def test_a_late_commit_in_a_seals_range_rolls_the_seal_back(monkeypatch):
+    entries = [_append("test.thing", n, "CREATED", {"n": n}) for n in range(3)]
+    late = entries[1]
+    LedgerEntry.objects.filter(pk=late.pk).delete()  # not committed yet when the seal reads
+    real_create = LedgerSeal.objects.create
+
+    def create_while_it_commits(**values):
+        sealed = real_create(**values)
+        late.save(force_insert=True)  # commits now, inside the seal's id range
+        return sealed
+
+    monkeypatch.setattr(LedgerSeal.objects, "create", create_while_it_commits)
+    with clock.shifted(ledger.SEAL_DELAY + timedelta(seconds=1)):
+        with pytest.raises(ledger.SealRace):
+            ledger.seal_pending()
+        assert ledger.seal_all() == 0  # the timer's run stops quietly
+        monkeypatch.undo()
+        assert LedgerSeal.objects.count() == 0  # both attempts rolled back
+        late.save(force_insert=True)  # (its commit, rolled back with them here)
+        sealed = ledger.seal_pending()  # the next run takes all three
+    assert sealed.count == 3
