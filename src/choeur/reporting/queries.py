@@ -25,16 +25,15 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Min, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Avg, Count, QuerySet, Sum
 
 from choeur.core import clock
-from choeur.invoicing import queries as invoicing_queries
-from choeur.invoicing.models import Invoice, StatusChange
-from choeur.invoicing.statuses import Status, recipient_targets
+from choeur.invoicing.models import Invoice
+from choeur.invoicing.statuses import RECIPIENT_VISIBLE, Status
 from choeur.organisations import permissions
 from choeur.organisations.models import Espace, Service, Structure
-from choeur.reporting import errors
+from choeur.reporting import errors, facts
+from choeur.reporting.models import InvoiceFacts
 
 PARIS = ZoneInfo("Europe/Paris")
 RECIPIENT = "destinataire"
@@ -44,17 +43,17 @@ SIDES = {RECIPIENT: Espace.FACTURES_RECUES, SUPPLIER: Espace.FACTURES_EMISES}
 MAX_DAYS = 1100
 #: Reasons shown one by one per status; the rest are summed up as « Autres motifs ».
 TOP_REASONS = 8
-REASON_LENGTH = 120
-NO_REASON = "(sans motif)"
+REASON_LENGTH = facts.REASON_LENGTH
+NO_REASON = facts.NO_REASON
 OTHER_REASONS = "(autres motifs)"
 
 #: The recipient's first action: any status it may set on an invoice put at its disposal.
-RECIPIENT_ACTIONS = tuple(recipient_targets(Status.MISE_A_DISPOSITION))
-#: Processing steps: (key, the history status or statuses that end it).
+RECIPIENT_ACTIONS = tuple(sorted(facts.RECIPIENT_ACTIONS))
+#: Processing steps: (key, the facts' column of days from the deposit to it).
 STEPS = (
-    ("mise_a_disposition", (Status.MISE_A_DISPOSITION,)),
-    ("premiere_action", RECIPIENT_ACTIONS),
-    ("mise_en_paiement", (Status.MISE_EN_PAIEMENT,)),
+    ("mise_a_disposition", "days_to_available"),
+    ("premiere_action", "days_to_first_action"),
+    ("mise_en_paiement", "days_to_payment"),
 )
 
 
@@ -173,23 +172,38 @@ def filters(actor, side: str, *, structure=None, start=None, end=None, service=N
         partner_ids = tuple(c.pk for c in candidates)
         seen = Filters(side, chosen, first, last)
         field = "supplier_id__in" if side == RECIPIENT else "recipient_id__in"
-        if not partner_ids or not _scoped(actor, seen).filter(**{field: partner_ids}).exists():
+        if not partner_ids or not _facts(actor, seen).filter(**{field: partner_ids}).exists():
             raise (_not_found("Fournisseur", "Supplier") if side == RECIPIENT
                    else _not_found("Destinataire", "Recipient"))
         partner_row = candidates[0]
     return Filters(side, chosen, first, last, picked_service, partner_row, partner_ids)
 
 
-def _scoped(actor, f: Filters) -> QuerySet[Invoice]:
-    """The structure's invoices the actor sees on that side (no period, no other filter)."""
+def _facts(actor, f: Filters) -> QuerySet[InvoiceFacts]:
+    """The structure's invoices the actor sees on that side (no period, no other filter), as
+    facts: the same scope as `invoicing.queries.received_invoices` / `issued_invoices` — the
+    structure among those whose espace the actor sees (`structures()`), limited to the
+    services of the actor's rattachement when it names some, the statuses that side sees."""
+    if f.structure.pk not in {s.pk for s in structures(actor, f.side)}:
+        return InvoiceFacts.objects.none()
+    limited = permissions.services_of(actor, f.structure)
     if f.side == RECIPIENT:
-        return invoicing_queries.received_invoices(actor).filter(recipient_id=f.structure.pk)
-    return invoicing_queries.issued_invoices(actor).filter(supplier_id=f.structure.pk)
+        found = InvoiceFacts.objects.filter(recipient_id=f.structure.pk,
+                                            status__in=RECIPIENT_VISIBLE)
+        if limited:
+            found = found.filter(recipient_service_id__in=[s.pk for s in limited])
+        return found
+    found = InvoiceFacts.objects.filter(supplier_id=f.structure.pk).exclude(
+        status=Status.SUPPRIMEE)
+    if limited:
+        found = found.filter(supplier_service_id__in=[s.pk for s in limited])
+    return found
 
 
-def invoices(actor, f: Filters) -> QuerySet[Invoice]:
-    """The invoices every figure counts: scope, structure, period, service, partner."""
-    found = _scoped(actor, f).filter(deposited_at__gte=f.since, deposited_at__lt=f.until)
+def invoices(actor, f: Filters) -> QuerySet[InvoiceFacts]:
+    """The invoices every figure counts (their facts): scope, structure, period, service,
+    partner."""
+    found = _facts(actor, f).filter(deposited_at__gte=f.since, deposited_at__lt=f.until)
     if f.service is not None:
         field = "recipient_service_id" if f.side == RECIPIENT else "supplier_service_id"
         found = found.filter(**{field: f.service.pk})
@@ -204,26 +218,15 @@ def invoices(actor, f: Filters) -> QuerySet[Invoice]:
 def volumes(actor, f: Filters) -> list[dict]:
     """Invoices received per month of deposit: count and total TTC, every month of the period
     (a month without invoices shows 0)."""
-    rows = (invoices(actor, f).annotate(month=TruncMonth("deposited_at", tzinfo=PARIS))
-            .values("month").annotate(count=Count("id"), amount=Sum("total_ttc"))
-            .order_by())
-    found = {}
-    for row in rows:
-        month = row["month"]
-        month = month.date() if isinstance(month, datetime) else month
-        found[month] = row
+    rows = (invoices(actor, f).values("deposit_month")
+            .annotate(count=Count("pk"), amount=Sum("total_ttc")).order_by())
+    found = {row["deposit_month"]: row for row in rows}
     result = []
     for month in f.months():
         row = found.get(month)
         result.append({"month": month, "count": row["count"] if row else 0,
                        "amount": (row["amount"] or Decimal(0)) if row else Decimal(0)})
     return result
-
-
-def _days(start: datetime, end: datetime | None) -> float | None:
-    if end is None or start is None or end < start:
-        return None
-    return (end - start).total_seconds() / 86400
 
 
 def _median(values: list[float]) -> float | None:
@@ -233,45 +236,30 @@ def _median(values: list[float]) -> float | None:
 def processing_times(actor, f: Filters) -> list[dict]:
     """Median days from the deposit to each step (STEPS), over the invoices that reached it,
     with how many did."""
-    annotations = {key: Min("history__at", filter=Q(history__status__in=targets))
-                   for key, targets in STEPS}
-    rows = invoices(actor, f).annotate(**annotations).values_list(
-        "deposited_at", *(key for key, _ in STEPS)).order_by()
+    rows = invoices(actor, f).values_list(*(column for _, column in STEPS)).order_by()
     durations: dict[str, list[float]] = {key: [] for key, _ in STEPS}
-    for deposited, *ends in rows:
-        for (key, _), end in zip(STEPS, ends, strict=True):
-            days = _days(deposited, end)
+    for ends in rows:
+        for (key, _), days in zip(STEPS, ends, strict=True):
             if days is not None:
                 durations[key].append(days)
     return [{"step": key, "count": len(durations[key]), "median_days": _median(durations[key])}
             for key, _ in STEPS]
 
 
-def _reason(comment: str) -> str:
-    text = " ".join((comment or "").split())
-    return text[:REASON_LENGTH] if text else NO_REASON
-
-
 def rejection_rates(actor, f: Filters) -> dict:
     """Invoices rejected or suspended at least once, per status and reason (the comment the
-    recipient gave, spaces folded), as counts and shares of the invoices received."""
+    recipient gave the first time, spaces folded), as counts and shares of the invoices
+    received."""
     found = invoices(actor, f)
     total = found.count()
-    rows = (StatusChange.objects.filter(invoice__in=found.values("id"),
-                                        status__in=[Status.REJETEE, Status.SUSPENDUE])
-            .values("status", "comment").annotate(count=Count("invoice_id", distinct=True))
-            .order_by())
-    grouped: dict[tuple[str, str], int] = {}
-    for row in rows:
-        key = (row["status"], _reason(row["comment"]))
-        grouped[key] = grouped.get(key, 0) + row["count"]
     per_status = {}
-    for status in (Status.REJETEE, Status.SUSPENDUE):
-        invoices_with = (StatusChange.objects.filter(invoice__in=found.values("id"),
-                                                     status=status)
-                         .values("invoice_id").distinct().count()) if total else 0
-        reasons = sorted(((reason, n) for (s, reason), n in grouped.items() if s == status),
+    for status, flag, column in ((Status.REJETEE, "rejected", "rejection_reason"),
+                                 (Status.SUSPENDUE, "suspended", "suspension_reason")):
+        rows = (found.filter(**{flag: True}).values(column).annotate(count=Count("pk"))
+                .order_by()) if total else []
+        reasons = sorted(((row[column] or NO_REASON, row["count"]) for row in rows),
                          key=lambda item: (-item[1], item[0]))
+        invoices_with = sum(n for _, n in reasons)
         shown, rest = reasons[:TOP_REASONS], reasons[TOP_REASONS:]
         if rest:
             shown.append((OTHER_REASONS, sum(n for _, n in rest)))
@@ -325,7 +313,7 @@ def by_status(actor, f: Filters) -> list[dict]:
     """The supplier's invoices deposited in the period, per current status: count and total
     TTC, most frequent first."""
     rows = (invoices(actor, f).values("status")
-            .annotate(count=Count("id"), amount=Sum("total_ttc")).order_by())
+            .annotate(count=Count("pk"), amount=Sum("total_ttc")).order_by())
     result = [{"status": row["status"], "label": str(Status(row["status"]).label),
                "count": row["count"], "amount": row["amount"] or Decimal(0)} for row in rows]
     return sorted(result, key=lambda row: (-row["count"], row["status"]))
@@ -334,18 +322,11 @@ def by_status(actor, f: Filters) -> list[dict]:
 def payment_times(actor, f: Filters) -> list[dict]:
     """Per recipient: invoices deposited in the period and paid (MISE_EN_PAIEMENT reached),
     and the mean days from deposit to payment; slowest first."""
-    rows = (invoices(actor, f)
-            .annotate(paid=Min("history__at",
-                               filter=Q(history__status=Status.MISE_EN_PAIEMENT)))
-            .filter(paid__isnull=False)
-            .values_list("recipient_id", "deposited_at", "paid").order_by())
-    per: dict[int, list[float]] = {}
-    for recipient_id, deposited, paid in rows:
-        days = _days(deposited, paid)
-        if days is not None:
-            per.setdefault(recipient_id, []).append(days)
+    rows = (invoices(actor, f).filter(days_to_payment__isnull=False).values("recipient_id")
+            .annotate(count=Count("pk"), mean=Avg("days_to_payment")).order_by())
+    per = {row["recipient_id"]: row for row in rows}
     names = {s.pk: s for s in Structure.objects.filter(pk__in=list(per))}
     result = [{"recipient": names[pk].company_name, "identifier": names[pk].identifier,
-               "count": len(days), "mean_days": round(statistics.fmean(days), 1)}
-              for pk, days in per.items()]
+               "count": row["count"], "mean_days": round(row["mean"], 1)}
+              for pk, row in per.items() if pk in names]
     return sorted(result, key=lambda row: (-row["mean_days"], row["recipient"]))
