@@ -108,7 +108,7 @@ def load_facts() -> float:
             INSERT INTO reporting_invoicefacts (
                 invoice_id, recipient_id, recipient_service_id, supplier_id,
                 supplier_service_id, deposited_at, deposit_month, status, total_ttc,
-                amount_due, payment_due_on, paid_at, made_available_at, first_action_at,
+                amount_due, payment_due_on, paid_at, paid_on, made_available_at, first_action_at,
                 payment_started_at, days_to_available, days_to_first_action, days_to_payment,
                 rejected, rejection_reason, suspended, suspension_reason)
             SELECT i.id, i.recipient_id, i.recipient_service_id, i.supplier_id,
@@ -117,7 +117,8 @@ def load_facts() -> float:
                    i.status, i.total_ttc, i.amount_due,
                    CASE WHEN i.status IN ({visible})
                         THEN (i.deposited_at AT TIME ZONE 'Europe/Paris')::date + 30 END,
-                   h.paid, h.made, h.action, h.paid,
+                   h.paid, (h.paid AT TIME ZONE 'Europe/Paris')::date,
+                   h.made, h.action, h.paid,
                    {days("h.made")}, {days("h.action")}, {days("h.paid")},
                    coalesce(h.rejected, false),
                    CASE WHEN h.rejected THEN h.rejection ELSE '' END,

@@ -23,17 +23,6 @@ from choeur.invoicing.models import Invoice, StatusChange
 from choeur.invoicing.statuses import Role, Status
 from choeur.reporting import facts, queries
 from choeur.reporting.models import InvoiceFacts
-from tests.invoicing.conftest import (  # noqa: F401 - fixtures
-    bank_account,
-    other_recipient,
-    platform_admin,
-    recipient,
-    recipient_user,
-    supplier,
-    supplier_user,
-    titulaire,
-    titulaire_user,
-)
 from tests.invoicing.test_delays import at, deposit, pay, process
 from tests.reporting.conftest import make_invoice
 

@@ -39,7 +39,7 @@ COPIED = ("recipient_id", "recipient_service_id", "supplier_id", "supplier_servi
 WATCHED = frozenset(COPIED) | {name.removesuffix("_id") for name in COPIED}
 #: The history's fields the facts read.
 HISTORY = frozenset({"invoice", "invoice_id", "status", "at", "comment"})
-FIELDS = (*COPIED, "deposit_month", "made_available_at", "first_action_at",
+FIELDS = (*COPIED, "deposit_month", "paid_on", "made_available_at", "first_action_at",
           "payment_started_at", "days_to_available", "days_to_first_action", "days_to_payment",
           "rejected", "rejection_reason", "suspended", "suspension_reason")
 BATCH = 2000
@@ -62,6 +62,10 @@ def month_of(at: datetime | None) -> date | None:
     return at.astimezone(PARIS).date().replace(day=1) if at is not None else None
 
 
+def local_day(at: datetime | None) -> date | None:
+    return at.astimezone(PARIS).date() if at is not None else None
+
+
 def build(values: dict, history: Iterable[tuple[str, datetime, str]], model=InvoiceFacts):
     """The facts of the invoice whose fields are `values` (COPIED and `pk`) and whose history
     rows are `history` — (status, at, comment) — unsaved."""
@@ -81,7 +85,8 @@ def build(values: dict, history: Iterable[tuple[str, datetime, str]], model=Invo
     deposited = values["deposited_at"]
     return model(
         invoice_id=values["pk"], **{name: values[name] for name in COPIED},
-        deposit_month=month_of(deposited), made_available_at=made, first_action_at=action,
+        deposit_month=month_of(deposited), paid_on=local_day(values["paid_at"]),
+        made_available_at=made, first_action_at=action,
         payment_started_at=payment, days_to_available=days(deposited, made),
         days_to_first_action=days(deposited, action), days_to_payment=days(deposited, payment),
         rejected=rejection is not None, rejection_reason=rejection or "",

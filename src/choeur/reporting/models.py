@@ -15,6 +15,14 @@ from django.db import models
 
 from choeur.invoicing.models import AMOUNT, Invoice
 
+#: The columns the recipient's and the supplier's figures read, beyond the index's keys.
+COVERED_RECIPIENT = ("status", "recipient_service_id", "supplier_id", "deposit_month",
+                     "total_ttc", "amount_due", "payment_due_on", "paid_on",
+                     "days_to_available", "days_to_first_action", "days_to_payment",
+                     "rejected", "rejection_reason", "suspended", "suspension_reason")
+COVERED_SUPPLIER = ("status", "supplier_service_id", "recipient_id", "total_ttc",
+                    "days_to_payment")
+
 
 class InvoiceFacts(models.Model):
     invoice = models.OneToOneField(Invoice, on_delete=models.CASCADE, primary_key=True,
@@ -30,6 +38,7 @@ class InvoiceFacts(models.Model):
     amount_due = models.DecimalField(**AMOUNT, default=0)
     payment_due_on = models.DateField(null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
+    paid_on = models.DateField(null=True, blank=True)  # paid_at's day, Paris time
     made_available_at = models.DateTimeField(null=True, blank=True)
     first_action_at = models.DateTimeField(null=True, blank=True)
     payment_started_at = models.DateTimeField(null=True, blank=True)  # first MISE_EN_PAIEMENT
@@ -44,6 +53,9 @@ class InvoiceFacts(models.Model):
     class Meta:
         verbose_name = "faits de facture"
         verbose_name_plural = "faits de factures"
+        # On PostgreSQL, migration 0001 adds two covering indexes, (recipient_id, deposited_at)
+        # and (supplier_id, deposited_at) INCLUDE the columns the figures read (COVERED_*):
+        # each figure is then an index-only scan of one structure's period.
         indexes = [
             # A dashboard reads one structure's invoices deposited in a period, maybe of one
             # service (or among the services a rattachement is limited to).
