@@ -53,9 +53,9 @@ class InvoiceFacts(models.Model):
     class Meta:
         verbose_name = "faits de facture"
         verbose_name_plural = "faits de factures"
-        # On PostgreSQL, migration 0001 adds two covering indexes, (recipient_id, deposited_at)
-        # and (supplier_id, deposited_at) INCLUDE the columns the figures read (COVERED_*):
-        # each figure is then an index-only scan of one structure's period.
+        # On PostgreSQL, migration 0001 builds facts_recipient and facts_supplier with INCLUDE
+        # (the columns the figures read, COVERED_*): each figure is then an index-only scan
+        # of one structure's period (SQLite has no INCLUDE: plain indexes there).
         indexes = [
             # A dashboard reads one structure's invoices deposited in a period, maybe of one
             # service (or among the services a rattachement is limited to).
