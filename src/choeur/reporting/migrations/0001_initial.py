@@ -24,6 +24,11 @@ COVERING = [
 def covering_indexes(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return  # SQLite has no INCLUDE: the plain indexes serve
+    # CreateModel's indexes are deferred to the migration's end: create them now, so that
+    # the two below replace them instead of being refused at the end as already there.
+    for statement in schema_editor.deferred_sql:
+        schema_editor.execute(statement)
+    schema_editor.deferred_sql.clear()
     for name, keys, included in COVERING:
         schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
         schema_editor.execute(
