@@ -9,12 +9,14 @@ service of that structure (among those the actor's rattachement is limited to), 
 is `REPORT_FILTER_NOT_FOUND`, the same answer as one that does not exist: a forged id
 discloses nothing. `filters()` checks everything before any figure is computed.
 
-Durations are read from the history (`StatusChange`): the deposit (`Invoice.deposited_at`) to
-the first MISE_A_DISPOSITION, to the recipient's first action (the first status the
-transition table lets the recipient set from MISE_A_DISPOSITION), to the first
-MISE_EN_PAIEMENT; medians in days. Late payments read `Invoice.payment_due_on` and
-`Invoice.paid_at` (kept by invoicing/delays.py) when the model has them, and answer None
-before.
+Every figure reads the rollup `InvoiceFacts` (models.py, kept by facts.py in the transaction
+that changes an invoice), scoped as `received_invoices` / `issued_invoices` scope the
+invoices (`_facts`): one indexed aggregate over one table, an index-only scan of the
+structure's period on PostgreSQL. Durations are the facts' days from the deposit
+(`Invoice.deposited_at`) to the first MISE_A_DISPOSITION, to the recipient's first action
+(the first status the transition table lets the recipient set from MISE_A_DISPOSITION), to
+the first MISE_EN_PAIEMENT; medians in days. Late payments read the facts' copies of
+`Invoice.payment_due_on` and `paid_at` (kept by invoicing/delays.py).
 """
 
 from __future__ import annotations
