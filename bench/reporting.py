@@ -9,13 +9,15 @@ CHOEUR_DATABASE_URL: 2,000 suppliers, 300 public recipients, a big recipient rec
 the invoices over three years, a big supplier issuing 5 %), plus the history the figures read,
 written by INSERT ... SELECT from the invoices: DEPOSEE at the deposit, MISE_A_DISPOSITION
 0–47 hours later for what reached the recipient, then the current status (rejections and
-suspensions with one of six reasons) — about 2.8 rows an invoice.
+suspensions with one of six reasons) — about 2.8 rows an invoice — and the dashboards'
+rollup (reporting.InvoiceFacts, the figures' only table) built from both by one more
+INSERT ... SELECT (`load_facts`, the same rows as reporting/facts.py's backfill).
 
 Then, as the big recipient's gestionnaire over the default period (the last twelve months:
 ~65,000 invoices) and as the big supplier's: each figure function (reporting/queries.py)
 alone, and the whole page through Django's test client (force_login), a few warm-up calls
-then --rounds timed ones; median and p95 in ms. The target (the issue's criterion) is the
-page under 300 ms.
+then --rounds timed ones; median and p95 in ms. The target (the issue's criterion): every
+figure and each whole page under 300 ms at p95.
 """
 
 from __future__ import annotations
@@ -73,6 +75,70 @@ def load_history() -> float:
         cursor.execute("CREATE INDEX inv_history ON invoicing_statuschange (invoice_id, at)")
         cursor.execute("RESET session_replication_role")
         cursor.execute("VACUUM ANALYZE invoicing_statuschange")
+    return time.perf_counter() - started
+
+
+def load_facts() -> float:
+    """The dashboards' rollup (reporting.InvoiceFacts) of every invoice, as
+    reporting/facts.py `build` makes it, in one INSERT ... SELECT over the invoices and their
+    history grouped per invoice; returns the seconds it took. The bench's invoices carry no
+    payment clock (loaded by SQL, not by the lifecycle): the facts get a plausible one — due
+    30 days after the deposit for what reached the recipient and was not rejected, paid at
+    the first MISE_EN_PAIEMENT — so that the late-payments figure has rows to read."""
+    from django.db import connection
+
+    from choeur.invoicing.statuses import RECIPIENT_VISIBLE
+    from choeur.reporting import facts
+
+    started = time.perf_counter()
+    actions = ", ".join(f"'{s}'" for s in sorted(facts.RECIPIENT_ACTIONS))
+    visible = ", ".join(f"'{s}'" for s in RECIPIENT_VISIBLE if s != "REJETEE")
+
+    def reason(status):
+        first = (f"(array_agg(h.comment ORDER BY h.at, h.id) "
+                 f"FILTER (WHERE h.status = '{status}'))[1]")
+        return (f"COALESCE(NULLIF(left(regexp_replace(btrim({first}), '\\s+', ' ', 'g'), "
+                f"{facts.REASON_LENGTH}), ''), '{facts.NO_REASON}')")
+
+    def days(column):
+        return (f"CASE WHEN {column} >= i.deposited_at "
+                f"THEN extract(epoch FROM {column} - i.deposited_at)::float8 / 86400 END")
+
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE reporting_invoicefacts")
+        cursor.execute(f"""
+            INSERT INTO reporting_invoicefacts (
+                invoice_id, recipient_id, recipient_service_id, supplier_id,
+                supplier_service_id, deposited_at, deposit_month, status, total_ttc,
+                amount_due, payment_due_on, paid_at, paid_on, made_available_at, first_action_at,
+                payment_started_at, days_to_available, days_to_first_action, days_to_payment,
+                rejected, rejection_reason, suspended, suspension_reason)
+            SELECT i.id, i.recipient_id, i.recipient_service_id, i.supplier_id,
+                   i.supplier_service_id, i.deposited_at,
+                   date_trunc('month', i.deposited_at AT TIME ZONE 'Europe/Paris')::date,
+                   i.status, i.total_ttc, i.amount_due,
+                   CASE WHEN i.status IN ({visible})
+                        THEN (i.deposited_at AT TIME ZONE 'Europe/Paris')::date + 30 END,
+                   h.paid, (h.paid AT TIME ZONE 'Europe/Paris')::date,
+                   h.made, h.action, h.paid,
+                   {days("h.made")}, {days("h.action")}, {days("h.paid")},
+                   coalesce(h.rejected, false),
+                   CASE WHEN h.rejected THEN h.rejection ELSE '' END,
+                   coalesce(h.suspended, false),
+                   CASE WHEN h.suspended THEN h.suspension ELSE '' END
+            FROM invoicing_invoice i
+            LEFT JOIN (
+                SELECT h.invoice_id,
+                       min(h.at) FILTER (WHERE h.status = 'MISE_A_DISPOSITION') AS made,
+                       min(h.at) FILTER (WHERE h.status IN ({actions})) AS action,
+                       min(h.at) FILTER (WHERE h.status = 'MISE_EN_PAIEMENT') AS paid,
+                       coalesce(bool_or(h.status = 'REJETEE'), false) AS rejected,
+                       {reason("REJETEE")} AS rejection,
+                       coalesce(bool_or(h.status = 'SUSPENDUE'), false) AS suspended,
+                       {reason("SUSPENDUE")} AS suspension
+                FROM invoicing_statuschange h GROUP BY h.invoice_id
+            ) h ON h.invoice_id = i.id""")  # noqa: S608
+        cursor.execute("VACUUM ANALYZE reporting_invoicefacts")
     return time.perf_counter() - started
 
 
@@ -134,6 +200,12 @@ def run_bench(args) -> None:
         print(f"  {'history rows':<40} {load_history():8.1f} s "
               f"({StatusChange.objects.count():,} rows)")
 
+    from choeur.reporting.models import InvoiceFacts
+
+    if InvoiceFacts.objects.count() != Invoice.objects.count():
+        print(f"  {'dashboards facts (reporting)':<40} {load_facts():8.1f} s "
+              f"({InvoiceFacts.objects.count():,} rows)")
+
     domain = portal.BENCH_DOMAIN
     recipient_user = User.objects.get(email=f"destinataire@{domain}")
     supplier_user = User.objects.get(email=f"fournisseur@{domain}")
@@ -144,8 +216,12 @@ def run_bench(args) -> None:
           f"{queries.invoices(supplier_user, s).count():,}.")
     clients = {}
     for user in (recipient_user, supplier_user):
-        clients[user.pk] = Client(SERVER_NAME="localhost")
-        clients[user.pk].force_login(user)
+        client = clients[user.pk] = Client(SERVER_NAME="localhost")
+        client.force_login(user)
+        # Past the pop-up of pending rejections (« Plus tard »), as bench/portal.py.
+        response = client.get("/")
+        if response.status_code == 302:
+            client.post(response["Location"].split("?")[0], {"next": "/"})
 
     def page(user, side):
         def call():
@@ -172,17 +248,15 @@ def run_bench(args) -> None:
     for label, call in measures:
         p50, p95 = timed(call, args.rounds)
         print(f"  {label:<38} {p50:8.1f} {p95:8.1f}", flush=True)
-        if p50 > args.target and "page" not in label:
-            over.append((label, call))
-        if "page" in label and p50 > args.target:
+        if p95 > args.target:
             over.append((label, call))
     if args.explain:
         for label, call in over:
             print(f"\n  {label}: slowest query")
             explain(call)
-    pages_over = [label for label, _ in over if "page" in label]
-    print(f"\nTarget: the page under {args.target:.0f} ms: "
-          f"{'missed by ' + ', '.join(pages_over) if pages_over else 'met'}.")
+    missed = [label for label, _ in over]
+    print(f"\nTarget: every figure and each page under {args.target:.0f} ms (p95): "
+          f"{'missed by ' + ', '.join(missed) if missed else 'met'}.")
 
 
 def main() -> None:

@@ -20,6 +20,7 @@ import pytest
 from choeur.core import clock
 from choeur.invoicing.models import Invoice, StatusChange
 from choeur.invoicing.statuses import Status
+from choeur.reporting import facts
 from tests.invoicing.conftest import (  # noqa: F401 - fixtures
     bank_account,
     other_recipient,
@@ -56,6 +57,9 @@ def make_invoice(supplier, recipient, service, deposited: datetime, ttc: str,
         StatusChange(invoice=invoice, status=status, previous=previous if i else "",
                      at=deposited + timedelta(days=d), comment=c, actor_label="test")
         for i, (status, d, c) in enumerate(history)])
+    # The history is written here, not by the lifecycle: build the dashboards' facts as its
+    # signal would (reporting/facts.py).
+    facts.refresh([invoice.pk])
     return invoice
 
 

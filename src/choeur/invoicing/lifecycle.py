@@ -120,5 +120,7 @@ def create_many(invoices: list[Invoice], target: str, *, actor=None, role: Role,
     if signals.status_changed.has_listeners(Invoice):
         for invoice in invoices:
             signals.status_changed.send(sender=Invoice, invoice=invoice,
-                                        previous=Status.BROUILLON, actor=actor)
+                                        previous=Status.BROUILLON, actor=actor, batch=True)
+    signals.created_many.send(sender=Invoice, invoices=invoices, status=target,
+                              previous=Status.BROUILLON, actor=actor, at=now)
     return invoices

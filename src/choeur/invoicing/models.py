@@ -116,6 +116,25 @@ class ModeDepot(models.TextChoices):
     EDI = "EDI", _("Flux EDI")
 
 
+class FollowedQuerySet(models.QuerySet):
+    """`update()` (and `bulk_update()`, which goes through it) tells `signals.updated` which
+    rows changed and which fields, when someone listens: the features that copy an invoice's
+    fields or history (reporting's facts) follow every write, not only the lifecycle's."""
+
+    def update(self, **kwargs):
+        from choeur.invoicing import signals
+
+        if not signals.updated.has_listeners(self.model):
+            return super().update(**kwargs)
+        pks = list(self.values_list("pk", flat=True))  # before: the filter may stop matching
+        count = super().update(**kwargs)
+        if pks and count:
+            signals.updated.send(sender=self.model, pks=pks, fields=frozenset(kwargs))
+        return count
+
+    update.alters_data = True
+
+
 class Invoice(models.Model):
     """A demande de paiement of type FACTURE: an invoice, a credit note or an advance invoice.
     `idFacture` / `identifiantFactureCPP` is the primary key."""
@@ -216,6 +235,8 @@ class Invoice(models.Model):
                                    null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(_("créée le"), default=clock.now)
     updated_at = models.DateTimeField(_("modifiée le"), default=clock.now)
+
+    objects = FollowedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("facture")
@@ -391,6 +412,8 @@ class StatusChange(models.Model):
                               null=True, blank=True, related_name="+")
     actor_label = models.CharField(max_length=255, blank=True)  # "Choeur" for the system
     comment = models.CharField(max_length=2000, blank=True)
+
+    objects = FollowedQuerySet.as_manager()
 
     class Meta:
         ordering = ["invoice", "at", "id"]
