@@ -143,6 +143,10 @@ def created_many(sender, invoices, status, at, **kwargs):
 
 
 def updated(sender, pks, fields, **kwargs):
+    if sender is Invoice and "status" in fields:
+        # Only lifecycle.transition() sets a status (house rule 3), and its status_changed
+        # follows in the same transaction: one rebuild, not two.
+        return
     if sender is StatusChange:
         if fields & HISTORY:
             refresh(set(StatusChange.objects.filter(pk__in=pks)
