@@ -114,6 +114,20 @@ def database(settings: dict[str, str] | None = None) -> Iterator[str]:
         cluster.stop()
 
 
+def run_on_sqlite(bench, args, prefix: str) -> None:
+    """Run `bench(args)` in this process on a throwaway SQLite data directory."""
+    import tempfile
+    from pathlib import Path
+
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        os.environ.update({"CHOEUR_DATA_DIR": str(work), "CHOEUR_DATABASE_URL": "",
+                           "CHOEUR_DEBUG": "false", "DJANGO_SETTINGS_MODULE": "choeur.settings"})
+        bench(args)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def close_django_connections() -> None:
     """Close Django's connections (if Django was set up) before a cluster goes away."""
     import sys

@@ -23,13 +23,10 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import _cluster
 
@@ -164,13 +161,7 @@ def bench(args) -> None:
 
 
 def run_sqlite(args) -> None:
-    work = Path(tempfile.mkdtemp(prefix="choeur-bench-archives-"))
-    try:
-        os.environ.update({"CHOEUR_DATA_DIR": str(work), "CHOEUR_DATABASE_URL": "",
-                           "CHOEUR_DEBUG": "false", "DJANGO_SETTINGS_MODULE": "choeur.settings"})
-        bench(args)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    _cluster.run_on_sqlite(bench, args, "choeur-bench-archives-")
 
 
 def main() -> int:

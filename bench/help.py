@@ -24,16 +24,12 @@ The issue's figure counts 100,000 tickets (sollicitations) beside the articles: 
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import re
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 import _cluster
 
@@ -181,13 +177,7 @@ def bench(args) -> dict:
 
 
 def run_sqlite(args) -> None:
-    work = Path(tempfile.mkdtemp(prefix="choeur-bench-help-"))
-    try:
-        os.environ.update({"CHOEUR_DATA_DIR": str(work), "CHOEUR_DATABASE_URL": "",
-                           "CHOEUR_DEBUG": "false", "DJANGO_SETTINGS_MODULE": "choeur.settings"})
-        bench(args)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    _cluster.run_on_sqlite(bench, args, "choeur-bench-help-")
 
 
 def main() -> int:
