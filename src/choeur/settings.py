@@ -192,6 +192,9 @@ STORAGES = {
     "blobs": _blobs,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+#: The archive exports asked for in the portal, built by the worker and kept 7 days
+#: (archives/services.py): temporary files, not blobs; the web and the worker share it.
+CHOEUR_EXPORTS_DIR = DATA_DIR / "exports"
 
 # --- E-mail: always sent from a task after commit (choeur.core.mail) ------------------------
 DEFAULT_FROM_EMAIL = CONFIG.email_from

@@ -53,3 +53,10 @@ def invoices(supplier_user, supplier, bank_account, recipient, recipient_user):
     paid = process(recipient_user, paid, Status.MISE_EN_PAIEMENT)
     pending = deposit(supplier_user, supplier, bank_account, "FA-2026-0002")
     return paid, pending
+
+
+@pytest.fixture(autouse=True)
+def _exports_dir(settings, tmp_path):
+    """The portal's exports in the test's own directory."""
+    settings.CHOEUR_EXPORTS_DIR = tmp_path / "exports"
+    return settings.CHOEUR_EXPORTS_DIR

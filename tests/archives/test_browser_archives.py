@@ -1,7 +1,8 @@
 # ruff: noqa: F811 - the invoicing world's fixtures, used by name
 """In a real chromium: the supplier's gestionnaire opens its structure's « Archives » tab,
-downloads the export, and the package checks out with the standard tools alone (the one
-line of VERIFY.md)."""
+asks for the export (prepared in the background: the page says so at once), the worker makes
+it, the page lists it ready, the gestionnaire downloads it, and the package checks out with
+the standard tools alone (the one line of VERIFY.md)."""
 
 import re
 import subprocess
@@ -10,6 +11,7 @@ import zipfile
 import pytest
 from playwright.sync_api import expect
 
+from choeur.core.worker import run_ready
 from tests.conftest import PASSWORD
 from tests.organisations.test_browser_organisation import log_in
 from tests.web.screens import shoot
@@ -25,8 +27,19 @@ def test_a_gestionnaire_downloads_its_archives_and_checks_them(page, invoices, s
     expect(page).to_have_url(re.compile(rf"/structures/{supplier.pk}/archives/$"))
     expect(page.locator("main")).to_contain_text("La structure a 2 factures archivées")
     shoot(page, "archives-1-page")
+    page.get_by_role("button", name="Préparer l'export (ZIP)").click()
+    expect(page.get_by_role("status")).to_contain_text(
+        "Votre export est en préparation : vous serez notifié quand il sera prêt")
+    expect(page.get_by_test_id("archives-exports")).to_contain_text("En attente")
+    shoot(page, "archives-2-queued")
+    run_ready()  # the worker (the live server shares the database)
+    page.reload()
+    exports = page.get_by_test_id("archives-exports")
+    expect(exports).to_contain_text("Prêt")
+    expect(exports).to_contain_text("2 factures")
+    shoot(page, "archives-3-ready")
     with page.expect_download() as info:
-        page.get_by_role("button", name="Télécharger l'export (ZIP)").click()
+        exports.get_by_role("link", name="Télécharger").click()
     target = tmp_path / info.value.suggested_filename
     info.value.save_as(target)
     assert target.name.endswith(".zip")

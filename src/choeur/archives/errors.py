@@ -102,3 +102,30 @@ class SinceInFuture(ChoeurError):
     code = "ARCH_SINCE_IN_FUTURE"
     message_fr = "La date « depuis » ({since}) est dans le futur : rien ne serait vérifié."
     message_en = "The “since” date ({since}) is in the future: nothing would be checked."
+
+
+class ExportRunning(ChoeurError):
+    code = "ARCH_EXPORT_RUNNING"
+    http_status = 409
+    message_fr = ("Un export des archives de cette structure est déjà en préparation : vous "
+                  "serez notifié quand il sera prêt. Rien n'a été demandé de plus.")
+    message_en = ("An archive export of this structure is already being prepared: you will "
+                  "be notified when it is ready. Nothing more was requested.")
+
+
+class TooManyExports(ChoeurError):
+    code = "ARCH_TOO_MANY_EXPORTS"
+    http_status = 429
+    message_fr = ("Vous avez déjà demandé {limit} exports des archives ces dernières 24 "
+                  "heures : réessayez plus tard. Rien n'a été demandé.")
+    message_en = ("You have already asked for {limit} archive exports in the last 24 hours: "
+                  "try again later. Nothing was requested.")
+
+
+class ExportNotFound(ChoeurError):
+    code = "ARCH_EXPORT_NOT_FOUND"
+    http_status = 404
+    message_fr = ("Export introuvable : il n'est pas prêt, il a expiré (un export est gardé "
+                  "7 jours) ou il n'existe pas. Demandez un nouvel export.")
+    message_en = ("Export not found: it is not ready, it has expired (an export is kept 7 "
+                  "days) or it does not exist. Ask for a new export.")

@@ -112,8 +112,8 @@ def _pages(found: QuerySet[Invoice], read: str = "all"):
             "validator").prefetch_related("lines", "vat_lines", "attachments", "history",
                                           "events")
     elif read == "files":
-        found = found.only("pk", "main_file_sha256", "xml_sha256", "certificate_sha256"
-                           ).prefetch_related("attachments")
+        found = found.only("pk", "supplier_id", "main_file_sha256", "xml_sha256",
+                           "certificate_sha256").prefetch_related("attachments")
     else:
         found = found.only("pk")
     while True:
@@ -135,15 +135,22 @@ def _party(structure: Structure | None, service=None) -> dict | None:
             "service": ({"code": service.code, "name": service.name} if service else None)}
 
 
-def _files(invoice: Invoice) -> list[tuple[str, str]]:
-    """(role, sha256) of every file of the invoice's record."""
+def _with_certificate(invoice: Invoice, scope: Scope) -> bool:
+    """The deposit certificate is the supplier's (in the portal only its supplier may fetch
+    it): a structure's export leaves it out of the invoices the structure received."""
+    return scope.structure is None or invoice.supplier_id == scope.structure.pk
+
+
+def _files(invoice: Invoice, scope: Scope) -> list[tuple[str, str]]:
+    """(role, sha256) of every file of the invoice's record the scope's reader may have."""
     found = [("main", invoice.main_file_sha256), ("xml", invoice.xml_sha256),
-             ("certificate", invoice.certificate_sha256)]
+             ("certificate", invoice.certificate_sha256 if _with_certificate(invoice, scope)
+              else "")]
     found += [("attachment", a.sha256) for a in invoice.attachments.all()]
     return [(role, sha256) for role, sha256 in found if sha256]
 
 
-def invoice_data(invoice: Invoice) -> dict:
+def invoice_data(invoice: Invoice, with_certificate: bool = True) -> dict:
     """The invoice as the export gives it (its fields, lines, files and history)."""
     return {
         "id": invoice.pk, "number": invoice.number, "number_year": invoice.number_year,
@@ -168,7 +175,7 @@ def invoice_data(invoice: Invoice) -> dict:
                       "rendered": invoice.main_file_rendered}
                      if invoice.main_file_sha256 else None),
             "xml": invoice.xml_sha256 or None,
-            "certificate": invoice.certificate_sha256 or None,
+            "certificate": (invoice.certificate_sha256 or None) if with_certificate else None,
             "attachments": [{"sha256": a.sha256, "name": a.name, "size": a.size,
                              "content_type": a.content_type, "added_at": a.added_at}
                             for a in invoice.attachments.all()],
@@ -296,7 +303,9 @@ def write(scope: Scope, target: BinaryIO, *, by: str) -> dict:
             for page in _pages(found):
                 for invoice in page:
                     out.write(("\n" if not counts["invoices"] else ",\n")
-                              + json.dumps(invoice_data(invoice), cls=DjangoJSONEncoder,
+                              + json.dumps(invoice_data(invoice,
+                                                        _with_certificate(invoice, scope)),
+                                           cls=DjangoJSONEncoder,
                                            ensure_ascii=False, sort_keys=True))
                     counts["invoices"] += 1
             out.write("\n]\n")
@@ -318,7 +327,7 @@ def write(scope: Scope, target: BinaryIO, *, by: str) -> dict:
 
         for page in _pages(found, "files"):
             for invoice in page:
-                for _role, sha256 in _files(invoice):
+                for _role, sha256 in _files(invoice, scope):
                     name = f"files/{sha256}"
                     if name in archive.NameToInfo:
                         continue
@@ -397,7 +406,11 @@ def portal_scope(user, structure_id, start=None, end=None) -> Scope:
 
 
 def export_to_file(scope: Scope, target: BinaryIO, *, actor, by: str) -> dict:
-    """Write the export, then its audit line. Not in one transaction on purpose: a large
+    """Write the export, then its audit line (`archives.exported`). An export is not a
+    « téléchargement » of each invoice: no download event is written on the invoices (their
+    history says who fetched a file in the portal; an export is one audited act on the
+    structure, and it only holds what the structure's users may see — the deposit certificate
+    of a received invoice stays the supplier's). Not in one transaction on purpose: a large
     export reads for minutes, and on SQLite a transaction holds the write lock (deposits
     would wait); the reads need none (each page is read whole, files never change)."""
     manifest = write(scope, target, by=by)

@@ -6,4 +6,6 @@ app_name = "archives"
 
 urlpatterns = [
     path("structures/<int:pk>/archives/", views.structure_archives, name="structure"),
+    path("structures/<int:pk>/archives/exports/<int:export_id>/", views.download_export,
+         name="download"),
 ]

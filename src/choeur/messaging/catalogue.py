@@ -41,6 +41,7 @@ PREFIXES = (
     ("invoice_", Application.FACTURES),
     ("flux_", Application.FACTURES),
     ("travaux_", Application.FACTURES),
+    ("archive_", Application.FACTURES),  # the archive exports (archives/services.py)
     ("engagement_", Application.ENGAGEMENTS),
     ("sollicitation_", Application.SOLLICITATIONS),
     ("chat_", Application.SOLLICITATIONS),  # « Contacter un agent » (chat/)
@@ -166,6 +167,13 @@ KINDS = {
     "travaux_recycled": gettext_lazy(
         "{supplier} a recyclé la pièce {number} ({amount}, dossier {dossier}) vers votre "
         "structure : à traiter."),
+    # The archive exports asked for in the portal (archives/services.py).
+    "archive_export_ready": gettext_lazy(
+        "L'export des archives de {structure} ({period}) est prêt : {size}, à télécharger "
+        "avant le {expires}."),
+    "archive_export_failed": gettext_lazy(
+        "L'export des archives de {structure} n'a pas pu être préparé ({code}) : demandez-en "
+        "un nouveau depuis la page « Archives » de la structure."),
     "actualite_published": gettext_lazy("Actualité de la plateforme : {title}"),
     "chat_closed": gettext_lazy(
         "Votre conversation avec un agent (« {subject} ») est terminée : son fil reste "
