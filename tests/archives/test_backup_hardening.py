@@ -225,7 +225,7 @@ def test_restore_on_a_new_machine_with_another_key(world, tmp_path):  # noqa: F8
 def test_backup_into_an_existing_empty_directory_is_not_world_readable(world, tmp_path):  # noqa: F811
     target = tmp_path / "backup"
     target.mkdir(mode=0o755)
-    os.chmod(target, 0o755)
+    os.chmod(target, 0o755)  # noqa: S103 (the case under test)
     umask = os.umask(0o022)
     try:
         manifest = backup.backup(target)
@@ -243,10 +243,10 @@ def test_backup_into_an_existing_empty_directory_is_not_world_readable(world, tm
 def test_a_parent_writable_by_others_is_warned_about(world, tmp_path):  # noqa: F811
     parent = tmp_path / "shared"
     parent.mkdir()
-    os.chmod(parent, 0o777)
+    os.chmod(parent, 0o777)  # noqa: S103 (the case under test)
     manifest = backup.backup(parent / "backup")
     assert len(manifest["warnings"]) == 1 and "writable by other users" in manifest["warnings"][0]
-    os.chmod(parent, 0o1777)  # the sticky bit: others cannot rename or replace it
+    os.chmod(parent, 0o1777)  # noqa: S103 — the sticky bit: others cannot rename or replace it
     assert backup.backup(parent / "backup2")["warnings"] == []
 
 

@@ -48,8 +48,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files.storage import storages
-from django.utils.crypto import constant_time_compare, salted_hmac
 from django.db import connection
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from choeur import __version__
 from choeur.archives import errors
