@@ -309,6 +309,7 @@ def test_pg_dump_gets_the_url_s_sslmode(tmp_path):
     result = choeur(env, "backup", "--output", str(tmp_path / "backup"))
     assert result.returncode == 1 and "ARCH_BACKUP_FAILED" in result.stderr
     assert "pg_dump" in result.stderr and "SSL" in result.stderr, result.stderr
+    assert not any((tmp_path / "backup").iterdir())  # empty: the same directory can be used again
 
 
 def connection_url() -> str:

@@ -225,7 +225,11 @@ def _backup(target: Path, vendor: str) -> dict:
     warnings = _parent_warnings(target)
     started = clock.now()
     database = target / FILES[vendor]
-    _dump_database(vendor, database)
+    try:
+        _dump_database(vendor, database)
+    except Exception:
+        database.unlink(missing_ok=True)  # the directory stays empty: try again into it
+        raise
     sums = [(_hash_file(database), database.name)]
     count = size = 0
     missing, corrupted = [], []
