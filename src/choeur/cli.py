@@ -708,6 +708,8 @@ def cmd_backup(args, cfg: config.Config) -> int:
     except OSError as exc:
         return _fail(f"{args.output}: {exc.strerror or exc}", 1)
     files = manifest["files"]
+    for warning in manifest.get("warnings", []):
+        print(f"Warning: {warning}", file=sys.stderr)
     print(f"Backup written to {args.output}: {manifest['database']['vendor']} database "
           f"({manifest['database']['size']} bytes), {files['count']} file(s) "
           f"({files['bytes']} bytes), each checked. Check it later with: "
@@ -724,9 +726,12 @@ def cmd_restore(args, cfg: config.Config) -> int:
     from choeur.core.errors import ChoeurError
 
     try:
-        done = backup.restore(args.directory)
+        done = backup.restore(args.directory, trust_unsigned=args.trust_unsigned)
     except ChoeurError as exc:
         return _fail(f"{exc.code}: {exc.message('en')}", 1)
+    if done["signature"] != "verified":
+        print(f"Warning: signature not checked ({done['signature']}): restored on "
+              "--trust-unsigned.", file=sys.stderr)
     print(f"Restored {done['manifest']['database']['vendor']} database and {done['files']} "
           f"file(s) ({done['bytes']} bytes) from {args.directory}. Next: `choeur migrate`, "
           "then `choeur archive verify --files`.")
@@ -873,6 +878,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("restore", help="restore a backup into an empty instance")
     p.add_argument("directory", metavar="DIR", help="a directory written by `choeur backup`")
+    p.add_argument("--trust-unsigned", action="store_true",
+                   help="restore even though SHA256SUMS.hmac is missing or was made with "
+                   "another secret key (a new machine): only for a backup whose origin you "
+                   "are sure of")
     p.set_defaults(handler=cmd_restore)
 
     p = sub.add_parser("manage", help="run a Django management command (developers)")

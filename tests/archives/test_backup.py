@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings
 from django.db import connection
 
 from choeur.archives import backup, errors
@@ -39,8 +40,10 @@ print(json.dumps({
 @contextmanager
 def fresh_instance(tmp_path):
     """The environment of a new, empty instance: its own data directory, and on PostgreSQL
-    its own (new, empty) database on the same server."""
-    env = {**os.environ, "CHOEUR_DATA_DIR": str(tmp_path / f"fresh-{uuid.uuid4().hex[:6]}")}
+    its own (new, empty) database on the same server; the same secret key (kept with the
+    configuration, as the README says), so the backup's signature is checked."""
+    env = {**os.environ, "CHOEUR_DATA_DIR": str(tmp_path / f"fresh-{uuid.uuid4().hex[:6]}"),
+           "CHOEUR_SECRET_KEY": settings.SECRET_KEY}
     env.pop("CHOEUR_CONFIG_FILE", None)
     if connection.vendor != "postgresql":
         env.pop("CHOEUR_DATABASE_URL", None)

@@ -197,6 +197,41 @@ def test_the_interest_takes_the_rate_of_the_half_year_it_started_in(
     assert late.interest == D("83.42")  # 10 000 × 10.15 % × 30 / 365 = 83.4246…
 
 
+def test_an_invoice_in_another_currency_has_no_total(
+        supplier_user, supplier, bank_account, recipient, recipient_user):
+    """The 40 € indemnity is in euros whatever the invoice's currency: interest in dollars
+    and indemnity in euros are shown apart, never added up."""
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    seed((date(2025, 1, 1), date(2025, 6, 30), "3.15"), (date(2025, 7, 1), None, "2.15"))
+    invoice = deposit(supplier_user, supplier, bank_account, date(2025, 5, 21))
+    Invoice.objects.filter(pk=invoice.pk).update(amount_due=D("10000"), currency="USD")
+    invoice = pay(recipient_user, invoice, date(2025, 7, 20))
+    payment = delays.clock_of(invoice)
+    with translation.override("fr"):
+        late = interest.late_payment(invoice, payment, date(2025, 12, 1))
+        assert late.currency == "USD" and late.interest == D("91.64")
+        assert late.indemnity == D("40.00") and late.total is None
+        last = late.steps[-1]
+        assert "91,64\xa0USD" in last and "40,00\xa0€" in last
+        assert "131" not in " ".join(late.steps) and "Total" not in last
+        html = render_to_string("invoicing/_payment_delay.html", {"payment": {
+            "clock": payment, "late": late, "days_late": late.days_late, "category": "x"}})
+    assert 'data-testid="late-apart"' in html and 'data-testid="late-total"' not in html
+    assert "131" not in html
+
+    # In euros, the one amount stays.
+    Invoice.objects.filter(pk=invoice.pk).update(currency="EUR")
+    invoice.refresh_from_db()
+    with translation.override("fr"):
+        late = interest.late_payment(invoice, payment, date(2025, 12, 1))
+        html = render_to_string("invoicing/_payment_delay.html", {"payment": {
+            "clock": payment, "late": late, "days_late": late.days_late, "category": "x"}})
+    assert late.total == D("131.64") and 'data-testid="late-total"' in html
+    assert "Total dû au titre du retard : 131,64" in late.steps[-1]
+
+
 def test_an_unpaid_invoice_is_late_today_and_its_figures_grow(
         supplier_user, supplier, bank_account, recipient):
     seed((date(2026, 1, 1), None, "2.15"))

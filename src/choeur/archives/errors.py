@@ -91,6 +91,33 @@ class RestoreInvalid(ChoeurError):
     message_en = "{path} is not an intact Choeur backup: {reason}"
 
 
+class RestoreUnsigned(ChoeurError):
+    code = "ARCH_RESTORE_UNSIGNED"
+    message_fr = ("{path} : {reason}. La signature de SHA256SUMS (SHA256SUMS.hmac, faite avec la "
+                  "clé secrète de l'instance sauvegardée) ne peut pas être vérifiée ici, et "
+                  "quiconque peut écrire dans le stockage des sauvegardes pourrait en avoir "
+                  "réécrit la base. Restaurez avec la même CHOEUR_SECRET_KEY que l'instance "
+                  "sauvegardée ; sinon, et seulement si vous êtes sûr de la provenance de la "
+                  "sauvegarde, relancez avec --trust-unsigned. Rien n'a été restauré.")
+    message_en = ("{path}: {reason}. The signature of SHA256SUMS (SHA256SUMS.hmac, made with the "
+                  "backed-up instance's secret key) cannot be checked here, and anyone who can "
+                  "write to the backup store could have rewritten its database. Restore with "
+                  "the backed-up instance's CHOEUR_SECRET_KEY; otherwise, and only if you are "
+                  "sure where the backup comes from, run again with --trust-unsigned. Nothing "
+                  "was restored.")
+
+
+class RestoreSignatureMismatch(ChoeurError):
+    code = "ARCH_RESTORE_SIGNATURE_MISMATCH"
+    message_fr = ("{path} : SHA256SUMS ne correspond pas à sa signature faite avec la clé "
+                  "secrète de cette instance — la sauvegarde a été modifiée après avoir été "
+                  "écrite. Elle n'est pas restaurée, même avec --trust-unsigned. Rien n'a été "
+                  "restauré.")
+    message_en = ("{path}: SHA256SUMS does not match its signature made with this instance's "
+                  "secret key — the backup was changed after it was written. It is not "
+                  "restored, even with --trust-unsigned. Nothing was restored.")
+
+
 class StructureUnknown(ChoeurError):
     code = "ARCH_STRUCTURE_UNKNOWN"
     http_status = 404

@@ -19,7 +19,9 @@ The rules, and their sources (code de la commande publique, « CCP »):
 - Simple interest on the amount due (the invoice's montant à payer, TTC) × rate × days late
   / 365, days counted from the day after the due date to the mise en paiement included (or
   to today, provisionally, while unpaid); rounded to the cent.
-- D2192-35: the indemnité forfaitaire pour frais de recouvrement is 40 euros.
+- D2192-35: the indemnité forfaitaire pour frais de recouvrement is 40 euros — euros whatever
+  the invoice's currency: for an invoice in another currency the interest (in its currency)
+  and the indemnity (in euros) are shown apart, never added up.
 - R2192-36: interest and indemnity are paid within 45 days of the principal's mise en
   paiement.
 
@@ -201,8 +203,8 @@ class LateInterest:
     ecb_rate: Decimal | None  # None: the table has no rate for that day
     rate: Decimal | None  # ecb_rate + 8 points
     interest: Decimal | None
-    indemnity: Decimal
-    total: Decimal
+    indemnity: Decimal  # in euros (D2192-35), whatever the invoice's currency
+    total: Decimal | None  # interest + indemnity; None when the invoice is not in euros
     steps: list[str] = field(default_factory=list)
 
 
@@ -232,8 +234,9 @@ def late_payment(invoice, payment: PaymentClock | None, today: date | None = Non
     rate = ecb + MARGIN_POINTS if ecb is not None else None
     base = amount_due(invoice)
     interest = interest_amount(base, rate, days) if rate is not None else None
-    total = (interest or Decimal(0)) + INDEMNITY
-    currency = invoice.currency or "EUR"
+    currency = (invoice.currency or "EUR").upper()
+    # Two currencies are not added: the total exists only for an invoice in euros.
+    total = (interest or Decimal(0)) + INDEMNITY if currency == "EUR" else None
     result = LateInterest(
         base=base, currency=currency, due_on=payment.due_on, end_on=end_on,
         provisional=payment.paid_at is None, days_late=days, interest_from=interest_from,
@@ -300,7 +303,22 @@ def _steps(late: LateInterest) -> list[str]:
     steps.append(_("Indemnité forfaitaire pour frais de recouvrement : %(indemnity)s (article "
                    "D2192-35), due dès le premier jour de retard.") % {
         "indemnity": _money(late.indemnity, "EUR")})
-    steps.append(_("Total dû au titre du retard : %(total)s, à payer dans les 45 jours qui "
-                   "suivent la mise en paiement de la facture (article R2192-36).") % {
-        "total": _money(late.total, late.currency)})
+    if late.total is not None:
+        steps.append(_("Total dû au titre du retard : %(total)s, à payer dans les 45 jours qui "
+                       "suivent la mise en paiement de la facture (article R2192-36).") % {
+            "total": _money(late.total, late.currency)})
+    elif late.interest is not None:
+        steps.append(_("Dû au titre du retard : %(interest)s d'intérêts moratoires, dans la "
+                       "devise de la facture, et %(indemnity)s d'indemnité forfaitaire, en "
+                       "euros — deux devises, qui ne s'additionnent pas ; à payer dans les 45 "
+                       "jours qui suivent la mise en paiement de la facture (article "
+                       "R2192-36).") % {
+            "interest": _money(late.interest, late.currency),
+            "indemnity": _money(late.indemnity, "EUR")})
+    else:
+        steps.append(_("Dû au titre du retard : %(indemnity)s d'indemnité forfaitaire, en "
+                       "euros, et les intérêts moratoires dans la devise de la facture quand "
+                       "le taux sera connu ; à payer dans les 45 jours qui suivent la mise en "
+                       "paiement de la facture (article R2192-36).") % {
+            "indemnity": _money(late.indemnity, "EUR")})
     return steps
