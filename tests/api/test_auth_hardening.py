@@ -432,3 +432,15 @@ def test_one_client_behind_the_proxy_does_not_lock_the_others_out(client, suppli
                             f"grant_type=client_credentials&client_id={supplier.client.client_id}"
                             f"&client_secret={CLIENT_SECRET}"))
     assert legit.status_code == 200
+
+
+@pytest.mark.parametrize("content_type", ["multipart/form-data",
+                                          "multipart/form-data; boundary="])
+def test_a_multipart_token_request_without_a_boundary_is_a_clear_400(db, content_type):
+    """Found by schemathesis: Django cannot read such a body; the answer is OAuth2's
+    invalid_request, never a 500."""
+    answer = Client().generic("POST", "/api/oauth/token",
+                              b"grant_type=client_credentials&client_id=x&client_secret=y",
+                              content_type=content_type)
+    assert answer.status_code == 400
+    assert answer.json()["error"] == "invalid_request"

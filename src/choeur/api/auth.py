@@ -40,6 +40,7 @@ from urllib.parse import unquote
 
 from django.core import signing
 from django.http import HttpRequest, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 
 from choeur.accounts import throttle
 from choeur.api import faults
@@ -122,7 +123,13 @@ def _basic_credentials(request: HttpRequest) -> tuple[str, str] | None:
 
 def token_endpoint(request: HttpRequest) -> JsonResponse:
     """The OAuth2 token endpoint: `grant_type=client_credentials` only."""
-    form = request.POST
+    try:
+        form = request.POST
+    except MultiPartParserError:
+        # A multipart body Django cannot read (no boundary, a broken part): RFC 6749's
+        # token request is form-urlencoded; say so instead of failing (was a 500).
+        return _oauth_error("invalid_request",
+                            "unreadable body: send application/x-www-form-urlencoded")
     grant_type = (form.get("grant_type") or "").strip()
     if grant_type != "client_credentials":
         if not grant_type:
