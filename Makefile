@@ -19,6 +19,7 @@ bench:  ## performance figures (bench/*.py), on this machine
 	.venv/bin/python bench/annuaire.py
 	.venv/bin/python bench/matelas.py
 	.venv/bin/python bench/help.py
+	.venv/bin/python bench/durability.py
 	.venv/bin/python bench/reporting.py
 	.venv/bin/python bench/archives.py
 

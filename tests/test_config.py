@@ -220,3 +220,23 @@ def test_cli_stops_with_one_line_naming_the_variable(tmp_path):
         "choeur: configuration error: CHOEUR_PORT: must be an integer between 1 and 65535 "
         "(got 'eighty')"
     ]
+
+
+def test_sqlite_is_durable_by_default(tmp_path):
+    base = {"CHOEUR_DATA_DIR": str(tmp_path)}
+    assert config.load(base).sqlite_synchronous == "FULL"
+    assert config.load({**base, "CHOEUR_SQLITE_SYNCHRONOUS": "normal"}).sqlite_synchronous \
+        == "NORMAL"
+    with pytest.raises(config.ConfigError, match="CHOEUR_SQLITE_SYNCHRONOUS"):
+        config.load({**base, "CHOEUR_SQLITE_SYNCHRONOUS": "OFF"})
+
+
+@pytest.mark.django_db
+def test_the_sqlite_connection_syncs_every_commit():
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's setting")
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA synchronous")
+        assert cursor.fetchone()[0] == 2  # FULL

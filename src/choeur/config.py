@@ -21,6 +21,10 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 ENVIRONMENTS = ("production", "qualification")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+#: SQLite's `synchronous` (WAL): FULL syncs the log at every commit — a commit the client was
+#: told of survives a power cut —; NORMAL syncs at checkpoints only: faster, and the last
+#: commits before a power cut (not a crash of Choeur) may be lost.
+SQLITE_SYNCHRONOUS = ("FULL", "NORMAL")
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name, not a secret)
 
 #: Every variable Choeur reads, with its documentation (the README table is checked
@@ -45,6 +49,8 @@ VARIABLES = {
     "CHOEUR_WEB_THREADS": "Threads per gunicorn worker process.",
     "CHOEUR_DEBUG": "Django debug mode (never in production).",
     "CHOEUR_LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR.",
+    "CHOEUR_SQLITE_SYNCHRONOUS": "SQLite only: FULL (durable, the default) or NORMAL (faster; "
+    "a power cut may lose the last commits).",
     "CHOEUR_ADMIN_EMAIL": "E-mail of the first administrator (`choeur createadmin`).",
     "CHOEUR_ADMIN_PASSWORD": "Password of the first administrator (`choeur createadmin`).",
     "CHOEUR_RETENTION_YEARS": "Years an invoice is kept after its last status change, once "
@@ -104,6 +110,7 @@ class Config:
     debug: bool
     log_level: str
     retention_years: int = 10
+    sqlite_synchronous: str = "FULL"
 
     @property
     def is_qualification(self) -> bool:
@@ -145,6 +152,7 @@ class Config:
             "CHOEUR_DEBUG": str(self.debug).lower(),
             "CHOEUR_LOG_LEVEL": self.log_level,
             "CHOEUR_RETENTION_YEARS": str(self.retention_years),
+            "CHOEUR_SQLITE_SYNCHRONOUS": self.sqlite_synchronous,
         }
 
 
@@ -418,6 +426,10 @@ def load(environ: dict[str, str] | None = None) -> Config:
     log_level = src.get("CHOEUR_LOG_LEVEL", "INFO").upper()
     if log_level not in LOG_LEVELS:
         raise ConfigError("CHOEUR_LOG_LEVEL", f"must be one of {', '.join(LOG_LEVELS)}")
+    sqlite_synchronous = src.get("CHOEUR_SQLITE_SYNCHRONOUS", "FULL").upper()
+    if sqlite_synchronous not in SQLITE_SYNCHRONOUS:
+        raise ConfigError("CHOEUR_SQLITE_SYNCHRONOUS",
+                          f"must be one of {', '.join(SQLITE_SYNCHRONOUS)}")
     return Config(
         data_dir=data_dir,
         database_url=_database_url(src, data_dir),
@@ -436,4 +448,5 @@ def load(environ: dict[str, str] | None = None) -> Config:
         debug=_boolean(src, "CHOEUR_DEBUG", False),
         log_level=log_level,
         retention_years=_integer(src, "CHOEUR_RETENTION_YEARS", 10, 6, 50),
+        sqlite_synchronous=sqlite_synchronous,
     )
