@@ -135,7 +135,8 @@ def test_a_rejected_single_invoice_rejects_the_flux(wire, invoice_file, run_task
 
 def test_a_platform_refusal_is_a_rejet_with_its_code(wire, invoice_file, run_tasks):
     first = wire.post("factures/v1/deposer/flux", deposit_body(invoice_file("cii"), "a.xml"))
-    second = wire.post("factures/v1/deposer/flux", deposit_body(invoice_file("cii"), "b.xml"))
+    # The same invoice number in other bytes (the same bytes would be a re-send).
+    second = wire.post("factures/v1/deposer/flux", deposit_body(invoice_file("ubl"), "b.xml"))
     run_tasks()
     assert cr_detaille(wire, first.json()["numeroFluxDepot"])["etatCourantDepotFlux"] == \
         "IN_INTEGRE"

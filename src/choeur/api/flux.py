@@ -28,6 +28,15 @@ deposer/flux
     `numeroFluxDepot`, and says what the compte rendu would (`etatCourantDepotFlux`,
     `listeErreurDP`, `listeErreurTechnique`) — an unregistered IBAN, say, before any deposit.
 
+    Re-sends are idempotent (Choeur; a client that lost the answer — a web process killed
+    after the commit — and sends the file again): the same bytes from the same technical
+    account within 24 h (`services.RESEND_WINDOW`) create nothing and answer the first
+    flux's `numeroFluxDepot`, `dateDepot` and `syntaxeFlux`, with `codeRetour` 0, its
+    current `etatCourantDepotFlux`, `depotIdentique: true` and a `libelle` that still starts
+    with the success key: `TRA_MSG_00.000 - Flux déjà déposé le … : réponse du premier
+    dépôt`. A first flux wholly rejected (`IN_REJETE`) does not count; past the window the
+    file is a new flux (whose invoices are then refused as duplicate numbers).
+
 consulterCR / consulterCRDetaille
     `{numeroFluxDepot}` (`syntaxeFlux` / `syntaxFluxType`; `dateDepot` read as a date,
     envelope.Day, and ignored).
@@ -58,14 +67,24 @@ from ninja import Router, Schema
 from pydantic import AliasChoices, BeforeValidator, Field
 
 from choeur.api.auth import bounded_auth
-from choeur.api.envelope import Bool, Day, Id, Text, WireIn, date_wire, datetime_wire, ok
+from choeur.api.envelope import (
+    OK_LIBELLE,
+    Bool,
+    Day,
+    Id,
+    Text,
+    WireIn,
+    date_wire,
+    datetime_wire,
+    ok,
+)
 from choeur.api.errors import InvalidField, language_of
 from choeur.api.schemas import ErrorOut, WsRetour
 from choeur.core import clock
 from choeur.core.errors import PermissionRefused
 from choeur.flux import queries, reports, services
 from choeur.flux.errors import FluxBase64Invalid
-from choeur.flux.models import RESPONSE_SYNTAXES, Canal, Flux
+from choeur.flux.models import RESPONSE_SYNTAXES, Canal, EtatFlux, Flux
 from choeur.organisations import permissions
 
 factures_router = Router(tags=["Factures — flux"])
@@ -140,6 +159,9 @@ class WsRetourDeposerFluxFacture(WsRetour):
     listeErreurDP: list[ErreurDP] | None = Field(default=None, description="Choeur, synchrone")
     listeErreurTechnique: list[ErreurTechnique] | None = Field(
         default=None, description="Choeur, synchrone")
+    depotIdentique: bool | None = Field(default=None, description=(
+        "Choeur : true quand le même fichier a déjà été déposé par ce compte dans les 24 h ; "
+        "la réponse est celle du premier dépôt (son numéro, sa date, son état courant)"))
 
 
 def _synchronous(request, payload: DeposerFluxFactureParam) -> bool:
@@ -186,13 +208,19 @@ def deposer_flux(request, response: HttpResponse, payload: DeposerFluxFacturePar
                                 payload.syntaxeFlux, channel=Canal.API,
                                 avec_signature=bool(payload.avecSignature),
                                 enqueue=not synchronous)
-        if synchronous and flux.invoice_count > services.SYNC_MAX_INVOICES:
+        if synchronous and flux.status != EtatFlux.RECU:  # a re-send of a flux under way
+            synchronous = False
+            response[SYNC_HEADER] = "1" if flux.is_finished else "0"
+        elif synchronous and flux.invoice_count > services.SYNC_MAX_INVOICES:
             services.queue_integration(flux)
             synchronous = False
             response[SYNC_HEADER] = "0"
     body = ok(numeroFluxDepot=flux.numero,
               dateDepot=date_wire(flux.deposited_at.astimezone(clock.PARIS).date()),
               syntaxeFlux=flux.syntaxe if flux.syntaxe in RESPONSE_SYNTAXES else None)
+    if flux.is_resend:
+        body.update(libelle=resend_libelle(flux, language_of(request)), depotIdentique=True,
+                    etatCourantDepotFlux=flux.status)
     if synchronous:
         flux = services.integrate(flux.pk) or Flux.objects.get(pk=flux.pk)
         response[SYNC_HEADER] = "1"
@@ -202,6 +230,17 @@ def deposer_flux(request, response: HttpResponse, payload: DeposerFluxFacturePar
                     listeErreurDP=detail["listeErreurDP"],
                     listeErreurTechnique=detail["listeErreurTechnique"])
     return body
+
+
+def resend_libelle(flux: Flux, language: str) -> str:
+    """The `libelle` of a re-send's answer: still the success key first (clients that read
+    its prefix see a success), then what happened."""
+    at = flux.deposited_at.astimezone(clock.PARIS)
+    if language == "en":
+        return (f"{OK_LIBELLE} - Flux already deposited on {at:%Y-%m-%d at %H:%M}: "
+                "answer of the first deposit")
+    return (f"{OK_LIBELLE} - Flux déjà déposé le {at:%d/%m/%Y à %H:%M} : "
+            "réponse du premier dépôt")
 
 
 # --- Comptes rendus -----------------------------------------------------------------------------

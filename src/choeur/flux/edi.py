@@ -9,6 +9,8 @@ the worker's timers run `scan_drop_folders`: each regular file (no link, no hidd
 / `.tmp` file, untouched for `MIN_AGE` seconds so a transfer in progress is left alone) is
 moved aside first (a rename: two workers never take the same file), deposited as a flux of
 that technical account (`Canal.EDI`, the same service as the API), then moved to `traites/`.
+The same file dropped again within `services.RESEND_WINDOW` is a re-send: filed under
+`traites/` with no new flux (the first one stands; nothing is written to the rejections).
 A file refused at deposit, and every invoice rejected at integration, add a line to the
 sender's rejection file of the day (CSV, `;`-separated, UTF-8: `flux/rejections.py`, which
 the integration writes through without importing this module).
@@ -74,7 +76,7 @@ def scan_drop_folders(root: Path | str | None = None, *, min_age: float = MIN_AG
             except Exception:
                 logger.exception("drop folder %s: a file could not be taken", folder)
                 continue
-            if flux is not None:
+            if flux is not None and not flux.is_resend:
                 deposited.append(flux)
     return deposited
 

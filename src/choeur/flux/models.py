@@ -99,7 +99,12 @@ class Flux(models.Model):
         indexes = [
             models.Index(fields=["structure", "-deposited_at"], name="flux_structure_date"),
             models.Index(fields=["status", "status_at"], name="flux_status_at"),
+            # A re-send's lookup (services._first_deposit).
+            models.Index(fields=["sha256", "-deposited_at"], name="flux_sha256_date"),
         ]
+
+    #: Set on the flux `services.deposit` answers when the deposit was a re-send of it.
+    is_resend = False
 
     def __str__(self) -> str:
         return self.numero

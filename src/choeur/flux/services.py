@@ -4,7 +4,8 @@ Deposit checks what can be checked at once — base64 already decoded by the cal
 kind, 10 MB a file, 30 MB an archive, 500 invoices, a safe archive (no bomb, no path escaping
 it, no link) — and refuses with a coded error, storing nothing. Otherwise the file is stored
 once by its sha256, the flux numbered (`CPP` + 22 digits) and its integration queued in the
-same transaction.
+same transaction. The same bytes deposited again by the same account within `RESEND_WINDOW`
+are a re-send: the first flux is answered and nothing is stored (`_first_deposit`).
 
 Integration (`integrate`, run by the worker) deposits each invoice of the flux through
 `invoicing.structured.deposit_file` — the very checks of the portal's structured deposit —
@@ -16,13 +17,14 @@ worker) runs it again, at most `MAX_ATTEMPTS` times.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import posixpath
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F
 
 from choeur import formats
@@ -50,6 +52,11 @@ MAX_ATTEMPTS = 5
 BATCH = 50
 #: An integration still "en cours" after this long is taken for dead (worker killed).
 STALE_AFTER = timedelta(minutes=30)
+#: A re-send: the same bytes deposited again by the same account (technical account, or
+#: portal user) for the same structure within this window answer the first flux — its
+#: number, date and current state — instead of creating a second one (whose invoices would
+#: be rejected as duplicate numbers). Past it, the same bytes are a new flux.
+RESEND_WINDOW = timedelta(hours=24)
 #: A flux this small may be integrated during the deposit request (opt-in, see api/flux.py).
 SYNC_MAX_INVOICES = 20
 
@@ -147,6 +154,16 @@ def deposit(actor, structure, content: bytes, filename: str, syntaxe: str | None
     permissions.require_active(structure)
     filename = clean_filename(filename)
     syntaxe = check_syntax(syntaxe)
+    with transaction.atomic():  # the caller's, usually: the lock lasts until it commits
+        first = _first_deposit(actor, structure, hashlib.sha256(content).hexdigest())
+        if first is not None:
+            return _resent(actor, first, channel=channel, enqueue=enqueue)
+        return _new_flux(actor, structure, content, filename, syntaxe, channel=channel,
+                         avec_signature=avec_signature, enqueue=enqueue)
+
+
+def _new_flux(actor, structure, content: bytes, filename: str, syntaxe: str | None, *,
+              channel: str, avec_signature: bool, enqueue: bool) -> Flux:
     kind, members = split(content, filename)
     blob = storage.put(content, content_type=_content_type(kind), max_size=MAX_ARCHIVE)
     is_account = permissions.is_technical_account(actor)
@@ -161,6 +178,43 @@ def deposit(actor, structure, content: bytes, filename: str, syntaxe: str | None
                  invoices=len(members), sha256=blob.sha256)
     if enqueue:
         queue_integration(flux)
+    return flux
+
+
+def _resend_lock(actor, sha256: str) -> None:
+    """Serialise the deposits of the same bytes by the same account, so two identical
+    deposits at the same instant make one flux: on PostgreSQL a transaction-scoped advisory
+    lock keyed on (account, sha256), held until the deposit commits; SQLite's transactions
+    are IMMEDIATE, serialised whole already."""
+    if connection.vendor != "postgresql":
+        return
+    kind = "account" if permissions.is_technical_account(actor) else "user"
+    digest = hashlib.sha256(f"choeur.flux.resend:{kind}:{actor.pk}:{sha256}".encode()).digest()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)",
+                       [int.from_bytes(digest[:8], "big", signed=True)])
+
+
+def _first_deposit(actor, structure, sha256: str) -> Flux | None:
+    """The flux of the same bytes the same account deposited for the same structure within
+    `RESEND_WINDOW` (the latest), if any; a wholly rejected one does not count (nothing of it
+    was deposited: depositing the file again duplicates nothing, and may succeed now)."""
+    _resend_lock(actor, sha256)
+    owner = ({"technical_account": actor} if permissions.is_technical_account(actor)
+             else {"user": actor, "technical_account": None})
+    return (Flux.objects.filter(sha256=sha256, structure=structure,
+                                deposited_at__gte=clock.now() - RESEND_WINDOW, **owner)
+            .exclude(status=EtatFlux.REJETE).order_by("-deposited_at", "-pk").first())
+
+
+def _resent(actor, flux: Flux, *, channel: str, enqueue: bool) -> Flux:
+    """A re-send: nothing stored (no flux, no file, no invoice), the first flux answered,
+    marked `is_resend`. A first flux left `IN_RECU` (its deposit asked to integrate it at
+    once and died before) is queued now, or left to the synchronous caller."""
+    if enqueue and flux.status == EtatFlux.RECU:
+        queue_integration(flux)
+    audit.record(actor, "flux.resend", flux, numero=flux.numero, channel=channel)
+    flux.is_resend = True
     return flux
 
 

@@ -7,15 +7,18 @@ Factures émises espace of the structure."""
 from __future__ import annotations
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
+from choeur.core import clock
 from choeur.core.errors import ChoeurError
 from choeur.core.ids import parse_id
 from choeur.flux import queries, reports, services
@@ -115,6 +118,13 @@ def flux_deposit(request):
                 raise
             form.add_error(None, f"{exc.message()} [{exc.code}]")
         else:
+            if flux.is_resend:
+                messages.info(request, _(
+                    "Ce fichier a déjà été déposé le %(date)s (flux %(numero)s) : voici ce "
+                    "premier dépôt, rien n'a été déposé à nouveau.") % {
+                    "date": formats.date_format(flux.deposited_at.astimezone(clock.PARIS),
+                                                "SHORT_DATETIME_FORMAT"),
+                    "numero": flux.numero})
             return redirect("flux:detail", numero=flux.numero)
     status = 400 if request.method == "POST" else 200
     return render(request, "flux/deposit.html", {"form": form}, status=status)
