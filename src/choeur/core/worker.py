@@ -7,6 +7,7 @@ when it is back: `core.outage`) and go on; the task is handed back to the queue,
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -87,34 +88,43 @@ class Heartbeat(threading.Thread):
 
     def run(self) -> None:
         interval = settings.CHOEUR_WORKER_HEARTBEAT_SECONDS
-        next_prune = next_timers = clock.wall_now()
-        down_since = None
         while not self.stopping.is_set():
             try:
-                beat(self.worker_id, self.started_at)
-                if down_since is not None:
-                    logger.warning("heartbeat: database back after %.0f s",
-                                   (clock.wall_now() - down_since).total_seconds())
-                    down_since = None
-                if clock.wall_now() >= next_timers:
-                    next_timers = clock.wall_now() + periodic.TIMERS_EVERY
-                    enqueue_timers()
-                if clock.wall_now() >= next_prune:
-                    next_prune = clock.wall_now() + periodic.HOUSEKEEPING_EVERY
-                    housekeeping()
-            except Exception as exc:  # a missed beat must not kill the worker; /healthz notices
-                if not outage.is_outage(exc):
-                    logger.exception("heartbeat failed")
-                elif down_since is None:  # once per outage, not at every beat
-                    down_since = clock.wall_now()
-                    logger.warning("heartbeat: database unavailable (%s), beating again "
-                                   "when it is back", type(exc).__name__)
+                self.tick()
             finally:
-                try:
+                # A connection that cannot even close is dropped all the same.
+                with contextlib.suppress(Exception):
                     close_old_connections()
-                finally:
-                    outage.drop_connection()
+                outage.drop_connection()
             self.stopping.wait(interval)
+
+    next_timers = next_prune = None
+    down_since = None
+
+    def tick(self) -> None:
+        """One beat (and the timers or housekeeping when due). Never raises: a missed beat
+        must not kill the worker, /healthz notices. A database outage is logged once when
+        it starts and once when it ends, not at every beat."""
+        now = clock.wall_now()
+        try:
+            beat(self.worker_id, self.started_at)
+            if self.down_since is not None:
+                logger.warning("heartbeat: database back after %.0f s",
+                               (now - self.down_since).total_seconds())
+                self.down_since = None
+            if self.next_timers is None or now >= self.next_timers:
+                self.next_timers = now + periodic.TIMERS_EVERY
+                enqueue_timers()
+            if self.next_prune is None or now >= self.next_prune:
+                self.next_prune = now + periodic.HOUSEKEEPING_EVERY
+                housekeeping()
+        except Exception as exc:
+            if not outage.is_outage(exc):
+                logger.exception("heartbeat failed")
+            elif self.down_since is None:
+                self.down_since = now
+                logger.warning("heartbeat: database unavailable (%s), beating again when it "
+                               "is back", type(exc).__name__)
 
     def stop(self) -> None:
         self.stopping.set()
