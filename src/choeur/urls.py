@@ -31,3 +31,4 @@ urlpatterns = [
 # A request Django refuses before any view (a Host not served, a body over its bounds): the
 # wire's JSON envelope for API paths, Django's short page elsewhere.
 handler400 = "choeur.api.errors.bad_request"
+handler500 = "choeur.api.errors.server_error"

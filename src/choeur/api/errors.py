@@ -7,7 +7,9 @@ French (Chorus Pro's language) or in English when the client asks for it
 (`Accept-Language: en`). Business errors come back with HTTP 4xx, as the Go client expects
 (it reads `codeRetour`/`libelle` from a 400 body); only the "no result" answers of a search
 are HTTP 200 with a non-zero code (reference §7.5). Nothing raised inside the API ever gives a
-stack trace: an unexpected exception is logged and answered 500 with `API_INTERNAL_ERROR`.
+stack trace: an unexpected exception is logged and answered 500 with `API_INTERNAL_ERROR`;
+the database being unreachable (stopped, restarting) is no bug but a passing state, answered
+503 with `Retry-After` and `CORE_DATABASE_UNAVAILABLE` (codeRetour 29998): send again later.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ import logging
 
 from django.http import HttpRequest, JsonResponse
 
-from choeur.core.errors import ChoeurError
+from choeur.core import outage
+from choeur.core.errors import ChoeurError, DatabaseUnavailable
 
 logger = logging.getLogger("choeur.api")
 
@@ -33,6 +36,7 @@ CODE_RETOUR = {
     413: 20003,  # too large
     429: 20011,  # too many failed authentications: retry after the delay given
     500: 29999,  # internal error
+    503: 29998,  # unavailable for a moment (database unreachable): send again after Retry-After
 }
 
 
@@ -153,7 +157,7 @@ REFERENTIAL_PREFIX = "/cpro/organisations/"
 #: 400, for a reference that does not exist ([PHP-Z] tests/ReferentielDesOrganisationsTest).
 REFERENTIAL_ERRORS = {400: "ParamsInvalid", 403: "Forbidden", 404: "NotFoundReference",
                       405: "MethodNotAllowed", 409: "Conflict", 413: "PayloadTooLarge",
-                      500: "InternalError"}
+                      500: "InternalError", 503: "ServiceUnavailable"}
 
 #: The gateway's 401 body on this family ([PHP-Z] tests: testBadTechAccountLogin/Password).
 REFERENTIAL_UNAUTHORIZED = {"ErrorCode": "401", "Description": "[invalid field]"}
@@ -175,9 +179,12 @@ def referential_response(request: HttpRequest, error: ChoeurError) -> JsonRespon
         status = 400
     message = error.message(language_of(request))
     detail = error.params.get("detail_" + language_of(request)) or message
-    return JsonResponse([{"error": name, "code": error.code, "message": message,
-                          "detail": detail}], status=status, safe=False,
-                        json_dumps_params={"ensure_ascii": False})
+    response = JsonResponse([{"error": name, "code": error.code, "message": message,
+                              "detail": detail}], status=status, safe=False,
+                            json_dumps_params={"ensure_ascii": False})
+    if getattr(error, "retry_after", None):
+        response["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def respond(request: HttpRequest, error: ChoeurError) -> JsonResponse:
@@ -194,9 +201,17 @@ def respond(request: HttpRequest, error: ChoeurError) -> JsonResponse:
             f'Bearer realm="PISTE",error="{error.error}",'
             f'error_description="{error.description}"'
         )
-    if isinstance(error, Throttled):
+    if getattr(error, "retry_after", None):  # Throttled, DatabaseUnavailable
         response["Retry-After"] = str(error.retry_after)
     return response
+
+
+def unavailable(request: HttpRequest, exc: BaseException | None = None) -> JsonResponse:
+    """The database cannot be reached: 503, `Retry-After`, the envelope. Logged as a warning
+    (one line, no stack trace: the outage is the news, not the code)."""
+    logger.warning("API %s %s: database unavailable (%s)", request.method, request.path,
+                   type(exc).__name__ if exc is not None else "?")
+    return respond(request, DatabaseUnavailable(retry_after=outage.RETRY_AFTER))
 
 
 def validation_error(errors: list[dict]) -> InvalidField:
@@ -244,6 +259,8 @@ def install(api) -> None:
         return respond(request, UnknownOperation(path=request.path))
 
     def on_anything(request, exc):
+        if outage.is_outage(exc):
+            return unavailable(request, exc)
         logger.exception("API %s %s failed", request.method, request.path)
         return respond(request, InternalError())
 
@@ -260,6 +277,9 @@ def install(api) -> None:
     api.add_exception_handler(Http404, on_404)
 
 
+API_PREFIXES = ("/cpro/", "/api/")
+
+
 class BadRequest(ApiError):
     code = "API_BAD_REQUEST"
     message_fr = "Requête refusée avant d'être lue (en-tête Host ou taille non acceptés)."
@@ -270,9 +290,31 @@ def bad_request(request: HttpRequest, exception=None):
     """handler400: the envelope for `/cpro/` and `/api/` paths (a client reads `codeRetour`
     from every answer), Django's own page for the portal. No host is read here: the request's
     Host may be the very reason for the refusal."""
-    if request.path.startswith(("/cpro/", "/api/")):
+    if request.path.startswith(API_PREFIXES):
         return JsonResponse(envelope(BadRequest(), language_of(request)), status=400,
                             json_dumps_params={"ensure_ascii": False})
     from django.views.defaults import bad_request as django_bad_request
 
     return django_bad_request(request, exception)
+
+
+def server_error(request: HttpRequest):
+    """handler500, for what escaped the views' own handlers (a middleware reading the
+    session or the user while the database is down): 503 + `Retry-After` for an outage —
+    the wire's envelope on `/cpro/` and `/api/`, a short page on the portal —, otherwise the
+    envelope `API_INTERNAL_ERROR` for the API and Django's own 500 page for the portal."""
+    import sys
+
+    exc = sys.exc_info()[1]
+    api_path = request.path.startswith(API_PREFIXES)
+    if outage.is_outage(exc):
+        if api_path:
+            return unavailable(request, exc)
+        from choeur.core.middleware import unavailable_page
+
+        return unavailable_page(request)
+    if api_path:
+        return respond(request, InternalError())
+    from django.views.defaults import server_error as django_server_error
+
+    return django_server_error(request)

@@ -109,3 +109,19 @@ class BlobCorrupted(ChoeurError):
     http_status = 500
     message_fr = "Le fichier {sha256} stocké ne correspond plus à son empreinte."
     message_en = "Stored file {sha256} no longer matches its fingerprint."
+
+
+class DatabaseUnavailable(ChoeurError):
+    """The database cannot be reached (stopped, restarting, network cut): a passing state,
+    answered 503 with `Retry-After` — the client sends the same request again later."""
+
+    code = "CORE_DATABASE_UNAVAILABLE"
+    http_status = 503
+    message_fr = ("Service momentanément indisponible (base de données injoignable) : "
+                  "réessayez dans {retry_after} secondes.")
+    message_en = ("Service temporarily unavailable (database unreachable): try again in "
+                  "{retry_after} seconds.")
+
+    def __init__(self, retry_after: int = 5):
+        super().__init__(retry_after=retry_after)
+        self.retry_after = retry_after

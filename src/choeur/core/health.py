@@ -1,4 +1,9 @@
-"""Health checks for load balancers and `choeur check`: database, migrations, worker."""
+"""Health checks for load balancers and `choeur check`: database, migrations, worker, storage.
+
+The report names each dependency with `ok` and lists the failing ones in `down`, so an
+operator (or a load balancer's log) sees at once which one is missing: `{"status": "fail",
+"down": ["database"], "database": {"ok": false, "state": "down", ...}, ...}`.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +13,36 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 
-from choeur.core import clock
+from choeur.core import clock, outage
 from choeur.core.models import WorkerHeartbeat
 
 _migrations_known_applied = False
 
 
 def check_database() -> dict:
+    connection = connections[DEFAULT_DB_ALIAS]
     try:
-        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except Exception as exc:  # any driver error means "not reachable"
-        return {"ok": False, "error": type(exc).__name__}
-    return {"ok": True, "vendor": connections[DEFAULT_DB_ALIAS].vendor}
+        # A broken connection is dropped: the next probe opens a new one.
+        outage.drop_connection()
+        return {"ok": False, "state": "down", "vendor": connection.vendor,
+                "error": type(exc).__name__, "outage": outage.is_outage(exc)}
+    return {"ok": True, "state": "up", "vendor": connection.vendor}
+
+
+def check_storage() -> dict:
+    """The file store answers (a local folder, or the S3 bucket): a name looked up."""
+    from django.core.files.storage import storages
+
+    try:
+        store = storages["blobs"]
+        store.exists("choeur-healthz")
+    except Exception as exc:
+        return {"ok": False, "state": "down", "error": type(exc).__name__}
+    return {"ok": True, "state": "up", "backend": type(store).__name__}
 
 
 def pending_migrations() -> list[str]:
@@ -73,7 +94,14 @@ def report() -> dict:
         checks["migrations"] = check_migrations()
         checks["worker"] = check_worker() if checks["migrations"]["ok"] else {"ok": False}
     else:
-        checks["migrations"] = {"ok": False}
-        checks["worker"] = {"ok": False}
-    ok = all(c["ok"] for c in checks.values())
-    return {"status": "ok" if ok else "fail", "environment": settings.CHOEUR_ENVIRONMENT, **checks}
+        # Nothing more can be read: say so rather than guess (the workers wait for it too).
+        checks["migrations"] = {"ok": False, "state": "unknown",
+                                "error": "database unavailable"}
+        checks["worker"] = {"ok": False, "state": "unknown", "error": "database unavailable"}
+    checks["storage"] = check_storage()
+    # What is down, not what could not be asked because of it.
+    down = [name for name, check in checks.items()
+            if not check["ok"] and check.get("state") != "unknown"]
+    ok = all(check["ok"] for check in checks.values())
+    return {"status": "ok" if ok else "fail", "environment": settings.CHOEUR_ENVIRONMENT,
+            "down": down, **checks}

@@ -1,9 +1,10 @@
-from django.http import HttpResponseNotAllowed, JsonResponse
+from django.http import HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
 
-from choeur.core import health
-from choeur.core.errors import ChoeurError
+from choeur.core import health, outage
+from choeur.core.errors import ChoeurError, DatabaseUnavailable
 
 HEALTHZ_PATH = "/healthz"
 
@@ -42,8 +43,23 @@ class ChoeurErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
+        if outage.is_outage(exception):
+            return unavailable_page(request)
         if not isinstance(exception, ChoeurError):
             return None
         return render(
             request, "web/error.html", {"error": exception}, status=exception.http_status
         )
+
+
+def unavailable_page(request) -> HttpResponse:
+    """503 while the database cannot be reached: a page that reads nothing from it (no
+    context processor, no user, no session), with `Retry-After`."""
+    outage.logger.warning("%s %s: database unavailable", request.method, request.path)
+    error = DatabaseUnavailable(retry_after=outage.RETRY_AFTER)
+    response = HttpResponse(render_to_string("core/unavailable.html", {"code": error.code}),
+                            status=503)
+    response["Retry-After"] = str(error.retry_after)
+    add_never_cache_headers(response)
+    response._has_been_logged = True  # logged above, once, without a stack trace
+    return response

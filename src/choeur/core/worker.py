@@ -1,7 +1,13 @@
-"""`choeur worker`: the django-tasks database worker, plus a heartbeat that /healthz reads."""
+"""`choeur worker`: the django-tasks database worker, plus a heartbeat that /healthz reads.
+
+A database outage does not stop a worker: its loop, its heartbeat and a task that meets the
+outage wait for the database (1, 2, 4… 10 s between tries, one log line when it goes, one
+when it is back: `core.outage`) and go on; the task is handed back to the queue, not failed.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -9,12 +15,13 @@ import threading
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import close_old_connections, transaction
 from django.utils.crypto import get_random_string
+from django_tasks.base import TaskResultStatus
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
-from choeur.core import clock, periodic
+from choeur.core import clock, outage, periodic
 from choeur.core.models import WorkerHeartbeat
 
 logger = logging.getLogger("choeur.worker")
@@ -81,30 +88,83 @@ class Heartbeat(threading.Thread):
 
     def run(self) -> None:
         interval = settings.CHOEUR_WORKER_HEARTBEAT_SECONDS
-        next_prune = next_timers = clock.wall_now()
         while not self.stopping.is_set():
             try:
-                beat(self.worker_id, self.started_at)
-                if clock.wall_now() >= next_timers:
-                    next_timers = clock.wall_now() + periodic.TIMERS_EVERY
-                    enqueue_timers()
-                if clock.wall_now() >= next_prune:
-                    next_prune = clock.wall_now() + periodic.HOUSEKEEPING_EVERY
-                    housekeeping()
-            except Exception:  # a missed beat must not kill the worker; /healthz will notice
-                logger.exception("heartbeat failed")
+                self.tick()
             finally:
-                close_old_connections()
-                connection.close()
+                # A connection that cannot even close is dropped all the same.
+                with contextlib.suppress(Exception):
+                    close_old_connections()
+                outage.drop_connection()
             self.stopping.wait(interval)
+
+    next_timers = next_prune = None
+    down_since = None
+
+    def tick(self) -> None:
+        """One beat (and the timers or housekeeping when due). Never raises: a missed beat
+        must not kill the worker, /healthz notices. A database outage is logged once when
+        it starts and once when it ends, not at every beat."""
+        now = clock.wall_now()
+        try:
+            beat(self.worker_id, self.started_at)
+            if self.down_since is not None:
+                logger.warning("heartbeat: database back after %.0f s",
+                               (now - self.down_since).total_seconds())
+                self.down_since = None
+            if self.next_timers is None or now >= self.next_timers:
+                self.next_timers = now + periodic.TIMERS_EVERY
+                enqueue_timers()
+            if self.next_prune is None or now >= self.next_prune:
+                self.next_prune = now + periodic.HOUSEKEEPING_EVERY
+                housekeeping()
+        except Exception as exc:
+            if not outage.is_outage(exc):
+                logger.exception("heartbeat failed")
+            elif self.down_since is None:
+                self.down_since = now
+                logger.warning("heartbeat: database unavailable (%s), beating again when it "
+                               "is back", type(exc).__name__)
 
     def stop(self) -> None:
         self.stopping.set()
         self.join(timeout=30)  # a beat in flight must not re-create the row we delete next
 
 
+class ChoeurWorker(Worker):
+    """django-tasks-db's worker, but a task that met a database outage is not failed: once
+    the database is back it is handed back to the queue (ready again) and runs again."""
+
+    def run_task(self, db_task_result: DBTaskResult) -> None:
+        # `Worker.run_task` records any exception with `set_failed`: intercept that one call.
+        db_task_result.set_failed = lambda exc: self._failed(db_task_result, exc)
+        super().run_task(db_task_result)
+
+    def _failed(self, db_task_result: DBTaskResult, exc: BaseException) -> None:
+        if not outage.is_outage(exc):
+            DBTaskResult.set_failed(db_task_result, exc)
+            return
+        if outage.wait_for_database(exc, who=f"task {db_task_result.task_path}",
+                                    stop=lambda: not self.running):
+            hand_back(db_task_result)
+        # Stopped while the database is away: the row stays RUNNING for the lease rule.
+
+
+def hand_back(db_task_result: DBTaskResult) -> bool:
+    """A RUNNING task ready again (its run was cut short by a database outage)."""
+    with transaction.atomic():
+        handed = DBTaskResult.objects.filter(
+            pk=db_task_result.pk, status=TaskResultStatus.RUNNING).update(
+            status=TaskResultStatus.READY, started_at=None)
+    if handed:
+        db_task_result.status = TaskResultStatus.READY
+        logger.warning("task %s (%s) handed back to the queue after a database outage",
+                       db_task_result.pk, db_task_result.task_path)
+    return bool(handed)
+
+
 def _worker(worker_id: str, queues: str, interval: float, batch: bool) -> Worker:
-    return Worker(
+    return ChoeurWorker(
         queue_names=queues.split(","),
         interval=interval,
         batch=batch,
@@ -127,10 +187,24 @@ def run(queues: str = "*", interval: float = 1.0, batch: bool = False) -> None:
         worker.configure_signals()
     logger.info("worker %s started (queues: %s)", worker_id, queues)
     try:
-        worker.run()
+        run_loop(worker)
     finally:
         heartbeat.stop()
         WorkerHeartbeat.objects.filter(worker_id=worker_id).delete()
+
+
+def run_loop(worker: Worker) -> None:
+    """The worker's loop, started again after each database outage once the database is back
+    (not exiting: `choeur serve`'s back-off would restart it up to 30 s later)."""
+    while True:
+        try:
+            worker.run()
+            return
+        except Exception as exc:
+            if not outage.is_outage(exc):
+                raise
+            if not outage.wait_for_database(exc, who="worker", stop=lambda: not worker.running):
+                return
 
 
 def run_ready(worker_id: str = "inline") -> list[DBTaskResult]:

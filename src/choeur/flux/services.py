@@ -28,7 +28,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F
 
 from choeur import formats
-from choeur.core import audit, clock, queue, storage
+from choeur.core import audit, clock, outage, queue, storage
 from choeur.core.errors import ChoeurError, PermissionRefused
 from choeur.flux import errors, outcome_hooks
 from choeur.flux.models import Canal, EtatFlux, Flux, FluxItem, SyntaxeFlux
@@ -297,11 +297,24 @@ def integrate(flux_id: int) -> Flux | None:
             with transaction.atomic():
                 _conclude(flux)
     except Exception as exc:
+        if outage.is_outage(exc):
+            # Nothing can be written while the database is away: no incident, the caller
+            # (the task: `flux.tasks.integrate_flux`) waits for it and `hand_back`s the flux.
+            raise
         logger.exception("integration of flux %s failed", flux.numero)
         with transaction.atomic():
             _incident(flux, exc)
     flux.refresh_from_db()
     return flux
+
+
+def hand_back(flux_id: int) -> bool:
+    """After a database outage stopped its integration: the flux claimed « en cours » is
+    claimable again at once, without costing an attempt (the invoices already integrated —
+    whole batches — are skipped when it resumes). Not the 30-minute stale rule."""
+    with transaction.atomic():
+        return bool(Flux.objects.filter(pk=flux_id, status=EtatFlux.EN_COURS).update(
+            status=EtatFlux.EN_ATTENTE, status_at=clock.now(), attempts=F("attempts") - 1))
 
 
 def _injected_outcome(flux: Flux) -> bool:

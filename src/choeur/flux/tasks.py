@@ -11,10 +11,34 @@ INTEGRATION_PRIORITY = 10
 
 @queue.task(priority=INTEGRATION_PRIORITY)
 def integrate_flux(flux_id: int) -> str:
+    """Integrate a flux; when the database goes away in the middle, wait for it (1, 2, 4…
+    10 s between tries) and resume the same flux at once when it is back — no half-hour
+    « en cours »."""
+    from choeur.core import outage
     from choeur.flux import services
 
-    flux = services.integrate(flux_id)
-    return flux.status if flux is not None else "not claimed"
+    attempt = 0
+    while True:
+        try:
+            flux = services.integrate(flux_id)
+        except Exception as exc:
+            if not outage.is_outage(exc):
+                raise
+            back = outage.wait_for_database(exc, who=f"flux {flux_id}",
+                                            give_up_after=OUTAGE_WAIT)
+            if back:
+                services.hand_back(flux_id)
+            attempt += 1
+            if not back or attempt >= OUTAGES_RESUMED:
+                raise  # the worker hands the task back (core.worker): it runs again
+            continue
+        return flux.status if flux is not None else "not claimed"
+
+
+#: Outages one integration rides out, and how long it waits for each before giving up (the
+#: worker then waits on its own and hands the task back: `core.worker`).
+OUTAGES_RESUMED = 5
+OUTAGE_WAIT = 600.0
 
 
 @queue.task()

@@ -1,0 +1,118 @@
+"""A database outage: telling a lost connection from other database errors, and waiting for
+the database to come back.
+
+PostgreSQL stopped, restarting or cut off by the network is a passing state, not a bug: the
+web answers 503 with `Retry-After` (`CORE_DATABASE_UNAVAILABLE`), the worker waits and goes
+on. What is not an outage stays what it was: SQLite's « database is locked » (a busy writer,
+retried by its callers), a deadlock, a query cancelled by its timeout, a missing table.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
+
+logger = logging.getLogger("choeur.outage")
+
+#: Seconds a client is told to wait before sending again.
+RETRY_AFTER = 5
+#: The worker's back-off while the database is away: 1, 2, 4, 8, then 10 s between tries.
+BACKOFF_MAX = 10.0
+
+#: SQLSTATE classes of a lost or refused connection (PostgreSQL): 08 « connection
+#: exception », 57P01–57P03 the server shutting down or starting.
+_LOST_STATES = ("57P01", "57P02", "57P03")
+#: Without a SQLSTATE (the client library's own errors, psycopg's « the connection is
+#: closed »), what a lost connection says.
+_LOST_WORDS = ("connection", "could not connect", "server closed", "terminating",
+               "timeout expired", "no route to host", "network is unreachable",
+               "unable to open database file")
+#: SQLite busy: not an outage (another writer holds the file for a moment).
+_BUSY_WORDS = ("database is locked", "database table is locked", "database is busy")
+
+
+def is_outage(exc: BaseException | None) -> bool:
+    """Whether `exc` (or an error it was raised from) is the database being unreachable."""
+    seen = 0
+    while exc is not None and seen < 5:
+        if _lost(exc):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
+def _lost(exc: BaseException) -> bool:
+    if not isinstance(exc, (OperationalError, InterfaceError)):
+        driver = type(exc).__module__.split(".")[0]
+        if driver not in ("psycopg", "psycopg2") or type(exc).__name__ not in (
+                "OperationalError", "InterfaceError", "AdminShutdown", "CannotConnectNow",
+                "ConnectionException", "ConnectionFailure", "CrashShutdown"):
+            return False
+    cause = exc.__cause__ if exc.__cause__ is not None else exc
+    state = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+    if state:
+        return state.startswith("08") or state in _LOST_STATES
+    text = str(exc).lower()
+    if any(word in text for word in _BUSY_WORDS):
+        return False
+    if isinstance(cause, InterfaceError) or type(cause).__name__ == "InterfaceError":
+        return True  # a connection already closed, or one the driver gave up
+    return any(word in text for word in _LOST_WORDS)
+
+
+def database_answers(alias: str = DEFAULT_DB_ALIAS) -> bool:
+    connection = connections[alias]
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:
+        if not is_outage(exc):
+            raise
+        return False
+    return True
+
+
+def drop_connection(alias: str = DEFAULT_DB_ALIAS) -> None:
+    """Forget a broken connection (its transaction is lost with it): the next query opens a
+    new one. Inside atomic() nothing is done: leaving the block rolls back and closes."""
+    connection = connections[alias]
+    if connection.in_atomic_block:
+        return
+    try:
+        connection.close()
+    except Exception:  # closing a dead socket may fail: the connection is gone either way
+        connection.connection = None
+
+
+def sleep(seconds: float) -> None:  # tests replace it
+    time.sleep(seconds)
+
+
+def wait_for_database(error: BaseException | None = None, *, who: str = "worker",
+                      give_up_after: float | None = None, stop=None,
+                      alias: str = DEFAULT_DB_ALIAS) -> bool:
+    """Wait until the database answers again, trying after 1, 2, 4… at most `BACKOFF_MAX`
+    seconds. Logs once when the outage is seen and once when it is over. Returns True when
+    the database is back; False when `give_up_after` seconds passed or `stop()` (a callable:
+    the worker was asked to stop) said so first."""
+    started = time.monotonic()
+    logger.warning("%s: database unavailable (%s), waiting for it to come back", who,
+                   (str(error).strip().splitlines() or [type(error).__name__])[0]
+                   if error is not None else "no answer")
+    delay = 1.0
+    while True:
+        drop_connection(alias)
+        if stop is not None and stop():
+            return False
+        sleep(delay)
+        if database_answers(alias):
+            logger.warning("%s: database back after %.0f s", who, time.monotonic() - started)
+            return True
+        if give_up_after is not None and time.monotonic() - started >= give_up_after:
+            logger.error("%s: database still unavailable after %.0f s", who,
+                         time.monotonic() - started)
+            return False
+        delay = min(delay * 2, BACKOFF_MAX)
