@@ -3,8 +3,16 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from choeur.core.migrations_ops import AddIndexOnline
+
+# Built online (choeur.core.migrations_ops): on PostgreSQL the index is built with CREATE
+# INDEX CONCURRENTLY IF NOT EXISTS, so an installation upgrading keeps writing to the table
+# meanwhile; hence `atomic = False`.
+
 
 class Migration(migrations.Migration):
+
+    atomic = False
 
     dependencies = [
         ('aide', '0003_assistant_rating'),
@@ -12,7 +20,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddIndex(
+        AddIndexOnline(
             model_name='rating',
             index=models.Index(fields=['created_at'], name='aide_rating_created'),
         ),

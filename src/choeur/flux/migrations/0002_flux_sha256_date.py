@@ -2,15 +2,23 @@
 
 from django.db import migrations, models
 
+from choeur.core.migrations_ops import AddIndexOnline
+
+# Built online (choeur.core.migrations_ops): on PostgreSQL the index is built with CREATE
+# INDEX CONCURRENTLY IF NOT EXISTS, so an installation upgrading keeps writing to the table
+# meanwhile; hence `atomic = False`.
+
 
 class Migration(migrations.Migration):
+
+    atomic = False
 
     dependencies = [
         ('flux', '0001_initial'),
     ]
 
     operations = [
-        migrations.AddIndex(
+        AddIndexOnline(
             model_name='flux',
             index=models.Index(fields=['sha256', '-deposited_at'], name='flux_sha256_date'),
         ),
