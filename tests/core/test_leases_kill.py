@@ -14,7 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_serve import choeur, serve_env, wait_for  # noqa: F401 (a fixture)
+from tests import test_serve
+from tests.test_serve import choeur, wait_for
+
+serve_env = test_serve.serve_env  # its fixture: a data directory (a database on PostgreSQL)
 
 pytestmark = pytest.mark.slow
 
@@ -68,14 +71,20 @@ def stop(process):
             process.wait()
 
 
-def test_a_flux_whose_worker_is_killed_is_integrated_by_another_within_a_minute(serve_env):
+@pytest.fixture
+def deposited(serve_env):
+    """The processes' environment, and the number of a flux of three invoices deposited."""
     env = {**serve_env, "PYTHONPATH": os.pathsep.join(
         filter(None, [os.environ.get("PYTHONPATH"), str(BENCH.parent)]))}
     assert choeur("migrate", env=env).returncode == 0
     seeded = choeur("manage", "shell", "-v", "0", "-c", SEED, env=env, timeout=180)
     assert seeded.returncode == 0, seeded.stderr
-    numero = next(line.split()[1] for line in seeded.stdout.splitlines()
-                  if line.startswith("FLUX "))
+    return env, next(line.split()[1] for line in seeded.stdout.splitlines()
+                     if line.startswith("FLUX "))
+
+
+def test_a_flux_whose_worker_is_killed_is_integrated_by_another_within_a_minute(deposited):
+    env, numero = deposited
 
     first = worker(env, delay=60)  # far longer than the test waits: it never finishes
     try:
@@ -104,3 +113,34 @@ def test_a_flux_whose_worker_is_killed_is_integrated_by_another_within_a_minute(
     assert done["workers"][0] == dead_worker and len(done["workers"]) == 2
     assert done["task"] == "SUCCESSFUL"
     assert state(env, numero)["running"] == 0  # no row RUNNING without a live owner
+
+
+def test_a_stopped_worker_hands_its_flux_back_after_its_grace(deposited):
+    from django.conf import settings
+
+    env, numero = deposited
+
+    first = worker(env, delay=120)  # a task longer than the stop grace
+    try:
+        wait_for(lambda: state(env, numero)["flux"] == "IN_EN_COURS_TRAITEMENT_CPP", 60,
+                 "the first worker to take the flux")
+        asked = time.monotonic()
+        os.killpg(first.pid, signal.SIGTERM)
+        first.wait(timeout=settings.CHOEUR_WORKER_STOP_GRACE_SECONDS + 15)
+        stopped_after = time.monotonic() - asked
+    finally:
+        stop(first)
+    assert stopped_after < settings.CHOEUR_WORKER_STOP_GRACE_SECONDS + 5
+    left = state(env, numero)
+    # Handed back: READY at once (no reaper to wait for), its half-done work rolled back.
+    assert (left["flux"], left["task"], left["numbers"], left["running"]) == (
+        "IN_EN_COURS_TRAITEMENT_CPP", "READY", [], 0)
+
+    second = worker(env, delay=0.5)
+    try:
+        done = wait_for(lambda: (s := state(env, numero))["flux"] == "IN_INTEGRE" and s, 30,
+                        "the flux integrated by the next worker")
+    finally:
+        stop(second)
+    assert done["numbers"] == ["KILL-000001", "KILL-000002", "KILL-000003"]
+    assert done["task"] == "SUCCESSFUL" and len(done["workers"]) == 2
