@@ -218,6 +218,9 @@ else:
 # --- Worker liveness (see choeur.core.health) ------------------------------------------------
 CHOEUR_WORKER_HEARTBEAT_SECONDS = 5
 CHOEUR_WORKER_STALE_SECONDS = 30
+# A stopping worker lets its current task run this long, then hands it back to the queue:
+# less than the 25 s `choeur serve` (and a process manager) waits before a SIGKILL.
+CHOEUR_WORKER_STOP_GRACE_SECONDS = 20
 
 # --- Logging: to stderr; secrets never reach a log line --------------------------------------
 LOGGING = {

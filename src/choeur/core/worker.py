@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import signal
 import socket
 import threading
 from datetime import timedelta
@@ -21,7 +22,7 @@ from django_tasks.base import TaskResultStatus
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
-from choeur.core import clock, outage, periodic
+from choeur.core import clock, leases, outage, periodic
 from choeur.core.models import WorkerHeartbeat
 
 logger = logging.getLogger("choeur.worker")
@@ -78,7 +79,8 @@ def housekeeping() -> None:
 
 class Heartbeat(threading.Thread):
     """Writes the worker's heartbeat every few seconds from its own thread and connection,
-    queues the apps' timers every five minutes and runs their housekeeping hourly."""
+    requeues the tasks of workers whose heartbeat stopped (`core.leases`), queues the apps'
+    timers every five minutes and runs their housekeeping hourly."""
 
     def __init__(self, worker_id: str):
         super().__init__(name="choeur-heartbeat", daemon=True)
@@ -108,6 +110,8 @@ class Heartbeat(threading.Thread):
         now = clock.wall_now()
         try:
             beat(self.worker_id, self.started_at)
+            # Only after a beat of its own: a worker cut from the database judges no one.
+            leases.reap_lost()
             if self.down_since is not None:
                 logger.warning("heartbeat: database back after %.0f s",
                                (now - self.down_since).total_seconds())
@@ -131,23 +135,62 @@ class Heartbeat(threading.Thread):
         self.join(timeout=30)  # a beat in flight must not re-create the row we delete next
 
 
+class HandBack(BaseException):  # noqa: N818 - not an error: the task is given back
+    """Raised in the running task when the worker must stop before the task ends."""
+
+
 class ChoeurWorker(Worker):
-    """django-tasks-db's worker, but a task that met a database outage is not failed: once
-    the database is back it is handed back to the queue (ready again) and runs again."""
+    """django-tasks-db's worker, with two changes:
+
+    - a task that met a database outage is not failed: once the database is back it is handed
+      back to the queue (ready again) and runs again;
+    - a bounded stop. Its SIGTERM/SIGINT lets the current task finish; here, if the task has
+      not finished `CHOEUR_WORKER_STOP_GRACE_SECONDS` later (or at a second signal), it is
+      interrupted — its open transaction rolls back — and handed back to the queue
+      (`leases.hand_back`) rather than marked failed.
+    """
+
+    alarm_set = False
+
+    def shutdown(self, signum, frame) -> None:
+        if self.running_task:
+            if not self.running:
+                raise HandBack()
+            self.running = False
+            logger.warning("%s: finishing the current task (at most %s s) before stopping",
+                           signal.strsignal(signum), settings.CHOEUR_WORKER_STOP_GRACE_SECONDS)
+            signal.signal(signal.SIGALRM, self._out_of_grace)
+            signal.alarm(max(1, int(settings.CHOEUR_WORKER_STOP_GRACE_SECONDS)))
+            self.alarm_set = True
+            return
+        super().shutdown(signum, frame)
+
+    def _out_of_grace(self, signum, frame) -> None:
+        if self.running_task:
+            raise HandBack()
 
     def run_task(self, db_task_result: DBTaskResult) -> None:
         # `Worker.run_task` records any exception with `set_failed`: intercept that one call.
         db_task_result.set_failed = lambda exc: self._failed(db_task_result, exc)
-        super().run_task(db_task_result)
+        try:
+            super().run_task(db_task_result)
+        finally:
+            if self.alarm_set:
+                signal.alarm(0)
+                self.alarm_set = False
 
     def _failed(self, db_task_result: DBTaskResult, exc: BaseException) -> None:
+        if isinstance(exc, HandBack):
+            leases.hand_back(db_task_result)
+            return
         if not outage.is_outage(exc):
             DBTaskResult.set_failed(db_task_result, exc)
             return
         if outage.wait_for_database(exc, who=f"task {db_task_result.task_path}",
                                     stop=lambda: not self.running):
             hand_back(db_task_result)
-        # Stopped while the database is away: the row stays RUNNING for the lease rule.
+        # Stopped while the database is away: the row stays RUNNING for the lease rule
+        # (`core.leases`: requeued by another worker once this one's heartbeat is stale).
 
 
 def hand_back(db_task_result: DBTaskResult) -> bool:

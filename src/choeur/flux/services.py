@@ -281,12 +281,15 @@ def _content_type(kind: str) -> str:
 # --- Integration (the worker) -------------------------------------------------------------------
 
 
-def integrate(flux_id: int) -> Flux | None:
+def integrate(flux_id: int, *, resume: bool = False) -> Flux | None:
     """Integrate a flux: the task's body, and the synchronous deposit's. Owns its
     transactions (one to claim the flux, one per invoice, one to conclude). Returns None
-    when the flux was not there to claim (done, or being done elsewhere)."""
+    when the flux was not there to claim (done, or being done elsewhere). `resume`: the task
+    runs again after its worker died (`core.leases`), so a flux left "en cours" is its own,
+    taken up where the lost run stopped (the invoices it wrote are skipped)."""
+    claimable = (*CLAIMABLE, EtatFlux.EN_COURS) if resume else CLAIMABLE
     with transaction.atomic():
-        claimed = Flux.objects.filter(pk=flux_id, status__in=CLAIMABLE).update(
+        claimed = Flux.objects.filter(pk=flux_id, status__in=claimable).update(
             status=EtatFlux.EN_COURS, status_at=clock.now(), attempts=F("attempts") + 1)
     if not claimed:
         return None
@@ -356,7 +359,20 @@ def _integrate_items(flux: Flux) -> None:
     pending = [(position, member) for position, member in enumerate(members, start=1)
                if position not in done]
     for start in range(0, len(pending), BATCH):
+        _test_delay()
         _integrate_batch(flux, actor, pending[start:start + BATCH])
+
+
+def _test_delay() -> None:
+    """The kill tests' slow integration (tests/core/test_leases_kill.py): a pause before each
+    batch, so that a worker can be killed mid-flux. Only under pytest (its variable is set)."""
+    import os
+
+    delay = os.environ.get("CHOEUR_TEST_INTEGRATION_DELAY")
+    if delay and os.environ.get("PYTEST_CURRENT_TEST"):
+        import time
+
+        time.sleep(float(delay))
 
 
 def _integrate_batch(flux: Flux, actor, batch: list[tuple[int, Member]]) -> None:

@@ -9,18 +9,21 @@ from choeur.core import queue
 INTEGRATION_PRIORITY = 10
 
 
-@queue.task(priority=INTEGRATION_PRIORITY)
-def integrate_flux(flux_id: int) -> str:
+@queue.task(priority=INTEGRATION_PRIORITY, takes_context=True)
+def integrate_flux(context, flux_id: int) -> str:
     """Integrate a flux; when the database goes away in the middle, wait for it (1, 2, 4…
     10 s between tries) and resume the same flux at once when it is back — no half-hour
-    « en cours »."""
-    from choeur.core import outage
+    « en cours ». Run again after its worker died or gave it back (`core.leases`), it
+    resumes the flux that run left « en cours » instead of refusing it."""
+    from choeur.core import leases, outage
     from choeur.flux import services
+
+    resume = leases.is_rerun(context)
 
     attempt = 0
     while True:
         try:
-            flux = services.integrate(flux_id)
+            flux = services.integrate(flux_id, resume=resume)
         except Exception as exc:
             if not outage.is_outage(exc):
                 raise
