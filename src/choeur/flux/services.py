@@ -375,6 +375,22 @@ def _test_delay() -> None:
         time.sleep(float(delay))
 
 
+def _test_hold() -> None:
+    """The web kill test's lost answer (tests/flux/test_web_kill.py): after a deposit's
+    commit, before its answer leaves, the request waits while the file named by
+    `CHOEUR_TEST_DEPOSIT_HOLD` exists (at most a minute), so that the web process can be
+    killed in between. Only under pytest (its variable is set), like `_test_delay`."""
+    import os
+
+    path = os.environ.get("CHOEUR_TEST_DEPOSIT_HOLD")
+    if path and os.environ.get("PYTEST_CURRENT_TEST"):
+        import time
+
+        deadline = time.monotonic() + 60
+        while os.path.exists(path) and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+
 def _integrate_batch(flux: Flux, actor, batch: list[tuple[int, Member]]) -> None:
     """Some fifty invoices of the flux: examined first (validation needs no database, and
     SQLite is held by a writing transaction as a whole), then deposited together with their
