@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -111,3 +112,119 @@ def test_a_postgresql_outage_is_answered_503_and_the_service_recovers_by_itself(
     assert "database unavailable" in output and "database back" in output, output[-3000:]
     assert "Traceback" not in output, output[-5000:]
     print("\n".join(line for line in output.splitlines() if "database" in line))
+
+
+def test_a_postgresql_restart_under_load_fails_cleanly_and_loses_no_deposit(cluster, tmp_path):
+    """Four clients deposit (one invoice a file) and search while PostgreSQL is stopped for
+    some seconds: every answer is the normal one or a 503 with `Retry-After` and the wire's
+    coded body — no 500, no broken connection. A client re-sends a file after a 503 until it
+    gets its number; at the end every acknowledged flux is there once, integrated by the
+    worker that waited, and the service answers normally without anyone restarting it."""
+    from tests.flux.test_web_kill import Client, seed, state, with_bench
+
+    port = free_port()
+    env = with_bench({**os.environ, "CHOEUR_DATA_DIR": str(tmp_path / "var"),
+                      "CHOEUR_PORT": str(port), "CHOEUR_WEB_WORKERS": "1",
+                      "CHOEUR_DATABASE_URL": cluster.url})
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    credentials, files = seed(env, tmp_path, "CHARGE", 61, 1)
+    last = files.pop()  # deposited by the test itself once the load is over
+    pending = list(reversed(files))
+    # The server's log to a file: a pipe nobody reads during the load would fill up and
+    # block the web's threads on their next log line.
+    log = tmp_path / "serve.log"
+    server = subprocess.Popen([sys.executable, "-m", "choeur", "serve"], env=env,  # noqa: S603
+                              stdout=log.open("w"), stderr=subprocess.STDOUT)
+    answers: list[tuple[float, str, int, str | None, dict]] = []
+    broken: list[BaseException] = []
+    acknowledged: dict[str, str] = {}  # file name → numeroFluxDepot
+    lock = threading.Lock()
+    done = threading.Event()
+
+    def load(client):
+        """Deposit a file (again after a 503, until answered: a 503 may hide a commit), then
+        search; and again, until the test is done and no file of this client is unanswered."""
+        search_body = json.dumps({}).encode()
+        file = None
+        while not done.is_set() or file is not None:
+            if file is None:
+                with lock:
+                    file = pending.pop() if pending and not done.is_set() else None
+            calls = [("search", "/cpro/factures/v1/rechercher/fournisseur", search_body)]
+            if file is not None:
+                calls.insert(0, ("deposit", None, file))
+            for kind, path, body in calls:
+                try:
+                    if kind == "deposit":
+                        status, headers, answer = client.deposit_full(*body)
+                    else:
+                        status, headers, answer = client.call_full(path, body)
+                except Exception as exc:  # a broken connection: the test fails on it
+                    broken.append(exc)
+                    return
+                answers.append((time.monotonic(), kind, status, headers.get("Retry-After"),
+                                answer))
+                if kind == "deposit" and status == 200:
+                    acknowledged[file[0]] = answer["numeroFluxDepot"]
+                    file = None
+            time.sleep(0.1)
+
+    try:
+        wait_for(lambda: healthz(port)[0] == 200, 90, "healthz")
+        clients = [threading.Thread(target=load, args=(Client(port, credentials),))
+                   for _ in range(4)]  # their tokens taken before the outage
+        for thread in clients:
+            thread.start()
+        time.sleep(2)
+        cluster.down()
+        down = time.monotonic()
+        time.sleep(6)
+        cluster.up()
+        up = time.monotonic()
+        deadline = time.monotonic() + 30
+        while (probe := healthz(port))[0] != 200:
+            assert time.monotonic() < deadline, f"healthz after the restart: {probe}"
+            time.sleep(0.3)
+        print(f"restart under load: healthz 200 again {time.monotonic() - up:.1f} s after "
+              "the start")
+        time.sleep(3)
+        done.set()
+        for thread in clients:
+            thread.join(timeout=60)
+        assert not broken, broken
+
+        by_status: dict[tuple[str, int], int] = {}
+        for _, kind, status, _, _ in answers:
+            by_status[kind, status] = by_status.get((kind, status), 0) + 1
+        print(f"{len(answers)} answers: {sorted(by_status.items())}, "
+              f"{len(acknowledged)} deposits acknowledged")
+        for at, kind, status, retry_after, body in answers:
+            assert status in (200, 503), (kind, status, body)
+            if status == 503:
+                assert down - 1 < at, (kind, body)  # not before the stop
+                assert retry_after == "5", (kind, body)
+                assert body["codeRetour"] == 29998, body
+                assert body["libelle"].startswith("CORE_DATABASE_UNAVAILABLE - "), body
+            else:
+                assert body["codeRetour"] == 0, body
+        assert by_status.get(("deposit", 503)) and by_status.get(("search", 503))
+        # Answers after the restart, normally (the clients' own, then the test's deposit).
+        assert any(status == 200 and at > up for at, _, status, _, _ in answers)
+        status, _, body = Client(port, credentials).deposit_full(*last)
+        assert status == 200 and "depotIdentique" not in body, body
+        acknowledged[last[0]] = body["numeroFluxDepot"]
+
+        # Nothing acknowledged is lost, nothing is there twice, and the worker integrates it.
+        expected = sorted((numero, "IN_INTEGRE") for numero in acknowledged.values())
+        assert len(set(acknowledged.values())) == len(acknowledged)
+        final = wait_for(lambda: (s := state(env))["flux"] == expected and s, 90,
+                         "every acknowledged flux integrated")
+        assert len(final["numbers"]) == len(acknowledged) == len(set(final["numbers"]))
+    finally:
+        done.set()
+        server.terminate()
+        server.wait(timeout=60)
+        output = log.read_text()
+        print("\n".join(line for line in output.splitlines()
+                        if "database" in line and "django.request" not in line)[-3000:])
+    assert "Traceback" not in output, output[-5000:]

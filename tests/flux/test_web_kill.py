@@ -38,13 +38,14 @@ sys.path.insert(0, {str(BENCH)!r})
 import api as bench
 supplier, account = bench.ingestion_world()
 template = bench.template_cii(supplier, account)
-files = bench.batches(template, "WEBKILL", 6, 3)
+files = bench.batches(template, TAG, COUNT, SIZE)
 for n, (name, content) in enumerate(files):
     open(BATCH_PATH + str(n), "wb").write(content)
 print("WORLD", json.dumps({{"client_id": bench.CLIENT_ID, "client_secret": bench.CLIENT_SECRET,
                            "login": bench.TECH_LOGIN, "password": bench.TECH_PASSWORD,
                            "names": [name for name, _ in files]}}))
 """
+
 
 def state(env):
     """The flux (number, state) and the invoices' numbers, read straight from the database
@@ -98,13 +99,13 @@ def children(pid: int) -> list[int]:
     return found
 
 
-def call(port, method, path, body: bytes, headers: dict, timeout=90):
-    """One HTTP request on a fresh connection: (status, JSON body)."""
+def call_full(port, method, path, body: bytes, headers: dict, timeout=90):
+    """One HTTP request on a fresh connection: (status, headers, JSON body)."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         connection.request(method, path, body=body, headers=headers)
         answer = connection.getresponse()
-        return answer.status, json.loads(answer.read() or b"null")
+        return answer.status, dict(answer.getheaders()), json.loads(answer.read() or b"null")
     finally:
         connection.close()
 
@@ -114,7 +115,7 @@ class Client:
 
     def __init__(self, port, world):
         self.port = port
-        status, token = call(port, "POST", "/api/oauth/token", (
+        status, _, token = call_full(port, "POST", "/api/oauth/token", (
             f"grant_type=client_credentials&client_id={world['client_id']}"
             f"&client_secret={world['client_secret']}&scope=openid").encode(),
             {"Content-Type": "application/x-www-form-urlencoded"})
@@ -124,29 +125,49 @@ class Client:
                         "cpro-account": account, "Accept": "application/json",
                         "Content-Type": "application/json;charset=utf-8"}
 
-    def deposit(self, name: str, content: bytes):
-        return call(self.port, "POST", "/cpro/factures/v1/deposer/flux", json.dumps({
+    def call_full(self, path: str, body: bytes):
+        return call_full(self.port, "POST", path, body, self.headers)
+
+    def deposit_full(self, name: str, content: bytes):
+        return self.call_full("/cpro/factures/v1/deposer/flux", json.dumps({
             "idUtilisateurCourant": 0, "fichierFlux": base64.b64encode(content).decode(),
             "nomFichier": name, "syntaxeFlux": "IN_DP_E1_CII_16B",
-            "avecSignature": False}).encode(), self.headers)
+            "avecSignature": False}).encode())
+
+    def deposit(self, name: str, content: bytes):
+        status, _, body = self.deposit_full(name, content)
+        return status, body
+
+
+def seed(env, directory: Path, tag: str, count: int, size: int):
+    """Migrate, then bench/api.py's world (a supplier, its technical account and OAuth2
+    client, a public recipient); `count` invoices numbered `<tag>-000001`... in files of
+    `size`. Returns the credentials and the files [(name, content)]."""
+    assert choeur("migrate", env=env).returncode == 0
+    prefix = directory / "lot"
+    script = (SEED.replace("BATCH_PATH", repr(str(prefix))).replace("TAG", repr(tag))
+              .replace("COUNT", str(count)).replace("SIZE", str(size)))
+    seeded = choeur("manage", "shell", "-v", "0", "-c", script, env=env, timeout=180)
+    assert seeded.returncode == 0, seeded.stderr
+    world = json.loads(next(line.split(" ", 1)[1] for line in seeded.stdout.splitlines()
+                            if line.startswith("WORLD ")))
+    return world, [(name, Path(f"{prefix}{n}").read_bytes())
+                   for n, name in enumerate(world["names"])]
+
+
+def with_bench(env: dict) -> dict:
+    return {**env, "PYTHONPATH": os.pathsep.join(
+        filter(None, [os.environ.get("PYTHONPATH"), str(BENCH.parent)]))}
 
 
 @pytest.fixture
 def world(serve_env, tmp_path):
     """The processes' environment, a worker running, two batches' files and the credentials."""
-    env = {**serve_env, "PYTHONPATH": os.pathsep.join(
-        filter(None, [os.environ.get("PYTHONPATH"), str(BENCH.parent)]))}
-    assert choeur("migrate", env=env).returncode == 0
-    batch = tmp_path / "lot"
-    seeded = choeur("manage", "shell", "-v", "0", "-c",
-                    SEED.replace("BATCH_PATH", repr(str(batch))), env=env, timeout=180)
-    assert seeded.returncode == 0, seeded.stderr
-    world = json.loads(next(line.split(" ", 1)[1] for line in seeded.stdout.splitlines()
-                            if line.startswith("WORLD ")))
-    files = [(name, Path(f"{batch}{n}").read_bytes()) for n, name in enumerate(world["names"])]
+    env = with_bench(serve_env)
+    credentials, files = seed(env, tmp_path, "WEBKILL", 6, 3)
     worker = start("worker", "--interval", "0.2", env=env)
     try:
-        yield env, world, files
+        yield env, credentials, files
     finally:
         stop(worker)
 
