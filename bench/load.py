@@ -3,7 +3,7 @@ operation, on PostgreSQL and on SQLite (issue 19: p99 < 100 ms on PostgreSQL).
 
     make bench     (or: .venv/bin/python bench/load.py [--db sqlite|postgresql|both]
                     [--rate 200] [--users 50] [--duration 60] [--warmup 15]
-                    [--invoices 2000] [--web-workers 2] [--web-threads 4])
+                    [--invoices 2000] [--web-workers 2] [--web-threads 4] [--calls 30])
 
 The deployment is the real one: `choeur serve` (gunicorn, --web-workers processes of
 --web-threads threads, gthread, its access log on; and its background `choeur worker`) on a
@@ -27,7 +27,10 @@ seconds (tokens, connections, caches) are not counted; over the next --duration 
 requests/s achieved, p50 / p95 / p99 per operation and overall (exact, from every request's
 time), failures; and the CPU time per request of the web processes, the worker, the database
 server and locust itself (the load generator shares the machine: on 2 cores, the figures
-are those of a server that has rather less than 2 cores).
+are those of a server that has rather less than 2 cores), and from their sum the most this
+machine could serve idle. Last, each kind of call is served --calls times in one process
+(Django's test client) for its own CPU time: figures that a busy machine disturbs far less
+than latencies.
 """
 
 from __future__ import annotations
@@ -173,6 +176,55 @@ def fill(state: dict, args) -> dict:
         "template": base64.b64encode(state["template"]).decode(),
         "placeholder": api.PLACEHOLDER.decode(), "tag": f"L{int(time.time()) % 10**6:06d}",
     }
+
+
+def cpu_per_operation(data: dict, calls: int = 30) -> dict[str, float]:
+    """CPU ms of one call of each kind served in this process (Django's test client: the
+    whole server side, middleware to JSON), which the machine's load disturbs much less than
+    latencies: what each operation costs the web server."""
+    import random
+
+    from django.db import connection
+    from django.test import Client
+
+    rng = random.Random(19)  # noqa: S311
+    client = Client(SERVER_NAME="localhost")
+    token = client.post("/api/oauth/token", content_type="application/x-www-form-urlencoded",
+                        data=f"grant_type=client_credentials&client_id={data['client_id']}"
+                             f"&client_secret={data['client_secret']}").json()["access_token"]
+    account = base64.b64encode(f"{data['login']}:{data['password']}".encode()).decode()
+    headers = {"Authorization": f"Bearer {token}", "cpro-account": account}
+    page = {"rechercheFactureParFournisseur": {"nbResultatsParPage": 50}}
+    supplier = data["supplier_id"]
+    kinds = {
+        "rechercher: flux of 500": ("factures/v1/rechercher/fournisseur",
+                                    lambda: {"numeroFluxDepot": rng.choice(data["flux"])}),
+        "rechercher: number": ("factures/v1/rechercher/fournisseur", lambda: {
+            "idFournisseur": supplier, "numeroFacture": rng.choice(data["numbers"]), **page}),
+        "rechercher: page of 50": ("factures/v1/rechercher/fournisseur",
+                                   lambda: {"idFournisseur": supplier, **page}),
+        "consulter/fournisseur": ("factures/v1/consulter/fournisseur", lambda: {
+            "identifiantFactureCPP": rng.choice(data["invoice_ids"]), "codeLangue": "fr"}),
+        "consulter/historique": ("factures/v1/consulter/historique",
+                                 lambda: {"idFacture": rng.choice(data["invoice_ids"])}),
+        "consulterCRDetaille": ("transverses/v1/consulterCRDetaille",
+                                lambda: {"numeroFluxDepot": rng.choice(data["flux"])}),
+    }
+    result = {}
+    for label, (path, body) in kinds.items():
+        def call(path=path, body=body) -> None:
+            response = client.post(f"/cpro/{path}", data=json.dumps(body()), headers=headers,
+                                   content_type="application/json;charset=utf-8")
+            assert response.status_code == 200, response.content[:300]
+
+        for _ in range(3):
+            call()
+        started = time.process_time()
+        for _ in range(calls):
+            call()
+        result[label] = (time.process_time() - started) * 1000 / calls
+    connection.close()
+    return result
 
 
 # --- The server and the load ----------------------------------------------------------------
@@ -327,7 +379,15 @@ def child(args) -> None:
         result = run_locust(args, env, work, data_file, server, postmaster)
     finally:
         stop_server(server)
-    Path(args.result).write_text(json.dumps(report(args.db, result, args)))
+    summary = report(args.db, result, args)
+    costs = cpu_per_operation(data, args.calls)
+    print("    CPU ms per call, served in one process: " + ", ".join(
+        f"{label} {ms:.1f}" for label, ms in costs.items()))
+    total = sum(result["cpu"].values()) * 1000 / max(1, result["count"])
+    print(f"    => every role together: {total:.1f} CPU ms per request of this mix, i.e. at "
+          f"most {os.cpu_count() * 1000 / total:.0f} requests/s on {os.cpu_count()} idle cores "
+          f"(locust included)", flush=True)
+    Path(args.result).write_text(json.dumps({**summary, "cpu_ms": total}))
 
 
 def run_on(db: str, args) -> dict:
@@ -338,7 +398,7 @@ def run_on(db: str, args) -> dict:
             "--work", str(work), "--rate", str(args.rate), "--users", str(args.users),
             "--duration", str(args.duration), "--warmup", str(args.warmup),
             "--invoices", str(args.invoices), "--web-workers", str(args.web_workers),
-            "--web-threads", str(args.web_threads)]
+            "--web-threads", str(args.web_threads), "--calls", str(args.calls)]
     try:
         env = {**os.environ, "CHOEUR_DATA_DIR": str(work / "data"), "CHOEUR_DEBUG": "false",
                "DJANGO_SETTINGS_MODULE": "choeur.settings"}
@@ -367,6 +427,8 @@ def main() -> None:
     parser.add_argument("--invoices", type=int, default=2000, help="invoices of the data set")
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--web-threads", type=int, default=4)
+    parser.add_argument("--calls", type=int, default=30,
+                        help="calls of each kind for the CPU time per call")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, CSV)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--result", help=argparse.SUPPRESS)
@@ -389,7 +451,8 @@ def main() -> None:
         flag = "" if db != "postgresql" or (r["p99"] < TARGET_P99 and r["rate"] >= 0.95 * args.rate
                                             ) else "  ✗"
         print(f"  {db:<11} {r['rate']:6.0f} requests/s, p50 {r['p50']:.1f} ms, p95 "
-              f"{r['p95']:.1f} ms, p99 {r['p99']:.1f} ms, {r['failures']} failures{flag}")
+              f"{r['p95']:.1f} ms, p99 {r['p99']:.1f} ms, {r['failures']} failures; "
+              f"{r['cpu_ms']:.1f} CPU ms a request{flag}")
 
 
 if __name__ == "__main__":
