@@ -11,7 +11,7 @@ test:  ## lint, then the whole suite on SQLite and on a throwaway PostgreSQL 15 
 	./scripts/test.sh
 
 bench:  ## performance figures (bench/*.py), on this machine
-	./scripts/venv.sh
+	./scripts/venv.sh bench
 	.venv/bin/python bench/validate.py
 	.venv/bin/python bench/portal.py
 	.venv/bin/python bench/api.py
@@ -22,6 +22,7 @@ bench:  ## performance figures (bench/*.py), on this machine
 	.venv/bin/python bench/durability.py
 	.venv/bin/python bench/reporting.py
 	.venv/bin/python bench/archives.py
+	.venv/bin/python bench/load.py
 
 lint:
 	./scripts/venv.sh test

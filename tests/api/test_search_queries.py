@@ -108,3 +108,50 @@ def test_demande_paiement_reads_its_rows_in_fixed_queries(wire, buyer, monkeypat
     assert body["total"] == 3
     assert all(row["identifiantStructureDestinataire"] for row in body["listeDemandePaiement"])
     assert one == three
+
+
+def flux_of(structure, invoice_ids: list[int]) -> str:
+    """A flux that deposited these invoices (one item each)."""
+    from choeur.flux.models import EtatFlux, Flux, FluxItem
+    from choeur.flux.services import new_number
+
+    flux = Flux.objects.create(
+        numero=new_number(), structure=structure, channel="API", syntaxe="IN_DP_E1_CII_16B",
+        filename="lot.tar.gz", sha256="0" * 64, size=100, kind="tar.gz",
+        invoice_count=len(invoice_ids), integrated_count=len(invoice_ids),
+        status=EtatFlux.INTEGRE)
+    FluxItem.objects.bulk_create([
+        FluxItem(flux=flux, position=n, name=f"{n}.xml", number=str(n), accepted=True,
+                 invoice_id=invoice_id) for n, invoice_id in enumerate(invoice_ids, 1)])
+    return flux.numero
+
+
+def test_a_search_by_flux_finds_its_invoices_theirs_only_the_ids_one_parameter(
+        client, wire, buyer, victim):
+    invoices = [deposit_invoice(wire, buyer, f"F-{n}") for n in range(1, 6)]
+    secret = deposit_invoice(Wire(client, victim), buyer, "SECRET-1")
+    flux = flux_of(wire.party.structure, invoices[:4])
+    other = flux_of(wire.party.structure, invoices[4:])
+    mixed = flux_of(victim.structure, [secret, invoices[0]])  # never made so; yet: theirs only
+
+    def search(numero: str, page: int = 1) -> dict:
+        response = wire.post("factures/v1/rechercher/fournisseur", {
+            "numeroFluxDepot": numero, "rechercheFactureParFournisseur": {
+                "pageResultatDemandee": page, "nbResultatsParPage": 3,
+                "triColonne": "NumeroFacture", "triSens": "Ascendant"}})
+        assert response.status_code == 200, response.content
+        return response.json()
+
+    with CaptureQueriesContext(connection) as captured:
+        body = search(flux)
+    assert [row["numeroFacture"] for row in body["listeFactures"]] == ["F-1", "F-2", "F-3"]
+    assert body["parametresRetour"]["total"] == 4  # a full page: counted
+    assert {row["numeroFluxDepot"] for row in body["listeFactures"]} == {flux}
+    # The page and its COUNT take the flux's ids as one parameter, not one per invoice.
+    marker = "= ANY(" if connection.vendor == "postgresql" else "json_each("
+    reading = [q["sql"] for q in captured if "invoicing_invoice" in q["sql"] and marker in q["sql"]]
+    assert len(reading) == 2, [q["sql"] for q in captured]
+    assert [row["numeroFacture"] for row in search(flux, 2)["listeFactures"]] == ["F-4"]
+    assert [row["numeroFacture"] for row in search(other)["listeFactures"]] == ["F-5"]
+    assert [row["numeroFacture"] for row in search(mixed)["listeFactures"]] == ["F-1"]
+    assert search("CPP0000000000000000000000").get("listeFactures") in (None, [])
