@@ -9,6 +9,7 @@ here on a free port. PostgreSQL run only: separate data directories cannot share
 """
 
 import base64
+import hashlib
 import io
 import json
 import os
@@ -16,7 +17,6 @@ import signal
 import subprocess
 import sys
 import tarfile
-import time
 import urllib.error
 import urllib.request
 import zipfile
@@ -115,7 +115,8 @@ class Wire:
         self.headers = headers or {}
 
     def request(self, path, body: bytes, content_type):
-        request = urllib.request.Request(self.base + path, data=body, method="POST", headers={
+        request = urllib.request.Request(  # noqa: S310 (http://127.0.0.1 only)
+            self.base + path, data=body, method="POST", headers={
             **self.headers, "Content-Type": content_type, "Accept": JSON})
         try:
             with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
@@ -173,17 +174,18 @@ def test_a_flux_deposited_on_one_node_is_processed_by_a_worker_and_downloaded_fr
                     "CHOEUR_PORT": str(free_port())}
              for name in ("web-a", "web-b", "worker-1", "worker-2")}
     assert choeur("migrate", env=nodes["web-a"]).returncode == 0
-    seeded = choeur("manage", "shell", "-v", "0", "-c", SEED, env=nodes["web-a"], timeout=180)
-    assert seeded.returncode == 0, seeded.stderr
-    template = base64.b64decode(next(line.split()[1] for line in seeded.stdout.splitlines()
-                                     if line.startswith("TEMPLATE ")))
-    invoices = {f"factures/NODES-{n}.xml": template.replace(b"BENCHNUMBER000000",
-                                                            f"NODES-{n}".encode())
-                for n in (1, 2)}
-
+    # The nodes start while the supplier, its technical account and client are created.
     processes = {name: start("worker" if name.startswith("worker") else "web", env)
                  for name, env in nodes.items()}
     try:
+        seeded = choeur("manage", "shell", "-v", "0", "-c", SEED, env=nodes["web-a"],
+                        timeout=180)
+        assert seeded.returncode == 0, seeded.stderr
+        template = base64.b64decode(next(line.split()[1] for line in seeded.stdout.splitlines()
+                                         if line.startswith("TEMPLATE ")))
+        invoices = {f"factures/NODES-{n}.xml": template.replace(b"BENCHNUMBER000000",
+                                                                f"NODES-{n}".encode())
+                    for n in (1, 2)}
         port_a, port_b = int(nodes["web-a"]["CHOEUR_PORT"]), int(nodes["web-b"]["CHOEUR_PORT"])
         for port in (port_a, port_b):
             wait_for(lambda p=port: healthz(p)[0] == 200, 60, f"the web node on {port}")
@@ -217,6 +219,9 @@ def test_a_flux_deposited_on_one_node_is_processed_by_a_worker_and_downloaded_fr
         # Which worker did what (the heartbeats name them while they run).
         result = choeur("manage", "shell", "-v", "0", "-c", TASKS, env=nodes["web-a"])
     finally:
+        for process in processes.values():  # all asked to stop at once, then waited for
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
         outputs = {name: stop(process) for name, process in processes.items()}
         for name, output in outputs.items():  # shown when the test fails
             print(f"--- {name}\n{output[-3000:]}")
@@ -230,8 +235,6 @@ def test_a_flux_deposited_on_one_node_is_processed_by_a_worker_and_downloaded_fr
     assert len(pdfs) == 2 and all(data.startswith(b"%PDF") for data in pdfs)
 
     # Every file is in the bucket, under the prefix, by its fingerprint; none on any node.
-    import hashlib
-
     keys = {item["Key"] for page in bucket.get_paginator("list_objects_v2").paginate(
         Bucket=BUCKET) for item in page.get("Contents", [])}
     assert keys and all(key.startswith(f"{PREFIX}/blobs/") for key in keys)
