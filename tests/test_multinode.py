@@ -245,14 +245,22 @@ def test_a_flux_deposited_on_one_node_is_processed_by_a_worker_and_downloaded_fr
         key = f"{PREFIX}/blobs/{sha256[:2]}/{sha256[2:4]}/{sha256}"
         assert bucket.get_object(Bucket=BUCKET, Key=key)["Body"].read() == data
     for name, env in nodes.items():
-        assert files_under(Path(env["CHOEUR_DATA_DIR"]) / "files") == [], name
+        data_dir = Path(env["CHOEUR_DATA_DIR"])
+        assert files_under(data_dir / "files") == [], name
+        assert files_under(data_dir) == [], name  # nothing at all (the key is shared)
 
-    # The work was done by the workers (the web nodes run none), each task by one of them.
+    # The work was done by the two workers (the web nodes run none): every task by one of
+    # them, named by the heartbeat of its process; the flux's integration and its routing too.
     assert result.returncode == 0, result.stderr
-    tasks = [line.split()[1:] for line in result.stdout.splitlines() if line.startswith("TASK")]
-    worker_pids = {str(processes[name].pid) for name in ("worker-1", "worker-2")}
-    done = {name for name, status, *_ in tasks if status == "SUCCESSFUL"}
-    assert {"integrate_flux"} <= done, tasks
-    print("tasks (name, status, worker pids):", tasks, "workers:", worker_pids)
-    for _name, _status, *pids in tasks:
-        assert set(",".join(pids).split(",")) - {""} <= worker_pids, (tasks, outputs)
+    node_of = {str(processes[name].pid): name for name in ("worker-1", "worker-2")}
+    ran = [(task, status, [node_of.get(pid, pid) for pid in pids.split(",")])
+           for task, status, pids in (line.split()[1:] for line in result.stdout.splitlines()
+                                      if line.startswith("TASK"))]
+    print("tasks (name, status, worker):", ran)
+    assert all(status == "SUCCESSFUL" and len(by) == 1 and by[0] in ("worker-1", "worker-2")
+               for _, status, by in ran), ran
+    flux_work = {task: by[0] for task, _, by in ran
+                 if task in ("integrate_flux", "route_invoices")}
+    assert set(flux_work) == {"integrate_flux", "route_invoices"}, ran
+    print("flux integrated by", flux_work["integrate_flux"], "routed by",
+          flux_work["route_invoices"])
