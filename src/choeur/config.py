@@ -80,6 +80,25 @@ class S3Storage:
     access_key: str | None
     secret_key: str | None = field(repr=False)
 
+    def django_storage(self) -> dict:
+        """The Django STORAGES entry (django-storages' S3 backend)."""
+        return {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": self.bucket,
+                "location": self.prefix,
+                "endpoint_url": self.endpoint_url,
+                "region_name": self.region,
+                "access_key": self.access_key,
+                "secret_key": self.secret_key,
+                # A name is the sha256 of its bytes: writing it again writes the same bytes.
+                # Not overwriting would make two nodes storing the same file at once leave a
+                # copy under a made-up name (`<sha256>_AbC12xy`), after one more request each.
+                "file_overwrite": True,
+                "default_acl": None,
+            },
+        }
+
 
 @dataclass(frozen=True)
 class SmtpEmail:

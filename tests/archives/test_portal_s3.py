@@ -15,6 +15,7 @@ import pytest
 
 from choeur.archives import services
 from choeur.archives.models import ExportStatus
+from choeur.config import S3Storage
 from choeur.core import clock
 from tests.archives.test_portal import ask, download_url, exported, made
 
@@ -34,10 +35,8 @@ def bucket(settings):
         client = boto3.client("s3", region_name="us-east-1", aws_access_key_id="k",
                               aws_secret_access_key="s")
         client.create_bucket(Bucket=BUCKET)
-        s3 = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
-            "bucket_name": BUCKET, "location": PREFIX, "region_name": "us-east-1",
-            "access_key": "k", "secret_key": "s", "file_overwrite": False,
-            "default_acl": None}}
+        s3 = S3Storage(bucket=BUCKET, prefix=PREFIX, endpoint_url=None, region="us-east-1",
+                       access_key="k", secret_key="s").django_storage()  # as settings.py
         settings.STORAGES = {**settings.STORAGES, "default": s3, "blobs": s3}
         yield client
 

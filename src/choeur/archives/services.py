@@ -81,8 +81,7 @@ def _publish(export_id: int, path: Path) -> None:
     if remote is None:
         return
     name = _remote_name(export_id)
-    remote.delete(name)  # a half-sent attempt; the name must stay the export's own
-    with path.open("rb") as fh:
+    with path.open("rb") as fh:  # overwrites a half-sent attempt (file_overwrite is on)
         saved = remote.save(name, File(fh, name=name))
     if saved != name:  # pragma: no cover (the store renamed it: it cannot be found)
         raise RuntimeError(f"the object store saved the export as {saved!r}")

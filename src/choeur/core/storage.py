@@ -88,8 +88,8 @@ def _write_once(storage, name: str, source: BinaryIO) -> None:
     if final is not None:
         _publish_local(final, source)
     else:
-        # Object stores (S3) make a PUT visible whole or not at all; file_overwrite is off,
-        # and the same name always carries the same bytes.
+        # Object stores (S3) make a PUT visible whole or not at all; two nodes writing the
+        # same name at once write the same bytes (file_overwrite is on: no renamed copy).
         storage.save(name, File(source, name=name))
 
 
