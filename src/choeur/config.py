@@ -11,6 +11,8 @@ in lower case (``database_url = "postgres://..."``).
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import ipaddress
 import os
 import secrets
@@ -136,6 +138,14 @@ class Config:
         return self.environment == "qualification"
 
     @property
+    def secret_key_id(self) -> str:
+        """Names the secret key without revealing it (an HMAC of a fixed text): nodes sharing
+        a database must show the same id, or a token or session from one is refused by the
+        other (`choeur check` prints it)."""
+        return hmac.new(self.secret_key.encode(), b"choeur secret key id",
+                        hashlib.sha256).hexdigest()[:12]
+
+    @property
     def outbox_dir(self) -> Path:
         return self.data_dir / "outbox"
 
@@ -148,7 +158,7 @@ class Config:
         return {
             "CHOEUR_DATA_DIR": str(self.data_dir),
             "CHOEUR_DATABASE_URL": _mask_url(self.database_url),
-            "CHOEUR_SECRET_KEY": "(set)",
+            "CHOEUR_SECRET_KEY": f"(set; id {self.secret_key_id}, the same on every node)",
             "CHOEUR_ENVIRONMENT": self.environment,
             "CHOEUR_HOST": self.host,
             "CHOEUR_PORT": str(self.port),
