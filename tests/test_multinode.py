@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import tarfile
+import time
 import urllib.error
 import urllib.request
 import zipfile
@@ -173,7 +174,9 @@ def test_a_flux_deposited_on_one_node_is_processed_by_a_worker_and_downloaded_fr
     nodes = {name: {**shared, "CHOEUR_DATA_DIR": str(tmp_path / name),
                     "CHOEUR_PORT": str(free_port())}
              for name in ("web-a", "web-b", "worker-1", "worker-2")}
+    stages = [("start", time.monotonic())]
     assert choeur("migrate", env=nodes["web-a"]).returncode == 0
+    stages.append(("migrate", time.monotonic()))
     # The nodes start while the supplier, its technical account and client are created.
     processes = {name: start("worker" if name.startswith("worker") else "web", env)
                  for name, env in nodes.items()}
@@ -181,6 +184,7 @@ def test_a_flux_deposited_on_one_node_is_processed_by_a_worker_and_downloaded_fr
         seeded = choeur("manage", "shell", "-v", "0", "-c", SEED, env=nodes["web-a"],
                         timeout=180)
         assert seeded.returncode == 0, seeded.stderr
+        stages.append(("seed", time.monotonic()))
         template = base64.b64decode(next(line.split()[1] for line in seeded.stdout.splitlines()
                                          if line.startswith("TEMPLATE ")))
         invoices = {f"factures/NODES-{n}.xml": template.replace(b"BENCHNUMBER000000",
@@ -188,7 +192,12 @@ def test_a_flux_deposited_on_one_node_is_processed_by_a_worker_and_downloaded_fr
                     for n in (1, 2)}
         port_a, port_b = int(nodes["web-a"]["CHOEUR_PORT"]), int(nodes["web-b"]["CHOEUR_PORT"])
         for port in (port_a, port_b):
-            wait_for(lambda p=port: healthz(p)[0] == 200, 60, f"the web node on {port}")
+            # Up, and seeing both workers (whichever node they run on) and the bucket.
+            _, health = wait_for(lambda p=port: ((h := healthz(p))[0] == 200
+                                                 and h[1]["worker"]["alive"] == 2 and h), 60,
+                                 f"the web node on {port}")
+            assert health["storage"] == {"ok": True, "state": "up", "backend": "S3Storage"}
+        stages.append(("nodes up", time.monotonic()))
         node_a = Wire(port_a)
         headers = node_a.token()
         node_a.headers = headers
@@ -207,6 +216,7 @@ def test_a_flux_deposited_on_one_node_is_processed_by_a_worker_and_downloaded_fr
                     and rows)
 
         rows = wait_for(routed, 45, "the flux integrated and routed")
+        stages.append(("deposited, integrated, routed", time.monotonic()))
         detail = node_b.post("transverses/v1/consulterCRDetaille", {"numeroFluxDepot": numero})
         assert detail["etatCourantDepotFlux"] == "IN_INTEGRE"
 
@@ -216,9 +226,12 @@ def test_a_flux_deposited_on_one_node_is_processed_by_a_worker_and_downloaded_fr
             "listeFacture": [{"idFacture": ids["NODES-1"]}, {"idFacture": ids["NODES-2"]}]})
         archive = zipfile.ZipFile(io.BytesIO(base64.b64decode(body["fichierResultat"])))
         members = {name: archive.read(name) for name in archive.namelist()}
+        stages.append(("downloaded", time.monotonic()))
         # Which worker did what (the heartbeats name them while they run).
         result = choeur("manage", "shell", "-v", "0", "-c", TASKS, env=nodes["web-a"])
     finally:
+        print("stages (s):", ", ".join(f"{name} {at - stages[i][1]:.1f}"
+                                       for i, (name, at) in enumerate(stages[1:])))
         for process in processes.values():  # all asked to stop at once, then waited for
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)

@@ -28,6 +28,9 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 #: commits before a power cut (not a crash of Choeur) may be lost.
 SQLITE_SYNCHRONOUS = ("FULL", "NORMAL")
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name, not a secret)
+#: Seconds to reach the object store (S3), and to wait for each of its answers' bytes.
+S3_CONNECT_TIMEOUT = 5
+S3_READ_TIMEOUT = 20
 
 #: Every variable Choeur reads, with its documentation (the README table is checked
 #: against this list by a test).
@@ -84,6 +87,8 @@ class S3Storage:
 
     def django_storage(self) -> dict:
         """The Django STORAGES entry (django-storages' S3 backend)."""
+        from botocore.config import Config as BotoConfig
+
         return {
             "BACKEND": "storages.backends.s3.S3Storage",
             "OPTIONS": {
@@ -98,6 +103,12 @@ class S3Storage:
                 # copy under a made-up name (`<sha256>_AbC12xy`), after one more request each.
                 "file_overwrite": True,
                 "default_acl": None,
+                # An unreachable store fails a request in seconds, not botocore's minutes
+                # (60 s to connect, 60 s per read, 5 tries): a web thread or /healthz is not
+                # held while a node has lost the store.
+                "client_config": BotoConfig(connect_timeout=S3_CONNECT_TIMEOUT,
+                                            read_timeout=S3_READ_TIMEOUT,
+                                            retries={"max_attempts": 3, "mode": "standard"}),
             },
         }
 

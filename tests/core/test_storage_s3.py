@@ -73,3 +73,26 @@ def test_unreferenced_blobs_leave_the_bucket(bucket):
     with transaction.atomic():
         assert storage.remove_unreferenced([blob.sha256]) == 1
     assert keys(bucket) == [] and not Blob.objects.exists()
+
+
+def test_an_unreachable_store_is_reported_in_seconds(settings):
+    """A node that lost the store: /healthz says so at once (not after botocore's minutes),
+    and a read fails instead of hanging."""
+    pytest.importorskip("storages", reason="the s3 extra (django-storages[s3]) is needed")
+    import socket
+    import time
+
+    from choeur.core import health
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]  # nobody listens there once closed
+    s3 = S3Storage(bucket=BUCKET, prefix=PREFIX, endpoint_url=f"http://127.0.0.1:{port}",
+                   region="us-east-1", access_key="k", secret_key="s").django_storage()
+    options = s3["OPTIONS"]["client_config"]
+    assert (options.connect_timeout, options.retries["max_attempts"]) == (5, 3)
+    settings.STORAGES = {**settings.STORAGES, "default": s3, "blobs": s3}
+    started = time.monotonic()
+    check = health.check_storage()
+    assert check["ok"] is False and check["state"] == "down"
+    assert time.monotonic() - started < 10
