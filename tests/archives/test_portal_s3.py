@@ -75,3 +75,19 @@ def test_an_export_gone_from_the_bucket_is_not_found(bucket, client, invoices, s
     response = client.get(download_url(supplier.pk, row.pk))
     assert response.status_code == 404
     assert "ARCH_EXPORT_NOT_FOUND" in response.content.decode()
+
+
+def test_the_files_check_reads_the_bucket(bucket, invoices):
+    """`choeur archive verify --files` on an instance whose files are in S3: every blob
+    hashed from the bucket; one removed from it is named."""
+    from choeur.archives import verify
+    from choeur.core.models import Blob
+
+    report = verify.run(files=True)
+    assert report.ok, report.problems
+    assert report.blobs == Blob.objects.count() > 0
+    missing = invoices[0].main_file_sha256
+    bucket.delete_object(Bucket=BUCKET,
+                         Key=f"{PREFIX}/{Blob(sha256=missing, size=0).storage_name}")
+    assert [(p.object, p.what) for p in verify.run(files=True).problems] == [
+        (f"blob {missing}", "the file is missing from the store")]
