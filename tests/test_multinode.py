@@ -215,7 +215,7 @@ def test_a_flux_deposited_on_one_node_is_processed_by_a_worker_and_downloaded_fr
             return (len(rows) == 2 and all(r["statut"] == "MISE_A_DISPOSITION" for r in rows)
                     and rows)
 
-        rows = wait_for(routed, 45, "the flux integrated and routed")
+        rows = wait_for(routed, 90, "the flux integrated and routed")  # 24 s at load 15
         stages.append(("deposited, integrated, routed", time.monotonic()))
         detail = node_b.post("transverses/v1/consulterCRDetaille", {"numeroFluxDepot": numero})
         assert detail["etatCourantDepotFlux"] == "IN_INTEGRE"
