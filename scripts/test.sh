@@ -20,7 +20,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # --- Python packages, lint ---------------------------------------------------------------
-scripts/venv.sh test
+# The s3 extra too: tests/test_multinode.py runs nodes on an S3 bucket (moto's server).
+scripts/venv.sh test s3
 echo "== Lint (ruff)"
 .venv/bin/ruff check src tests bench
 

@@ -106,6 +106,20 @@ def test_secret_key_from_environment_wins(tmp_path):
     assert not (tmp_path / "data" / config.SECRET_KEY_FILE).exists()
 
 
+def test_nodes_compare_their_secret_key_by_its_id(tmp_path):
+    """Several nodes (one database) must share the key: `choeur check` shows an id of it to
+    compare; each data directory's own generated key would differ."""
+    shared = "n" * 40
+    node_a = config.load(env(tmp_path / "a", CHOEUR_SECRET_KEY=shared))
+    node_b = config.load(env(tmp_path / "b", CHOEUR_SECRET_KEY=shared))
+    assert node_a.secret_key_id == node_b.secret_key_id
+    assert node_a.secret_key_id in node_a.summary()["CHOEUR_SECRET_KEY"]
+    own_a, own_b = config.load(env(tmp_path / "a")), config.load(env(tmp_path / "b"))
+    assert own_a.secret_key_id != own_b.secret_key_id != node_a.secret_key_id
+    assert re.fullmatch(r"[0-9a-f]{12}", node_a.secret_key_id)
+    assert shared not in repr(node_a.summary())
+
+
 @pytest.mark.parametrize(
     ("variable", "value", "fragment"),
     [

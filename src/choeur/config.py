@@ -11,6 +11,8 @@ in lower case (``database_url = "postgres://..."``).
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import ipaddress
 import os
 import secrets
@@ -26,6 +28,9 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 #: commits before a power cut (not a crash of Choeur) may be lost.
 SQLITE_SYNCHRONOUS = ("FULL", "NORMAL")
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name, not a secret)
+#: Seconds to reach the object store (S3), and to wait for each of its answers' bytes.
+S3_CONNECT_TIMEOUT = 5
+S3_READ_TIMEOUT = 20
 
 #: Every variable Choeur reads, with its documentation (the README table is checked
 #: against this list by a test).
@@ -80,6 +85,33 @@ class S3Storage:
     access_key: str | None
     secret_key: str | None = field(repr=False)
 
+    def django_storage(self) -> dict:
+        """The Django STORAGES entry (django-storages' S3 backend)."""
+        from botocore.config import Config as BotoConfig
+
+        return {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": self.bucket,
+                "location": self.prefix,
+                "endpoint_url": self.endpoint_url,
+                "region_name": self.region,
+                "access_key": self.access_key,
+                "secret_key": self.secret_key,
+                # A name is the sha256 of its bytes: writing it again writes the same bytes.
+                # Not overwriting would make two nodes storing the same file at once leave a
+                # copy under a made-up name (`<sha256>_AbC12xy`), after one more request each.
+                "file_overwrite": True,
+                "default_acl": None,
+                # An unreachable store fails a request in seconds, not botocore's minutes
+                # (60 s to connect, 60 s per read, 5 tries): a web thread or /healthz is not
+                # held while a node has lost the store.
+                "client_config": BotoConfig(connect_timeout=S3_CONNECT_TIMEOUT,
+                                            read_timeout=S3_READ_TIMEOUT,
+                                            retries={"max_attempts": 3, "mode": "standard"}),
+            },
+        }
+
 
 @dataclass(frozen=True)
 class SmtpEmail:
@@ -117,6 +149,14 @@ class Config:
         return self.environment == "qualification"
 
     @property
+    def secret_key_id(self) -> str:
+        """Names the secret key without revealing it (an HMAC of a fixed text): nodes sharing
+        a database must show the same id, or a token or session from one is refused by the
+        other (`choeur check` prints it)."""
+        return hmac.new(self.secret_key.encode(), b"choeur secret key id",
+                        hashlib.sha256).hexdigest()[:12]
+
+    @property
     def outbox_dir(self) -> Path:
         return self.data_dir / "outbox"
 
@@ -129,7 +169,7 @@ class Config:
         return {
             "CHOEUR_DATA_DIR": str(self.data_dir),
             "CHOEUR_DATABASE_URL": _mask_url(self.database_url),
-            "CHOEUR_SECRET_KEY": "(set)",
+            "CHOEUR_SECRET_KEY": f"(set; id {self.secret_key_id}, the same on every node)",
             "CHOEUR_ENVIRONMENT": self.environment,
             "CHOEUR_HOST": self.host,
             "CHOEUR_PORT": str(self.port),

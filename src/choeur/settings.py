@@ -171,20 +171,7 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- Files: content-addressed blobs (see choeur.core.storage) ------------------------------
 if CONFIG.storage:
-    _s3 = CONFIG.storage
-    _blobs = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": _s3.bucket,
-            "location": _s3.prefix,
-            "endpoint_url": _s3.endpoint_url,
-            "region_name": _s3.region,
-            "access_key": _s3.access_key,
-            "secret_key": _s3.secret_key,
-            "file_overwrite": False,
-            "default_acl": None,
-        },
-    }
+    _blobs = CONFIG.storage.django_storage()
 else:
     _blobs = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",

@@ -8,6 +8,10 @@ it into `<CHOEUR_DATA_DIR>/exports/` whole or not at all (`build`), then notifie
 requester; the structure's gestionnaires download it from the page (`download`) until it
 expires (`EXPORT_KEPT`); the hourly housekeeping removes the expired files and rows
 (`remove_expired`). The operator's `choeur archive export` stays synchronous (export.py).
+
+With an object store (CHOEUR_STORAGE=s3://...), the web node that serves the download is not
+the worker's machine: the finished zip goes to the object store (`exports/<id>.zip` beside
+the blobs) and its local copy is removed (`_remote`).
 """
 
 from __future__ import annotations
@@ -52,6 +56,36 @@ def exports_dir() -> Path:
 
 def _path(export_id: int) -> Path:
     return exports_dir() / f"{export_id}.zip"
+
+
+def _remote():
+    """The object store when files go to one (S3): exports are kept there, so that any node
+    serves what any worker built; None when files are local (the data directory)."""
+    from django.core.files.storage import storages
+
+    from choeur.core.storage import local_path
+
+    store = storages["blobs"]
+    return None if local_path(store, "exports") is not None else store
+
+
+def _remote_name(export_id: int) -> str:
+    return f"exports/{export_id}.zip"
+
+
+def _publish(export_id: int, path: Path) -> None:
+    """With an object store, the finished zip goes there and its local copy is removed."""
+    from django.core.files import File
+
+    remote = _remote()
+    if remote is None:
+        return
+    name = _remote_name(export_id)
+    with path.open("rb") as fh:  # overwrites a half-sent attempt (file_overwrite is on)
+        saved = remote.save(name, File(fh, name=name))
+    if saved != name:  # pragma: no cover (the store renamed it: it cannot be found)
+        raise RuntimeError(f"the object store saved the export as {saved!r}")
+    path.unlink()
 
 
 def download_url(row: ArchiveExport) -> str:
@@ -128,6 +162,7 @@ def build(export_id: int) -> str:
         manifest = export.export_to_path(scope, str(path), actor=user,
                                          by=f"{user} ({user.email})")
         size, sha256 = _measure(path)
+        _publish(row.pk, path)
     except Exception as exc:
         path.unlink(missing_ok=True)
         _failed(row, exc.code if isinstance(exc, ChoeurError) else "ARCH_EXPORT_FAILED")
@@ -141,7 +176,7 @@ def build(export_id: int) -> str:
             size=size, sha256=sha256, file_name=export.file_name(scope),
             invoices=manifest["counts"]["invoices"])
         if not done:  # given up on meanwhile (STALE_AFTER): nobody will fetch it
-            transaction.on_commit(lambda: path.unlink(missing_ok=True))
+            transaction.on_commit(lambda: _remove_file(row.pk))
             return "skipped"
         row.refresh_from_db()
         with translation.override("fr"):
@@ -189,8 +224,14 @@ def download(user, structure_id, export_id) -> tuple[ArchiveExport, BinaryIO]:
                                        expires_at__gt=clock.now()).first()
     if row is None:
         raise errors.ExportNotFound()
+    remote = _remote()
     try:
-        handle = _path(row.pk).open("rb")
+        if remote is None:
+            handle = _path(row.pk).open("rb")
+        elif remote.exists(_remote_name(row.pk)):
+            handle = remote.open(_remote_name(row.pk), "rb")
+        else:
+            raise FileNotFoundError(_remote_name(row.pk))
     except FileNotFoundError:
         raise errors.ExportNotFound() from None
     audit.record(user, "archives.export_downloaded", structure, export=row.pk,
@@ -199,6 +240,13 @@ def download(user, structure_id, export_id) -> tuple[ArchiveExport, BinaryIO]:
 
 
 # --- Removing (the hourly housekeeping) -------------------------------------------------------
+
+
+def _remove_file(export_id: int) -> None:
+    _path(export_id).unlink(missing_ok=True)
+    remote = _remote()
+    if remote is not None:
+        remote.delete(_remote_name(export_id))
 
 
 def remove_expired() -> int:
@@ -212,7 +260,7 @@ def remove_expired() -> int:
     expired = list(ArchiveExport.objects.filter(expires_at__lte=now)
                    .values_list("pk", flat=True))
     for pk in expired:
-        _path(pk).unlink(missing_ok=True)
+        _remove_file(pk)
     removed, _ = ArchiveExport.objects.filter(pk__in=expired).delete()
     directory = exports_dir()
     if directory.is_dir():

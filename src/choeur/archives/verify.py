@@ -39,6 +39,7 @@ from django.db.models import Min, Q
 
 from choeur.core import clock, ledger
 from choeur.core.models import Blob, LedgerEntry, LedgerSeal
+from choeur.core.storage import local_path
 from choeur.invoicing import records
 from choeur.invoicing.models import Attachment, Invoice, InvoiceEvent, StatusChange
 from choeur.organisations.models import Structure
@@ -508,8 +509,9 @@ def _structure_invoices(report: Report, structure: Structure, since_id: int,
 def _hash_file(storage, name: str) -> tuple[str, int] | None:
     """The sha256 and size of a stored file, streamed; None when it is missing."""
     try:
-        if hasattr(storage, "path"):
-            with open(storage.path(name), "rb") as handle:
+        path = local_path(storage, name)
+        if path is not None:
+            with open(path, "rb") as handle:
                 digest = hashlib.file_digest(handle, "sha256")
                 return digest.hexdigest(), handle.tell()
         if not storage.exists(name):

@@ -50,10 +50,18 @@ def _spool(source: bytes | BinaryIO, max_size: int | None) -> tuple[BinaryIO, st
     return spool, digest.hexdigest(), size
 
 
-def _publish_local(storage, name: str, spool: BinaryIO) -> None:
+def local_path(storage, name: str) -> str | None:
+    """The file's path when the storage is a local folder; None for an object store (S3).
+    Every Django storage has a `path` method: the remote ones raise NotImplementedError."""
+    try:
+        return storage.path(name)
+    except NotImplementedError:
+        return None
+
+
+def _publish_local(final: str, spool: BinaryIO) -> None:
     """Write next to the final name, then link(): readers see the whole file or nothing, and a
     concurrent writer of the same bytes loses the race harmlessly."""
-    final = storage.path(name)
     os.makedirs(os.path.dirname(final), exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(final), prefix=".tmp-")
     try:
@@ -76,11 +84,12 @@ def _write_once(storage, name: str, source: BinaryIO) -> None:
     bytes)."""
     if storage.exists(name):
         return
-    if hasattr(storage, "path"):
-        _publish_local(storage, name, source)
+    final = local_path(storage, name)
+    if final is not None:
+        _publish_local(final, source)
     else:
-        # Object stores (S3) make a PUT visible whole or not at all; file_overwrite is off,
-        # and the same name always carries the same bytes.
+        # Object stores (S3) make a PUT visible whole or not at all; two nodes writing the
+        # same name at once write the same bytes (file_overwrite is on: no renamed copy).
         storage.save(name, File(source, name=name))
 
 
