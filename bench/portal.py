@@ -537,6 +537,7 @@ class Result:
     queries: int
     slowest_sql: str
     slowest_ms: float
+    db_cpu: list[float] = field(default_factory=list)  # the PostgreSQL backend's, ms
 
 
 def measure(page: Page, client, rounds: int) -> Result:
@@ -547,18 +548,20 @@ def measure(page: Page, client, rounds: int) -> Result:
         response = client.get(page.url, page.params)
         if response.status_code != 200:
             sys.exit(f"{page.label}: HTTP {response.status_code} for {page.url} {page.params}")
-    times, cpu = [], []
+    times, cpu, db_cpu = [], [], []
     for _ in range(rounds):
+        started_db = _cluster.backend_cpu()
         started, started_cpu = time.perf_counter(), time.thread_time()
         client.get(page.url, page.params)
         times.append((time.perf_counter() - started) * 1000)
         cpu.append((time.thread_time() - started_cpu) * 1000)
+        db_cpu.append((_cluster.backend_cpu() - started_db) * 1000)
     with CaptureQueriesContext(connection) as captured:
         body = client.get(page.url, page.params).content.decode()
     slowest = max(captured.captured_queries, key=lambda q: float(q["time"]))
     rows = None if page.detail else len(ROW.findall(body))
     return Result(page, times, cpu, rows, len(captured.captured_queries),
-                  slowest["sql"], float(slowest["time"]) * 1000)
+                  slowest["sql"], float(slowest["time"]) * 1000, db_cpu)
 
 
 
@@ -589,10 +592,11 @@ def measure_pages(client_for, rounds: int, target: float) -> list[Result]:
     """Every page of pages(), timed and printed as a table; the results."""
     print(f"\nServer time per page (ms), {rounds} requests after a warm-up; "
           f"target < {target:.0f} ms. rows: invoices shown; SQL: queries per page; "
-          f"\ncpu: the Python side's median (the rest is the database and waiting for a core; "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores):")
+          f"\ncpu: the Python side's median, db: the PostgreSQL backend's CPU median (the rest "
+          f"is waiting for a core; load average {os.getloadavg()[0]:.1f} on "
+          f"{os.cpu_count()} cores):")
     print(f"  {'page':<46} {'user':<12} {'rows':>4} {'SQL':>4} {'median':>8} {'p95':>8} "
-          f"{'cpu':>6} {'slowest SQL':>11}")
+          f"{'cpu':>6} {'db':>6} {'slowest SQL':>11}")
     results = []
     for page in pages(client_for):
         result = measure(page, client_for(page.user), rounds)
@@ -602,7 +606,7 @@ def measure_pages(client_for, rounds: int, target: float) -> list[Result]:
         rows = "—" if result.rows is None else result.rows
         print(f"  {page.label[:46]:<46} {page.user:<12} {rows:>4} {result.queries:>4} "
               f"{median:>8.1f} {p95(result.times):>8.1f} {statistics.median(result.cpu):>6.1f} "
-              f"{result.slowest_ms:>11.1f}{flag}",
+              f"{statistics.median(result.db_cpu):>6.1f} {result.slowest_ms:>11.1f}{flag}",
               flush=True)
     slow = [r for r in results if p95(r.times) >= target]
     everything = [t for r in results for t in r.times]
