@@ -301,6 +301,18 @@ class Invoice(models.Model):
                          condition=~Q(status=Status.SUPPRIMEE), name="inv_supplier_deposit"),
             models.Index(fields=["supplier", "invoice_date"],
                          condition=~Q(status=Status.SUPPRIMEE), name="inv_supplier_inv_date"),
+            # The recipient's wire searches sorted by deposit date whose rows are recent, few
+            # and not at the start of that order (the oldest invoices are all settled):
+            # rechercher/atraiter/recipiendaire, and rechercher/recipiendaire with
+            # factureTelechargeeParDestinataire=false. Without them PostgreSQL walks the
+            # recipient's whole history by deposit date (bench/ten_million.py).
+            models.Index(fields=["recipient", "deposited_at", "id"],
+                         condition=Q(status__in=[Status.MISE_A_DISPOSITION,
+                                                 Status.COMPLETEE]),
+                         name="inv_recipient_to_process_dep"),
+            models.Index(fields=["recipient", "deposited_at", "id"], include=["status"],
+                         condition=Q(downloaded_by_recipient=False),
+                         name="inv_recipient_not_downloaded"),
             # The dashboards (reporting/queries.py): a recipient's invoices by deposit date,
             # with what the monthly volumes read (index-only on PostgreSQL; bench/reporting.py).
             models.Index(fields=["recipient", "deposited_at"],
