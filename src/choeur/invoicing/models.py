@@ -308,11 +308,16 @@ class Invoice(models.Model):
                          condition=~Q(status=Status.SUPPRIMEE), name="inv_supplier_deposit"),
             models.Index(fields=["supplier", "invoice_date"],
                          condition=~Q(status=Status.SUPPRIMEE), name="inv_supplier_inv_date"),
-            # The recipient's wire searches sorted by deposit date whose rows are recent, few
-            # and not at the start of that order (the oldest invoices are all settled):
-            # rechercher/atraiter/recipiendaire, and rechercher/recipiendaire with
+            # The wire searches sorted by deposit date whose rows are recent, few and not at
+            # the start of that order (the oldest invoices are all settled): both
+            # rechercher/atraiter, and rechercher/recipiendaire with
             # factureTelechargeeParDestinataire=false. Without them PostgreSQL walks the
-            # recipient's whole history by deposit date (bench/ten_million.py).
+            # structure's whole history by deposit date (bench/ten_million.py).
+            models.Index(fields=["supplier", "deposited_at", "id"],
+                         condition=Q(status__in=[Status.BROUILLON,
+                                                 Status.ERREUR_FOURNISSEUR_SUR_VALIDEUR,
+                                                 Status.A_RECYCLER, Status.SUSPENDUE]),
+                         name="inv_supplier_to_process_dep"),
             models.Index(fields=["recipient", "deposited_at", "id"],
                          condition=Q(status__in=[Status.MISE_A_DISPOSITION,
                                                  Status.COMPLETEE]),
