@@ -2,7 +2,7 @@
 # Commands below that run from a subfolder must still use the project's data directory.
 # A qualification instance (CHOEUR_ENVIRONMENT=qualification) has its own data and port.
 export CHOEUR_DATA_DIR ?= $(CURDIR)/var$(if $(filter qualification,$(CHOEUR_ENVIRONMENT)),-qualification)
-.PHONY: run test bench lint messages clean
+.PHONY: run test bench bench-10m lint messages clean
 
 run:  ## serve the portal on http://127.0.0.1:8000 (SQLite in ./var), with a worker
 	./scripts/run.sh
@@ -23,6 +23,10 @@ bench:  ## performance figures (bench/*.py), on this machine
 	.venv/bin/python bench/reporting.py
 	.venv/bin/python bench/archives.py
 	.venv/bin/python bench/load.py
+
+bench-10m:  ## 10 M invoices generated, then portal, API, dashboards and sizes (long: see bench/ten_million.py)
+	./scripts/venv.sh
+	.venv/bin/python bench/ten_million.py $(if $(KEEP),--keep $(KEEP))
 
 lint:
 	./scripts/venv.sh test

@@ -92,6 +92,27 @@ class World:
     recipient_ids: list[int]
 
 
+@dataclass(frozen=True)
+class Spread:
+    """How the invoices spread over structures and time (bench/ten_million.py widens it).
+
+    `supplier_pick` and `recipient_pick` are SQL expressions over the arrays `ids.sup` and
+    `ids.rec` (the structures' ids, the big one first) choosing one per invoice; `days`: the
+    settled invoices' ages, uniform; `recent_days`: the scale of the ones in progress (their
+    age is recent_days × r⁴, mostly recent)."""
+
+    suppliers: int = SUPPLIERS
+    recipients: int = RECIPIENTS
+    days: int = 1095
+    recent_days: int = 1095
+    supplier_pick: str = (
+        "CASE WHEN random() < %(big_supplier_share)s THEN ids.sup[1] "
+        "ELSE ids.sup[2 + floor(power(random(), 1.6) * (cardinality(ids.sup) - 1))::int] END")
+    recipient_pick: str = (
+        "CASE WHEN random() < %(big_recipient_share)s THEN ids.rec[1] "
+        "ELSE ids.rec[2 + floor(power(random(), 1.6) * (cardinality(ids.rec) - 1))::int] END")
+
+
 def siret(siren: int, establishment: int) -> str:
     from stdnum import luhn
 
@@ -99,14 +120,14 @@ def siret(siren: int, establishment: int) -> str:
     return body + luhn.calc_check_digit(body)
 
 
-def load_structures(rng) -> World:
+def load_structures(rng, spread: Spread = Spread()) -> World:
     from choeur.core import clock
     from choeur.organisations.models import OpenEspace, Service, Structure
     from choeur.organisations.services import DEFAULT_ESPACES
 
     now = clock.now()
     structures = []
-    sirens = rng.sample(range(300_000_000, 999_999_999), SUPPLIERS)
+    sirens = rng.sample(range(300_000_000, 999_999_999), spread.suppliers)
     for n, siren in enumerate(sirens):
         structures.append(Structure(
             identifier_type="SIRET", identifier=siret(siren, 10 + n % 7),
@@ -116,7 +137,7 @@ def load_structures(rng) -> World:
             created_at=now, updated_at=now))
     public = [(body, city) for city in CITIES for body in BODIES]
     rng.shuffle(public)
-    sirens = rng.sample(range(200_000_000, 299_999_999), RECIPIENTS)
+    sirens = rng.sample(range(200_000_000, 299_999_999), spread.recipients)
     for n, siren in enumerate(sirens):
         body, city = public[n % len(public)]
         suffix = f" ({n // len(public) + 1})" if n >= len(public) else ""
@@ -125,7 +146,7 @@ def load_structures(rng) -> World:
             kind=Structure.Kind.PUBLIQUE, company_name=f"{body} {city}{suffix}",
             city=city, created_at=now, updated_at=now))
     Structure.objects.bulk_create(structures, batch_size=1000)
-    suppliers, recipients = structures[:SUPPLIERS], structures[SUPPLIERS:]
+    suppliers, recipients = structures[:spread.suppliers], structures[spread.suppliers:]
     services = []
     for n, recipient in enumerate(recipients):
         count = 30 if n == 0 else rng.choice([1, 1, 1, 2, 3, 4, 6])
@@ -181,7 +202,7 @@ def _case(column: str, choices: list[tuple[str, float]]) -> str:
     return f"CASE {' '.join(branches)} ELSE '{choices[-1][0]}' END"
 
 
-def load_invoices(world: World, count: int) -> None:
+def load_invoices(world: World, count: int, spread: Spread = Spread()) -> None:
     """One INSERT ... SELECT over generate_series: every random draw is made once per row in
     the inner query (OFFSET 0 keeps PostgreSQL from inlining it, which would draw again);
     the outer query derives the columns from them. Columns not named here get the model's
@@ -193,8 +214,9 @@ def load_invoices(world: World, count: int) -> None:
 
     statuses = SETTLED + IN_PROGRESS
     settled_share = sum(w for _, w in SETTLED) / sum(w for _, w in statuses)
-    age = (f"(CASE WHEN a.r_status < {settled_share:.6f} THEN a.r_age "
-           f"ELSE power(a.r_age, 4) END) * interval '1095 days'")
+    age = (f"(CASE WHEN a.r_status < {settled_share:.6f} "
+           f"THEN a.r_age * interval '{spread.days} days' "
+           f"ELSE power(a.r_age, 4) * interval '{spread.recent_days} days' END)")
     year = "extract(year FROM b.invoice_date)::int"
     derived = {
         "supplier_id": "b.supplier_id",
@@ -266,15 +288,8 @@ def load_invoices(world: World, count: int) -> None:
                    %(now)s - {age} AS changed_at,
                    (%(now)s - {age} - a.r_misc * interval '30 days')::date AS invoice_date
             FROM (
-                SELECT g.i,
-                       CASE WHEN random() < %(big_supplier_share)s THEN ids.sup[1]
-                            ELSE ids.sup[2 + floor(power(random(), 1.6)
-                                                   * (cardinality(ids.sup) - 1))::int]
-                       END AS supplier_id,
-                       CASE WHEN random() < %(big_recipient_share)s THEN ids.rec[1]
-                            ELSE ids.rec[2 + floor(power(random(), 1.6)
-                                                   * (cardinality(ids.rec) - 1))::int]
-                       END AS recipient_id,
+                SELECT g.i, {spread.supplier_pick} AS supplier_id,
+                       {spread.recipient_pick} AS recipient_id,
                        random() AS r_status, random() AS r_age, random() AS r_misc,
                        random() AS r_amount, random() AS r_svc, random() AS r_svc2
                 FROM generate_series(1, %(n)s) AS g(i),
@@ -302,17 +317,18 @@ def load_invoices(world: World, count: int) -> None:
         cursor.execute("RESET session_replication_role")
 
 
-def invoice_indexes() -> list[tuple[str, str]]:
-    """The invoice table's indexes that back no constraint (name, CREATE INDEX statement)."""
+def invoice_indexes(table: str = "invoicing_invoice") -> list[tuple[str, str]]:
+    """A table's indexes that back no constraint (name, CREATE INDEX statement): dropped
+    before a bulk load and built after it."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("""
             SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
             FROM pg_index i
-            WHERE i.indrelid = 'invoicing_invoice'::regclass
+            WHERE i.indrelid = %s::regclass
               AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
-            ORDER BY 1""")
+            ORDER BY 1""", [table])
         return cursor.fetchall()
 
 
@@ -338,7 +354,7 @@ def add_detail_rows(invoice) -> None:
                                        (invoice.status, "MISE_A_DISPOSITION", 0)]])
 
 
-def load(count: int) -> dict[str, float]:
+def load(count: int, spread: Spread = Spread()) -> dict[str, float]:
     import random
 
     from django.db import connection
@@ -347,7 +363,7 @@ def load(count: int) -> dict[str, float]:
 
     timings = {}
     started = time.perf_counter()
-    world = load_structures(random.Random(42))  # noqa: S311
+    world = load_structures(random.Random(42), spread)  # noqa: S311
     make_users(world)
     timings["structures, services, users"] = time.perf_counter() - started
 
@@ -356,7 +372,7 @@ def load(count: int) -> dict[str, float]:
         for name, _ in indexes:
             cursor.execute(f"DROP INDEX {name}")
     started = time.perf_counter()
-    load_invoices(world, count)
+    load_invoices(world, count, spread)
     timings[f"{count:,} invoices (INSERT ... SELECT)"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -521,6 +537,7 @@ class Result:
     queries: int
     slowest_sql: str
     slowest_ms: float
+    db_cpu: list[float] = field(default_factory=list)  # the PostgreSQL backend's, ms
 
 
 def measure(page: Page, client, rounds: int) -> Result:
@@ -531,19 +548,74 @@ def measure(page: Page, client, rounds: int) -> Result:
         response = client.get(page.url, page.params)
         if response.status_code != 200:
             sys.exit(f"{page.label}: HTTP {response.status_code} for {page.url} {page.params}")
-    times, cpu = [], []
+    times, cpu, db_cpu = [], [], []
     for _ in range(rounds):
+        started_db = _cluster.backend_cpu()
         started, started_cpu = time.perf_counter(), time.thread_time()
         client.get(page.url, page.params)
         times.append((time.perf_counter() - started) * 1000)
         cpu.append((time.thread_time() - started_cpu) * 1000)
+        db_cpu.append((_cluster.backend_cpu() - started_db) * 1000)
     with CaptureQueriesContext(connection) as captured:
         body = client.get(page.url, page.params).content.decode()
     slowest = max(captured.captured_queries, key=lambda q: float(q["time"]))
     rows = None if page.detail else len(ROW.findall(body))
     return Result(page, times, cpu, rows, len(captured.captured_queries),
-                  slowest["sql"], float(slowest["time"]) * 1000)
+                  slowest["sql"], float(slowest["time"]) * 1000, db_cpu)
 
+
+
+def logged_in_clients():
+    """`client_for(name)`: a test client logged in as the bench user `name`, past the pop-up
+    of pending rejections (« Plus tard »), made once."""
+    from django.test import Client
+
+    from choeur.accounts.models import User
+
+    clients: dict[str, Client] = {}
+
+    def client_for(name: str) -> Client:
+        if name not in clients:
+            client = clients[name] = Client(SERVER_NAME="localhost")
+            client.force_login(User.objects.get(email=f"{name}@{BENCH_DOMAIN}"))
+            response = client.get("/")
+            if response.status_code == 302:
+                response = client.post(response["Location"].split("?")[0], {"next": "/"})
+            if client.get("/").status_code != 200:
+                sys.exit(f"{name}@{BENCH_DOMAIN} cannot open the home page")
+        return clients[name]
+
+    return client_for
+
+
+def measure_pages(client_for, rounds: int, target: float) -> list[Result]:
+    """Every page of pages(), timed and printed as a table; the results."""
+    print(f"\nServer time per page (ms), {rounds} requests after a warm-up; "
+          f"target < {target:.0f} ms. rows: invoices shown; SQL: queries per page; "
+          f"\ncpu: the Python side's median, db: the PostgreSQL backend's CPU median (the rest "
+          f"is waiting for a core; load average {os.getloadavg()[0]:.1f} on "
+          f"{os.cpu_count()} cores):")
+    print(f"  {'page':<46} {'user':<12} {'rows':>4} {'SQL':>4} {'median':>8} {'p95':>8} "
+          f"{'cpu':>6} {'db':>6} {'slowest SQL':>11}")
+    results = []
+    for page in pages(client_for):
+        result = measure(page, client_for(page.user), rounds)
+        results.append(result)
+        median = statistics.median(result.times)
+        flag = "" if median < target and p95(result.times) < target else "  ✗"
+        rows = "—" if result.rows is None else result.rows
+        print(f"  {page.label[:46]:<46} {page.user:<12} {rows:>4} {result.queries:>4} "
+              f"{median:>8.1f} {p95(result.times):>8.1f} {statistics.median(result.cpu):>6.1f} "
+              f"{statistics.median(result.db_cpu):>6.1f} {result.slowest_ms:>11.1f}{flag}",
+              flush=True)
+    slow = [r for r in results if p95(r.times) >= target]
+    everything = [t for r in results for t in r.times]
+    print(f"\n  all pages: median {statistics.median(everything):.1f} ms, "
+          f"p95 {p95(everything):.1f} ms, worst page p95 "
+          f"{max(p95(r.times) for r in results):.1f} ms; "
+          f"{len(slow)} page(s) over {target:.0f} ms; "
+          f"load average {os.getloadavg()[0]:.1f}")
+    return results
 
 
 def main() -> None:
@@ -564,7 +636,6 @@ def run_bench(args) -> None:
     django.setup()
     from django.core.management import call_command
     from django.db import connection
-    from django.test import Client
 
     from choeur.accounts.models import User
     from choeur.invoicing.models import Invoice
@@ -598,44 +669,8 @@ def run_bench(args) -> None:
         print(f"  {name + '@':<14} {len(structures)} structure(s), {issued:>9,} issued, "
               f"{received:>9,} received")
 
-    clients: dict[str, Client] = {}
-
-    def client_for(name: str) -> Client:
-        """A logged-in client, past the pop-up of pending rejections (« Plus tard »)."""
-        if name not in clients:
-            client = clients[name] = Client(SERVER_NAME="localhost")
-            client.force_login(User.objects.get(email=f"{name}@{BENCH_DOMAIN}"))
-            response = client.get("/")
-            if response.status_code == 302:
-                response = client.post(response["Location"].split("?")[0], {"next": "/"})
-            if client.get("/").status_code != 200:
-                sys.exit(f"{name}@{BENCH_DOMAIN} cannot open the home page")
-        return clients[name]
-
-    print(f"\nServer time per page (ms), {args.rounds} requests after a warm-up; "
-          f"target < {args.target:.0f} ms. rows: invoices shown; SQL: queries per page; "
-          f"\ncpu: the Python side's median (the rest is the database and waiting for a core; "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores):")
-    print(f"  {'page':<46} {'user':<12} {'rows':>4} {'SQL':>4} {'median':>8} {'p95':>8} "
-          f"{'cpu':>6} {'slowest SQL':>11}")
-    results = []
-    for page in pages(client_for):
-        result = measure(page, client_for(page.user), args.rounds)
-        results.append(result)
-        median = statistics.median(result.times)
-        flag = "" if median < args.target and p95(result.times) < args.target else "  ✗"
-        rows = "—" if result.rows is None else result.rows
-        print(f"  {page.label[:46]:<46} {page.user:<12} {rows:>4} {result.queries:>4} "
-              f"{median:>8.1f} {p95(result.times):>8.1f} {statistics.median(result.cpu):>6.1f} "
-              f"{result.slowest_ms:>11.1f}{flag}",
-              flush=True)
+    results = measure_pages(logged_in_clients(), args.rounds, args.target)
     slow = [r for r in results if p95(r.times) >= args.target]
-    everything = [t for r in results for t in r.times]
-    print(f"\n  all pages: median {statistics.median(everything):.1f} ms, "
-          f"p95 {p95(everything):.1f} ms, worst page p95 "
-          f"{max(p95(r.times) for r in results):.1f} ms; "
-          f"{len(slow)} page(s) over {args.target:.0f} ms; "
-          f"load average {os.getloadavg()[0]:.1f}")
     if args.explain:
         for result in slow:
             print(f"\n== {result.page.label}: slowest query ({result.slowest_ms:.1f} ms)\n"

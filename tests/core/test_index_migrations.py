@@ -40,7 +40,9 @@ STATE_INDEXES = {
                           "inv_supplier_status_page", "inv_recipient_status_page",
                           "inv_supplier_to_process", "inv_recipient_to_process",
                           "inv_to_acknowledge", "inv_supplier_deposit", "inv_supplier_inv_date",
-                          "inv_deposee"],
+                          "inv_deposee", "inv_supplier_to_process_dep",
+                          "inv_recipient_to_process_dep",
+                          "inv_recipient_not_downloaded", "inv_to_acknowledge_all"],
     "webhooks_delivery": ["webhook_delivery_age"],
 }
 #: Indexes only PostgreSQL gets (AddPostgreSQLIndex).
