@@ -122,7 +122,39 @@ def _plan(mode: str, templates: list):
     if walk not in _WALKS or not patterns:
         return None
     expressions = [p if p.startswith("/") else f"//{p}" for p in patterns]
-    return f"(({', '.join(expressions)})/.){_WALKS[walk]}", recursions
+    return f"(({_sequence(expressions)})/.){_WALKS[walk]}", recursions
+
+
+def _sequence(expressions: list[str]) -> str:
+    """The expressions as one comma sequence, the absolute paths (`/a/b`, `/a/c`) factored on
+    their common leading steps (`/(a/(b, c))`): fewer steps for Saxon to compile, the same
+    nodes once the caller's `/.` has put them in document order."""
+    trie: dict = {}
+    others = []
+    for expression in expressions:
+        steps = [step.strip() for step in _split(expression[1:], "/")] \
+            if expression.startswith("/") else []
+        if not steps or not all(steps) or expression.startswith("//"):
+            others.append(expression)
+            continue
+        node = trie
+        for step in steps:
+            node = node.setdefault(step, {})
+        node[""] = {}  # the path ends here: the node itself is selected
+    factored = [f"/({_branches(trie)})"] if trie else []
+    return ", ".join(factored + others)
+
+
+def _branches(trie: dict) -> str:
+    parts = []
+    for step, below in trie.items():
+        if step == "":
+            parts.append(".")
+        elif list(below) == [""]:
+            parts.append(step)
+        else:
+            parts.append(f"{step}/({_branches(below)})")
+    return ", ".join(parts)
 
 
 def _last_element(template):
@@ -132,8 +164,13 @@ def _last_element(template):
 
 def _split_union(pattern: str) -> list[str]:
     """Split a pattern on its top-level '|' (not inside brackets, parentheses or quotes)."""
+    return [p for p in (part.strip() for part in _split(pattern, "|")) if p]
+
+
+def _split(text: str, separator: str) -> list[str]:
+    """Split on a separator outside brackets, parentheses and quotes."""
     parts, depth, quote, current = [], 0, "", []
-    for char in pattern:
+    for char in text:
         if quote:
             if char == quote:
                 quote = ""
@@ -143,10 +180,10 @@ def _split_union(pattern: str) -> list[str]:
             depth += 1
         elif char in "])":
             depth -= 1
-        elif char == "|" and depth == 0:
-            parts.append("".join(current).strip())
+        elif char == separator and depth == 0:
+            parts.append("".join(current))
             current = []
             continue
         current.append(char)
-    parts.append("".join(current).strip())
-    return [p for p in parts if p]
+    parts.append("".join(current))
+    return parts
