@@ -31,8 +31,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from choeur.formats import ReadError, Report, default_engine, read
-from choeur.formats import archives, pdf, xmlparse
+from choeur.formats import ReadError, Report, archives, default_engine, pdf, read, xmlparse
 from choeur.formats.findings import Finding
 from choeur.formats.writers import to_cii, to_facturx_pdf, to_ubl
 from tests.formats.test_writers import b2g_invoice, credit_note
