@@ -45,6 +45,7 @@ CORPUS_SAMPLE = (
     "cen/ubl-examples/ubl-tc434-example2.xml",
 )
 EXAMPLES = int(os.environ.get("CHOEUR_FUZZ_EXAMPLES", "25"))
+pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWarning")
 FUZZ = settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 CODE = re.compile(r"^[A-Za-z0-9_.\-()#]+$")
@@ -237,6 +238,78 @@ def test_mutated_xml_never_crashes_and_every_failure_is_coded(data):
 def test_mutated_pdf_never_crashes_and_every_failure_is_coded(data):
     seed = seeds()[data.draw(st.sampled_from(pdf_seeds()))]
     check_everything(data.draw(byte_mutation(seed)))
+
+
+PDF_VALUES = st.sampled_from(["name", "string", "int", "negative", "array", "dict", "null",
+                              "huge"])
+
+
+def _pdf_value(kind: str):
+    import pikepdf
+
+    return {"name": pikepdf.Name("/Bogus"), "string": pikepdf.String("x"), "int": 3,
+            "negative": -1, "array": pikepdf.Array([pikepdf.Name("/FlateDecode")] * 3),
+            "dict": pikepdf.Dictionary(), "null": None, "huge": 2**62}[kind]
+
+
+@st.composite
+def structure_mutation(draw, data: bytes) -> bytes:
+    """A change to the Factur-X structure (the attachment, its filters, its size, the /AF
+    and name tree, the XMP), written as a new well-formed PDF."""
+    import io
+
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(data)) as document:
+        specs = list(document.Root.Names.EmbeddedFiles.Names)[1::2] \
+            if "/Names" in document.Root else []
+        spec = specs[0] if specs else pikepdf.Dictionary()
+        stream = spec.get("/EF", {}).get("/F") if "/EF" in spec else None
+        kind = draw(st.sampled_from(["content", "filter", "parms", "length", "size", "af",
+                                     "names", "spec", "xmp", "subtype"]))
+        if kind == "content" and stream is not None:
+            stream.write(draw(st.one_of(st.binary(max_size=200),
+                                        tree_mutation(seeds()["cii"]))))
+        elif kind == "filter" and stream is not None:
+            stream.Filter = draw(st.sampled_from([
+                pikepdf.Name("/FlateDecode"), pikepdf.Name("/LZWDecode"),
+                pikepdf.Name("/ASCIIHexDecode"), pikepdf.Name("/ASCII85Decode"),
+                pikepdf.Name("/RunLengthDecode"), pikepdf.Name("/DCTDecode"),
+                pikepdf.Array([pikepdf.Name("/ASCIIHexDecode")] * 9), pikepdf.String("x"), 7]))
+        elif kind == "parms" and stream is not None:
+            stream.DecodeParms = pikepdf.Dictionary(Predictor=_pdf_value(draw(PDF_VALUES)))
+        elif kind == "length" and stream is not None:
+            stream.Length = _pdf_value(draw(PDF_VALUES))
+        elif kind == "size" and stream is not None:
+            stream.Params = pikepdf.Dictionary(Size=_pdf_value(draw(PDF_VALUES)))
+        elif kind == "af":
+            document.Root.AF = _pdf_value(draw(PDF_VALUES))
+        elif kind == "names" and "/Names" in document.Root:
+            document.Root.Names.EmbeddedFiles.Names = _pdf_value(draw(PDF_VALUES))
+        elif kind == "spec":
+            key = draw(st.sampled_from(["/F", "/UF", "/AFRelationship", "/EF", "/Type"]))
+            spec[key] = _pdf_value(draw(PDF_VALUES))
+        elif kind == "xmp" and "/Metadata" in document.Root:
+            document.Root.Metadata.write(draw(st.one_of(
+                st.binary(max_size=200),
+                st.just(document.Root.Metadata.read_bytes().replace(b"EN 16931",
+                                                                     b"EXTENDED")))))
+        elif kind == "subtype" and stream is not None:
+            stream.Subtype = _pdf_value(draw(PDF_VALUES))
+        out = io.BytesIO()
+        document.save(out)
+    return out.getvalue()
+
+
+@FUZZ
+@given(st.data())
+def test_a_facturx_pdf_of_another_structure_is_coded(data):
+    seed = seeds()[data.draw(st.sampled_from(pdf_seeds()))]
+    try:
+        mutated = data.draw(structure_mutation(seed))
+    except (ValueError, TypeError, AttributeError, KeyError):  # pikepdf refused the change
+        return
+    check_everything(mutated)
 
 
 @pytest.fixture(scope="module")

@@ -39,6 +39,7 @@ CODEDB_PARAM = "choeur_codedb"
 # or whose meaning depends on the matching context: left to the walk.
 _UNSAFE_PATTERN = re.compile(r"current\(|text\(|node\(|comment\(|processing-instruction\(|key\(")
 _WALKS = {"@*|*": "", "*": "[not(. instance of attribute())]"}
+_NAME_TEST = re.compile(r"^(?:\*|[\w.-]+(?::[\w.-]+)?)$")
 
 
 def prepare(text: str, codedb_name: str | None = None) -> str:
@@ -126,15 +127,25 @@ def _plan(mode: str, templates: list):
 
 
 def _sequence(expressions: list[str]) -> str:
-    """The expressions as one comma sequence, the absolute paths (`/a/b`, `/a/c`) factored on
-    their common leading steps (`/(a/(b, c))`): fewer steps for Saxon to compile, the same
-    nodes once the caller's `/.` has put them in document order."""
+    """The expressions as one comma sequence, the paths from the root (`/a/b`, `/a/c`, and
+    `//x/y`, `//x/z` read as `/descendant::x/…`) factored on their common leading steps
+    (`/(a/(b, c), descendant::x/(y, z))`): fewer steps for Saxon to compile, the same nodes
+    once the caller's `/.` has put them in document order."""
     trie: dict = {}
     others = []
     for expression in expressions:
-        steps = [step.strip() for step in _split(expression[1:], "/")] \
-            if expression.startswith("/") else []
-        if not steps or not all(steps) or expression.startswith("//"):
+        steps = []
+        if expression.startswith("//"):
+            # `//a/b` is `/descendant::a/b` when `a` is a plain name test (no predicate, whose
+            # position would then count among all descendants, not among siblings).
+            steps = [step.strip() for step in _split(expression[2:], "/")]
+            if steps and _NAME_TEST.match(steps[0]):
+                steps[0] = f"descendant::{steps[0]}"
+            else:
+                steps = []
+        elif expression.startswith("/"):
+            steps = [step.strip() for step in _split(expression[1:], "/")]
+        if not steps or not all(steps):
             others.append(expression)
             continue
         node = trie
