@@ -9,7 +9,8 @@ encoding (declared or not, with or without a BOM), and for PDFs the same on the 
 plus a Factur-X PDF carrying a mutated XML.
 
 Entry points: `validate` (detection, container, XML, profile, XSD, rules), `read` (the
-normalised model, also of the XML a validation extracted), `pdf.extract_invoice`,
+normalised model, also of the XML a validation extracted, and the model's PDF rendering, as a
+deposit makes it), `pdf.extract_invoice`,
 `archives.iter_archive`, `xmlparse.parse`. Only `ReadError` (with a `READ_…` code) may
 escape, and only from `read`; every finding has a code and words in both languages; a report
 that is not valid says why (a blocking finding).
@@ -33,7 +34,7 @@ from lxml import etree
 
 from choeur.formats import ReadError, Report, archives, default_engine, pdf, read, xmlparse
 from choeur.formats.findings import Finding
-from choeur.formats.writers import to_cii, to_facturx_pdf, to_ubl
+from choeur.formats.writers import render_pdf, to_cii, to_facturx_pdf, to_ubl
 from tests.formats.test_writers import b2g_invoice, credit_note
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
@@ -95,10 +96,12 @@ def check_validate(data: bytes) -> Report:
 
 def check_read(data: bytes) -> None:
     try:
-        read(data)
+        invoice = read(data)
     except ReadError as exc:
         assert exc.code.startswith("READ_") and CODE.match(exc.code), exc.code
         assert exc.message_fr.strip() and exc.message_en.strip()
+        return
+    render_pdf(invoice)  # what a deposit does with what it read: its readable rendering
 
 
 def check_everything(data: bytes) -> None:
@@ -314,8 +317,6 @@ def test_a_facturx_pdf_of_another_structure_is_coded(data):
 
 @pytest.fixture(scope="module")
 def page() -> bytes:
-    from choeur.formats.writers import render_pdf
-
     return render_pdf(b2g_invoice())
 
 
