@@ -3,18 +3,30 @@ invoices.
 
     make bench     (or: .venv/bin/python bench/api.py [--db sqlite|postgresql|both]
                     [--invoices N] [--batch N] [--workers N] [--search-invoices N]
-                    [--calls N] [--skip-routing] [--profile])
+                    [--calls N] [--stage-invoices N] [--profile-stage STAGE]
+                    [--skip-routing] [--profile])
 
-Ingestion (issue 6: ≥ 150 invoices/s on PostgreSQL on the 2-core machine). A supplier with
-its technical account and OAuth2 client, a public recipient with a service; one valid CII
-invoice written by Choeur's own writers (`formats.writers.to_cii`), then N copies differing
-by their number (BT-1), packed in tar.gz batches of --batch (500: the flux limit) as OCA
-sends them. Two `choeur worker` processes (the real command) are started and warmed up with
-a small flux each; then the clock starts, every batch is deposited through
+Ingestion, end to end (issue 19: deposit → MISE_A_DISPOSITION ≥ 150 invoices/s on PostgreSQL
+on the 2-core machine). A supplier with its technical account and OAuth2 client, a public
+recipient with a service, a gestionnaire on each side (told as on a real instance: the
+supplier of each flux's outcome, the recipient of each invoice, in the portal and by e-mail);
+one valid CII invoice written by Choeur's own writers (`formats.writers.to_cii`), then N
+copies differing by their number (BT-1), packed in tar.gz batches of --batch (500: the flux
+limit) as OCA sends them. --workers `choeur worker` processes (the real command) are started
+and warmed up with a small flux each; then the clock starts, every batch is deposited through
 `POST /cpro/factures/v1/deposer/flux` with Django's test client (a real token and the
-`cpro-account` header), and the clock stops when the last flux is `IN_INTEGRE`. Invoices per
-second = N / that time. The routing that follows (DEPOSEE → MISE_A_DISPOSITION, one task per
-invoice) is timed too, for information.
+`cpro-account` header), and the bench waits until every invoice is MISE_A_DISPOSITION and
+every e-mail sent. It prints the first deposit → last IN_INTEGRE rate, then the stages from
+the database's own timestamps (flux deposits and outcomes, the invoices' history rows, the
+notifications and e-mails) and the END TO END rate: N / (first deposit → last invoice
+MISE_A_DISPOSITION and notified).
+
+Then, workers stopped, --stage-invoices more invoices go through the same stages in this one
+process, each stage's tasks run to the end before the next (the worker's own claim-and-run
+path): CPU seconds per 1,000 invoices of this process (`app`) and of its PostgreSQL backend
+(`db`, read in /proc), which the machine's load disturbs far less than wall time. Their sum
+bounds the rate two fully used cores can reach. --profile-stage NAME adds a cProfile of
+that stage.
 
 Search (PostgreSQL only; target p99 < 50 ms): bench/portal.py's data set (1,000,000
 invoices, a big supplier issuing 5 % of them) is loaded, the big supplier gets a technical
@@ -768,7 +780,14 @@ def main() -> None:
         if result.get("ingest"):
             r = result["ingest"]
             print(f"  {db:<11} ingestion: {r['invoices']:,} invoices in {r['seconds']:.1f} s "
-                  f"= {r['rate']:.0f} invoices/s")
+                  f"= {r['rate']:.0f} invoices/s (to IN_INTEGRE)")
+            if "end_to_end_rate" in r:
+                print(f"  {db:<11} end to end (MISE_A_DISPOSITION, notified): "
+                      f"{r['end_to_end_seconds']:.1f} s = {r['end_to_end_rate']:.0f} invoices/s "
+                      f"with {args.workers} worker(s)")
+            if r.get("cpu"):
+                total = sum(f["app"] + (f["db"] or 0) for f in r["cpu"].values())
+                print(f"  {db:<11} CPU: {total:.1f} s per 1,000 invoices, all stages")
         if "search" in result:
             r = result["search"]
             print(f"  {db:<11} rechercher/fournisseur ({r['calls']} calls): p50 "

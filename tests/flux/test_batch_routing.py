@@ -114,28 +114,32 @@ def test_a_batch_routing_run_again_routes_nobody_twice(deposited, recipient_user
 
 def test_a_batch_routing_cut_short_is_undone_whole_then_resumed(
         deposited, recipient_user, run_tasks, monkeypatch):
-    from choeur.core.worker import HandBack
+    from django.db import transaction
 
-    calls = []
+    from choeur.core.worker import HandBack, _worker
+
     real = lifecycle.transition_many
 
     def stopped_after_the_first_step(invoices, target, **kwargs):
-        calls.append(target)
         real(invoices, target, **kwargs)
         if target == Status.EN_COURS_ACHEMINEMENT:
+            monkeypatch.setattr(lifecycle, "transition_many", real)  # once
             raise HandBack()  # the worker stopping in the middle of the batch
 
     monkeypatch.setattr(lifecycle, "transition_many", stopped_after_the_first_step)
-    run_tasks()
     task = routing_tasks().get()
+    worker = _worker("test-worker", "*", 0, True)
+    with transaction.atomic():
+        task.claim("test-worker")
+    worker.run_task(task)
+    task.refresh_from_db()
     assert task.status == "READY"  # handed back to the queue, not failed
     for invoice in deposited:  # nothing of the batch was kept: no half-routed invoice
         invoice.refresh_from_db()
         assert invoice.status == Status.DEPOSEE and not invoice.certificate_sha256
         assert len(history(invoice)) == 1
         assert len(ledger.chain(lifecycle.LEDGER_TYPE, invoice.pk)) == 2
-    monkeypatch.setattr(lifecycle, "transition_many", real)
-    run_tasks()
+    run_tasks()  # run again (another worker): the whole batch, once
     for invoice in deposited:
         invoice.refresh_from_db()
         assert invoice.status == Status.MISE_A_DISPOSITION
