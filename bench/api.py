@@ -3,18 +3,30 @@ invoices.
 
     make bench     (or: .venv/bin/python bench/api.py [--db sqlite|postgresql|both]
                     [--invoices N] [--batch N] [--workers N] [--search-invoices N]
-                    [--calls N] [--skip-routing] [--profile])
+                    [--calls N] [--stage-invoices N] [--profile-stage STAGE]
+                    [--skip-routing] [--profile])
 
-Ingestion (issue 6: ≥ 150 invoices/s on PostgreSQL on the 2-core machine). A supplier with
-its technical account and OAuth2 client, a public recipient with a service; one valid CII
-invoice written by Choeur's own writers (`formats.writers.to_cii`), then N copies differing
-by their number (BT-1), packed in tar.gz batches of --batch (500: the flux limit) as OCA
-sends them. Two `choeur worker` processes (the real command) are started and warmed up with
-a small flux each; then the clock starts, every batch is deposited through
+Ingestion, end to end (issue 19: deposit → MISE_A_DISPOSITION ≥ 150 invoices/s on PostgreSQL
+on the 2-core machine). A supplier with its technical account and OAuth2 client, a public
+recipient with a service, a gestionnaire on each side (told as on a real instance: the
+supplier of each flux's outcome, the recipient of each invoice, in the portal and by e-mail);
+one valid CII invoice written by Choeur's own writers (`formats.writers.to_cii`), then N
+copies differing by their number (BT-1), packed in tar.gz batches of --batch (500: the flux
+limit) as OCA sends them. --workers `choeur worker` processes (the real command) are started
+and warmed up with a small flux each; then the clock starts, every batch is deposited through
 `POST /cpro/factures/v1/deposer/flux` with Django's test client (a real token and the
-`cpro-account` header), and the clock stops when the last flux is `IN_INTEGRE`. Invoices per
-second = N / that time. The routing that follows (DEPOSEE → MISE_A_DISPOSITION, one task per
-invoice) is timed too, for information.
+`cpro-account` header), and the bench waits until every invoice is MISE_A_DISPOSITION and
+every e-mail sent. It prints the first deposit → last IN_INTEGRE rate, then the stages from
+the database's own timestamps (flux deposits and outcomes, the invoices' history rows, the
+notifications and e-mails) and the END TO END rate: N / (first deposit → last invoice
+MISE_A_DISPOSITION and notified).
+
+Then, workers stopped, --stage-invoices more invoices go through the same stages in this one
+process, each stage's tasks run to the end before the next (the worker's own claim-and-run
+path): CPU seconds per 1,000 invoices of this process (`app`) and of its PostgreSQL backend
+(`db`, read in /proc), which the machine's load disturbs far less than wall time. Their sum
+bounds the rate two fully used cores can reach. --profile-stage NAME adds a cProfile of
+that stage.
 
 Search (PostgreSQL only; target p99 < 50 ms): bench/portal.py's data set (1,000,000
 invoices, a big supplier issuing 5 % of them) is loaded, the big supplier gets a technical
@@ -54,7 +66,7 @@ from pathlib import Path
 import _cluster
 
 ROOT = Path(__file__).resolve().parents[1]
-CHOEUR = ROOT / ".venv" / "bin" / "choeur"
+CHOEUR = Path(sys.executable).parent / "choeur"  # the venv running this bench
 SUPPLIER_SIRET = "73282932000074"
 SUPPLIER_VAT = "FR44732829320"
 RECIPIENT_SIRET = "11000201100044"
@@ -102,10 +114,12 @@ def ingestion_world():
     service; reused when present."""
     from django.db import transaction
 
+    from choeur.accounts.models import User
     from choeur.organisations.models import (
         BankAccount,
         Espace,
         OpenEspace,
+        Rattachement,
         Service,
         Structure,
     )
@@ -132,6 +146,17 @@ def ingestion_world():
         Service.objects.get_or_create(structure=recipient, code="COMPTA",
                                       defaults={"name": "Comptabilité"})
         make_party(supplier)
+        # Someone on each side, as on a real instance: the supplier's gestionnaire hears of
+        # each flux's outcome, the recipient's of each invoice made available (in the portal
+        # and by e-mail, the defaults).
+        for structure, email in ((supplier, "fournisseur@bench-api.invalid"),
+                                 (recipient, "destinataire@bench-api.invalid")):
+            person = User.objects.filter(email=email).first() or \
+                User.objects.create_user(email=email)  # no password
+            Rattachement.objects.get_or_create(
+                user=person, structure=structure, defaults={
+                    "role": Rattachement.Role.GESTIONNAIRE_PRINCIPAL,
+                    "status": Rattachement.Status.VALIDEE})
     return supplier, account
 
 
@@ -262,14 +287,16 @@ def wait_flux(numbers: list[str], timeout: float, workers=()) -> float:
 
 
 def wait_routed(supplier, timeout: float) -> float | None:
+    from choeur.core.models import OutgoingEmail
     from choeur.invoicing.models import Invoice
     from choeur.invoicing.statuses import Status
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not Invoice.objects.filter(supplier=supplier, status__in=(
-                Status.DEPOSEE, Status.EN_COURS_ACHEMINEMENT)).exists():
-            return time.time()
+                Status.DEPOSEE, Status.EN_COURS_ACHEMINEMENT)).exists() and \
+                not OutgoingEmail.objects.filter(status=OutgoingEmail.Status.QUEUED).exists():
+            return time.time()  # routed, and everyone told (the e-mails sent)
         time.sleep(0.1)
     return None
 
@@ -334,12 +361,168 @@ def ingest(args, db: str) -> dict:
     elapsed = min(done, last.timestamp()) - t0  # polling adds up to 50 ms
     rate = args.invoices / elapsed
     print(f"  deposits ({len(lots)} requests): {deposited - t0:.1f} s")
-    print(f"  first deposit → last IN_INTEGRE: {elapsed:.1f} s  →  {rate:.0f} invoices/s"
-          + (f"  (target ≥ {INGEST_TARGET:.0f})" if db == "postgresql" else ""))
+    print(f"  first deposit → last IN_INTEGRE: {elapsed:.1f} s  →  {rate:.0f} invoices/s")
+    result = {"db": db, "invoices": args.invoices, "seconds": elapsed, "rate": rate}
     if routed is not None:
-        print(f"  … and every invoice routed to MISE_A_DISPOSITION: {routed - t0:.1f} s "
-              f"({args.invoices / (routed - t0):.0f} invoices/s)")
-    return {"db": db, "invoices": args.invoices, "seconds": elapsed, "rate": rate}
+        result.update(end_to_end(numbers, t0, args.invoices, db))
+    if args.stage_invoices:
+        result["cpu"] = stage_costs(wire, template, tag + "S", args)
+    return result
+
+
+def end_to_end(numbers: list[str], t0: float, count: int, db: str) -> dict:
+    """The wall-clock stages of the run, read from the database's own timestamps: each flux's
+    deposit and outcome (`Flux.deposited_at`, `status_at`), each invoice's history
+    (`StatusChange`: DEPOSEE, MISE_A_DISPOSITION) and its notifications and e-mails."""
+    from django.db.models import Count, Max, Min
+
+    from choeur.core.models import OutgoingEmail
+    from choeur.flux.models import Flux, FluxItem
+    from choeur.invoicing.models import StatusChange
+    from choeur.messaging.models import Notification
+
+    flux = Flux.objects.filter(numero__in=numbers)
+    spans = flux.aggregate(first=Min("deposited_at"), last_deposit=Max("deposited_at"),
+                           integrated=Max("status_at"))
+    invoices = FluxItem.objects.filter(flux__in=flux, accepted=True).values("invoice_id")
+    history = StatusChange.objects.filter(invoice_id__in=invoices)
+    made = history.filter(status="DEPOSEE").aggregate(last=Max("at"))["last"]
+    routed = history.filter(status="MISE_A_DISPOSITION").aggregate(
+        first=Min("at"), last=Max("at"), n=Count("id"))
+    notified = Notification.objects.filter(
+        kind="invoice_received", created_at__gte=spans["first"]).aggregate(
+        last=Max("created_at"), n=Count("id"))
+    mailed = OutgoingEmail.objects.filter(created_at__gte=spans["first"]).aggregate(
+        last=Max("sent_at"), n=Count("id"))
+    start = spans["first"].timestamp()
+    ends = [routed["last"], notified["last"], mailed["last"]]
+    end = max(moment for moment in ends if moment is not None).timestamp()
+    total = end - start
+    rate = count / total
+
+    def at(moment) -> str:
+        return f"{moment.timestamp() - start:7.1f} s" if moment is not None else "      –  "
+
+    print("  stages (from the database's timestamps, seconds after the first deposit):")
+    print(f"    last flux deposited (web)                 {at(spans['last_deposit'])}")
+    print(f"    last invoice DEPOSEE (integration)        {at(made)}")
+    print(f"    last flux IN_INTEGRE                      {at(spans['integrated'])}")
+    print(f"    first invoice MISE_A_DISPOSITION          {at(routed['first'])}")
+    print(f"    last invoice MISE_A_DISPOSITION (routing) {at(routed['last'])}"
+          f"   ({routed['n']:,} invoices)")
+    print(f"    last notification « invoice_received »    {at(notified['last'])}"
+          f"   ({notified['n']:,})")
+    print(f"    last e-mail sent                          {at(mailed['last'])}"
+          f"   ({mailed['n']:,})")
+    flag = "" if db != "postgresql" else (
+        f"  (target ≥ {INGEST_TARGET:.0f})" + ("" if rate >= INGEST_TARGET else "  ✗"))
+    print(f"  END TO END, first deposit → last invoice MISE_A_DISPOSITION and notified: "
+          f"{total:.1f} s  →  {rate:.0f} invoices/s{flag}", flush=True)
+    return {"end_to_end_seconds": total, "end_to_end_rate": rate}
+
+
+# --- CPU per stage ----------------------------------------------------------------------------
+
+#: The stages of a flux's life, each the tasks it runs (by registry name).
+STAGES = {
+    "integration (validation, DB write)": ("flux.integrate_flux",),
+    "routing (certificate, 2 transitions)": ("invoicing.route_invoices",
+                                             "invoicing.route_invoice"),
+    "notification / e-mail delivery": ("core.deliver_email",),
+}
+
+
+def backend_cpu() -> float | None:
+    """CPU seconds used so far by the PostgreSQL backend serving this process's connection
+    (/proc, same machine); None on SQLite or when it cannot be read."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_tasks(paths: list[str]) -> int:
+    """Run the ready tasks of `paths` in this process, as a worker does (claim, run,
+    result), until none is left; returns how many ran."""
+    from django.db import transaction
+    from django_tasks_db.models import DBTaskResult
+
+    from choeur.core.worker import _worker
+
+    runner = _worker("bench-stages", "*", 0, True)
+    ran = 0
+    while True:
+        with transaction.atomic():
+            task_result = DBTaskResult.objects.ready().filter(task_path__in=paths).get_locked()
+            if task_result is None:
+                return ran
+            task_result.claim("bench-stages")
+        runner.run_task(task_result)
+        ran += 1
+
+
+def stage_costs(wire: Wire, template: bytes, tag: str, args) -> dict:
+    """CPU seconds per 1,000 invoices of each stage, measured in this one process with the
+    workers stopped (which the machine's load disturbs far less than wall time): the web's
+    deposits, then every integration, every routing, every e-mail, each stage's tasks run
+    to the end before the next. `app`: this process (Django, validation, rendering); `db`:
+    its PostgreSQL backend."""
+    from django.db import connection
+
+    from choeur.core import queue
+
+    count = args.stage_invoices
+    lots = batches(template, tag, count, args.batch)
+    connection.ensure_connection()
+    figures: dict[str, dict] = {}
+
+    def measure(label: str, work) -> None:
+        profiler = cProfile.Profile() if args.profile_stage and \
+            label.startswith(args.profile_stage) else None
+        app, db, wall = time.process_time(), backend_cpu(), time.perf_counter()
+        if profiler is not None:
+            profiler.enable()
+        tasks = work()
+        if profiler is not None:
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+        app, wall = time.process_time() - app, time.perf_counter() - wall
+        db = None if db is None else backend_cpu() - db
+        figures[label] = {"app": app * 1000 / count, "wall": wall * 1000 / count,
+                          "db": None if db is None else db * 1000 / count, "tasks": tasks}
+
+    measure("deposit on the web (API)", lambda: len([wire.deposit(*lot) for lot in lots]))
+    for label, names in STAGES.items():
+        paths = [queue.get(name).module_path for name in names]
+        measure(label, lambda paths=paths: run_tasks(paths))
+    from django_tasks_db.models import DBTaskResult
+
+    left = DBTaskResult.objects.ready().count()
+    print(f"\n  CPU seconds per 1,000 invoices, by stage ({count:,} invoices in "
+          f"{len(lots)} flux, one process, workers stopped; {left} other task(s) left):")
+    print(f"    {'stage':<40} {'app':>7} {'db':>7} {'total':>7} {'wall':>7} {'tasks':>6}")
+    totals = {"app": 0.0, "db": 0.0, "wall": 0.0}
+    for label, f in figures.items():
+        db = f["db"] or 0.0
+        totals["app"] += f["app"]
+        totals["db"] += db
+        totals["wall"] += f["wall"]
+        print(f"    {label:<40} {f['app']:7.2f} {db:7.2f} {f['app'] + db:7.2f} "
+              f"{f['wall']:7.2f} {f['tasks']:>6}")
+    total = totals["app"] + totals["db"]
+    print(f"    {'all stages':<40} {totals['app']:7.2f} {totals['db']:7.2f} {total:7.2f} "
+          f"{totals['wall']:7.2f}")
+    print(f"  → at most {2000 / total:.0f} invoices/s on 2 fully used cores (CPU bound)",
+          flush=True)
+    return figures
 
 
 def profile_integration(wire: Wire, lot: tuple[str, bytes]) -> None:
@@ -543,6 +726,7 @@ def time_calls(wire: Wire, calls: list[tuple[str, str, dict]],
 
 def child(args) -> None:
     """One database, in this process: the search (PostgreSQL), then the ingestion."""
+    os.environ.setdefault("CHOEUR_LOG_LEVEL", "WARNING")  # the tasks run here: no INFO line
     results = {}
     if args.db == "postgresql" and args.search_invoices and not args.profile:
         results["search"] = search(args)
@@ -564,6 +748,8 @@ def run_on(db: str, args) -> dict:
             "--invoices", str(args.invoices), "--batch", str(args.batch),
             "--workers", str(args.workers), "--search-invoices", str(args.search_invoices),
             "--calls", str(args.calls), "--timeout", str(args.timeout),
+            "--stage-invoices", str(args.stage_invoices),
+            *(["--profile-stage", args.profile_stage] if args.profile_stage else []),
             *(["--skip-routing"] if args.skip_routing else []),
             *(["--profile"] if args.profile else [])]
     try:
@@ -591,6 +777,10 @@ def main() -> None:
                         help="invoices loaded for the search (0: no search)")
     parser.add_argument("--calls", type=int, default=210, help="rechercher/fournisseur calls")
     parser.add_argument("--timeout", type=float, default=1800.0)
+    parser.add_argument("--stage-invoices", type=int, default=1000,
+                        help="invoices of the CPU-per-stage measurement (0: none)")
+    parser.add_argument("--profile-stage", default="",
+                        help="cProfile the CPU measurement's stage starting with this word")
     parser.add_argument("--skip-routing", action="store_true",
                         help="stop at the last IN_INTEGRE (do not wait for the routing)")
     parser.add_argument("--profile", action="store_true",
@@ -612,7 +802,14 @@ def main() -> None:
         if result.get("ingest"):
             r = result["ingest"]
             print(f"  {db:<11} ingestion: {r['invoices']:,} invoices in {r['seconds']:.1f} s "
-                  f"= {r['rate']:.0f} invoices/s")
+                  f"= {r['rate']:.0f} invoices/s (to IN_INTEGRE)")
+            if "end_to_end_rate" in r:
+                print(f"  {db:<11} end to end (MISE_A_DISPOSITION, notified): "
+                      f"{r['end_to_end_seconds']:.1f} s = {r['end_to_end_rate']:.0f} invoices/s "
+                      f"with {args.workers} worker(s)")
+            if r.get("cpu"):
+                total = sum(f["app"] + (f["db"] or 0) for f in r["cpu"].values())
+                print(f"  {db:<11} CPU: {total:.1f} s per 1,000 invoices, all stages")
         if "search" in result:
             r = result["search"]
             print(f"  {db:<11} rechercher/fournisseur ({r['calls']} calls): p50 "

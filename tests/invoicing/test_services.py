@@ -507,10 +507,11 @@ def test_a_routing_that_keeps_failing_is_tried_a_few_times_then_left_to_a_person
         supplier_user, supplier, bank_account, recipient, frozen_now, monkeypatch):
     invoice = deposit_pdf(supplier_user, supplier, bank_account)
 
-    def broken(invoice_id):
+    def broken(*args, **kwargs):
         raise RuntimeError("routing bug")
 
     monkeypatch.setattr(services, "route", broken)
+    monkeypatch.setattr(services, "route_many", broken)  # a batch's routing (requeued ones)
     run_ready()  # the routing fails (logged); the invoice stays DEPOSEE
     with overdue():
         for _ in range(services.ROUTING_RETRIES):

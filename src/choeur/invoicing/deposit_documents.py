@@ -84,3 +84,43 @@ def issue(invoice_id: int) -> None:
     if invoice is None or invoice.deposited_at is None:
         return
     ensure_certificate(invoice)
+
+
+def render_certificates(invoice_ids: list[int]) -> dict[int, bytes]:
+    """{pk: certificat de dépôt} of the invoices of a batch that are deposited, not routed yet
+    and have none: rendered outside any transaction (tens of ms of reportlab each), kept by
+    `keep_certificates` in the routing's."""
+    from choeur.invoicing import documents
+    from choeur.invoicing.statuses import Status
+
+    invoices = Invoice.objects.select_related("supplier", "recipient", "recipient_service") \
+        .filter(pk__in=invoice_ids, status=Status.DEPOSEE, certificate_sha256="",
+                deposited_at__isnull=False)
+    return {invoice.pk: documents.render_certificate(invoice) for invoice in invoices}
+
+
+def keep_certificates(invoices: list[Invoice], certificates: dict[int, bytes]) -> None:
+    """Store the certificates rendered for these invoices (their rows locked by the caller's
+    transaction) and set their fingerprint and archive record, for those still without one;
+    an invoice whose certificate was not rendered (deposited meanwhile, a batch's leftover)
+    gets it now, as `ensure_certificate` would."""
+    from choeur.core import ledger
+
+    missing = [invoice for invoice in invoices
+               if not invoice.certificate_sha256 and invoice.deposited_at is not None]
+    if not missing:
+        return
+    late = [invoice for invoice in missing if invoice.pk not in certificates]
+    if late:
+        from choeur.invoicing import documents
+
+        certificates = {**certificates, **{invoice.pk: documents.render_certificate(invoice)
+                                           for invoice in late}}
+    names = storage.put_many([certificates[invoice.pk] for invoice in missing],
+                             "application/pdf")
+    for invoice, sha256 in zip(missing, names, strict=True):
+        invoice.certificate_sha256 = sha256
+    Invoice.objects.bulk_update(missing, ["certificate_sha256"])
+    ledger.append_many(records.LEDGER_TYPE, [
+        (invoice.pk, records.CERTIFICATE, records.certificate_payload(invoice.certificate_sha256))
+        for invoice in missing])

@@ -61,6 +61,22 @@ def created_many(invoices: list, previous: str, actor=None, tell_supplier: bool 
                        tell_supplier=tell_supplier)
 
 
+def changed_many(invoices: list, previous: dict, actor=None) -> None:
+    """`status_changed` for a batch moved by `lifecycle.transition_many` (`previous`: the
+    status each invoice left, by pk): the webhooks looked up once for the batch, the users to
+    tell once per structure and service (the caller's `lookups.cached_lookups`)."""
+    from choeur.webhooks import services as webhooks
+
+    structures = {s for i in invoices for s in (i.supplier_id, i.recipient_id, i.validator_id,
+                                               i.validator2_id) if s}
+    hooked = webhooks.subscribed(structures)
+    for invoice in invoices:
+        if {invoice.supplier_id, invoice.recipient_id, invoice.validator_id,
+                invoice.validator2_id} & hooked:
+            webhooks.invoice_status_changed(invoice, previous[invoice.pk])
+        status_changed(invoice, previous[invoice.pk], actor, webhooks_sent=True)
+
+
 def _audience(structure, espace: str, service) -> list:
     """users_in_espace, once per (structure, espace, service) within a batch."""
     return once_per_batch(("audience", structure.pk, espace, getattr(service, "pk", None)),
@@ -92,7 +108,9 @@ def status_changed(invoice, previous: str, actor=None, *, webhooks_sent: bool = 
         else:
             from choeur.organisations.services import gestionnaires
 
-            notify(gestionnaires(invoice.recipient), "invoice_unassigned", params, url)
+            notify(once_per_batch(("gestionnaires", invoice.recipient_id),
+                                  lambda: gestionnaires(invoice.recipient)),
+                   "invoice_unassigned", params, url)
     if status in (Status.A_VALIDER_1, Status.A_VALIDER_2):
         validator = invoice.validator if status == Status.A_VALIDER_1 else invoice.validator2
         if validator is not None:

@@ -17,7 +17,7 @@ from choeur.core import audit, clock, queue, storage
 from choeur.core.errors import NotFound, PermissionRefused
 from choeur.invoicing import errors, lifecycle, records
 from choeur.invoicing.data import CENT, InvoiceData, LineData, Totals, VatLineData
-from choeur.invoicing.lookups import once_per_batch
+from choeur.invoicing.lookups import cached_lookups, once_per_batch
 from choeur.invoicing.models import (
     Attachment,
     Cadre,
@@ -27,6 +27,7 @@ from choeur.invoicing.models import (
     InvoiceLine,
     ModeDepot,
     ModePaiement,
+    StatusChange,
     TypeDemandePaiement,
     TypeFacture,
     VatLine,
@@ -686,6 +687,35 @@ def route(invoice_id: int) -> Invoice | None:
     lifecycle.transition(invoice, Status.EN_COURS_ACHEMINEMENT, role=Role.SYSTEM)
     lifecycle.transition(invoice, Status.MISE_A_DISPOSITION, role=Role.SYSTEM)
     return invoice
+
+
+def route_many(invoice_ids: list[int], certificates: dict[int, bytes] | None = None
+               ) -> list[Invoice]:
+    """`route` for a batch (a flux's invoices, in the caller's transaction): the invoices
+    still DEPOSEE are locked, given their certificat de dépôt when they have none
+    (`certificates`: {pk: PDF bytes} rendered by the caller outside the transaction,
+    `deposit_documents.render_certificates`), and moved DEPOSEE → EN_COURS_ACHEMINEMENT →
+    MISE_A_DISPOSITION together (`lifecycle.transition_many`): per invoice the same history
+    rows, ledger entries, notifications and webhooks as `route`, in some thirty statements
+    for the batch. Idempotent: an invoice already routed, or gone, is left alone."""
+    from django.db.models import Prefetch
+
+    from choeur.invoicing import deposit_documents
+
+    invoices = list(Invoice.objects.select_for_update(of=("self",)).select_related(
+        "supplier", "recipient", "recipient_service", "supplier_service", "validator",
+        "validator2").prefetch_related(Prefetch(
+            "history", queryset=StatusChange.objects.only("invoice_id", "status", "at"))
+        ).filter(pk__in=invoice_ids, status=Status.DEPOSEE).order_by("pk"))
+    if not invoices:
+        return []
+    deposit_documents.keep_certificates(invoices, certificates or {})
+    from choeur.messaging.services import emails_grouped
+
+    with cached_lookups(), emails_grouped():  # a recipient hears once of the batch by e-mail
+        lifecycle.transition_many(invoices, Status.EN_COURS_ACHEMINEMENT, role=Role.SYSTEM)
+        lifecycle.transition_many(invoices, Status.MISE_A_DISPOSITION, role=Role.SYSTEM)
+    return invoices
 
 
 #: An invoice still DEPOSEE this long after its deposit, whose routing no task holds any more

@@ -14,6 +14,10 @@ receiver that handles the batch at once ignores these). Receivers connect in the
 `invoices` (the list inserted, pks set), `status`, `previous`, `actor`, `at` — for a
 receiver that writes one bulk insert per batch (reporting/facts.py).
 
+`changed_many` is sent once by `transition_many()` (a flux's routing), after the
+per-invoice `status_changed` (`batch=True`): `invoices` (their new status set), `status`,
+`actor`, `at` — the batch form for the receivers that ignore the batch's `status_changed`.
+
 `updated` is sent after `Invoice.objects.filter(...).update(...)` (any queryset update or
 `bulk_update`, e.g. lifecycle's own update, a service reassigned, an amount corrected), and
 the same on `StatusChange` (sender: the model), when it has listeners: `pks` (the rows the
@@ -24,4 +28,5 @@ from django.dispatch import Signal
 
 status_changed = Signal()
 created_many = Signal()
+changed_many = Signal()
 updated = Signal()

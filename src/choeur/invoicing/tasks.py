@@ -23,9 +23,24 @@ def route_invoice(invoice_id: int) -> None:
 
 @queue.task()
 def route_invoices(invoice_ids: list[int]) -> None:
-    """A batch's routing (a flux's invoices, one task per batch): each invoice as
-    `route_invoice`, in its own transaction; one that fails is logged and does not hold the
-    others."""
+    """A batch's routing (a flux's invoices, one task per batch): the certificates rendered
+    first, outside the transaction, then the whole batch routed in one transaction
+    (`services.route_many`). If that fails, each invoice as `route_invoice`, in its own
+    transaction, so that one that fails is logged and does not hold the others. Run again
+    (its worker lost, `core.leases`), the invoices already routed are skipped."""
+    from choeur.core import outage
+    from choeur.invoicing import deposit_documents, services
+
+    try:
+        certificates = deposit_documents.render_certificates(invoice_ids)
+        with transaction.atomic():
+            services.route_many(invoice_ids, certificates)
+        return
+    except Exception as exc:
+        if outage.is_outage(exc):
+            raise  # the worker waits for the database and hands the task back
+        logger.exception("routing of a batch of %s invoices failed, routing them one by one",
+                         len(invoice_ids))
     for invoice_id in invoice_ids:
         try:
             route_invoice.call(invoice_id)

@@ -5,7 +5,9 @@ transaction (a rollback notifies no one)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -25,6 +27,29 @@ PREFERENCE_BATCH = 500
 DIGEST_HOUR = 7
 #: Notifications a digest lists one by one; beyond, it says how many more there are.
 DIGEST_LISTED = 100
+
+
+#: The e-mails gathered by `emails_grouped()`: {user pk: (user, [(kind, params, url)])}.
+_grouped: ContextVar[dict | None] = ContextVar("choeur_grouped_emails", default=None)
+
+
+@contextlib.contextmanager
+def emails_grouped() -> Iterator[None]:
+    """Within this block (a batch: a flux's routing tells a recipient of each of its
+    invoices), the e-mails `notify` sends are gathered, then sent at the block's end in the
+    same transaction: one e-mail a user listing them all (`messaging/grouped.txt`), or the
+    usual one when there is only one. The in-app notifications stay one a notification."""
+    token = _grouped.set({})
+    try:
+        yield
+        pending = _grouped.get()
+    finally:
+        _grouped.reset(token)
+    for user, items in pending.values():
+        if len(items) == 1:
+            _send_one(user, *items[0])
+        else:
+            _send_grouped(user, items)
 
 
 def notify(users: Iterable, kind: str, params: dict, url: str = "", email: bool = True) -> int:
@@ -55,8 +80,12 @@ def notify(users: Iterable, kind: str, params: dict, url: str = "", email: bool 
                 and not preference.digest_covers(application)):
             mails.append(user)
     Notification.objects.bulk_create(rows)
+    grouped = _grouped.get()
     for user in mails:
-        _send_one(user, kind, params, url)
+        if grouped is None:
+            _send_one(user, kind, params, url)
+        else:
+            grouped.setdefault(user.pk, (user, []))[1].append((kind, params, url))
     return len({r.user_id for r in rows} | {u.pk for u in mails})
 
 
@@ -80,6 +109,19 @@ def _send_one(user, kind: str, params: dict, url: str) -> None:
             "recipient": user, "text": text, "url": url,
             "base_url": settings.CHOEUR_BASE_URL})
     mail.send_mail(_address(user), f"[Choeur] {text[:120]}", body)
+
+
+def _send_grouped(user, items: list[tuple[str, dict, str]]) -> None:
+    with translation.override("fr"):
+        texts = [{"text": render(kind, params),
+                  "url": url if url.startswith("/") and not url.startswith("//") else ""}
+                 for kind, params, url in items]
+        context = {"recipient": user, "items": texts[:DIGEST_LISTED], "total": len(texts),
+                   "more": max(0, len(texts) - DIGEST_LISTED), "first": texts[0]["text"][:100],
+                   "base_url": settings.CHOEUR_BASE_URL}
+        body = render_to_string("messaging/grouped.txt", context)
+        subject = render_to_string("messaging/grouped_subject.txt", context)
+    mail.send_mail(_address(user), " ".join(subject.split())[:200], body)
 
 
 def _address(user) -> str:

@@ -18,6 +18,8 @@ class ReportingConfig(AppConfig):
                                        dispatch_uid="reporting.facts.status")
         signals.created_many.connect(facts.created_many, sender=Invoice,
                                      dispatch_uid="reporting.facts.batch")
+        signals.changed_many.connect(facts.changed_many, sender=Invoice,
+                                     dispatch_uid="reporting.facts.changed_batch")
         signals.updated.connect(facts.updated, sender=Invoice,
                                 dispatch_uid="reporting.facts.update")
         signals.updated.connect(facts.updated, sender=StatusChange,

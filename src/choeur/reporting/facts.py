@@ -142,6 +142,10 @@ def created_many(sender, invoices, status, at, **kwargs):
               [(status, at, "")]) for invoice in invoices])
 
 
+def changed_many(sender, invoices, **kwargs):
+    refresh([invoice.pk for invoice in invoices])  # the batch's status_changed were skipped
+
+
 def updated(sender, pks, fields, **kwargs):
     if sender is Invoice and "status" in fields:
         # Only lifecycle.transition() sets a status (house rule 3), and its status_changed
