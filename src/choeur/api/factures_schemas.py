@@ -15,8 +15,21 @@ from typing import Annotated, Any
 from ninja import Schema
 from pydantic import AliasChoices, BeforeValidator, Field
 
-from choeur.api.envelope import Bool, Day, Id, Pagination, Text, WireIn
+from choeur.api.envelope import (
+    Bool,
+    Day,
+    Id,
+    Pagination,
+    Text,
+    WireIn,
+    base64_file,
+    choices,
+    list_of_choices,
+)
+from choeur.api.factures import COLUMNS, TYPES_DP
 from choeur.api.schemas import ParametresRetour, WsRetour
+from choeur.invoicing.models import Cadre, ModeDepot, ModePaiement, TypeFacture, TypeTva
+from choeur.invoicing.statuses import Status
 
 
 def _blank(value: Any) -> Any:
@@ -40,12 +53,14 @@ def _text_list(value: Any) -> Any:
     return value
 
 
-Base64 = Annotated[str | None, BeforeValidator(_blank)]
+Base64 = Annotated[str | None, BeforeValidator(_blank), base64_file()]
 Amount = Annotated[Annotated[Decimal, Field(max_digits=19, decimal_places=6)] | None,
                    BeforeValidator(_blank)]
 Comment = Annotated[Annotated[str, Field(max_length=2000)] | None, BeforeValidator(_blank)]
 TextList = Annotated[list[Annotated[str, Field(max_length=100)]] | None,
                      BeforeValidator(_text_list)]
+#: The paging object of the invoice searches: `triColonne` one of factures.COLUMNS.
+InvoicePagination = Pagination.sorted_by("PaginationFactures", COLUMNS)
 IdList = Annotated[list[Annotated[int, Field(ge=0, le=2**63 - 1)]] | None,
                    BeforeValidator(_text_list)]
 
@@ -54,10 +69,12 @@ IdList = Annotated[list[Annotated[int, Field(ge=0, le=2**63 - 1)]] | None,
 
 
 class DeposerPdfFactureParam(WireIn):
+    wire_required = ("fichierFacture",)
     idUtilisateurCourant: Id = None
     fichierFacture: Base64 = None
     nomFichier: Text = None
-    formatDepot: Text = None
+    formatDepot: Annotated[Text, choices(
+        ["PDF_NON_SIGNE", "PDF_SIGNE_PADES", "PDF_SIGNE_XADES"])] = None
 
 
 class SoumettreFactureDestinataire(WireIn):
@@ -72,23 +89,24 @@ class SoumettreFactureFournisseur(WireIn):
 
 
 class SoumettreFactureCadreDeFacturation(WireIn):
-    codeCadreFacturation: Text = None
+    codeCadreFacturation: Annotated[Text, choices(Cadre.values)] = None
     codeStructureValideur: Text = None
     codeServiceValideur: Text = None
 
 
 class SoumettreFactureReferences(WireIn):
     deviseFacture: Text = None
-    typeFacture: Text = None
-    typeTva: Text = None
+    typeFacture: Annotated[Text, choices(["FACTURE", "AVOIR"])] = None
+    typeTva: Annotated[Text, choices(TypeTva.values)] = None
     motifExonerationTva: Text = None
     numeroMarche: Text = None
     numeroBonCommande: Text = None
     numeroFactureOrigine: Text = None
-    modePaiement: Text = None
+    modePaiement: Annotated[Text, choices(ModePaiement.values)] = None
 
 
 class LignePosteSoumettreInput(WireIn):
+    wire_required = ("lignePosteQuantite", "lignePosteMontantUnitaireHT")
     lignePosteNumero: Id = None
     lignePosteReference: Text = None
     lignePosteDenomination: Text = None
@@ -122,6 +140,7 @@ class PieceJointePrincipaleIn(WireIn):
 
 
 class PieceJointeComplementaireIn(WireIn):
+    wire_required = ("pieceJointeComplementaireId",)
     pieceJointeComplementaireDesignation: Text = None
     pieceJointeComplementaireType: Text = None
     pieceJointeComplementaireNumeroLigneFacture: Id = None
@@ -131,7 +150,8 @@ class PieceJointeComplementaireIn(WireIn):
 
 class SoumettreFactureParam(WireIn):
     idUtilisateurCourant: Id = None
-    modeDepot: Text = None
+    modeDepot: Annotated[Text, choices(
+        [ModeDepot.SAISIE_API, ModeDepot.DEPOT_PDF_API, ModeDepot.DEPOT_PDF_SIGNE_API])] = None
     numeroFactureSaisi: Text = None
     dateFacture: Day = None
     destinataire: SoumettreFactureDestinataire | None = None
@@ -172,8 +192,8 @@ class SearchFilters(WireIn):
     periodeDateFactureAu: Day = None
     periodeDateHeureEtatCourantDu: Day = None
     periodeDateHeureEtatCourantAu: Day = None
-    cadreFacturation: Text = None
-    statutCourant: TextList = None
+    cadreFacturation: Annotated[Text, choices(Cadre.values)] = None
+    statutCourant: Annotated[TextList, list_of_choices(Status.values)] = None
     montantHTMin: Amount = None
     montantHTMax: Amount = None
     montantTTCMin: Amount = None
@@ -192,7 +212,7 @@ class RechercherFactureParFournisseurParam(SearchFilters):
     listeDestinataire: Annotated[list[CritereDestinatairePojo] | None,
                                  BeforeValidator(_as_list)] = None
     rechercheSirenDestinataire: Bool = None
-    typeFacture: Text = None
+    typeFacture: Annotated[Text, choices(TypeFacture.values)] = None
     idFournisseur: Id = None
     idServiceFournisseur: Id = None
     coordonneeBancaire: Id = None
@@ -200,42 +220,42 @@ class RechercherFactureParFournisseurParam(SearchFilters):
     numeroFactureOrigine: Text = None
     modeDepot: Text = None
     numeroFluxDepot: Text = None
-    rechercheFactureParFournisseur: Pagination | None = None
+    rechercheFactureParFournisseur: InvoicePagination | None = None
     rejetTraite: Bool = None
 
 
 class RechercherFactureRecipiendaireParam(SearchFilters):
-    typeDemandePaiement: Text = None
+    typeDemandePaiement: Annotated[Text, choices(TYPES_DP)] = None
     idDestinataire: Id = None
     idServiceExecutant: Id = None
-    listeTypeFacture: TextList = None
+    listeTypeFacture: Annotated[TextList, list_of_choices(TypeFacture.values)] = None
     listeTypeFactureTravaux: TextList = None
     listeFournisseurs: Annotated[list[CritereFournisseurPojo] | None,
                                  BeforeValidator(_as_list)] = None
     rechercheSirenFournisseur: Bool = None
     factureTelechargeeParDestinataire: Bool = None
-    paramRecherche: Pagination | None = None
+    paramRecherche: InvoicePagination | None = None
 
 
 class RechercherFactureParValideurParam(SearchFilters):
-    typeDemandePaiement: Text = None
+    typeDemandePaiement: Annotated[Text, choices(TYPES_DP)] = None
     idDestinataire: Id = None
     idServiceExecutant: Id = None
-    listeTypeFacture: TextList = None
+    listeTypeFacture: Annotated[TextList, list_of_choices(TypeFacture.values)] = None
     listeTypeFactureTravaux: TextList = None
     idFournisseur: Id = None
     idServiceFournisseur: Id = None
     montantAPayerMin: Amount = None
     montantAPayerMax: Amount = None
     numeroEngagement: Text = None
-    pagination: Pagination | None = None
+    pagination: InvoicePagination | None = None
 
 
 class RechercherATraiterParFournisseurParam(WireIn):
     idUtilisateurCourant: Id = None
     idStructure: Id = None
     masquerRejetee: Bool = None
-    rechercheFactureATraiterParFournisseur: Pagination | None = None
+    rechercheFactureATraiterParFournisseur: InvoicePagination | None = None
     recupererTaille: Bool = None
 
 
@@ -243,7 +263,7 @@ class RechercherATraiterParRecipiendaireParam(WireIn):
     idUtilisateurCourant: Id = None
     idStructure: Id = None
     recupererTaille: Bool = None
-    parametreRechercheFactureATraiterParRecipiendaire: Pagination | None = None
+    parametreRechercheFactureATraiterParRecipiendaire: InvoicePagination | None = None
 
 
 class RechercherATraiterParValideurParam(WireIn):
@@ -251,13 +271,15 @@ class RechercherATraiterParValideurParam(WireIn):
     idStructure: Id = None
     typeIdentifiantStructure: Text = None
     identifiantStructure: Text = None
-    pagination: Pagination | None = None
+    pagination: InvoicePagination | None = None
 
 
 class ConsulterFactureParam(WireIn):
     """consulter/fournisseur, /recipiendaire, /valideur: the line and attachment paging
     objects are accepted under every name the Swagger and the clients use, and ignored (an
     invoice's lines come whole)."""
+
+    wire_required = ("identifiantFactureCPP",)
 
     idUtilisateurCourant: Id = None
     identifiantFactureCPP: Id = Field(default=None, validation_alias=AliasChoices(
@@ -275,6 +297,7 @@ class HistoPagination(WireIn):
 
 
 class ConsulterHistoriqueFactureParam(WireIn):
+    wire_required = ("idFacture",)
     idUtilisateurCourant: Id = None
     idFacture: Id = Field(default=None, validation_alias=AliasChoices(
         "idFacture", "identifiantFactureCPP"))
@@ -286,6 +309,7 @@ class ConsulterHistoriqueFactureParam(WireIn):
 
 
 class CompleterFactureParam(WireIn):
+    wire_required = ("identifiantFactureCPP",)
     idUtilisateurCourant: Id = None
     identifiantFactureCPP: Id = Field(default=None, validation_alias=AliasChoices(
         "identifiantFactureCPP", "idFacture"))
@@ -295,6 +319,7 @@ class CompleterFactureParam(WireIn):
 
 
 class RecyclerFactureParam(WireIn):
+    wire_required = ("identifiantFactureCPP",)
     idUtilisateurCourant: Id = None
     identifiantFactureCPP: Id = Field(default=None, validation_alias=AliasChoices(
         "identifiantFactureCPP", "idFacture"))
@@ -306,19 +331,22 @@ class RecyclerFactureParam(WireIn):
 
 
 class IdFactureInput(WireIn):
+    wire_required = ("idFacture",)
     idFacture: Id = Field(default=None, validation_alias=AliasChoices(
         "idFacture", "identifiantFactureCPP"))
 
 
 class TelechargerGroupeFactureParam(WireIn):
+    wire_required = ("listeFacture",)
     idUtilisateurCourant: Id = None
     idEspace: Id = None
-    format: Text = None
+    format: Annotated[Text, choices(["ZIP", "PDF", "XML"])] = None
     avecPiecesJointesComplementaires: Bool = None
     listeFacture: Annotated[list[IdFactureInput] | None, BeforeValidator(_as_list)] = None
 
 
 class TraiterUneFactureRecueParam(WireIn):
+    wire_required = ("idFacture",)
     idUtilisateurCourant: Id = None
     idFacture: Id = Field(default=None, validation_alias=AliasChoices(
         "idFacture", "identifiantFactureCPP"))
@@ -328,11 +356,13 @@ class TraiterUneFactureRecueParam(WireIn):
 
 
 class TraiterRejetItem(WireIn):
+    wire_required = ("idDemandePaiement",)
     idDemandePaiement: Id = Field(default=None, validation_alias=AliasChoices(
         "idDemandePaiement", "idFacture"))
 
 
 class TraiterFacturesRejeteesParam(WireIn):
+    wire_required = ("listeDemandePaiement",)
     listeDemandePaiement: Annotated[list[TraiterRejetItem] | None,
                                     BeforeValidator(_as_list)] = None
     motifRejet: Comment = None
@@ -340,9 +370,10 @@ class TraiterFacturesRejeteesParam(WireIn):
 
 
 class TraiterFactureAValiderParam(WireIn):
+    wire_required = ("idFacture", "action")
     idUtilisateurCourant: Id = None
     idFacture: Id = None
-    action: Text = None
+    action: Annotated[Text, choices(["VALIDATION", "REFUS", "ERREUR_VALIDEUR"])] = None
     typeValideur: Text = None
     idValideur: Id = None
     motifRefus: Comment = None
@@ -351,6 +382,7 @@ class TraiterFactureAValiderParam(WireIn):
 
 
 class CorrigerValideurFactureParam(WireIn):
+    wire_required = ("idFacture",)
     idFacture: Id = None
     idStructure: Id = None
     typeIdentifiantStructure: Text = None
