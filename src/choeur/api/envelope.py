@@ -227,6 +227,12 @@ def pattern(regex: str, *examples: str) -> WithJsonSchema:
         {"type": "string", "pattern": regex, "examples": list(examples)}, {"type": "null"}]})
 
 
+def no_items(why: str = "pas de pièce jointe pour cette opération") -> WithJsonSchema:
+    """A list an operation reads but refuses unless empty (it says so with a coded error)."""
+    return WithJsonSchema({"anyOf": [{"type": "array", "maxItems": 0}, {"type": "null"}],
+                           "description": why})
+
+
 def _present(node: dict) -> dict:
     """A field's schema once it must be there: no `null` branch, no blank text (the server
     reads `null` and `""` as absent)."""
@@ -253,6 +259,8 @@ class WireIn(BaseModel):
 
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
     wire_required: ClassVar[tuple] = ()
+    #: More of what the operation checks, in JSON Schema (`not`, `if`/`then`...).
+    wire_schema_extra: ClassVar[dict] = {}
 
     @classmethod
     def __get_pydantic_json_schema__(cls, core_schema, handler):
@@ -260,8 +268,9 @@ class WireIn(BaseModel):
         target = handler.resolve_ref_schema(schema)
         properties = target.get("properties", {})
         alone = [n for n in cls.wire_required if isinstance(n, str)]
-        either = [n for n in cls.wire_required if not isinstance(n, str)]
-        for name in [*alone, *(n for group in either for n in group)]:
+        either = [[(n,) if isinstance(n, str) else n for n in group]
+                  for group in cls.wire_required if not isinstance(group, str)]
+        for name in [*alone, *(n for group in either for names in group for n in names)]:
             if name not in properties:
                 raise ValueError(f"{cls.__name__}.wire_required: no field {name}")
         for name in alone:
@@ -269,8 +278,12 @@ class WireIn(BaseModel):
         if alone:
             target["required"] = [*target.get("required", []), *alone]
         if either:
-            target["allOf"] = [{"anyOf": [{"required": [n], "properties": {
-                n: _present(properties[n])}} for n in group]} for group in either]
+            target["allOf"] = [{"anyOf": [
+                {"required": list(names),
+                 "properties": {n: _present(properties[n]) for n in names}}
+                for names in group]} for group in either]
+        for key, extra in cls.wire_schema_extra.items():
+            target[key] = [*target.get(key, []), *extra] if key == "allOf" else extra
         return schema
 
 

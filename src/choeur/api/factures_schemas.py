@@ -25,6 +25,7 @@ from choeur.api.envelope import (
     base64_file,
     choices,
     list_of_choices,
+    pattern,
 )
 from choeur.api.factures import COLUMNS, TYPES_DP
 from choeur.api.schemas import ParametresRetour, WsRetour
@@ -59,6 +60,10 @@ Amount = Annotated[Annotated[Decimal, Field(max_digits=19, decimal_places=6)] | 
 Comment = Annotated[Annotated[str, Field(max_length=2000)] | None, BeforeValidator(_blank)]
 TextList = Annotated[list[Annotated[str, Field(max_length=100)]] | None,
                      BeforeValidator(_text_list)]
+#: A VAT rate by its code (TVA1...TVA7, transverses/recuperer/tauxtva) or as a number (`20`,
+#: `5,5 %`).
+VatRateCode = pattern(r"^\s*(?:[Tt][Vv][Aa][1-7]|[0-9]+(?:[.,][0-9]+)?\s*%?)\s*$",
+                      "TVA2", "20")
 #: The paging object of the invoice searches: `triColonne` one of factures.COLUMNS.
 InvoicePagination = Pagination.sorted_by("PaginationFactures", COLUMNS)
 IdList = Annotated[list[Annotated[int, Field(ge=0, le=2**63 - 1)]] | None,
@@ -106,7 +111,8 @@ class SoumettreFactureReferences(WireIn):
 
 
 class LignePosteSoumettreInput(WireIn):
-    wire_required = ("lignePosteQuantite", "lignePosteMontantUnitaireHT")
+    wire_required = ("lignePosteQuantite", "lignePosteMontantUnitaireHT",
+                     ("lignePosteTauxTva", "lignePosteTauxTvaManuel"))
     lignePosteNumero: Id = None
     lignePosteReference: Text = None
     lignePosteDenomination: Text = None
@@ -114,12 +120,14 @@ class LignePosteSoumettreInput(WireIn):
     lignePosteUnite: Text = None
     lignePosteMontantUnitaireHT: Amount = None
     lignePosteMontantRemiseHT: Amount = None
-    lignePosteTauxTva: Text = None
+    lignePosteTauxTva: Annotated[Text, VatRateCode] = None
     lignePosteTauxTvaManuel: Amount = None
 
 
 class LigneTvaSoumettreInput(WireIn):
-    ligneTvaTaux: Text = None
+    wire_required = ("ligneTvaMontantBaseHtParTaux", "ligneTvaMontantTvaParTaux",
+                     ("ligneTvaTaux", "ligneTvaTauxManuel"))
+    ligneTvaTaux: Annotated[Text, VatRateCode] = None
     ligneTvaTauxManuel: Amount = None
     ligneTvaMontantBaseHtParTaux: Amount = None
     ligneTvaMontantTvaParTaux: Amount = None
@@ -135,6 +143,7 @@ class SoumettreFactureMontantTotal(WireIn):
 
 
 class PieceJointePrincipaleIn(WireIn):
+    wire_required = ("pieceJointePrincipaleId",)
     pieceJointePrincipaleDesignation: Text = None
     pieceJointePrincipaleId: Id = None
 
@@ -149,6 +158,12 @@ class PieceJointeComplementaireIn(WireIn):
 
 
 class SoumettreFactureParam(WireIn):
+    # A PDF mode needs its pièce jointe principale (an upload of ajouter/fichier).
+    wire_schema_extra = {"if": {
+        "required": ["modeDepot"], "properties": {"modeDepot": {"enum": [
+            ModeDepot.DEPOT_PDF_API, ModeDepot.DEPOT_PDF_SIGNE_API]}}},
+        "then": {"required": ["pieceJointePrincipale"],
+                 "properties": {"pieceJointePrincipale": {"minItems": 1}}}}
     idUtilisateurCourant: Id = None
     modeDepot: Annotated[Text, choices(
         [ModeDepot.SAISIE_API, ModeDepot.DEPOT_PDF_API, ModeDepot.DEPOT_PDF_SIGNE_API])] = None
@@ -404,9 +419,9 @@ class StructureCritere(WireIn):
 
 
 class RechercherDemandePaiementParam(SearchFilters):
-    roleUtilisateur: Text = None
-    typeDemandePaiement: Text = None
-    typeFacture: Text = None
+    roleUtilisateur: Annotated[Text, choices(["FOURNISSEUR", "DESTINATAIRE", "VALIDEUR"])] = None
+    typeDemandePaiement: Annotated[Text, choices(TYPES_DP)] = None
+    typeFacture: Annotated[Text, choices(TypeFacture.values)] = None
     periodeDateFournisseurDu: Day = None
     periodeDateFournisseurAu: Day = None
     montantAPayerMin: Amount = None
@@ -419,7 +434,7 @@ class RechercherDemandePaiementParam(SearchFilters):
     idServiceDestinataire: Id = None
     dpOuDpArchive: Text = None
     numeroDpMandat: Text = None
-    statutCourant: TextList = None
+    statutCourant: Annotated[TextList, list_of_choices(Status.values)] = None
 
 
 # --- Outputs ------------------------------------------------------------------------------------

@@ -57,7 +57,8 @@ class WireAPI(NinjaAPI):
 def _requires_something(schema: dict, schemas: dict) -> bool:
     if "$ref" in schema:
         schema = schemas[schema["$ref"].rsplit("/", 1)[1]]
-    return bool(schema.get("required") or schema.get("allOf") or schema.get("minProperties"))
+    return bool(schema.get("required") or schema.get("minProperties")
+                or any("anyOf" in part for part in schema.get("allOf", ())))
 
 
 api = WireAPI(
