@@ -107,6 +107,7 @@ COLUMNS = {
 }
 DEFAULT_COLUMN = "DateHeureEtatCourant"
 CATEGORIES = [c.code for c in catalogue.CATEGORIES]
+SollicitationsPagination = Pagination.sorted_by("PaginationSollicitations", COLUMNS)
 SUBCATEGORIES = sorted({s.code for c in catalogue.CATEGORIES for s in c.subcategories})
 
 #: Longer than the services accept, so that they say it with their own code
@@ -333,11 +334,13 @@ class RechercherSollicitationsIn(WireIn):
     # An onglet is one side's: it needs roleUtilisateur.
     wire_schema_extra = {"dependentRequired": {"onglet": ["roleUtilisateur"]}}
     idUtilisateurCourant: Id = None
-    roleUtilisateur: Annotated[Text, choices(ROLES)] = Field(default=None, description="EMETTEUR (les sollicitations "
+    roleUtilisateur: Annotated[Text, choices(ROLES)] = Field(
+        default=None, description="EMETTEUR (les sollicitations "
                                   "émises), DESTINATAIRE (reçues) ; les deux quand absent",
                                   validation_alias=AliasChoices("roleUtilisateur",
                                                                 "roleStructure"))
-    onglet: Annotated[Text, choices(TABS)] = Field(default=None, description="ACTIONS_REQUISES, EN_COURS ou CLOTUREES "
+    onglet: Annotated[Text, choices(TABS)] = Field(
+        default=None, description="ACTIONS_REQUISES, EN_COURS ou CLOTUREES "
                          "(avec roleUtilisateur), comme les onglets du portail")
     listeStatuts: Annotated[TextList, list_of_choices(Status.values)] = Field(
         default=None, validation_alias=AliasChoices(
@@ -354,7 +357,7 @@ class RechercherSollicitationsIn(WireIn):
     periodeDateCreationAu: Day = None
     periodeDateHeureEtatCourantDu: Day = None
     periodeDateHeureEtatCourantAu: Day = None
-    rechercheSollicitation: Pagination.sorted_by("PaginationSollicitations", COLUMNS) | None = Field(
+    rechercheSollicitation: SollicitationsPagination | None = Field(
         default=None, validation_alias=AliasChoices("rechercheSollicitation",
                                                     "parametresRecherche", "pagination"))
 
@@ -642,7 +645,8 @@ class RechercherCategoriesIn(WireIn):
     libelleCategorie: Text = None
     estActif: Bool = None
     pagination: Pagination.sorted_by("PaginationCategories", [
-        "IdTechniqueCategorie", "CodeCategorie", "LibelleCategorie"]) | None = Field(default=None, validation_alias=AliasChoices(
+        "IdTechniqueCategorie", "CodeCategorie", "LibelleCategorie"]) | None = Field(
+        default=None, validation_alias=AliasChoices(
         "pagination", "parametresRecherche"))
 
 
@@ -663,7 +667,8 @@ class RechercherSousCategoriesIn(WireIn):
     estActif: Bool = None
     idTechniqueCategorie: Id = None
     pagination: Pagination.sorted_by("PaginationSousCategories", [
-        "IdTechniqueCategorie", "Code", "Libelle"]) | None = Field(default=None, validation_alias=AliasChoices(
+        "IdTechniqueCategorie", "Code", "Libelle"]) | None = Field(
+        default=None, validation_alias=AliasChoices(
         "pagination", "parametresRecherche"))
 
 

@@ -110,7 +110,8 @@ class RechercherFactureTravauxIn(WireIn):
     example's. Values outside their lists are coded 400s."""
 
     idUtilisateurCourant: Id = None
-    roleUtilisateur: Annotated[Text, choices(ROLES)] = Field(default=None, description="FOURNISSEUR, MOE ou MOA : le rôle "
+    roleUtilisateur: Annotated[Text, choices(ROLES)] = Field(
+        default=None, description="FOURNISSEUR, MOE ou MOA : le rôle "
                                   "de la structure dans le dossier (tous quand absent)")
     idDestinataire: Id = Field(default=None, description="la structure payeuse (la MOA)")
     idServiceExecutant: Id = Field(default=None, description="le service payeur")
@@ -458,7 +459,8 @@ _SLOT = {"FOURNISSEUR": "supplier", "MOE": "moe", "MOA": "moa"}
 
 class RechercherATraiterTravauxIn(WireIn):
     idUtilisateurCourant: Id = None
-    roleUtilisateur: Annotated[Text, choices(ROLES)] = Field(default=None, description="FOURNISSEUR, MOE ou MOA : les "
+    roleUtilisateur: Annotated[Text, choices(ROLES)] = Field(
+        default=None, description="FOURNISSEUR, MOE ou MOA : les "
                                   "pièces qui attendent la structure dans ce rôle (tous quand "
                                   "absent)")
     idDossierFacturation: Id = None
@@ -519,7 +521,8 @@ class ActionTravauxIn(WireIn):
     wire_required = ("idDossierFacturation",)
     idUtilisateurCourant: Id = None
     idDossierFacturation: Id = None
-    roleUtilisateur: Annotated[Text, choices(ROLES)] = Field(default=None, description="le rôle dans lequel la structure "
+    roleUtilisateur: Annotated[Text, choices(ROLES)] = Field(
+        default=None, description="le rôle dans lequel la structure "
                                   "agit (déduit quand elle n'en a qu'un qui convienne)")
     motif: Comment = Field(default=None, validation_alias=AliasChoices(
         "motif", "motifRefus", "commentaire"))
@@ -549,7 +552,8 @@ class RecyclerTravauxIn(WireIn):
     wire_required = ("idDossierFacturation",)
     idUtilisateurCourant: Id = None
     idDossierFacturation: Id = None
-    roleUtilisateur: Annotated[Text, choices(ROLES)] = Field(default=None, description="MOE ou MOA : vers un autre de "
+    roleUtilisateur: Annotated[Text, choices(ROLES)] = Field(
+        default=None, description="MOE ou MOA : vers un autre de "
                                   "ses services ; FOURNISSEUR : vers une autre structure")
     codeStructure: Text = Field(default=None, description="FOURNISSEUR : le SIRET du bon "
                                 "maître d'œuvre (ou d'ouvrage)", validation_alias=AliasChoices(
@@ -687,6 +691,12 @@ class SoumettreFactureTravauxIn(fs.SoumettreFactureParam):
     yet."""
 
     wire_required = ("cadreDeFacturation",)
+    # A new dossier of A4/A13/A7/A14 names its MOE.
+    wire_schema_extra = {"if": {
+        "not": {"required": ["idDossierFacturation"]},
+        "properties": {"cadreDeFacturation": {"properties": {"codeCadreFacturation": {
+            "enum": [str(cadre) for cadre in INITIAL_WITH_MOE]}}}}},
+        "then": {"required": ["codeStructureMoe"]}}
     modeDepot: Annotated[Text, choices([ModeDepot.SAISIE_API])] = None
     cadreDeFacturation: CadreTravauxIn | None = None
     pieceJointePrincipale: Annotated[list[fs.PieceJointePrincipaleIn] | None,
