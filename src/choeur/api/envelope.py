@@ -242,6 +242,8 @@ def _present(node: dict) -> dict:
         node.update(branches[0])
     else:
         node["anyOf"] = branches
+    if node.get("type") == "array":
+        node["minItems"] = max(1, node.get("minItems", 0))  # an empty list is none
     if node.get("type") == "string" and "enum" not in node and "pattern" not in node:
         node["minLength"] = max(1, node.get("minLength", 0))
         node["pattern"] = r"\S"

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import AliasChoices, BeforeValidator, Field
+from pydantic import AliasChoices, BeforeValidator, Field, WithJsonSchema
 
 from choeur.api.envelope import (
     Bool,
@@ -56,7 +56,12 @@ def _text_list(value: Any) -> Any:
 
 Base64 = Annotated[str | None, BeforeValidator(_blank), base64_file()]
 Amount = Annotated[Annotated[Decimal, Field(max_digits=19, decimal_places=6)] | None,
-                   BeforeValidator(_blank)]
+                   BeforeValidator(_blank), WithJsonSchema({"anyOf": [
+                       {"type": "number", "exclusiveMinimum": -1e13, "exclusiveMaximum": 1e13,
+                        "description": "au plus 13 chiffres avant la virgule, 6 après"},
+                       {"type": "string", "pattern": r"^\s*-?[0-9]{1,13}(?:\.[0-9]{1,6})?\s*$",
+                        "examples": ["12.50"]},
+                       {"type": "null"}]})]
 Comment = Annotated[Annotated[str, Field(max_length=2000)] | None, BeforeValidator(_blank)]
 TextList = Annotated[list[Annotated[str, Field(max_length=100)]] | None,
                      BeforeValidator(_text_list)]
@@ -163,7 +168,7 @@ class SoumettreFactureParam(WireIn):
         "required": ["modeDepot"], "properties": {"modeDepot": {"enum": [
             ModeDepot.DEPOT_PDF_API, ModeDepot.DEPOT_PDF_SIGNE_API]}}},
         "then": {"required": ["pieceJointePrincipale"],
-                 "properties": {"pieceJointePrincipale": {"minItems": 1}}}}
+                 "properties": {"pieceJointePrincipale": {"type": "array", "minItems": 1}}}}
     idUtilisateurCourant: Id = None
     modeDepot: Annotated[Text, choices(
         [ModeDepot.SAISIE_API, ModeDepot.DEPOT_PDF_API, ModeDepot.DEPOT_PDF_SIGNE_API])] = None
@@ -333,12 +338,16 @@ class CompleterFactureParam(WireIn):
     commentaire: Comment = None
 
 
+class RecyclerDestinataire(SoumettreFactureDestinataire):
+    wire_required = ("codeDestinataire",)
+
+
 class RecyclerFactureParam(WireIn):
-    wire_required = ("identifiantFactureCPP",)
+    wire_required = ("identifiantFactureCPP", "destinataire")
     idUtilisateurCourant: Id = None
     identifiantFactureCPP: Id = Field(default=None, validation_alias=AliasChoices(
         "identifiantFactureCPP", "idFacture"))
-    destinataire: SoumettreFactureDestinataire | None = None
+    destinataire: RecyclerDestinataire | None = None
     commentaire: Comment = None
     # `reference`, singular, in the Swagger; `references` as soumettre spells it, accepted.
     reference: SoumettreFactureReferences | None = Field(
@@ -397,7 +406,7 @@ class TraiterFactureAValiderParam(WireIn):
 
 
 class CorrigerValideurFactureParam(WireIn):
-    wire_required = ("idFacture",)
+    wire_required = ("idFacture", ("identifiantStructure", "idStructure"))
     idFacture: Id = None
     idStructure: Id = None
     typeIdentifiantStructure: Text = None

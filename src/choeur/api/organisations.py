@@ -383,6 +383,8 @@ def _scalar(name: str, spec: Spec, value: Any) -> Any:
     if kind == "int":
         if isinstance(value, str) and value.strip().isdigit():
             value = int(value)
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # 58391.0 is an integer for JSON Schema too
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
             raise _invalid(name, "un nombre entier positif", "a positive integer")
         return value

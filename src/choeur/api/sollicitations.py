@@ -332,7 +332,10 @@ def _files(pieces: list[PieceJointeIn] | None) -> list:
 
 class RechercherSollicitationsIn(WireIn):
     # An onglet is one side's: it needs roleUtilisateur.
-    wire_schema_extra = {"dependentRequired": {"onglet": ["roleUtilisateur"]}}
+    wire_schema_extra = {
+        "if": {"required": ["onglet"], "properties": {"onglet": {"type": "string"}}},
+        "then": {"required": ["roleUtilisateur"],
+                 "properties": {"roleUtilisateur": {"type": "string"}}}}
     idUtilisateurCourant: Id = None
     roleUtilisateur: Annotated[Text, choices(ROLES)] = Field(
         default=None, description="EMETTEUR (les sollicitations "

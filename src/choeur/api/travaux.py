@@ -545,10 +545,12 @@ class RecyclerTravauxIn(WireIn):
     wire_schema_extra = {"allOf": [
         {"if": {"required": ["roleUtilisateur"],
                 "properties": {"roleUtilisateur": {"const": "FOURNISSEUR"}}},
-         "then": {"required": ["codeStructure"]}},
+         "then": {"required": ["codeStructure"],
+                  "properties": {"codeStructure": {"type": "string", "pattern": r"\S"}}}},
         {"if": {"required": ["roleUtilisateur"],
                 "properties": {"roleUtilisateur": {"enum": ["MOE", "MOA"]}}},
-         "then": {"required": ["codeService"]}}]}
+         "then": {"required": ["codeService"],
+                  "properties": {"codeService": {"type": "string", "pattern": r"\S"}}}}]}
     wire_required = ("idDossierFacturation",)
     idUtilisateurCourant: Id = None
     idDossierFacturation: Id = None
@@ -693,10 +695,11 @@ class SoumettreFactureTravauxIn(fs.SoumettreFactureParam):
     wire_required = ("cadreDeFacturation",)
     # A new dossier of A4/A13/A7/A14 names its MOE.
     wire_schema_extra = {"if": {
-        "not": {"required": ["idDossierFacturation"]},
-        "properties": {"cadreDeFacturation": {"properties": {"codeCadreFacturation": {
+        "properties": {"idDossierFacturation": {"type": "null"}, "cadreDeFacturation": {
+            "properties": {"codeCadreFacturation": {
             "enum": [str(cadre) for cadre in INITIAL_WITH_MOE]}}}}},
-        "then": {"required": ["codeStructureMoe"]}}
+        "then": {"required": ["codeStructureMoe"],
+                 "properties": {"codeStructureMoe": {"type": "string", "pattern": r"\S"}}}}
     modeDepot: Annotated[Text, choices([ModeDepot.SAISIE_API])] = None
     cadreDeFacturation: CadreTravauxIn | None = None
     pieceJointePrincipale: Annotated[list[fs.PieceJointePrincipaleIn] | None,
