@@ -694,12 +694,18 @@ class SoumettreFactureTravauxIn(fs.SoumettreFactureParam):
 
     wire_required = ("cadreDeFacturation",)
     # A new dossier of A4/A13/A7/A14 names its MOE.
-    wire_schema_extra = {"if": {
+    # The other pieces join a dossier.
+    wire_schema_extra = {"allOf": [{"if": {
         "properties": {"idDossierFacturation": {"type": "null"}, "cadreDeFacturation": {
             "properties": {"codeCadreFacturation": {
-            "enum": [str(cadre) for cadre in INITIAL_WITH_MOE]}}}}},
+                "enum": [str(cadre) for cadre in INITIAL_WITH_MOE]}}}}},
         "then": {"required": ["codeStructureMoe"],
-                 "properties": {"codeStructureMoe": {"type": "string", "pattern": r"\S"}}}}
+                 "properties": {"codeStructureMoe": {"type": "string", "pattern": r"\S"}}}},
+        {"if": {"properties": {"cadreDeFacturation": {"properties": {"codeCadreFacturation": {
+            "not": {"enum": [str(cadre) for cadre in (*INITIAL_WITH_MOE,
+                                                      *INITIAL_WITHOUT_MOE)]}}}}}},
+         "then": {"required": ["idDossierFacturation"],
+                  "properties": {"idDossierFacturation": {"type": "integer"}}}}]}
     modeDepot: Annotated[Text, choices([ModeDepot.SAISIE_API])] = None
     cadreDeFacturation: CadreTravauxIn | None = None
     pieceJointePrincipale: Annotated[list[fs.PieceJointePrincipaleIn] | None,
