@@ -58,9 +58,11 @@ KNOWN_PATHS: dict[str, list[str]] = {}
 
 
 def _with_known(value, index: int):
-    """`value` with every field `KNOWN` names set to its `index`-th value (nested too)."""
+    """`value` with every field `KNOWN` names set to its `index`-th value (nested too) where
+    it holds a plain value (the referential's criteria of the same names are objects)."""
     if isinstance(value, dict):
-        return {key: (KNOWN[key][index % len(KNOWN[key])] if key in KNOWN and KNOWN[key]
+        return {key: (KNOWN[key][index % len(KNOWN[key])]
+                      if KNOWN.get(key) and not isinstance(item, dict | list)
                       else _with_known(item, index)) for key, item in value.items()}
     if isinstance(value, list):
         return [_with_known(item, index) for item in value]

@@ -313,7 +313,7 @@ def _value_schema(spec: Spec) -> dict:
         return {"type": "string", "enum": [code for code, _fr, _en in COUNTRIES]}
     if spec.kind == "siren":
         return {"type": "string", "pattern": r"^[0-9]{9}$", "examples": ["110002011"]}
-    return {"type": "string", "maxLength": MAX_TEXT}
+    return {"type": "string", "maxLength": MAX_TEXT, "pattern": "^[^\\u0000]*$"}
 
 
 def _criterion_schema(spec: Spec) -> dict:
@@ -367,9 +367,10 @@ RechercheServices = search_body("RechercheServices", SERVICE_FIELDS)
 def _text(name: str, value: Any) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)  # a SIRET sent as a number
-    if not isinstance(value, str) or len(value) > MAX_TEXT:
-        raise _invalid(name, f"un texte (au plus {MAX_TEXT} caractères)",
-                       f"a text (at most {MAX_TEXT} characters)")
+    if not isinstance(value, str) or len(value) > MAX_TEXT or "\x00" in value:
+        # (NUL: no database column holds it; PostgreSQL refuses it outright.)
+        raise _invalid(name, f"un texte (au plus {MAX_TEXT} caractères, sans NUL)",
+                       f"a text (at most {MAX_TEXT} characters, no NUL)")
     return value.strip()
 
 
