@@ -47,7 +47,10 @@ def test_openapi_is_public_and_well_formed(client):
     # The wire names survive (no snake_case renaming), the odd spellings included.
     consulter = schemas["WsRetourConsulterStructure"]["properties"]
     assert "informationGenerales" in consulter
-    assert "triSens" in schemas["Pagination"]["properties"]
+    # Each search publishes its own paging object: the columns it sorts on.
+    paging = schemas["PaginationFactures"]["properties"]
+    assert paging["triSens"]["anyOf"][0]["enum"] == ["Ascendant", "Descendant"]
+    assert "IdFacture" in paging["triColonne"]["anyOf"][0]["enum"]
 
 
 def test_operations_declare_the_auth_headers(client):

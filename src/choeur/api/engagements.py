@@ -10,12 +10,13 @@ to check a number before invoicing.
 from __future__ import annotations
 
 import re
+from typing import Annotated
 
 from django.db.models import Q
 from ninja import Router, Schema
 from pydantic import AliasChoices, Field
 
-from choeur.api.envelope import Pagination, Text, WireIn, datetime_wire, ok, page
+from choeur.api.envelope import Pagination, Text, WireIn, choices, datetime_wire, ok, page
 from choeur.api.schemas import ErrorOut, ParametresRetour, WsRetour
 from choeur.api.structures import choice
 from choeur.core.ids import parse_id
@@ -30,9 +31,11 @@ ERRORS = frozenset({400, 401, 403, 404, 409, 413, 500})
 class RechercherEngagementIn(WireIn):
     structureReceptriceEngagementJuridique: Text = None
     numeroEngagementJuridique: Text = None
-    etatCourantEngagementJuridique: Text = None
-    typeEngagementJuridique: Text = None
-    parametresRecherche: Pagination | None = Field(
+    etatCourantEngagementJuridique: Annotated[Text, choices(Engagement.State.values)] = None
+    typeEngagementJuridique: Annotated[Text, choices(Engagement.Kind.values)] = None
+    parametresRecherche: Pagination.sorted_by("PaginationEngagements", [
+        "DateCreation", "NumeroEngagementJuridique", "EtatCourant", "MontantTotalHt",
+        "MontantTotalTtc"]) | None = Field(
         default=None, validation_alias=AliasChoices("parametresRecherche", "parametres",
                                                     "pagination"))
 

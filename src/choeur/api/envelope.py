@@ -19,12 +19,21 @@ import os
 import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
-from typing import Annotated, Any, BinaryIO
+from typing import Annotated, Any, BinaryIO, ClassVar
 
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from ninja.parser import Parser
-from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    create_model,
+    field_validator,
+)
 
 from choeur.api import errors
 from choeur.core import clock
@@ -179,21 +188,124 @@ PageSize = Annotated[Annotated[int, Field(ge=0, le=2**31 - 1)] | None,
                      BeforeValidator(_blank_to_none)]
 
 
+# --- What the published OpenAPI says of a request (tests/api/test_openapi_exact.py) -------------
+# The server reads leniently (above); the schema publishes the canonical form a client should
+# send, never less than the server asks: the fields an operation refuses to go without, the
+# values it accepts where it checks them against a list, the bounds it enforces.
+
+
+def choices(values) -> WithJsonSchema:
+    """The values a text field accepts (checked by the operation, case and spaces forgiven),
+    published as an `enum` of their canonical spelling: `Annotated[Text, choices(...)]`."""
+    return WithJsonSchema({"anyOf": [{"type": "string", "enum": [str(v) for v in values]},
+                                     {"type": "null"}]})
+
+
+def list_of_choices(values) -> WithJsonSchema:
+    """As `choices`, for a list of such values."""
+    return WithJsonSchema({"anyOf": [
+        {"type": "array", "items": {"type": "string", "enum": [str(v) for v in values]}},
+        {"type": "null"}]})
+
+
+#: A file in base64 (padded; the server also reads it unpadded, URL-safe, wrapped in lines
+#: or as a data URL).
+BASE64_PATTERN = (r"^(?:[A-Za-z0-9+/]{4})*"
+                  r"(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4})$")
+
+
+def base64_file(example: str = "JVBERi0xLjQK") -> WithJsonSchema:
+    """A file's content in base64, published as such (`contentEncoding`, its pattern)."""
+    return WithJsonSchema({"anyOf": [
+        {"type": "string", "contentEncoding": "base64", "pattern": BASE64_PATTERN,
+         "examples": [example]}, {"type": "null"}]})
+
+
+def pattern(regex: str, *examples: str) -> WithJsonSchema:
+    """A text the operation checks against `regex` (spaces forgiven on the server)."""
+    return WithJsonSchema({"anyOf": [
+        {"type": "string", "pattern": regex, "examples": list(examples)}, {"type": "null"}]})
+
+
+def no_items(why: str = "pas de pièce jointe pour cette opération") -> WithJsonSchema:
+    """A list an operation reads but refuses unless empty (it says so with a coded error)."""
+    return WithJsonSchema({"anyOf": [{"type": "array", "maxItems": 0}, {"type": "null"}],
+                           "description": why})
+
+
+def _present(node: dict) -> dict:
+    """A field's schema once it must be there: no `null` branch, no blank text (the server
+    reads `null` and `""` as absent)."""
+    branches = [b for b in node.get("anyOf", [node]) if b.get("type") != "null"]
+    node = {k: v for k, v in node.items() if k != "anyOf"}
+    if len(branches) == 1:
+        node.update(branches[0])
+    else:
+        node["anyOf"] = branches
+    if node.get("type") == "array":
+        node["minItems"] = max(1, node.get("minItems", 0))  # an empty list is none
+    if node.get("type") == "string" and "enum" not in node and "pattern" not in node:
+        node["minLength"] = max(1, node.get("minLength", 0))
+        node["pattern"] = r"\S"
+    return node
+
+
 class WireIn(BaseModel):
     """Base of every request body: unknown fields ignored (§7.4), ids may be strings.
     (A plain pydantic model: ninja's Schema would read a string given for an object as an
-    object with no attributes instead of refusing it.)"""
+    object with no attributes instead of refusing it.)
+
+    `wire_required` names the fields the operation refuses to go without (it checks them
+    itself, with its own coded error, in the order it chooses): the OpenAPI publishes them as
+    `required`; a tuple in it is a choice, « one of these » (`anyOf`)."""
 
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    wire_required: ClassVar[tuple] = ()
+    #: More of what the operation checks, in JSON Schema (`not`, `if`/`then`...).
+    wire_schema_extra: ClassVar[dict] = {}
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema, handler):
+        schema = handler(core_schema)
+        target = handler.resolve_ref_schema(schema)
+        properties = target.get("properties", {})
+        alone = [n for n in cls.wire_required if isinstance(n, str)]
+        either = [[(n,) if isinstance(n, str) else n for n in group]
+                  for group in cls.wire_required if not isinstance(group, str)]
+        for name in [*alone, *(n for group in either for names in group for n in names)]:
+            if name not in properties:
+                raise ValueError(f"{cls.__name__}.wire_required: no field {name}")
+        for name in alone:
+            properties[name] = _present(properties[name])
+        if alone:
+            target["required"] = [*target.get("required", []), *alone]
+        if either:
+            target["allOf"] = [{"anyOf": [
+                {"required": list(names),
+                 "properties": {n: _present(properties[n]) for n in names}}
+                for names in group]} for group in either]
+        for key, extra in cls.wire_schema_extra.items():
+            target[key] = [*target.get(key, []), *extra] if key == "allOf" else extra
+        return schema
 
 
 class Pagination(WireIn):
     """The paging object every search takes, whatever its name in the operation."""
 
-    nbResultatsParPage: PageSize = None
-    pageResultatDemandee: PageSize = None
+    nbResultatsParPage: Annotated[PageSize, WithJsonSchema({"anyOf": [
+        {"type": "integer", "minimum": 0, "maximum": MAX_PAGE_SIZE}, {"type": "null"}]})] = None
+    pageResultatDemandee: Annotated[PageSize, WithJsonSchema({"anyOf": [
+        {"type": "integer", "minimum": 0, "maximum": MAX_PAGE_NUMBER}, {"type": "null"}]})] = None
     triColonne: Text = None
-    triSens: Text = Field(default=None, validation_alias=AliasChoices("triSens", "triSense"))
+    triSens: Annotated[Text, choices(["Ascendant", "Descendant"])] = Field(
+        default=None, validation_alias=AliasChoices("triSens", "triSense"))
+
+    @classmethod
+    def sorted_by(cls, name: str, columns) -> type[Pagination]:
+        """The paging object of an operation that sorts on `columns` (its `triColonne`
+        values, published as an enum); `name` names it in the OpenAPI."""
+        return create_model(name, __base__=cls, __doc__=cls.__doc__,
+                            triColonne=(Annotated[Text, choices(columns)], None))
 
     @field_validator("triSens")
     @classmethod

@@ -142,11 +142,14 @@ def type_facture(field: str, values) -> Q:
     return Q(type_facture__in=[choice(field, v, TypeFacture.values) for v in values])
 
 
+#: Every `typeDemandePaiement` a search names.
+TYPES_DP = ["FACTURE", "FACTURE_TRAVAUX", "MEMOIRE_JUSTICE", "DEMANDE_REMBOURSEMENT"]
+
+
 def type_dp(value: str | None) -> bool:
     """Whether a `typeDemandePaiement` criterion lets invoices through (works invoices,
     mémoires and refund requests do not exist in Choeur yet)."""
-    return choice("typeDemandePaiement", value, ["FACTURE", "FACTURE_TRAVAUX", "MEMOIRE_JUSTICE",
-                                                 "DEMANDE_REMBOURSEMENT"]) in (None, TYPE_DP)
+    return choice("typeDemandePaiement", value, TYPES_DP) in (None, TYPE_DP)
 
 
 def flux_filter(numero_flux: str) -> Q:

@@ -13,10 +13,24 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import AliasChoices, BeforeValidator, Field
+from pydantic import AliasChoices, BeforeValidator, Field, WithJsonSchema
 
-from choeur.api.envelope import Bool, Day, Id, Pagination, Text, WireIn
+from choeur.api.envelope import (
+    Bool,
+    Day,
+    Id,
+    Pagination,
+    Text,
+    WireIn,
+    base64_file,
+    choices,
+    list_of_choices,
+    pattern,
+)
+from choeur.api.factures import COLUMNS, TYPES_DP
 from choeur.api.schemas import ParametresRetour, WsRetour
+from choeur.invoicing.models import Cadre, ModeDepot, ModePaiement, TypeFacture, TypeTva
+from choeur.invoicing.statuses import Status
 
 
 def _blank(value: Any) -> Any:
@@ -40,12 +54,23 @@ def _text_list(value: Any) -> Any:
     return value
 
 
-Base64 = Annotated[str | None, BeforeValidator(_blank)]
+Base64 = Annotated[str | None, BeforeValidator(_blank), base64_file()]
 Amount = Annotated[Annotated[Decimal, Field(max_digits=19, decimal_places=6)] | None,
-                   BeforeValidator(_blank)]
+                   BeforeValidator(_blank), WithJsonSchema({"anyOf": [
+                       {"type": "number", "exclusiveMinimum": -1e13, "exclusiveMaximum": 1e13,
+                        "description": "au plus 13 chiffres avant la virgule, 6 après"},
+                       {"type": "string", "pattern": r"^\s*-?[0-9]{1,13}(?:\.[0-9]{1,6})?\s*$",
+                        "examples": ["12.50"]},
+                       {"type": "null"}]})]
 Comment = Annotated[Annotated[str, Field(max_length=2000)] | None, BeforeValidator(_blank)]
 TextList = Annotated[list[Annotated[str, Field(max_length=100)]] | None,
                      BeforeValidator(_text_list)]
+#: A VAT rate by its code (TVA1...TVA7, transverses/recuperer/tauxtva) or as a number (`20`,
+#: `5,5 %`).
+VatRateCode = pattern(r"^\s*(?:[Tt][Vv][Aa][1-7]|[0-9]+(?:[.,][0-9]+)?\s*%?)\s*$",
+                      "TVA2", "20")
+#: The paging object of the invoice searches: `triColonne` one of factures.COLUMNS.
+InvoicePagination = Pagination.sorted_by("PaginationFactures", COLUMNS)
 IdList = Annotated[list[Annotated[int, Field(ge=0, le=2**63 - 1)]] | None,
                    BeforeValidator(_text_list)]
 
@@ -54,10 +79,12 @@ IdList = Annotated[list[Annotated[int, Field(ge=0, le=2**63 - 1)]] | None,
 
 
 class DeposerPdfFactureParam(WireIn):
+    wire_required = ("fichierFacture",)
     idUtilisateurCourant: Id = None
     fichierFacture: Base64 = None
     nomFichier: Text = None
-    formatDepot: Text = None
+    formatDepot: Annotated[Text, choices(
+        ["PDF_NON_SIGNE", "PDF_SIGNE_PADES", "PDF_SIGNE_XADES"])] = None
 
 
 class SoumettreFactureDestinataire(WireIn):
@@ -72,23 +99,25 @@ class SoumettreFactureFournisseur(WireIn):
 
 
 class SoumettreFactureCadreDeFacturation(WireIn):
-    codeCadreFacturation: Text = None
+    codeCadreFacturation: Annotated[Text, choices(Cadre.values)] = None
     codeStructureValideur: Text = None
     codeServiceValideur: Text = None
 
 
 class SoumettreFactureReferences(WireIn):
     deviseFacture: Text = None
-    typeFacture: Text = None
-    typeTva: Text = None
+    typeFacture: Annotated[Text, choices(["FACTURE", "AVOIR"])] = None
+    typeTva: Annotated[Text, choices(TypeTva.values)] = None
     motifExonerationTva: Text = None
     numeroMarche: Text = None
     numeroBonCommande: Text = None
     numeroFactureOrigine: Text = None
-    modePaiement: Text = None
+    modePaiement: Annotated[Text, choices(ModePaiement.values)] = None
 
 
 class LignePosteSoumettreInput(WireIn):
+    wire_required = ("lignePosteQuantite", "lignePosteMontantUnitaireHT",
+                     ("lignePosteTauxTva", "lignePosteTauxTvaManuel"))
     lignePosteNumero: Id = None
     lignePosteReference: Text = None
     lignePosteDenomination: Text = None
@@ -96,12 +125,14 @@ class LignePosteSoumettreInput(WireIn):
     lignePosteUnite: Text = None
     lignePosteMontantUnitaireHT: Amount = None
     lignePosteMontantRemiseHT: Amount = None
-    lignePosteTauxTva: Text = None
+    lignePosteTauxTva: Annotated[Text, VatRateCode] = None
     lignePosteTauxTvaManuel: Amount = None
 
 
 class LigneTvaSoumettreInput(WireIn):
-    ligneTvaTaux: Text = None
+    wire_required = ("ligneTvaMontantBaseHtParTaux", "ligneTvaMontantTvaParTaux",
+                     ("ligneTvaTaux", "ligneTvaTauxManuel"))
+    ligneTvaTaux: Annotated[Text, VatRateCode] = None
     ligneTvaTauxManuel: Amount = None
     ligneTvaMontantBaseHtParTaux: Amount = None
     ligneTvaMontantTvaParTaux: Amount = None
@@ -117,11 +148,13 @@ class SoumettreFactureMontantTotal(WireIn):
 
 
 class PieceJointePrincipaleIn(WireIn):
+    wire_required = ("pieceJointePrincipaleId",)
     pieceJointePrincipaleDesignation: Text = None
     pieceJointePrincipaleId: Id = None
 
 
 class PieceJointeComplementaireIn(WireIn):
+    wire_required = ("pieceJointeComplementaireId",)
     pieceJointeComplementaireDesignation: Text = None
     pieceJointeComplementaireType: Text = None
     pieceJointeComplementaireNumeroLigneFacture: Id = None
@@ -130,8 +163,15 @@ class PieceJointeComplementaireIn(WireIn):
 
 
 class SoumettreFactureParam(WireIn):
+    # A PDF mode needs its pièce jointe principale (an upload of ajouter/fichier).
+    wire_schema_extra = {"if": {
+        "required": ["modeDepot"], "properties": {"modeDepot": {"enum": [
+            ModeDepot.DEPOT_PDF_API, ModeDepot.DEPOT_PDF_SIGNE_API]}}},
+        "then": {"required": ["pieceJointePrincipale"],
+                 "properties": {"pieceJointePrincipale": {"type": "array", "minItems": 1}}}}
     idUtilisateurCourant: Id = None
-    modeDepot: Text = None
+    modeDepot: Annotated[Text, choices(
+        [ModeDepot.SAISIE_API, ModeDepot.DEPOT_PDF_API, ModeDepot.DEPOT_PDF_SIGNE_API])] = None
     numeroFactureSaisi: Text = None
     dateFacture: Day = None
     destinataire: SoumettreFactureDestinataire | None = None
@@ -172,8 +212,8 @@ class SearchFilters(WireIn):
     periodeDateFactureAu: Day = None
     periodeDateHeureEtatCourantDu: Day = None
     periodeDateHeureEtatCourantAu: Day = None
-    cadreFacturation: Text = None
-    statutCourant: TextList = None
+    cadreFacturation: Annotated[Text, choices(Cadre.values)] = None
+    statutCourant: Annotated[TextList, list_of_choices(Status.values)] = None
     montantHTMin: Amount = None
     montantHTMax: Amount = None
     montantTTCMin: Amount = None
@@ -192,7 +232,7 @@ class RechercherFactureParFournisseurParam(SearchFilters):
     listeDestinataire: Annotated[list[CritereDestinatairePojo] | None,
                                  BeforeValidator(_as_list)] = None
     rechercheSirenDestinataire: Bool = None
-    typeFacture: Text = None
+    typeFacture: Annotated[Text, choices(TypeFacture.values)] = None
     idFournisseur: Id = None
     idServiceFournisseur: Id = None
     coordonneeBancaire: Id = None
@@ -200,42 +240,42 @@ class RechercherFactureParFournisseurParam(SearchFilters):
     numeroFactureOrigine: Text = None
     modeDepot: Text = None
     numeroFluxDepot: Text = None
-    rechercheFactureParFournisseur: Pagination | None = None
+    rechercheFactureParFournisseur: InvoicePagination | None = None
     rejetTraite: Bool = None
 
 
 class RechercherFactureRecipiendaireParam(SearchFilters):
-    typeDemandePaiement: Text = None
+    typeDemandePaiement: Annotated[Text, choices(TYPES_DP)] = None
     idDestinataire: Id = None
     idServiceExecutant: Id = None
-    listeTypeFacture: TextList = None
+    listeTypeFacture: Annotated[TextList, list_of_choices(TypeFacture.values)] = None
     listeTypeFactureTravaux: TextList = None
     listeFournisseurs: Annotated[list[CritereFournisseurPojo] | None,
                                  BeforeValidator(_as_list)] = None
     rechercheSirenFournisseur: Bool = None
     factureTelechargeeParDestinataire: Bool = None
-    paramRecherche: Pagination | None = None
+    paramRecherche: InvoicePagination | None = None
 
 
 class RechercherFactureParValideurParam(SearchFilters):
-    typeDemandePaiement: Text = None
+    typeDemandePaiement: Annotated[Text, choices(TYPES_DP)] = None
     idDestinataire: Id = None
     idServiceExecutant: Id = None
-    listeTypeFacture: TextList = None
+    listeTypeFacture: Annotated[TextList, list_of_choices(TypeFacture.values)] = None
     listeTypeFactureTravaux: TextList = None
     idFournisseur: Id = None
     idServiceFournisseur: Id = None
     montantAPayerMin: Amount = None
     montantAPayerMax: Amount = None
     numeroEngagement: Text = None
-    pagination: Pagination | None = None
+    pagination: InvoicePagination | None = None
 
 
 class RechercherATraiterParFournisseurParam(WireIn):
     idUtilisateurCourant: Id = None
     idStructure: Id = None
     masquerRejetee: Bool = None
-    rechercheFactureATraiterParFournisseur: Pagination | None = None
+    rechercheFactureATraiterParFournisseur: InvoicePagination | None = None
     recupererTaille: Bool = None
 
 
@@ -243,7 +283,7 @@ class RechercherATraiterParRecipiendaireParam(WireIn):
     idUtilisateurCourant: Id = None
     idStructure: Id = None
     recupererTaille: Bool = None
-    parametreRechercheFactureATraiterParRecipiendaire: Pagination | None = None
+    parametreRechercheFactureATraiterParRecipiendaire: InvoicePagination | None = None
 
 
 class RechercherATraiterParValideurParam(WireIn):
@@ -251,13 +291,15 @@ class RechercherATraiterParValideurParam(WireIn):
     idStructure: Id = None
     typeIdentifiantStructure: Text = None
     identifiantStructure: Text = None
-    pagination: Pagination | None = None
+    pagination: InvoicePagination | None = None
 
 
 class ConsulterFactureParam(WireIn):
     """consulter/fournisseur, /recipiendaire, /valideur: the line and attachment paging
     objects are accepted under every name the Swagger and the clients use, and ignored (an
     invoice's lines come whole)."""
+
+    wire_required = ("identifiantFactureCPP",)
 
     idUtilisateurCourant: Id = None
     identifiantFactureCPP: Id = Field(default=None, validation_alias=AliasChoices(
@@ -275,6 +317,7 @@ class HistoPagination(WireIn):
 
 
 class ConsulterHistoriqueFactureParam(WireIn):
+    wire_required = ("idFacture",)
     idUtilisateurCourant: Id = None
     idFacture: Id = Field(default=None, validation_alias=AliasChoices(
         "idFacture", "identifiantFactureCPP"))
@@ -286,6 +329,7 @@ class ConsulterHistoriqueFactureParam(WireIn):
 
 
 class CompleterFactureParam(WireIn):
+    wire_required = ("identifiantFactureCPP",)
     idUtilisateurCourant: Id = None
     identifiantFactureCPP: Id = Field(default=None, validation_alias=AliasChoices(
         "identifiantFactureCPP", "idFacture"))
@@ -294,11 +338,16 @@ class CompleterFactureParam(WireIn):
     commentaire: Comment = None
 
 
+class RecyclerDestinataire(SoumettreFactureDestinataire):
+    wire_required = ("codeDestinataire",)
+
+
 class RecyclerFactureParam(WireIn):
+    wire_required = ("identifiantFactureCPP", "destinataire")
     idUtilisateurCourant: Id = None
     identifiantFactureCPP: Id = Field(default=None, validation_alias=AliasChoices(
         "identifiantFactureCPP", "idFacture"))
-    destinataire: SoumettreFactureDestinataire | None = None
+    destinataire: RecyclerDestinataire | None = None
     commentaire: Comment = None
     # `reference`, singular, in the Swagger; `references` as soumettre spells it, accepted.
     reference: SoumettreFactureReferences | None = Field(
@@ -306,19 +355,22 @@ class RecyclerFactureParam(WireIn):
 
 
 class IdFactureInput(WireIn):
+    wire_required = ("idFacture",)
     idFacture: Id = Field(default=None, validation_alias=AliasChoices(
         "idFacture", "identifiantFactureCPP"))
 
 
 class TelechargerGroupeFactureParam(WireIn):
+    wire_required = ("listeFacture",)
     idUtilisateurCourant: Id = None
     idEspace: Id = None
-    format: Text = None
+    format: Annotated[Text, choices(["ZIP", "PDF", "XML"])] = None
     avecPiecesJointesComplementaires: Bool = None
     listeFacture: Annotated[list[IdFactureInput] | None, BeforeValidator(_as_list)] = None
 
 
 class TraiterUneFactureRecueParam(WireIn):
+    wire_required = ("idFacture",)
     idUtilisateurCourant: Id = None
     idFacture: Id = Field(default=None, validation_alias=AliasChoices(
         "idFacture", "identifiantFactureCPP"))
@@ -328,11 +380,13 @@ class TraiterUneFactureRecueParam(WireIn):
 
 
 class TraiterRejetItem(WireIn):
+    wire_required = ("idDemandePaiement",)
     idDemandePaiement: Id = Field(default=None, validation_alias=AliasChoices(
         "idDemandePaiement", "idFacture"))
 
 
 class TraiterFacturesRejeteesParam(WireIn):
+    wire_required = ("listeDemandePaiement",)
     listeDemandePaiement: Annotated[list[TraiterRejetItem] | None,
                                     BeforeValidator(_as_list)] = None
     motifRejet: Comment = None
@@ -340,9 +394,10 @@ class TraiterFacturesRejeteesParam(WireIn):
 
 
 class TraiterFactureAValiderParam(WireIn):
+    wire_required = ("idFacture", "action")
     idUtilisateurCourant: Id = None
     idFacture: Id = None
-    action: Text = None
+    action: Annotated[Text, choices(["VALIDATION", "REFUS", "ERREUR_VALIDEUR"])] = None
     typeValideur: Text = None
     idValideur: Id = None
     motifRefus: Comment = None
@@ -351,6 +406,7 @@ class TraiterFactureAValiderParam(WireIn):
 
 
 class CorrigerValideurFactureParam(WireIn):
+    wire_required = ("idFacture", ("identifiantStructure", "idStructure"))
     idFacture: Id = None
     idStructure: Id = None
     typeIdentifiantStructure: Text = None
@@ -372,9 +428,9 @@ class StructureCritere(WireIn):
 
 
 class RechercherDemandePaiementParam(SearchFilters):
-    roleUtilisateur: Text = None
-    typeDemandePaiement: Text = None
-    typeFacture: Text = None
+    roleUtilisateur: Annotated[Text, choices(["FOURNISSEUR", "DESTINATAIRE", "VALIDEUR"])] = None
+    typeDemandePaiement: Annotated[Text, choices(TYPES_DP)] = None
+    typeFacture: Annotated[Text, choices(TypeFacture.values)] = None
     periodeDateFournisseurDu: Day = None
     periodeDateFournisseurAu: Day = None
     montantAPayerMin: Amount = None
@@ -387,7 +443,7 @@ class RechercherDemandePaiementParam(SearchFilters):
     idServiceDestinataire: Id = None
     dpOuDpArchive: Text = None
     numeroDpMandat: Text = None
-    statutCourant: TextList = None
+    statutCourant: Annotated[TextList, list_of_choices(Status.values)] = None
 
 
 # --- Outputs ------------------------------------------------------------------------------------

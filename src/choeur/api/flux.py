@@ -74,6 +74,7 @@ from choeur.api.envelope import (
     Id,
     Text,
     WireIn,
+    base64_file,
     date_wire,
     datetime_wire,
     ok,
@@ -126,8 +127,9 @@ def _long_text(value):
 
 
 class DeposerFluxFactureParam(WireIn):
+    wire_required = ("fichierFlux",)
     idUtilisateurCourant: Id = None
-    fichierFlux: Annotated[str | None, BeforeValidator(_long_text)] = None
+    fichierFlux: Annotated[str | None, BeforeValidator(_long_text), base64_file()] = None
     nomFichier: Text = None
     syntaxeFlux: Text = None
     avecSignature: Bool = None
@@ -248,6 +250,7 @@ def resend_libelle(flux: Flux, language: str) -> str:
 
 
 class ConsulterCRParam(WireIn):
+    wire_required = ("numeroFluxDepot",)
     numeroFluxDepot: Text = None
     dateDepot: Day = None
     syntaxeFlux: Text = Field(default=None,

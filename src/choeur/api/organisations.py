@@ -53,6 +53,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import HttpResponse
 from ninja import Router
+from pydantic import ConfigDict
 
 from choeur.api import organisations_schemas as o
 from choeur.api.envelope import datetime_wire, wire_instant
@@ -288,15 +289,88 @@ SERVICE_FIELDS: dict[str, Spec] = {
 }
 
 
+# --- What the OpenAPI publishes of a search body ------------------------------------------------
+
+_UUID_PATTERN = (r"^\s*(?:[0-9a-fA-F]{32}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+                 r"[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\s*$")
+
+
+def _value_schema(spec: Spec) -> dict:
+    """What `_scalar` accepts for one field (in its canonical form)."""
+    if spec.kind == "int":
+        return {"type": "integer", "minimum": 0, "maximum": 2**63 - 1}
+    if spec.kind == "bool":
+        return {"type": "boolean"}
+    if spec.kind == "choice":
+        return {"type": "string", "enum": sorted(k for k in spec.choices if k.isascii())}
+    if spec.kind == "uuid":
+        return {"type": "string", "pattern": _UUID_PATTERN,
+                "examples": ["0123456789abcdef0123456789abcdef"]}
+    if spec.kind in ("instant", "day"):  # `wire_instant` reads these and a few more forms
+        return {"anyOf": [{"type": "string", "format": "date"},
+                          {"type": "string", "format": "date-time"}]}
+    if spec.kind == "country":
+        return {"type": "string", "enum": [code for code, _fr, _en in COUNTRIES]}
+    if spec.kind == "siren":
+        return {"type": "string", "pattern": r"^[0-9]{9}$", "examples": ["110002011"]}
+    return {"type": "string", "maxLength": MAX_TEXT, "pattern": "^[^\\u0000]*$"}
+
+
+def _criterion_schema(spec: Spec) -> dict:
+    """`{"op", "val"}` of one field: its operators, its value (a list of them for IN)."""
+    one = _value_schema(spec)
+    schema = {"type": "object", "required": ["op", "val"],
+              "properties": {"op": {"type": "string", "enum": list(spec.operators)},
+                             "val": one}}
+    if "IN" in spec.operators:
+        many = {"type": "array", "items": one, "minItems": 1, "maxItems": MAX_IN_VALUES}
+        schema["properties"]["val"] = {"anyOf": [one, many]}
+        schema.update({"if": {"properties": {"op": {"const": "IN"}}},
+                       "then": {"properties": {"val": many}},
+                       "else": {"properties": {"val": one}}})
+    return schema
+
+
+def search_body(name: str, fields: dict[str, Spec]) -> type[o.RechercheIn]:
+    """The body of a search on `fields`, as the server reads it (`criteria`, `ordering`,
+    `projection`): its searchable fields, at least one of them, no other; `_fields` among
+    all, `_sort`/`_desc` among the sortable. The same model as RechercheIn otherwise."""
+    searchable = {n: _criterion_schema(spec) for n, spec in fields.items() if spec.column}
+    sortable = [n for n, spec in fields.items() if spec.column and not spec.own_only]
+
+    def published(schema: dict) -> None:
+        properties = schema["properties"]
+        for key, names in (("_fields", list(fields)), ("_sort", sortable),
+                           ("_desc", sortable)):
+            properties[key] = {"type": "array", "items": {"type": "string", "enum": names}}
+        properties["_page"] = {"type": "integer", "minimum": 1, "maximum": 1_000_000}
+        properties.update(searchable)
+        schema.pop("additionalProperties", None)
+        schema["additionalProperties"] = False
+        schema["allOf"] = [{"anyOf": [{"required": [n], "properties": {n: c}}
+                                      for n, c in searchable.items()]}]
+
+    config = ConfigDict(**{**o.RechercheIn.model_config, "json_schema_extra": published,
+                           "title": name})
+    return type(name, (o.RechercheIn,), {"model_config": config, "__module__": __name__,
+                                         "__doc__": o.RechercheIn.__doc__})
+
+
+RechercheSiren = search_body("RechercheSiren", SIREN_FIELDS)
+RechercheStructures = search_body("RechercheStructures", STRUCTURE_FIELDS)
+RechercheServices = search_body("RechercheServices", SERVICE_FIELDS)
+
+
 # --- Criteria -------------------------------------------------------------------------------
 
 
 def _text(name: str, value: Any) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)  # a SIRET sent as a number
-    if not isinstance(value, str) or len(value) > MAX_TEXT:
-        raise _invalid(name, f"un texte (au plus {MAX_TEXT} caractères)",
-                       f"a text (at most {MAX_TEXT} characters)")
+    if not isinstance(value, str) or len(value) > MAX_TEXT or "\x00" in value:
+        # (NUL: no database column holds it; PostgreSQL refuses it outright.)
+        raise _invalid(name, f"un texte (au plus {MAX_TEXT} caractères, sans NUL)",
+                       f"a text (at most {MAX_TEXT} characters, no NUL)")
     return value.strip()
 
 
@@ -308,6 +382,8 @@ def _scalar(name: str, spec: Spec, value: Any) -> Any:
     if kind == "int":
         if isinstance(value, str) and value.strip().isdigit():
             value = int(value)
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # 58391.0 is an integer for JSON Schema too
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
             raise _invalid(name, "un nombre entier positif", "a positive integer")
         return value
@@ -498,7 +574,7 @@ def healthcheck(request):
 
 @router.post("/siren/recherche", operation_id="rechercherSiren", exclude_none=True,
              response={200: list[o.SirenOrg], **RESPONSES_ONE})
-def rechercher_siren(request, payload: o.RechercheIn, response: HttpResponse):
+def rechercher_siren(request, payload: RechercheSiren, response: HttpResponse):
     """Structures identified by a SIRET, each with its SIREN."""
     actor = request.auth
     found = permissions.directory(actor).filter(identifier_type=IdentifierType.SIRET)
@@ -507,7 +583,7 @@ def rechercher_siren(request, payload: o.RechercheIn, response: HttpResponse):
 
 @router.post("/structures/recherche", operation_id="rechercherStructuresOrganisation",
              exclude_none=True, response={200: list[o.StructureOrg], **RESPONSES_ONE})
-def rechercher_structures(request, payload: o.RechercheIn, response: HttpResponse):
+def rechercher_structures(request, payload: RechercheStructures, response: HttpResponse):
     actor = request.auth
     return search(permissions.directory(actor), payload, STRUCTURE_FIELDS, context(actor),
                   response)
@@ -540,7 +616,7 @@ def services_structure(request, uuid: str, response: HttpResponse):
 
 @router.post("/services/recherche", operation_id="rechercherServicesOrganisation",
              exclude_none=True, response={200: list[o.ServiceOrg], **RESPONSES_ONE})
-def rechercher_services(request, payload: o.RechercheIn, response: HttpResponse):
+def rechercher_services(request, payload: RechercheServices, response: HttpResponse):
     actor = request.auth
     found = permissions.directory_services(actor).select_related("structure")
     return search(found, payload, SERVICE_FIELDS, context(actor), response)

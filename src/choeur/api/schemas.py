@@ -6,12 +6,13 @@ the official definitions."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Schema
 from pydantic import AliasChoices, Field
 
-from choeur.api.envelope import Bool, Id, Pagination, Text, WireIn
+from choeur.api.envelope import Bool, Id, Pagination, Text, WireIn, choices
+from choeur.organisations.models import IdentifierType
 
 TypeIdentifiant = Literal["SIRET", "UE_HORS_FRANCE", "HORS_UE", "RIDET", "TAHITI", "AUTRE",
                           "PARTICULIER"]
@@ -54,9 +55,9 @@ class OAuthErrorOut(Schema):
 
 class RechercherStructureInput(WireIn):
     identifiantStructure: Text = None
-    typeIdentifiantStructure: Text = None
-    typeStructure: Text = None
-    statutStructure: Text = None
+    typeIdentifiantStructure: Annotated[Text, choices(IdentifierType.values)] = None
+    typeStructure: Annotated[Text, choices(["PRIVEE", "PUBLIQUE"])] = None
+    statutStructure: Annotated[Text, choices(["ACTIF", "INACTIF"])] = None
     libelleStructure: Text = None
     raisonSocialeStructure: Text = None
     nomStructure: Text = None
@@ -70,7 +71,9 @@ class RechercherStructureInput(WireIn):
 
 class RechercherStructureParam(WireIn):
     structure: RechercherStructureInput | None = None
-    parametres: Pagination | None = None
+    parametres: Pagination.sorted_by("PaginationStructures", [
+        "IdentifiantStructure", "DesignationStructure", "TypeIdentifiantStructure",
+        "Statut"]) | None = None
     restreindreStructuresPrivees: Bool = None
 
 
@@ -88,6 +91,7 @@ class WsRetourRechercherStructure(WsRetour):
 
 
 class ConsulterStructureParam(WireIn):
+    wire_required = ("idStructureCPP",)
     # The Go client sends `idStructure` (§5, §7.4).
     idStructureCPP: Id = Field(default=None,
                                validation_alias=AliasChoices("idStructureCPP", "idStructure"))
@@ -150,9 +154,12 @@ class WsRetourConsulterStructure(WsRetour):
 
 
 class RechercherServicesStructureParam(WireIn):
+    wire_required = ("idStructure",)
     idStructure: Id = Field(default=None,
                             validation_alias=AliasChoices("idStructure", "idStructureCPP"))
-    parametresRechercherServicesStructure: Pagination | None = Field(
+    parametresRechercherServicesStructure: Pagination.sorted_by("PaginationServices", [
+        "CodeService", "LibelleService", "DateDbtService", "DateFinService",
+        "EstActif"]) | None = Field(
         default=None, validation_alias=AliasChoices("parametresRechercherServicesStructure",
                                                     "parametres", "parametresRecherche"))
 
@@ -173,6 +180,7 @@ class WsRetourRechercherServicesStructure(WsRetour):
 
 
 class ConsulterServiceStructureParam(WireIn):
+    wire_required = ("idStructure", "idService")
     idStructure: Id = Field(default=None,
                             validation_alias=AliasChoices("idStructure", "idStructureCPP"))
     idService: Id = None
@@ -201,12 +209,16 @@ class WsRetourConsulterServiceStructure(WsRetour):
 
 
 class ListerRattachementsParam(WireIn):
+    wire_required = (("idStructure", "identifiantStructure"),
+                     ("idUtilisateur", "adresseEmailConnexionUtilisateur"))
     idStructure: Id = None
     identifiantStructure: Text = None
-    typeIdentifiantStructure: Text = None
+    typeIdentifiantStructure: Annotated[Text, choices(IdentifierType.values)] = None
     idUtilisateur: Id = None
     adresseEmailConnexionUtilisateur: Text = None
-    parametresListerRattachementsStructureUtilisateur: Pagination | None = None
+    parametresListerRattachementsStructureUtilisateur: Pagination.sorted_by(
+        "PaginationRattachements", ["CodeService", "NomService", "StatutRattachement"]
+    ) | None = None
 
 
 class ServiceRattache(Schema):
@@ -231,15 +243,19 @@ class WsRetourListerRattachements(WsRetour):
 
 
 class StructureEspaces(WireIn):
+    wire_required = (("idStructure", "identifiantStructure"),)
     idStructure: Id = None
     identifiantStructure: Text = None
-    typeIdentifiantStructure: Text = None
+    typeIdentifiantStructure: Annotated[Text, choices(IdentifierType.values)] = None
 
 
 class RechercherEspacesParam(WireIn):
+    wire_required = ("structure",)
     structure: StructureEspaces | None = None
     idService: Id = None
-    parametresRechercherEspaces: Pagination | None = None
+    parametresRechercherEspaces: Pagination.sorted_by("PaginationEspaces", [
+        "CodeEspace", "LibelleEspace", "idEspaceFo", "etatCourant", "TypeHabilitation",
+        "CodeService", "LibelleService", "IdService"]) | None = None
 
 
 class EspaceFo(Schema):

@@ -58,7 +58,10 @@ from choeur.api.envelope import (
     Pagination,
     Text,
     WireIn,
+    choices,
     datetime_wire,
+    list_of_choices,
+    no_items,
     no_result,
     ok,
     page,
@@ -103,6 +106,9 @@ COLUMNS = {
     "CodeCategorie": ["category", "subcategory"], "Titre": ["title"],
 }
 DEFAULT_COLUMN = "DateHeureEtatCourant"
+CATEGORIES = [c.code for c in catalogue.CATEGORIES]
+SollicitationsPagination = Pagination.sorted_by("PaginationSollicitations", COLUMNS)
+SUBCATEGORIES = sorted({s.code for c in catalogue.CATEGORIES for s in c.subcategories})
 
 #: Longer than the services accept, so that they say it with their own code
 #: (SOL_TEXT_TOO_LONG, the limit named) rather than a bare type error.
@@ -115,6 +121,10 @@ LongText = Annotated[Annotated[str, Field(max_length=4 * MAX_TEXT)] | None,
 
 
 class PieceJointeIn(WireIn):
+    """An upload's id, or a file and its name; not both."""
+
+    wire_required = (("pieceJointeId", ("pieceJointeFichier", "pieceJointeNom")),)
+    wire_schema_extra = {"not": {"required": ["pieceJointeId", "pieceJointeFichier"]}}
     pieceJointeId: Id = Field(default=None, description="un fichier déposé par "
                               "transverses/v1/ajouter/fichier (24 heures)")
     pieceJointeNom: Text = Field(default=None, validation_alias=AliasChoices(
@@ -321,18 +331,26 @@ def _files(pieces: list[PieceJointeIn] | None) -> list:
 
 
 class RechercherSollicitationsIn(WireIn):
+    # An onglet is one side's: it needs roleUtilisateur.
+    wire_schema_extra = {
+        "if": {"required": ["onglet"], "properties": {"onglet": {"type": "string"}}},
+        "then": {"required": ["roleUtilisateur"],
+                 "properties": {"roleUtilisateur": {"type": "string"}}}}
     idUtilisateurCourant: Id = None
-    roleUtilisateur: Text = Field(default=None, description="EMETTEUR (les sollicitations "
+    roleUtilisateur: Annotated[Text, choices(ROLES)] = Field(
+        default=None, description="EMETTEUR (les sollicitations "
                                   "émises), DESTINATAIRE (reçues) ; les deux quand absent",
                                   validation_alias=AliasChoices("roleUtilisateur",
                                                                 "roleStructure"))
-    onglet: Text = Field(default=None, description="ACTIONS_REQUISES, EN_COURS ou CLOTUREES "
+    onglet: Annotated[Text, choices(TABS)] = Field(
+        default=None, description="ACTIONS_REQUISES, EN_COURS ou CLOTUREES "
                          "(avec roleUtilisateur), comme les onglets du portail")
-    listeStatuts: TextList = Field(default=None, validation_alias=AliasChoices(
-        "listeStatuts", "listeStatutCourant", "statut", "statutCourant"))
-    codeCategorie: Text = None
-    codeSousCategorie: Text = Field(default=None, validation_alias=AliasChoices(
-        "codeSousCategorie", "code"))
+    listeStatuts: Annotated[TextList, list_of_choices(Status.values)] = Field(
+        default=None, validation_alias=AliasChoices(
+            "listeStatuts", "listeStatutCourant", "statut", "statutCourant"))
+    codeCategorie: Annotated[Text, choices(CATEGORIES)] = None
+    codeSousCategorie: Annotated[Text, choices(SUBCATEGORIES)] = Field(
+        default=None, validation_alias=AliasChoices("codeSousCategorie", "code"))
     numeroSollicitation: Text = None
     idFacture: Id = None
     numeroFluxDepot: Text = None
@@ -342,7 +360,7 @@ class RechercherSollicitationsIn(WireIn):
     periodeDateCreationAu: Day = None
     periodeDateHeureEtatCourantDu: Day = None
     periodeDateHeureEtatCourantAu: Day = None
-    rechercheSollicitation: Pagination | None = Field(
+    rechercheSollicitation: SollicitationsPagination | None = Field(
         default=None, validation_alias=AliasChoices("rechercheSollicitation",
                                                     "parametresRecherche", "pagination"))
 
@@ -360,11 +378,10 @@ def _filters(payload: RechercherSollicitationsIn, role: str | None) -> Q:
         q &= Q(status__in=[choice("listeStatuts", s, Status.values)
                            for s in payload.listeStatuts])
     if payload.codeCategorie:
-        q &= Q(category=choice("codeCategorie", payload.codeCategorie,
-                               [c.code for c in catalogue.CATEGORIES]))
+        q &= Q(category=choice("codeCategorie", payload.codeCategorie, CATEGORIES))
     if payload.codeSousCategorie:
-        q &= Q(subcategory=choice("codeSousCategorie", payload.codeSousCategorie, sorted(
-            {s.code for c in catalogue.CATEGORIES for s in c.subcategories})))
+        q &= Q(subcategory=choice("codeSousCategorie", payload.codeSousCategorie,
+                                  SUBCATEGORIES))
     if payload.numeroSollicitation:
         q &= Q(number__icontains=payload.numeroSollicitation)
     if payload.idFacture is not None:
@@ -409,6 +426,7 @@ def rechercher(request, payload: RechercherSollicitationsIn):
 
 
 class ConsulterSollicitationIn(WireIn):
+    wire_required = (("idSollicitation", "numeroSollicitation"),)
     idUtilisateurCourant: Id = None
     idSollicitation: Id = None
     numeroSollicitation: Text = None
@@ -506,6 +524,7 @@ def creer(request, payload: CreerSollicitationIn):
 
 
 class ActionSollicitationIn(WireIn):
+    wire_required = (("idSollicitation", "numeroSollicitation"),)
     idUtilisateurCourant: Id = None
     idSollicitation: Id = None
     numeroSollicitation: Text = None
@@ -515,7 +534,15 @@ class ActionSollicitationIn(WireIn):
         "listePiecesJointes", "pieceJointe", "piecesJointes"))
 
 
-class TransfererSollicitationIn(ActionSollicitationIn):
+class SansPieceJointeIn(ActionSollicitationIn):
+    """The moves that take no attachment (prendreEnCharge, cloturer, rouvrir, transferer)."""
+
+    listePiecesJointes: Annotated[PiecesJointes, no_items()] = Field(
+        default=None, validation_alias=AliasChoices(
+            "listePiecesJointes", "pieceJointe", "piecesJointes"))
+
+
+class TransfererSollicitationIn(SansPieceJointeIn):
     versSupport: Bool = Field(default=None, description="au support de la plateforme")
     identifiantDestinataire: Text = Field(
         default=None, description="ou le SIRET d'une autre entité publique",
@@ -524,7 +551,7 @@ class TransfererSollicitationIn(ActionSollicitationIn):
         "codeServiceDestinataire", "codeService"))
 
 
-def _no_files(payload: ActionSollicitationIn) -> None:
+def _no_files(payload: SansPieceJointeIn) -> None:
     if payload.listePiecesJointes:
         raise InvalidField(field="listePiecesJointes",
                            detail_fr="pas de pièce jointe pour cette opération (repondre, "
@@ -565,21 +592,21 @@ _register("/completer", "completerSollicitation",
           _with_text(services.complete), files=True)
 
 
-def prendre_en_charge(request, payload: ActionSollicitationIn):
+def prendre_en_charge(request, payload: SansPieceJointeIn):
     actor = request.auth
     _no_files(payload)
     pk = _ticket_id(actor, payload.idSollicitation, payload.numeroSollicitation)
     return _acted(actor, atomic(services.take, actor, pk))
 
 
-def cloturer(request, payload: ActionSollicitationIn):
+def cloturer(request, payload: SansPieceJointeIn):
     actor = request.auth
     _no_files(payload)
     pk = _ticket_id(actor, payload.idSollicitation, payload.numeroSollicitation)
     return _acted(actor, atomic(services.close, actor, pk, payload.message or ""))
 
 
-def rouvrir(request, payload: ActionSollicitationIn):
+def rouvrir(request, payload: SansPieceJointeIn):
     actor = request.auth
     _no_files(payload)
     pk = _ticket_id(actor, payload.idSollicitation, payload.numeroSollicitation)
@@ -620,7 +647,9 @@ class RechercherCategoriesIn(WireIn):
     codeCategorie: Text = None
     libelleCategorie: Text = None
     estActif: Bool = None
-    pagination: Pagination | None = Field(default=None, validation_alias=AliasChoices(
+    pagination: Pagination.sorted_by("PaginationCategories", [
+        "IdTechniqueCategorie", "CodeCategorie", "LibelleCategorie"]) | None = Field(
+        default=None, validation_alias=AliasChoices(
         "pagination", "parametresRecherche"))
 
 
@@ -640,7 +669,9 @@ class RechercherSousCategoriesIn(WireIn):
     libelle: Text = None
     estActif: Bool = None
     idTechniqueCategorie: Id = None
-    pagination: Pagination | None = Field(default=None, validation_alias=AliasChoices(
+    pagination: Pagination.sorted_by("PaginationSousCategories", [
+        "IdTechniqueCategorie", "Code", "Libelle"]) | None = Field(
+        default=None, validation_alias=AliasChoices(
         "pagination", "parametresRecherche"))
 
 

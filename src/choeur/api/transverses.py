@@ -10,12 +10,23 @@ from __future__ import annotations
 
 import base64
 import re
+from typing import Annotated
 
 from django.db.models import Q
 from ninja import Router, Schema
 from pydantic import AliasChoices, Field
 
-from choeur.api.envelope import Id, Pagination, Text, WireIn, language, ok, page
+from choeur.api.envelope import (
+    Id,
+    Pagination,
+    Text,
+    WireIn,
+    choices,
+    language,
+    ok,
+    page,
+    pattern,
+)
 from choeur.api.errors import InvalidField
 from choeur.api.isocodes import COUNTRIES, CURRENCIES
 from choeur.api.schemas import ErrorOut, ParametresRetour, WsRetour
@@ -104,7 +115,7 @@ class CodeLangueIn(WireIn):
 
 
 class TypeDemandePaiementIn(WireIn):
-    typeDemandePaiement: Text = None
+    typeDemandePaiement: Annotated[Text, choices(TYPES_DEMANDE_PAIEMENT)] = None
 
 
 class HealthCheckOut(Schema):
@@ -318,7 +329,8 @@ def motifs_exoneration(request, payload: CodeLangueIn):
 
 
 class EtatsTraitementIn(WireIn):
-    statutCourant: Text = None
+    wire_required = ("statutCourant",)
+    statutCourant: Annotated[Text, choices(Status.values)] = None
 
 
 class EtatTraitement(Schema):
@@ -373,7 +385,8 @@ def formats_flux(request, payload: WireIn):
 
 
 class MotifsRefusIn(WireIn):
-    codeCadreFacturationAValider: Text = None
+    # The short forms (A1...) are read too: the enum names the full ones.
+    codeCadreFacturationAValider: Annotated[Text, choices(Cadre.values)] = None
 
 
 class MotifRefus(Schema):
@@ -411,8 +424,10 @@ def motifs_refus(request, payload: MotifsRefusIn):
 class RechercherDestinataireIn(WireIn):
     identifiant: Text = None
     nomVilleCodePostal: Text = None
-    typeStructure: Text = None
-    parametresRecherche: Pagination | None = Field(
+    typeStructure: Annotated[Text, choices(["PUBLIQUE", "PRIVEE"])] = None
+    parametresRecherche: Pagination.sorted_by("PaginationDestinataires", [
+        "NomDestinataire", "Siret", "Identifiant", "AdresseCodePostal", "AdresseVille"
+    ]) | None = Field(
         default=None, validation_alias=AliasChoices("parametresRecherche", "parametres",
                                                     "pagination"))
 
@@ -474,7 +489,8 @@ def telecharger_annuaire(request, payload: WireIn):
 
 
 class InformationSiretIn(WireIn):
-    siretStructure: Text = None
+    wire_required = ("siretStructure",)
+    siretStructure: Annotated[Text, pattern("^[0-9]{14}$", "11000201100044")] = None
 
 
 class InformationsSiret(WsRetour):

@@ -28,10 +28,11 @@ checks: another structure's dossier, like a forged id, is `TRAV_DOSSIER_NOT_FOUN
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Annotated
 
 from django.db.models import Q
 from ninja import Router, Schema
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, BeforeValidator, Field
 
 from choeur.api import factures_schemas as fs
 from choeur.api.envelope import (
@@ -41,7 +42,10 @@ from choeur.api.envelope import (
     Pagination,
     Text,
     WireIn,
+    choices,
     datetime_wire,
+    list_of_choices,
+    no_items,
     no_result,
     ok,
     page,
@@ -90,6 +94,11 @@ COLUMNS = {
     "DateLimiteTraitement": ["due_at"],
 }
 DEFAULT_COLUMN = "DateDepot"
+ATRAITER_COLUMNS = {**COLUMNS, "DateLimiteTraitement": ["dossier__due_at"]}
+ROLES = [str(role) for role in queries.ROLES]
+#: The paging objects of the two searches (their `triColonne` published).
+TravauxPagination = Pagination.sorted_by("PaginationFacturesTravaux", COLUMNS)
+ATraiterPagination = Pagination.sorted_by("PaginationFacturesTravauxATraiter", ATRAITER_COLUMNS)
 
 
 # --- rechercher ---------------------------------------------------------------------------------
@@ -101,7 +110,8 @@ class RechercherFactureTravauxIn(WireIn):
     example's. Values outside their lists are coded 400s."""
 
     idUtilisateurCourant: Id = None
-    roleUtilisateur: Text = Field(default=None, description="FOURNISSEUR, MOE ou MOA : le rôle "
+    roleUtilisateur: Annotated[Text, choices(ROLES)] = Field(
+        default=None, description="FOURNISSEUR, MOE ou MOA : le rôle "
                                   "de la structure dans le dossier (tous quand absent)")
     idDestinataire: Id = Field(default=None, description="la structure payeuse (la MOA)")
     idServiceExecutant: Id = Field(default=None, description="le service payeur")
@@ -114,14 +124,14 @@ class RechercherFactureTravauxIn(WireIn):
     idStructureValideur: Id = None
     idDossierFacturation: Id = None
     numeroDossierFacturation: Text = None
-    listeTypeFactureTravaux: TextList = None
-    cadreFacturation: Text = None
-    listeStatutCourant: TextList = Field(
+    listeTypeFactureTravaux: Annotated[TextList, list_of_choices(TypeFactureTravaux.values)] = None
+    cadreFacturation: Annotated[Text, choices(TravauxCadre.values)] = None
+    listeStatutCourant: Annotated[TextList, list_of_choices(Status.values)] = Field(
         default=None, validation_alias=AliasChoices("listeStatutCourant", "statutCourant"))
     numeroFactureTravaux: Text = None
     numeroMarche: Text = None
     numeroBonCommande: Text = None
-    modeDepot: Text = None
+    modeDepot: Annotated[Text, choices(ModeDepot.values)] = None
     numeroFluxDepot: Text = None
     idCoordonneeBancaire: Id = None
     periodeDateDepotDu: Day = None
@@ -141,8 +151,8 @@ class RechercherFactureTravauxIn(WireIn):
     flagTelecharge: Bool = Field(default=None, description="téléchargée (true) ou non (false) "
                                  "par le destinataire")
     uniquementSansPieceSuivante: Bool = None
-    avecSansService: Text = None
-    rechercheFactureTravaux: Pagination | None = Field(
+    avecSansService: Annotated[Text, choices(AVEC_SANS_SERVICE)] = None
+    rechercheFactureTravaux: TravauxPagination | None = Field(
         default=None, validation_alias=AliasChoices("rechercheFactureTravaux",
                                                     "parametresRecherche", "pagination"))
 
@@ -353,6 +363,7 @@ def rechercher(request, payload: RechercherFactureTravauxIn):
 
 
 class ConsulterDossierFacturationIn(WireIn):
+    wire_required = (("idDossierFacturation", "numeroDossierFacturation"),)
     idDossierFacturation: Id = None
     numeroDossierFacturation: Text = None
 
@@ -443,19 +454,19 @@ def consulter_dossier(request, payload: ConsulterDossierFacturationIn):
 
 # --- rechercher/atraiter ------------------------------------------------------------------------
 
-ATRAITER_COLUMNS = {**COLUMNS, "DateLimiteTraitement": ["dossier__due_at"]}
 _SLOT = {"FOURNISSEUR": "supplier", "MOE": "moe", "MOA": "moa"}
 
 
 class RechercherATraiterTravauxIn(WireIn):
     idUtilisateurCourant: Id = None
-    roleUtilisateur: Text = Field(default=None, description="FOURNISSEUR, MOE ou MOA : les "
+    roleUtilisateur: Annotated[Text, choices(ROLES)] = Field(
+        default=None, description="FOURNISSEUR, MOE ou MOA : les "
                                   "pièces qui attendent la structure dans ce rôle (tous quand "
                                   "absent)")
     idDossierFacturation: Id = None
     numeroDossierFacturation: Text = None
-    listeTypeFactureTravaux: TextList = None
-    rechercheFactureTravaux: Pagination | None = Field(
+    listeTypeFactureTravaux: Annotated[TextList, list_of_choices(TypeFactureTravaux.values)] = None
+    rechercheFactureTravaux: ATraiterPagination | None = Field(
         default=None, validation_alias=AliasChoices("rechercheFactureTravaux",
                                                     "parametresRecherche", "pagination"))
 
@@ -507,18 +518,44 @@ def rechercher_atraiter(request, payload: RechercherATraiterTravauxIn):
 
 
 class ActionTravauxIn(WireIn):
+    wire_required = ("idDossierFacturation",)
     idUtilisateurCourant: Id = None
     idDossierFacturation: Id = None
-    roleUtilisateur: Text = Field(default=None, description="le rôle dans lequel la structure "
+    roleUtilisateur: Annotated[Text, choices(ROLES)] = Field(
+        default=None, description="le rôle dans lequel la structure "
                                   "agit (déduit quand elle n'en a qu'un qui convienne)")
     motif: Comment = Field(default=None, validation_alias=AliasChoices(
         "motif", "motifRefus", "commentaire"))
 
 
+class RefuserTravauxIn(ActionTravauxIn):
+    roleUtilisateur: Annotated[Text, choices(["MOE", "FOURNISSEUR"])] = Field(
+        default=None, description="MOE ou FOURNISSEUR (déduit quand la structure n'a qu'un "
+        "de ces rôles dans le dossier)")
+
+
+class DemanderRecyclageTravauxIn(ActionTravauxIn):
+    roleUtilisateur: Annotated[Text, choices(["MOE", "MOA"])] = Field(
+        default=None, description="MOE ou MOA (déduit quand la structure n'a qu'un de ces "
+        "rôles dans le dossier)")
+
+
 class RecyclerTravauxIn(WireIn):
+    # The supplier names the structure to send to; the MOE or the MOA, its service.
+    wire_schema_extra = {"allOf": [
+        {"if": {"required": ["roleUtilisateur"],
+                "properties": {"roleUtilisateur": {"const": "FOURNISSEUR"}}},
+         "then": {"required": ["codeStructure"],
+                  "properties": {"codeStructure": {"type": "string", "pattern": r"\S"}}}},
+        {"if": {"required": ["roleUtilisateur"],
+                "properties": {"roleUtilisateur": {"enum": ["MOE", "MOA"]}}},
+         "then": {"required": ["codeService"],
+                  "properties": {"codeService": {"type": "string", "pattern": r"\S"}}}}]}
+    wire_required = ("idDossierFacturation",)
     idUtilisateurCourant: Id = None
     idDossierFacturation: Id = None
-    roleUtilisateur: Text = Field(default=None, description="MOE ou MOA : vers un autre de "
+    roleUtilisateur: Annotated[Text, choices(ROLES)] = Field(
+        default=None, description="MOE ou MOA : vers un autre de "
                                   "ses services ; FOURNISSEUR : vers une autre structure")
     codeStructure: Text = Field(default=None, description="FOURNISSEUR : le SIRET du bon "
                                 "maître d'œuvre (ou d'ouvrage)", validation_alias=AliasChoices(
@@ -570,7 +607,7 @@ def _acted(piece: Piece) -> dict:
 
 @router.post("/refuser", operation_id="refuserFactureTravaux", exclude_none=True,
              response={200: WsRetourActionTravaux, ERRORS: ErrorOut})
-def refuser(request, payload: ActionTravauxIn):
+def refuser(request, payload: RefuserTravauxIn):
     """A refusal with its `motif` (after the pre-PISTE `refuser`): the MOE refuses the
     projet de décompte waiting for it (an amount error is no reason: TRAV_AMOUNT_NOT_A_REASON,
     deposit the sums admitted instead); the titulaire (`FOURNISSEUR`) refuses the décompte
@@ -584,7 +621,7 @@ def refuser(request, payload: ActionTravauxIn):
 
 @router.post("/demander/recyclage", operation_id="demanderRecyclageFactureTravaux",
              exclude_none=True, response={200: WsRetourActionTravaux, ERRORS: ErrorOut})
-def demander_recyclage(request, payload: ActionTravauxIn):
+def demander_recyclage(request, payload: DemanderRecyclageTravauxIn):
     """The structure named MOE (MOA) of the dossier is not the right one (after the pre-PISTE
     `demander/recyclage`): the piece waiting for it goes to ERREUR_DE_MOE (ERREUR_DE_MOA),
     then EN_ATTENTE_RECYCLAGE_FOURNISSEUR; the supplier is asked to recycle it (`motif`
@@ -644,9 +681,37 @@ INITIAL_WITHOUT_MOE = {K.A5: variants.deposit_etat_acompte_fournisseur,
                        K.A6: variants.deposit_etat_acompte_valide_fournisseur}
 
 
+class CadreTravauxIn(fs.SoumettreFactureCadreDeFacturation):
+    wire_required = ("codeCadreFacturation",)
+    # The short forms (A4...) are read too.
+    codeCadreFacturation: Annotated[Text, choices(TravauxCadre.values)] = None
+
+
 class SoumettreFactureTravauxIn(fs.SoumettreFactureParam):
     """factures/v1/soumettre's body, plus the dossier the piece joins (none: a new dossier,
-    and `codeStructureMoe` names its MOE for A4/A13/A7/A14)."""
+    and `codeStructureMoe` names its MOE for A4/A13/A7/A14). Saisie only, no pièce jointe
+    yet."""
+
+    wire_required = ("cadreDeFacturation",)
+    # A new dossier of A4/A13/A7/A14 names its MOE.
+    # The other pieces join a dossier.
+    wire_schema_extra = {"allOf": [{"if": {
+        "properties": {"idDossierFacturation": {"type": "null"}, "cadreDeFacturation": {
+            "properties": {"codeCadreFacturation": {
+                "enum": [str(cadre) for cadre in INITIAL_WITH_MOE]}}}}},
+        "then": {"required": ["codeStructureMoe"],
+                 "properties": {"codeStructureMoe": {"type": "string", "pattern": r"\S"}}}},
+        {"if": {"properties": {"cadreDeFacturation": {"properties": {"codeCadreFacturation": {
+            "not": {"enum": [str(cadre) for cadre in (*INITIAL_WITH_MOE,
+                                                      *INITIAL_WITHOUT_MOE)]}}}}}},
+         "then": {"required": ["idDossierFacturation"],
+                  "properties": {"idDossierFacturation": {"type": "integer"}}}}]}
+    modeDepot: Annotated[Text, choices([ModeDepot.SAISIE_API])] = None
+    cadreDeFacturation: CadreTravauxIn | None = None
+    pieceJointePrincipale: Annotated[list[fs.PieceJointePrincipaleIn] | None,
+                                     BeforeValidator(fs._as_list), no_items()] = None
+    pieceJointeComplementaire: Annotated[list[fs.PieceJointeComplementaireIn] | None,
+                                         BeforeValidator(fs._as_list), no_items()] = None
 
     idDossierFacturation: Id = None
     codeStructureMoe: Text = Field(default=None, validation_alias=AliasChoices(

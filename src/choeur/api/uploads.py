@@ -30,6 +30,7 @@ ERRORS = frozenset({400, 401, 403, 404, 409, 413, 500})
 
 
 class AjouterFichierParam(WireIn):
+    wire_required = ("pieceJointeFichier",)
     idUtilisateurCourant: Id = None
     pieceJointeFichier: Base64 = None  # bounded by the body's size (bounded_auth)
     pieceJointeNom: Text = None

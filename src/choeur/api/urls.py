@@ -36,7 +36,32 @@ from choeur.api.auth import NO_TOKEN, cpro_auth, token_endpoint
 from choeur.api.envelope import JsonParser
 from choeur.api.schemas import OAuthErrorOut, TokenOut
 
-api = NinjaAPI(
+
+class WireAPI(NinjaAPI):
+    """The API, whose OpenAPI says when a body may be left out: an empty body reads as `{}`
+    (envelope.JsonParser), so an operation whose body names no required field answers
+    without one — its `requestBody` is published `required: false`."""
+
+    def get_openapi_schema(self, *args, **kwargs):
+        document = super().get_openapi_schema(*args, **kwargs)
+        schemas = document.get("components", {}).get("schemas", {})
+        for item in document["paths"].values():
+            for operation in item.values():
+                body = operation.get("requestBody", {})
+                json_body = body.get("content", {}).get("application/json")
+                if json_body is not None:
+                    body["required"] = _requires_something(json_body["schema"], schemas)
+        return document
+
+
+def _requires_something(schema: dict, schemas: dict) -> bool:
+    if "$ref" in schema:
+        schema = schemas[schema["$ref"].rsplit("/", 1)[1]]
+    return bool(schema.get("required") or schema.get("minProperties")
+                or any("anyOf" in part for part in schema.get("allOf", ())))
+
+
+api = WireAPI(
     title="Choeur — API Chorus Pro",
     version="1.0.0",
     description=(

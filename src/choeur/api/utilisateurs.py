@@ -17,7 +17,9 @@ ERRORS = frozenset({400, 401, 403, 404, 409, 413, 500})
 
 
 class RattachementsIn(WireIn):
-    parametresRecherche: Pagination | None = Field(
+    parametresRecherche: Pagination.sorted_by("PaginationRattachementsCompte", [
+        "IdStructure", "IdentifiantStructure", "DesignationStructure", "RoleUtilisateur",
+        "StatutRattachementStructure"]) | None = Field(
         default=None, validation_alias=AliasChoices("parametresRecherche", "parametres",
                                                     "pagination"))
 
