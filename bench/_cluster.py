@@ -144,6 +144,25 @@ def run_on_sqlite(bench, args, prefix: str) -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
+def run_child(argv: list[str], work: Path, db: str) -> dict:
+    """Run a bench's child process (`argv`) on `db` ("sqlite", or a throwaway PostgreSQL
+    database) with `work / "data"` as its data folder, and read the JSON it wrote to
+    `work / "result.json"` ({} when it wrote none)."""
+    import json
+
+    env = {**os.environ, "CHOEUR_DATA_DIR": str(work / "data"), "CHOEUR_DEBUG": "false",
+           "DJANGO_SETTINGS_MODULE": "choeur.settings"}
+    if db == "sqlite":
+        env["CHOEUR_DATABASE_URL"] = ""
+        subprocess.run(argv, env=env, check=True)  # noqa: S603
+    else:
+        with database() as url:
+            env["CHOEUR_DATABASE_URL"] = url
+            subprocess.run(argv, env=env, check=True)  # noqa: S603
+    result = work / "result.json"
+    return json.loads(result.read_text()) if result.exists() else {}
+
+
 def close_django_connections() -> None:
     """Close Django's connections (if Django was set up) before a cluster goes away."""
     import sys

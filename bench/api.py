@@ -753,16 +753,7 @@ def run_on(db: str, args) -> dict:
             *(["--skip-routing"] if args.skip_routing else []),
             *(["--profile"] if args.profile else [])]
     try:
-        env = {**os.environ, "CHOEUR_DATA_DIR": str(work / "data"), "CHOEUR_DEBUG": "false",
-               "DJANGO_SETTINGS_MODULE": "choeur.settings"}
-        if db == "sqlite":
-            env["CHOEUR_DATABASE_URL"] = ""
-            subprocess.run(argv, env=env, check=True)  # noqa: S603
-        else:
-            with _cluster.database() as url:
-                env["CHOEUR_DATABASE_URL"] = url
-                subprocess.run(argv, env=env, check=True)  # noqa: S603
-        return json.loads(result.read_text()) if result.exists() else {}
+        return _cluster.run_child(argv, work, db)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -404,16 +404,7 @@ def run_on(db: str, args) -> dict:
             "--invoices", str(args.invoices), "--web-workers", str(args.web_workers),
             "--web-threads", str(args.web_threads), "--calls", str(args.calls)]
     try:
-        env = {**os.environ, "CHOEUR_DATA_DIR": str(work / "data"), "CHOEUR_DEBUG": "false",
-               "DJANGO_SETTINGS_MODULE": "choeur.settings"}
-        if db == "sqlite":
-            env["CHOEUR_DATABASE_URL"] = ""
-            subprocess.run(argv, env=env, check=True)  # noqa: S603
-        else:
-            with _cluster.database() as url:
-                env["CHOEUR_DATABASE_URL"] = url
-                subprocess.run(argv, env=env, check=True)  # noqa: S603
-        return json.loads(result.read_text()) if result.exists() else {}
+        return _cluster.run_child(argv, work, db)
     finally:
         if args.keep:
             print(f"  kept: {work}")

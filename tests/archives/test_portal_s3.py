@@ -15,9 +15,9 @@ import pytest
 
 from choeur.archives import services
 from choeur.archives.models import ExportStatus
-from choeur.config import S3Storage
 from choeur.core import clock
 from tests.archives.test_portal import ask, download_url, exported, made
+from tests.s3 import mocked_bucket
 
 pytestmark = pytest.mark.django_db
 
@@ -27,17 +27,7 @@ BUCKET, PREFIX = "choeur-exports", "instance"
 @pytest.fixture
 def bucket(settings):
     """Files (blobs and exports) in an S3 bucket, moto's mock: the boto3 client."""
-    pytest.importorskip("storages", reason="the s3 extra (django-storages[s3]) is needed")
-    moto = pytest.importorskip("moto", reason="moto (the test extra) is needed")
-    import boto3
-
-    with moto.mock_aws():
-        client = boto3.client("s3", region_name="us-east-1", aws_access_key_id="k",
-                              aws_secret_access_key="s")
-        client.create_bucket(Bucket=BUCKET)
-        s3 = S3Storage(bucket=BUCKET, prefix=PREFIX, endpoint_url=None, region="us-east-1",
-                       access_key="k", secret_key="s").django_storage()  # as settings.py
-        settings.STORAGES = {**settings.STORAGES, "default": s3, "blobs": s3}
+    with mocked_bucket(settings, BUCKET, PREFIX) as client:
         yield client
 
 

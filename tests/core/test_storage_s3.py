@@ -10,6 +10,7 @@ from django.core.files.storage import storages
 from choeur.config import S3Storage
 from choeur.core import storage
 from choeur.core.models import Blob
+from tests.s3 import mocked_bucket
 
 pytestmark = pytest.mark.django_db
 
@@ -19,17 +20,8 @@ DATA = b"<rsm:CrossIndustryInvoice>F2026-0001</rsm:CrossIndustryInvoice>\n" * 50
 
 @pytest.fixture
 def bucket(settings):
-    pytest.importorskip("storages", reason="the s3 extra (django-storages[s3]) is needed")
-    moto = pytest.importorskip("moto", reason="moto (the test extra) is needed")
-    import boto3
-
-    with moto.mock_aws():
-        client = boto3.client("s3", region_name="us-east-1", aws_access_key_id="k",
-                              aws_secret_access_key="s")
-        client.create_bucket(Bucket=BUCKET)
-        s3 = S3Storage(bucket=BUCKET, prefix=PREFIX, endpoint_url=None, region="us-east-1",
-                       access_key="k", secret_key="s").django_storage()  # as settings.py
-        settings.STORAGES = {**settings.STORAGES, "default": s3, "blobs": s3}
+    """Blobs in an S3 bucket (moto's mock): the boto3 client."""
+    with mocked_bucket(settings, BUCKET, PREFIX) as client:
         yield client
 
 
