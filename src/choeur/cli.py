@@ -133,7 +133,10 @@ def _gunicorn_app(cfg: config.Config):
                 "timeout": 60,
                 "graceful_timeout": 20,
                 "proc_name": "choeur",
-                "forwarded_allow_ips": "127.0.0.1,::1",
+                # The scheme (X-Forwarded-Proto) is believed from the same proxies as the
+                # client address (the throttles'): CHOEUR_TRUSTED_PROXIES, the loopback by
+                # default, none when it says `none`.
+                "forwarded_allow_ips": ",".join(cfg.trusted_proxies),
                 # The control socket lives in $HOME: two instances side by side would fight
                 # over it, and `choeur serve` is what controls the server anyway.
                 "control_socket_disable": True,
