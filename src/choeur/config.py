@@ -46,7 +46,8 @@ VARIABLES = {
     "CHOEUR_BASE_URL": "Public URL of the portal, used in e-mails and for CSRF.",
     "CHOEUR_ALLOWED_HOSTS": "Comma-separated host names the portal answers to.",
     "CHOEUR_TRUSTED_PROXIES": "Comma-separated addresses of the reverse proxies whose "
-    "X-Forwarded-For names the client (loopback by default).",
+    "X-Forwarded-For names the client and X-Forwarded-Proto the scheme (loopback by "
+    "default).",
     "CHOEUR_STORAGE": "Where files go: local data directory when empty, or `s3://...`.",
     "CHOEUR_EMAIL_URL": "Outgoing mail: outbox in the data directory when empty, or `smtp://...`.",
     "CHOEUR_EMAIL_FROM": "Sender address of e-mails.",
