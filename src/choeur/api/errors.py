@@ -19,7 +19,7 @@ import logging
 from django.http import HttpRequest, JsonResponse
 
 from choeur.core import outage
-from choeur.core.errors import ChoeurError, DatabaseUnavailable
+from choeur.core.errors import ChoeurError, DatabaseUnavailable, StorageUnavailable
 
 logger = logging.getLogger("choeur.api")
 
@@ -207,11 +207,14 @@ def respond(request: HttpRequest, error: ChoeurError) -> JsonResponse:
 
 
 def unavailable(request: HttpRequest, exc: BaseException | None = None) -> JsonResponse:
-    """The database cannot be reached: 503, `Retry-After`, the envelope. Logged as a warning
-    (one line, no stack trace: the outage is the news, not the code)."""
-    logger.warning("API %s %s: database unavailable (%s)", request.method, request.path,
+    """The database (or the object store) cannot be reached: 503, `Retry-After`, the
+    envelope. Logged as a warning (one line, no stack trace: the outage is the news, not the
+    code)."""
+    error_class = StorageUnavailable if outage.is_storage_outage(exc) else DatabaseUnavailable
+    what = "storage" if error_class is StorageUnavailable else "database"
+    logger.warning("API %s %s: %s unavailable (%s)", request.method, request.path, what,
                    type(exc).__name__ if exc is not None else "?")
-    return respond(request, DatabaseUnavailable(retry_after=outage.RETRY_AFTER))
+    return respond(request, error_class(retry_after=outage.RETRY_AFTER))
 
 
 def validation_error(errors: list[dict]) -> InvalidField:
@@ -259,7 +262,7 @@ def install(api) -> None:
         return respond(request, UnknownOperation(path=request.path))
 
     def on_anything(request, exc):
-        if outage.is_outage(exc):
+        if outage.is_outage(exc) or outage.is_storage_outage(exc):
             return unavailable(request, exc)
         logger.exception("API %s %s failed", request.method, request.path)
         return respond(request, InternalError())
@@ -307,12 +310,12 @@ def server_error(request: HttpRequest):
 
     exc = sys.exc_info()[1]
     api_path = request.path.startswith(API_PREFIXES)
-    if outage.is_outage(exc):
+    if outage.is_outage(exc) or outage.is_storage_outage(exc):
         if api_path:
             return unavailable(request, exc)
         from choeur.core.middleware import unavailable_page
 
-        return unavailable_page(request)
+        return unavailable_page(request, exc)
     if api_path:
         return respond(request, InternalError())
     from django.views.defaults import server_error as django_server_error

@@ -125,3 +125,14 @@ class DatabaseUnavailable(ChoeurError):
     def __init__(self, retry_after: int = 5):
         super().__init__(retry_after=retry_after)
         self.retry_after = retry_after
+
+
+class StorageUnavailable(DatabaseUnavailable):
+    """The object store (S3) cannot be reached or cannot serve for a moment: the same
+    passing state as the database's, answered the same way, named for what is down."""
+
+    code = "CORE_STORAGE_UNAVAILABLE"
+    message_fr = ("Service momentanément indisponible (stockage des fichiers injoignable) : "
+                  "réessayez dans {retry_after} secondes.")
+    message_en = ("Service temporarily unavailable (file storage unreachable): try again in "
+                  "{retry_after} seconds.")

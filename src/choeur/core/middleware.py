@@ -4,7 +4,7 @@ from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
 
 from choeur.core import health, outage
-from choeur.core.errors import ChoeurError, DatabaseUnavailable
+from choeur.core.errors import ChoeurError, DatabaseUnavailable, StorageUnavailable
 
 HEALTHZ_PATH = "/healthz"
 
@@ -43,8 +43,8 @@ class ChoeurErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if outage.is_outage(exception):
-            return unavailable_page(request)
+        if outage.is_outage(exception) or outage.is_storage_outage(exception):
+            return unavailable_page(request, exception)
         if not isinstance(exception, ChoeurError):
             return None
         return render(
@@ -52,12 +52,17 @@ class ChoeurErrorMiddleware:
         )
 
 
-def unavailable_page(request) -> HttpResponse:
-    """503 while the database cannot be reached: a page that reads nothing from it (no
-    context processor, no user, no session), with `Retry-After`."""
-    outage.logger.warning("%s %s: database unavailable", request.method, request.path)
-    error = DatabaseUnavailable(retry_after=outage.RETRY_AFTER)
-    response = HttpResponse(render_to_string("core/unavailable.html", {"code": error.code}),
+def unavailable_page(request, exc: BaseException | None = None) -> HttpResponse:
+    """503 while the database (or the object store) cannot be reached: a page that reads
+    nothing from the database (no context processor, no user, no session), with
+    `Retry-After`."""
+    storage = outage.is_storage_outage(exc)
+    outage.logger.warning("%s %s: %s unavailable", request.method, request.path,
+                          "storage" if storage else "database")
+    error = (StorageUnavailable if storage else DatabaseUnavailable)(
+        retry_after=outage.RETRY_AFTER)
+    response = HttpResponse(render_to_string("core/unavailable.html",
+                                             {"code": error.code, "storage": storage}),
                             status=503)
     response["Retry-After"] = str(error.retry_after)
     add_never_cache_headers(response)

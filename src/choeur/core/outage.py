@@ -5,6 +5,11 @@ PostgreSQL stopped, restarting or cut off by the network is a passing state, not
 web answers 503 with `Retry-After` (`CORE_DATABASE_UNAVAILABLE`), the worker waits and goes
 on. What is not an outage stays what it was: SQLite's « database is locked » (a busy writer,
 retried by its callers), a deadlock, a query cancelled by its timeout, a missing table.
+
+An S3-compatible object store that does not answer, or answers « slow down » or a 5xx, is
+the same kind of passing state (`is_storage_outage`): the web answers 503
+`CORE_STORAGE_UNAVAILABLE`; nothing was stored (the request's transaction is rolled back),
+so the client sends the same request again.
 """
 
 from __future__ import annotations
@@ -39,6 +44,33 @@ def is_outage(exc: BaseException | None) -> bool:
     while exc is not None and seen < 5:
         if _lost(exc):
             return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
+#: botocore's own errors of a store that cannot be reached or cut the connection (by class
+#: name: botocore is the s3 extra's, absent from a local-storage installation).
+_STORE_LOST = ("EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError",
+               "ConnectionClosedError", "ProxyConnectionError", "ConnectionError",
+               "HTTPClientError")
+#: S3 error codes of a store that is there but cannot serve for a moment.
+_STORE_BUSY = ("SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout",
+               "503 Slow Down")
+
+
+def is_storage_outage(exc: BaseException | None) -> bool:
+    """Whether `exc` (or an error it was raised from) is the object store being unreachable
+    or unable to serve for a moment — not a missing object, not refused credentials."""
+    seen = 0
+    while exc is not None and seen < 5:
+        if type(exc).__module__.split(".")[0] == "botocore":
+            if type(exc).__name__ in _STORE_LOST:
+                return True
+            response = getattr(exc, "response", None) or {}
+            code = str(response.get("Error", {}).get("Code", ""))
+            status = response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+            if code in _STORE_BUSY or status >= 500:
+                return True
         exc, seen = exc.__cause__ or exc.__context__, seen + 1
     return False
 

@@ -1,0 +1,97 @@
+"""An object store (S3) that cannot be reached: a passing state answered like a database
+outage — 503, `Retry-After`, the wire's envelope (`codeRetour` 29998) with its own code,
+`CORE_STORAGE_UNAVAILABLE` — and nothing stored, so the client's re-send is a first deposit;
+the portal's page says what is down. A missing object or refused credentials are not an
+outage (issue 19: several nodes on one bucket)."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from choeur.config import S3Storage
+from choeur.core.middleware import ChoeurErrorMiddleware
+from choeur.core.models import Blob
+from choeur.core.outage import is_outage, is_storage_outage
+from choeur.flux.models import Flux
+
+from .conftest import deposit_body
+
+pytestmark = pytest.mark.django_db
+
+botocore = pytest.importorskip("botocore.exceptions",
+                               reason="the s3 extra (django-storages[s3], boto3) is needed")
+
+
+def client_error(code: str, status: int):
+    return botocore.ClientError(
+        {"Error": {"Code": code, "Message": code}, "ResponseMetadata": {"HTTPStatusCode": status}},
+        "PutObject")
+
+
+@pytest.mark.parametrize(("error", "outage"), [
+    (botocore.EndpointConnectionError(endpoint_url="http://s3.example:9000"), True),
+    (botocore.ConnectTimeoutError(endpoint_url="http://s3.example:9000"), True),
+    (botocore.ReadTimeoutError(endpoint_url="http://s3.example:9000"), True),
+    (client_error("SlowDown", 503), True),
+    (client_error("InternalError", 500), True),
+    (client_error("NoSuchKey", 404), False),
+    (client_error("AccessDenied", 403), False),
+    (ValueError("not a store"), False),
+    (None, False),
+])
+def test_what_an_unreachable_store_is(error, outage):
+    assert is_storage_outage(error) is outage
+    assert is_outage(error) is False  # the database's outage is another thing
+
+
+def test_a_store_error_under_another_is_found():
+    try:
+        try:
+            raise botocore.EndpointConnectionError(endpoint_url="http://s3.example:9000")
+        except botocore.EndpointConnectionError as exc:
+            raise RuntimeError("upload failed") from exc
+    except RuntimeError as wrapped:
+        assert is_storage_outage(wrapped)
+
+
+@pytest.fixture
+def unreachable_store(settings):
+    """Blobs in a bucket whose endpoint refuses connections (a port nobody listens on)."""
+    pytest.importorskip("storages", reason="the s3 extra (django-storages[s3]) is needed")
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    s3 = S3Storage(bucket="choeur-files", prefix="instance",
+                   endpoint_url=f"http://127.0.0.1:{port}", region="us-east-1",
+                   access_key="k", secret_key="s").django_storage()
+    settings.STORAGES = {**settings.STORAGES, "default": s3, "blobs": s3}
+
+
+def test_a_flux_deposited_while_the_store_is_down_is_a_coded_503_and_stores_nothing(
+        wire, invoice_file, unreachable_store):
+    content = invoice_file("cii")
+    blobs = Blob.objects.count()
+    response = wire.post("factures/v1/deposer/flux",
+                         deposit_body(content, "cii_chorus_facture_FA-2026-0117.xml"))
+    assert response.status_code == 503, response.content
+    assert response["Retry-After"] == "5"
+    body = response.json()
+    assert body["codeRetour"] == 29998
+    assert body["libelle"] == (
+        "CORE_STORAGE_UNAVAILABLE - Service momentanément indisponible (stockage des fichiers "
+        "injoignable) : réessayez dans 5 secondes.")
+    assert not Flux.objects.exists() and Blob.objects.count() == blobs
+
+
+def test_the_portal_says_the_file_storage_is_down(rf):
+    request = rf.get("/factures/")
+    middleware = ChoeurErrorMiddleware(lambda request: None)
+    response = middleware.process_exception(
+        request, botocore.EndpointConnectionError(endpoint_url="http://s3.example:9000"))
+    assert response.status_code == 503 and response["Retry-After"] == "5"
+    page = response.content.decode()
+    assert "CORE_STORAGE_UNAVAILABLE" in page
+    assert "Le stockage des fichiers ne répond pas" in page
+    assert "the file storage does not answer" in page
