@@ -148,10 +148,12 @@ def test_a_postgresql_restart_under_load_fails_cleanly_and_loses_no_deposit(clus
         search; and again, until the test is done and no file of this client is unanswered."""
         search_body = json.dumps({}).encode()
         file = None
+        next_file_at = 0.0  # one new file a second a client: some are left for the outage
         while not done.is_set() or file is not None:
-            if file is None:
+            if file is None and time.monotonic() >= next_file_at:
                 with lock:
                     file = pending.pop() if pending and not done.is_set() else None
+                next_file_at = time.monotonic() + 1.0
             calls = [("search", "/cpro/factures/v1/rechercher/fournisseur", search_body)]
             if file is not None:
                 calls.insert(0, ("deposit", None, file))
