@@ -24,7 +24,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
@@ -48,7 +47,7 @@ def lost_tasks() -> list[tuple]:
     owners' heartbeats. A row claimed less than the stale delay ago is never lost: its
     worker may not have written its first beat yet."""
     running = list(DBTaskResult.objects.running().filter(
-        started_at__lt=timezone.now() - _stale()).order_by().values_list(
+        started_at__lt=clock.wall_now() - _stale()).order_by().values_list(
         "id", "worker_ids", "started_at"))
     if not running:
         return []
@@ -70,7 +69,7 @@ def reap_lost() -> int:
                 pk=task_id, status=TaskResultStatus.RUNNING, started_at=started_at)
             if len(worker_ids) >= MAX_RUNS:
                 changed = row.update(
-                    status=TaskResultStatus.FAILED, finished_at=timezone.now(),
+                    status=TaskResultStatus.FAILED, finished_at=clock.wall_now(),
                     exception_class_path=LOST, return_value=None,
                     traceback=f"{LOST}: its worker {owner} died during each of "
                               f"{len(worker_ids)} runs\n")
