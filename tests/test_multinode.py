@@ -14,9 +14,11 @@ import io
 import json
 import os
 import signal
+import socketserver
 import subprocess
 import sys
 import tarfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -53,8 +55,13 @@ print("TEMPLATE", base64.b64encode(bench.template_cii(supplier, account)).decode
 """
 
 TASKS = """
+import time
 from django_tasks_db.models import DBTaskResult
-from choeur.core.models import WorkerHeartbeat
+from choeur.core.models import OutgoingEmail, WorkerHeartbeat
+deadline = time.monotonic() + 60  # the routing's e-mails are delivered just after it
+while (OutgoingEmail.objects.filter(status=OutgoingEmail.Status.QUEUED).exists()
+       and time.monotonic() < deadline):
+    time.sleep(0.2)
 pids = dict(WorkerHeartbeat.objects.values_list("worker_id", "pid"))
 for task in DBTaskResult.objects.order_by("enqueued_at"):
     print("TASK", task.task_path.rsplit(".", 1)[-1], task.status,
@@ -157,14 +164,63 @@ def tar_gz(members):
     return buffer.getvalue()
 
 
+class SmtpSink(socketserver.ThreadingTCPServer):
+    """The smallest SMTP server a node can deliver to: it keeps each message's bytes.
+
+    Nodes without `CHOEUR_EMAIL_URL` write their e-mails to their own outbox folder
+    (docs/DEPLOYMENT.md, « What stays on a node »); these nodes are set up as the guide says,
+    with SMTP, so that nothing at all stays on them."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self):
+        self.messages: list[bytes] = []
+        super().__init__(("127.0.0.1", 0), SmtpSession)
+
+
+class SmtpSession(socketserver.StreamRequestHandler):
+    def handle(self):
+        self.wfile.write(b"220 sink ESMTP\r\n")
+        while line := self.rfile.readline():
+            verb = line[:4].upper()
+            if verb == b"DATA":
+                self.wfile.write(b"354 go on\r\n")
+                lines = []
+                while (part := self.rfile.readline()) not in (b".\r\n", b""):
+                    lines.append(part[1:] if part.startswith(b"..") else part)
+                self.server.messages.append(b"".join(lines))
+                self.wfile.write(b"250 kept\r\n")
+            elif verb == b"QUIT":
+                self.wfile.write(b"221 bye\r\n")
+                return
+            elif verb == b"EHLO":
+                self.wfile.write(b"250-sink\r\n250 8BITMIME\r\n")
+            else:  # HELO, MAIL, RCPT, RSET, NOOP
+                self.wfile.write(b"250 ok\r\n")
+
+
+@pytest.fixture
+def smtp():
+    """An SMTP sink on a free port: its `messages` fill as nodes deliver."""
+    sink = SmtpSink()
+    threading.Thread(target=sink.serve_forever, daemon=True).start()
+    try:
+        yield sink
+    finally:
+        sink.shutdown()
+        sink.server_close()
+
+
 def files_under(folder: Path) -> list[Path]:
     return [p for p in folder.rglob("*") if p.is_file()] if folder.exists() else []
 
 
 def test_a_flux_deposited_on_one_node_is_processed_by_a_worker_and_downloaded_from_another(
-        serve_env, s3, tmp_path):
+        serve_env, s3, smtp, tmp_path):
     endpoint, bucket = s3
     shared = {**serve_env,
+              "CHOEUR_EMAIL_URL": f"smtp://127.0.0.1:{smtp.server_address[1]}",
               "CHOEUR_STORAGE": f"s3://{ACCESS}:{SECRET}@{BUCKET}/{PREFIX}"
                                 f"?endpoint_url={endpoint}&region=us-east-1",
               # Tokens and sessions are signed with the secret key: every node has the same.
@@ -277,3 +333,6 @@ def test_a_flux_deposited_on_one_node_is_processed_by_a_worker_and_downloaded_fr
     assert set(flux_work) == {"integrate_flux", "route_invoices"}, ran
     print("flux integrated by", flux_work["integrate_flux"], "routed by",
           flux_work["route_invoices"])
+    # Each e-mail a worker delivered went to the SMTP server, not to its node's outbox.
+    delivered = sum(task == "deliver_email" for task, _, _ in ran)
+    assert len(smtp.messages) == delivered, (delivered, smtp.messages)

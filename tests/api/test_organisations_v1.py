@@ -199,6 +199,21 @@ def test_date_criteria_take_a_day_or_a_date_time(wire, world):
         "26750045200011"]  # [PHP-Z] RechercheFieldDateTime: `Y-m-d\TH:i:sO`
 
 
+@pytest.mark.parametrize("value", [
+    "0025-09-02T05:06:17-18:47",  # an RFC 3339 offset beyond PostgreSQL's ±15:59 (fuzzing)
+    "0001-01-01T00:00:00+01:00",  # before the first instant Python holds, in UTC
+    "9999-12-31T23:59:59-05:00",  # after the last one
+    "0001-01-01", "9999-12-31",   # whole days at the ends of the calendar
+])
+@pytest.mark.parametrize("op", ["=", ">", ">=", "<", "<="])
+def test_dates_at_the_ends_of_the_calendar_are_searched_not_a_server_error(
+        wire, world, value, op):
+    """Every date-time the schema allows (`format: date-time`) is read, on both kinds of
+    date criteria, on SQLite and PostgreSQL alike."""
+    search(wire, "structures/recherche", {"derniereMaj": {"op": op, "val": value}})
+    search(wire, "services/recherche", {"dateDebutActivation": {"op": op, "val": value}})
+
+
 # --- _sort, _desc, _fields --------------------------------------------------------------------
 
 

@@ -149,7 +149,28 @@ def wire_instant(value: str) -> tuple[datetime, bool] | None:
                            int(seconds), int((fraction + "000000")[:6]), tzinfo=zone)
     except ValueError:  # 2024-02-30, 25:00, an offset of +24:00...
         return None
-    return instant, False
+    # In UTC: RFC 3339 allows any offset up to ±23:59, PostgreSQL's timestamptz only ±15:59
+    # ("time zone displacement out of range"); the instant is the same.
+    return utc(instant), False
+
+
+def utc(moment: datetime) -> datetime:
+    """`moment` in UTC; the first or last instant Python holds when it falls outside (a
+    search from 0001-01-01T00:00:00+01:00 is a search from the beginning)."""
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        if moment.year == 1:
+            return datetime.min.replace(tzinfo=UTC)
+        return datetime.max.replace(tzinfo=UTC)
+
+
+def paris_day(moment: datetime) -> date:
+    """The Paris day `moment` falls on (the first or last day at the ends of the calendar)."""
+    try:
+        return moment.astimezone(clock.PARIS).date()
+    except OverflowError:
+        return date.min if moment.year == 1 else date.max
 
 
 def _day(value: Any) -> Any:
@@ -161,7 +182,7 @@ def _day(value: Any) -> Any:
     if isinstance(value, str):
         read = wire_instant(value)
         if read is not None:
-            return read[0].astimezone(clock.PARIS).date()
+            return paris_day(read[0])
     return value
 
 

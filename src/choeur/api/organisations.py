@@ -56,7 +56,7 @@ from ninja import Router
 from pydantic import ConfigDict
 
 from choeur.api import organisations_schemas as o
-from choeur.api.envelope import datetime_wire, wire_instant
+from choeur.api.envelope import datetime_wire, paris_day, utc, wire_instant
 from choeur.api.errors import ApiError
 from choeur.api.isocodes import COUNTRIES
 from choeur.api.structures import designation
@@ -418,7 +418,7 @@ def _one(name: str, spec: Spec, op: str, value: Any) -> Q:
     column = spec.column
     value = _scalar(name, spec, value)
     if spec.kind == "day":  # a date column: the Paris day of the value
-        day = value[0].astimezone(clock.PARIS).date()
+        day = paris_day(value[0])
         return Q(**{column: day}) if op == "=" else Q(**{f"{column}__{COMPARE[op]}": day})
     if spec.kind == "instant":
         instant, whole_day = value
@@ -427,8 +427,12 @@ def _one(name: str, spec: Spec, op: str, value: Any) -> Q:
                 **{f"{column}__{COMPARE[op]}": instant})
         # A date alone: the whole Paris day, from its midnight to the next (23 or 25 hours
         # on the days the clocks change).
-        start = instant
-        end = datetime.combine(instant.date() + timedelta(days=1), time(), tzinfo=clock.PARIS)
+        start = utc(instant)
+        try:
+            end = utc(datetime.combine(instant.date() + timedelta(days=1), time(),
+                                       tzinfo=clock.PARIS))
+        except OverflowError:  # 9999-12-31 has no next day
+            end = utc(datetime.max.replace(tzinfo=clock.PARIS))
         return {"=": Q(**{f"{column}__gte": start, f"{column}__lt": end}),
                 ">": Q(**{f"{column}__gte": end}), ">=": Q(**{f"{column}__gte": start}),
                 "<": Q(**{f"{column}__lt": start}), "<=": Q(**{f"{column}__lt": end})}[op]
