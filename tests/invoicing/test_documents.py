@@ -240,6 +240,36 @@ def test_certificate_is_deterministic_and_complete(world):
 
 
 @pytest.mark.django_db
+def test_certificate_of_a_name_beyond_windows_1252_embeds_its_font(world):
+    """Helvetica is named, not embedded, and holds only Windows-1252: a Polish supplier's
+    name is set in the embedded Vera instead (which has Ł, Č, Ğ, not every letter: « ź » never
+    rendered), and reads back as written; a word too long for its column is cut, every
+    character kept."""
+    supplier = world.supplier
+    supplier.company_name = "Zakład Čistoće Łukasz Ğüneş " + "Ł" * 60
+    supplier.save()
+    invoice = make_invoice(world)
+    certificate = documents.render_certificate(invoice)
+    page = pypdf.PdfReader(io.BytesIO(certificate)).pages[0]
+    fonts = {font["/BaseFont"] for font in page["/Resources"]["/Font"].values()
+             if "/BaseFont" in font}
+    assert any("BitstreamVeraSans" in name for name in map(str, fonts)), fonts
+    text = page.extract_text()
+    assert "Zakład Čistoće Łukasz Ğüneş" in text
+    assert "Ł" * 60 in re.sub(r"\s+", "", text)
+    assert documents.render_certificate(invoice) == certificate  # still deterministic
+
+    # The usual French name: the standard font, nothing embedded.
+    supplier.company_name = "Société Générale d'Œuvres — Île-de-France"
+    supplier.save()
+    plain = pypdf.PdfReader(io.BytesIO(documents.render_certificate(make_invoice(
+        world, number="FA-2026-0118")))).pages[0]
+    assert {str(font["/BaseFont"]) for font in plain["/Resources"]["/Font"].values()} <= {
+        "/Helvetica", "/Helvetica-Bold", "/Courier"}
+    assert "Société Générale d'Œuvres — Île-de-France" in plain.extract_text()
+
+
+@pytest.mark.django_db
 def test_certificate_needs_a_deposit(world):
     invoice = make_invoice(world, deposited_at=None, status="BROUILLON")
     with pytest.raises(ValueError):

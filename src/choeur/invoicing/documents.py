@@ -396,22 +396,64 @@ def _fingerprint_lines(sha256: str, width: int = 32) -> list[str]:
     return [sha256[i:i + width] for i in range(0, len(sha256), width)] or ["—"]
 
 
+# One A4 page drawn at computed positions with the canvas (no platypus: its paragraph and
+# table layout cost ~3 ms a certificate, the embedded font's subset and its compression as
+# much; the routing makes one certificate per invoice). Text that Windows-1252 holds (nearly
+# every French name) is set in the standard Helvetica, which a PDF names without embedding;
+# anything else in Vera, embedded, as the rest of Choeur's PDFs.
+_PAGE_W, _PAGE_H = 595.2756, 841.8898  # A4 in points
+_MARGIN = 51.0236  # 18 mm
+_LABEL_W, _VALUE_W = 175.748, 317.480  # 62 mm and 112 mm
+_PAD = 6.0  # a cell's left and right padding (4 above, 4 below)
+
+
+def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
+    """`text` in lines no wider than `width` points, cut at spaces, or inside a word too
+    long for a line of its own."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for word in paragraph.split(" "):
+            candidate = f"{line} {word}" if line else word
+            if stringWidth(candidate, font, size) <= width:
+                line = candidate
+                continue
+            if line:
+                lines.append(line)
+            while stringWidth(word, font, size) > width:  # a word wider than the column
+                cut = max(1, next((i for i in range(len(word), 0, -1)
+                                   if stringWidth(word[:i], font, size) <= width), 1))
+                lines.append(word[:cut])
+                word = word[cut:]
+            line = word
+        lines.append(line)
+    return lines
+
+
+def _fonts_for(texts: list[str]) -> tuple[str, str]:
+    """(regular, bold): the standard Helvetica when Windows-1252 holds every text."""
+    try:
+        for text in texts:
+            text.encode("cp1252")
+    except UnicodeEncodeError:
+        from choeur.formats.writers import _register_fonts
+
+        _register_fonts()
+        return "ChoeurVera", "ChoeurVera-Bold"
+    return "Helvetica", "Helvetica-Bold"
+
+
 def render_certificate(invoice) -> bytes:
     """The certificat de dépôt: one A4 page, French, deterministic bytes (reportlab invariant
     mode, creation date = the deposit instant, no random id)."""
     if invoice.deposited_at is None:
         raise ValueError("A certificate of deposit needs a deposited invoice (deposited_at).")
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import mm
     from reportlab.pdfgen.canvas import Canvas
-    from reportlab.platypus import Frame, Paragraph, Spacer, Table, TableStyle
 
-    from choeur.formats.writers import _esc, _register_fonts
-
-    _register_fonts()
     deposited = invoice.deposited_at.astimezone(clock.PARIS)
+    at = deposited.strftime("%d/%m/%Y à %H:%M:%S")
     stamp = invoice.deposited_at.astimezone(UTC).strftime("D:%Y%m%d%H%M%S+00'00'")
     currency = invoice.currency or "EUR"
 
@@ -422,15 +464,6 @@ def render_certificate(invoice) -> bytes:
         supplier = _structure_line(invoice.supplier)
         recipient = _structure_line(invoice.recipient)
 
-    base = ParagraphStyle("base", fontName="ChoeurVera", fontSize=9.5, leading=12.5)
-    label = ParagraphStyle("label", parent=base, fontName="ChoeurVera-Bold")
-    mono = ParagraphStyle("mono", parent=base, fontSize=9, leading=12)
-    title = ParagraphStyle("title", parent=base, fontName="ChoeurVera-Bold", fontSize=18,
-                           leading=23)
-    intro = ParagraphStyle("intro", parent=base, fontSize=10, leading=14)
-    small = ParagraphStyle("small", parent=base, fontSize=7.5, leading=9.5,
-                           textColor=colors.Color(0.35, 0.35, 0.35))
-
     service = invoice.recipient_service
     rows = [
         ("Identifiant Choeur de la facture", str(invoice.pk)),
@@ -440,59 +473,68 @@ def render_certificate(invoice) -> bytes:
         ("Destinataire", recipient),
         ("Code service destinataire", service.code if service is not None else "—"),
         ("Cadre de facturation", cadre),
-        ("Date et heure de dépôt",
-         deposited.strftime("%d/%m/%Y à %H:%M:%S") + " (heure de Paris)"),
+        ("Date et heure de dépôt", f"{at} (heure de Paris)"),
         ("Mode de dépôt", mode),
         ("Montant HT", _money(invoice.total_ht, currency)),
         ("Montant TVA", _money(invoice.total_tva, currency)),
         ("Montant TTC", _money(invoice.total_ttc, currency)),
     ]
-    table_rows = [[Paragraph(_esc(name), label), Paragraph(_esc(value), base)]
-                  for name, value in rows]
-    fingerprint = "<br/>".join(_fingerprint_lines(invoice.deposited_sha256 or ""))
-    table_rows.append([Paragraph("Empreinte SHA-256 du document de facture", label),
-                       Paragraph(fingerprint, mono)])
-    table = Table(table_rows, colWidths=[62 * mm, 112 * mm])
-    grid = colors.Color(0.75, 0.75, 0.75)
-    table.setStyle(TableStyle([
-        ("FONTNAME", (0, 0), (-1, -1), "ChoeurVera"),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LINEBELOW", (0, 0), (-1, -1), 0.25, grid),
-        ("BACKGROUND", (0, 0), (0, -1), colors.Color(0.95, 0.95, 0.95)),
-        ("TOPPADDING", (0, 0), (-1, -1), 4),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-    ]))
-
-    story = [
-        Paragraph("Certificat de dépôt", title),
-        Spacer(1, 4 * mm),
-        Paragraph("Choeur certifie avoir reçu la demande de paiement décrite ci-dessous, "
-                  f"déposée le {deposited.strftime('%d/%m/%Y à %H:%M:%S')} (heure de "
-                  "Paris).", intro),
-        Spacer(1, 6 * mm),
-        table,
-        Spacer(1, 8 * mm),
-        Paragraph("L'empreinte SHA-256 identifie le document de facture déposé : tout document "
-                  "dont l'empreinte diffère n'est pas celui qui a été déposé. Ce certificat est "
-                  "produit à l'identique à chaque demande ; son empreinte est l'empreinte du "
-                  "certificat de dépôt communiquée avec la facture.", small),
-    ]
+    intro = ("Choeur certifie avoir reçu la demande de paiement décrite ci-dessous, déposée "
+             f"le {at} (heure de Paris).")
+    notice = ("L'empreinte SHA-256 identifie le document de facture déposé : tout document "
+              "dont l'empreinte diffère n'est pas celui qui a été déposé. Ce certificat est "
+              "produit à l'identique à chaque demande ; son empreinte est l'empreinte du "
+              "certificat de dépôt communiquée avec la facture.")
+    footer = f"Choeur — certificat de dépôt de la facture {invoice.number} " \
+             f"(identifiant {invoice.pk})"
+    regular, bold = _fonts_for([value for _, value in rows] + [footer])
 
     buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=A4, invariant=1, pageCompression=1,
-                    initialFontName="ChoeurVera", lang="fr-FR")
+    canvas = Canvas(buffer, pagesize=(_PAGE_W, _PAGE_H), invariant=1, pageCompression=1,
+                    initialFontName=regular, lang="fr-FR")
     canvas.setDateFormatter(lambda *_: stamp)
     canvas.setTitle(f"Certificat de dépôt — {invoice.number}")
     canvas.setAuthor("Choeur")
     canvas.setSubject(f"{kind} {invoice.number} — {supplier}")
     canvas.setCreator("Choeur")
     canvas.setProducer("Choeur")
-    frame = Frame(18 * mm, 18 * mm, A4[0] - 36 * mm, A4[1] - 36 * mm, showBoundary=0)
-    frame.addFromList(story, canvas)
-    canvas.setFont("ChoeurVera", 7)
-    canvas.setFillColor(colors.Color(0.4, 0.4, 0.4))
-    canvas.drawString(18 * mm, 10 * mm, f"Choeur — certificat de dépôt de la facture "
-                                        f"{invoice.number} (identifiant {invoice.pk})")
+
+    def lines_at(lines: list[str], x: float, top: float, font: str, size: float,
+                 leading: float) -> float:
+        """Draw `lines` from `top` (the top of the first line's box); the y below them."""
+        text = canvas.beginText(x, top - size)
+        text.setFont(font, size, leading)
+        text.textLines(lines)
+        canvas.drawText(text)
+        return top - leading * len(lines)
+
+    width = _PAGE_W - 2 * _MARGIN
+    y = _PAGE_H - _MARGIN
+    y = lines_at(["Certificat de dépôt"], _MARGIN, y, bold, 18, 23) - 11.34  # + 4 mm
+    y = lines_at(_wrap(intro, regular, 10, width), _MARGIN, y, regular, 10, 14) - 17.01
+
+    table = [(_wrap(name, bold, 9.5, _LABEL_W - 2 * _PAD), _wrap(value, regular, 9.5,
+                                                                _VALUE_W - 2 * _PAD),
+              regular, 9.5, 12.5) for name, value in rows]
+    table.append((_wrap("Empreinte SHA-256 du document de facture", bold, 9.5,
+                        _LABEL_W - 2 * _PAD),
+                  _fingerprint_lines(invoice.deposited_sha256 or ""), "Courier", 9, 12))
+    for label, value, font, size, leading in table:
+        height = max(12.5 * len(label), leading * len(value)) + 8
+        canvas.setFillGray(0.95)
+        canvas.rect(_MARGIN, y - height, _LABEL_W, height, stroke=0, fill=1)
+        canvas.setFillGray(0)
+        lines_at(label, _MARGIN + _PAD, y - 4, bold, 9.5, 12.5)
+        lines_at(value, _MARGIN + _LABEL_W + _PAD, y - 4, font, size, leading)
+        y -= height
+        canvas.setStrokeGray(0.75)
+        canvas.setLineWidth(0.25)
+        canvas.line(_MARGIN, y, _MARGIN + _LABEL_W + _VALUE_W, y)
+    canvas.setFillGray(0.35)
+    lines_at(_wrap(notice, regular, 7.5, width), _MARGIN, y - 22.68, regular, 7.5, 9.5)
+    canvas.setFillGray(0.4)
+    canvas.setFont(regular, 7)
+    canvas.drawString(_MARGIN, 28.35, footer)  # 10 mm from the bottom
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()
