@@ -128,9 +128,15 @@ def transition_many(invoices: list[Invoice], target: str, *, actor=None, role: R
         for field, value in (*common.items(), *clocks.get(invoice.pk, {}).items()):
             setattr(invoice, field, value)
     if clocks:
-        # "status" again (the same value): the features following invoice writes know the
-        # lifecycle's signals below tell them (reporting's facts: one rebuild, not two).
-        Invoice.objects.bulk_update(invoices, ["status", *next(iter(clocks.values()))])
+        # One UPDATE per distinct set of values (a batch's invoices to one recipient mostly
+        # share their due date), not bulk_update's CASE over every row. "status" again (the
+        # same value): the features following invoice writes know the lifecycle's signals
+        # below tell them (reporting's facts: one rebuild, not two).
+        same: dict[tuple, list[int]] = {}
+        for pk, values in clocks.items():
+            same.setdefault(tuple(sorted(values.items())), []).append(pk)
+        for values, pks in same.items():
+            Invoice.objects.filter(pk__in=pks).update(status=target, **dict(values))
     label = actor_label(actor)
     user = acting_user(actor)
     changes = StatusChange.objects.bulk_create([

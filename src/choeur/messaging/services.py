@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -29,8 +30,17 @@ DIGEST_HOUR = 7
 DIGEST_LISTED = 100
 
 
-#: The e-mails gathered by `emails_grouped()`: {user pk: (user, [(kind, params, url)])}.
-_grouped: ContextVar[dict | None] = ContextVar("choeur_grouped_emails", default=None)
+@dataclass
+class _Batch:
+    """What `notify` gathers within `emails_grouped()`: the e-mails by user pk, the in-app
+    rows to insert at the end, the preferences already read."""
+
+    emails: dict[int, tuple] = field(default_factory=dict)  # {pk: (user, [(kind, params, url)])}
+    rows: list[Notification] = field(default_factory=list)
+    preferences: dict[int, NotificationPreference] = field(default_factory=dict)
+
+
+_batch: ContextVar[_Batch | None] = ContextVar("choeur_notification_batch", default=None)
 
 
 @contextlib.contextmanager
@@ -38,14 +48,16 @@ def emails_grouped() -> Iterator[None]:
     """Within this block (a batch: a flux's routing tells a recipient of each of its
     invoices), the e-mails `notify` sends are gathered, then sent at the block's end in the
     same transaction: one e-mail a user listing them all (`messaging/grouped.txt`), or the
-    usual one when there is only one. The in-app notifications stay one a notification."""
-    token = _grouped.set({})
+    usual one when there is only one. The in-app notifications stay one a notification, all
+    inserted at the end in one statement, and each user's preferences are read once."""
+    token = _batch.set(_Batch())
     try:
         yield
-        pending = _grouped.get()
+        pending = _batch.get()
     finally:
-        _grouped.reset(token)
-    for user, items in pending.values():
+        _batch.reset(token)
+    Notification.objects.bulk_create(pending.rows, batch_size=1000)
+    for user, items in pending.emails.values():
         if len(items) == 1:
             _send_one(user, *items[0])
         else:
@@ -66,8 +78,10 @@ def notify(users: Iterable, kind: str, params: dict, url: str = "", email: bool 
         targets.append(user)
     if not targets:
         return 0
+    batch = _batch.get()
     application = application_of(kind)
-    preferences = _preferences([u.pk for u in targets]) if application in SWITCHABLE else {}
+    preferences = _preferences([u.pk for u in targets], batch) \
+        if application in SWITCHABLE else {}
     default = _default_preference()
     now = clock.now()
     rows, mails = [], []
@@ -79,13 +93,15 @@ def notify(users: Iterable, kind: str, params: dict, url: str = "", email: bool 
         if (email and preference.wants(application, "email")
                 and not preference.digest_covers(application)):
             mails.append(user)
-    Notification.objects.bulk_create(rows)
-    grouped = _grouped.get()
+    if batch is None:
+        Notification.objects.bulk_create(rows)
+    else:
+        batch.rows.extend(rows)
     for user in mails:
-        if grouped is None:
+        if batch is None:
             _send_one(user, kind, params, url)
         else:
-            grouped.setdefault(user.pk, (user, []))[1].append((kind, params, url))
+            batch.emails.setdefault(user.pk, (user, []))[1].append((kind, params, url))
     return len({r.user_id for r in rows} | {u.pk for u in mails})
 
 
@@ -93,13 +109,22 @@ def _default_preference() -> NotificationPreference:
     return NotificationPreference(digest=Digest.NONE)
 
 
-def _preferences(user_ids: list[int]) -> dict[int, NotificationPreference]:
+def _preferences(user_ids: list[int], batch: _Batch | None = None
+                 ) -> dict[int, NotificationPreference]:
+    """{user pk: preferences} of those who saved some; within a batch, each user read once
+    (the defaults of who has none are remembered too)."""
+    known = batch.preferences if batch is not None else {}
+    missing = [pk for pk in user_ids if pk not in known]
     found = {}
-    for start in range(0, len(user_ids), PREFERENCE_BATCH):
-        batch = user_ids[start:start + PREFERENCE_BATCH]
+    for start in range(0, len(missing), PREFERENCE_BATCH):
+        chunk = missing[start:start + PREFERENCE_BATCH]
         found.update((p.user_id, p) for p in NotificationPreference.objects.filter(
-            user_id__in=batch))
-    return found
+            user_id__in=chunk))
+    if batch is None:
+        return found
+    default = _default_preference()
+    known.update((pk, found.get(pk, default)) for pk in missing)
+    return {pk: known[pk] for pk in user_ids}
 
 
 def _send_one(user, kind: str, params: dict, url: str) -> None:
