@@ -95,3 +95,76 @@ def test_the_portal_says_the_file_storage_is_down(rf):
     assert "CORE_STORAGE_UNAVAILABLE" in page
     assert "Le stockage des fichiers ne répond pas" in page
     assert "the file storage does not answer" in page
+
+
+def test_an_integration_cut_by_a_store_outage_waits_and_resumes_without_an_incident(
+        wire, invoice_file, run_tasks, monkeypatch, caplog):
+    """The store goes away after the flux's first invoice: the task waits for it (as for the
+    database), hands the flux back and integrates the rest — each invoice once, no incident,
+    no attempt spent."""
+    import logging
+
+    from choeur.core import outage
+    from choeur.flux import services
+    from choeur.flux.models import EtatFlux
+    from choeur.invoicing.models import Invoice
+
+    from .conftest import tar_gz
+
+    batch = tar_gz([(f"f{i}.xml", invoice_file("cii", number=f"FA-S3-{i}")) for i in range(3)])
+    response = wire.post("factures/v1/deposer/flux", deposit_body(batch, "lot.tar.gz"))
+    assert response.status_code == 200, response.content
+    real = services._integrate_batch
+    calls = {"batches": 0, "probes": 0}
+
+    def batch_then_store_outage(flux, actor, batch):
+        calls["batches"] += 1
+        if calls["batches"] == 1:
+            real(flux, actor, batch[:1])
+            raise botocore.EndpointConnectionError(endpoint_url="http://s3.example:9000")
+        real(flux, actor, batch)
+
+    def store_back_at_the_second_probe():
+        calls["probes"] += 1
+        return calls["probes"] >= 2
+
+    waits = []
+    monkeypatch.setattr(services, "_integrate_batch", batch_then_store_outage)
+    monkeypatch.setattr(outage, "sleep", waits.append)
+    monkeypatch.setattr(outage, "storage_answers", store_back_at_the_second_probe)
+    with caplog.at_level(logging.WARNING, logger="choeur.outage"):
+        [result] = [r for r in run_tasks() if r.task_path.endswith("integrate_flux")]
+
+    assert result.status == "SUCCESSFUL" and result.return_value == EtatFlux.INTEGRE
+    assert waits == [1, 2]
+    logged = [record.getMessage() for record in caplog.records]
+    assert "file storage unavailable" in logged[0] and "file storage back" in logged[-1]
+    flux = Flux.objects.get()
+    assert flux.status == EtatFlux.INTEGRE and flux.integrated_count == 3
+    assert flux.attempts == 1 and flux.technical_errors == []
+    assert sorted(Invoice.objects.values_list("number", flat=True)) == [
+        "FA-S3-0", "FA-S3-1", "FA-S3-2"]
+
+
+def test_any_other_task_meeting_a_store_outage_is_handed_back_not_failed(monkeypatch):
+    """An e-mail's delivery (any task) that meets the store's outage: the worker waits for the
+    store, then the task is ready again, not failed."""
+    from django.db import transaction
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from choeur.core import mail, outage, worker
+
+    with transaction.atomic():
+        mail.send_mail("a@example.fr", "Objet", "Corps")
+    result = DBTaskResult.objects.get()
+    result.claim("worker-1")
+
+    def delivering_while_the_store_is_down(email_id):
+        raise client_error("SlowDown", 503)
+
+    monkeypatch.setattr(mail, "deliver", delivering_while_the_store_is_down)
+    monkeypatch.setattr(outage, "sleep", lambda seconds: None)
+    worker._worker("worker-1", "*", 0, True).run_task(result)
+    result.refresh_from_db()
+    assert result.status == TaskResultStatus.READY and result.traceback == ""

@@ -9,7 +9,9 @@ retried by its callers), a deadlock, a query cancelled by its timeout, a missing
 An S3-compatible object store that does not answer, or answers « slow down » or a 5xx, is
 the same kind of passing state (`is_storage_outage`): the web answers 503
 `CORE_STORAGE_UNAVAILABLE`; nothing was stored (the request's transaction is rolled back),
-so the client sends the same request again.
+so the client sends the same request again. The worker waits for the store as for the
+database (`wait_for_storage`): a flux's integration resumes when it is back, any other task
+is handed back to the queue, none is failed or turned into an incident.
 """
 
 from __future__ import annotations
@@ -123,6 +125,31 @@ def sleep(seconds: float) -> None:  # tests replace it
     time.sleep(seconds)
 
 
+def storage_answers() -> bool:
+    """Whether the file store answers (a name looked up, as `/healthz` does)."""
+    from django.core.files.storage import storages
+
+    try:
+        storages["blobs"].exists("choeur-healthz")
+    except Exception as exc:
+        if not is_storage_outage(exc):
+            raise
+        return False
+    return True
+
+
+def is_passing(exc: BaseException | None) -> bool:
+    """The database or the file store away for a moment: wait, do not fail."""
+    return is_outage(exc) or is_storage_outage(exc)
+
+
+def wait_for(error: BaseException | None = None, **kwargs) -> bool:
+    """`wait_for_storage` when `error` is the store's outage, else `wait_for_database`."""
+    if is_storage_outage(error) and not is_outage(error):
+        return wait_for_storage(error, **kwargs)
+    return wait_for_database(error, **kwargs)
+
+
 def wait_for_database(error: BaseException | None = None, *, who: str = "worker",
                       give_up_after: float | None = None, stop=None,
                       alias: str = DEFAULT_DB_ALIAS) -> bool:
@@ -130,21 +157,36 @@ def wait_for_database(error: BaseException | None = None, *, who: str = "worker"
     seconds. Logs once when the outage is seen and once when it is over. Returns True when
     the database is back; False when `give_up_after` seconds passed or `stop()` (a callable:
     the worker was asked to stop) said so first."""
+    return _wait("database", lambda: database_answers(alias), error, who=who,
+                 give_up_after=give_up_after, stop=stop,
+                 before_try=lambda: drop_connection(alias))
+
+
+def wait_for_storage(error: BaseException | None = None, *, who: str = "worker",
+                     give_up_after: float | None = None, stop=None) -> bool:
+    """`wait_for_database` for the file store (an S3 bucket that does not answer)."""
+    return _wait("file storage", storage_answers, error, who=who,
+                 give_up_after=give_up_after, stop=stop)
+
+
+def _wait(what: str, answers, error, *, who: str, give_up_after: float | None, stop,
+          before_try=None) -> bool:
     started = time.monotonic()
-    logger.warning("%s: database unavailable (%s), waiting for it to come back", who,
+    logger.warning("%s: %s unavailable (%s), waiting for it to come back", who, what,
                    (str(error).strip().splitlines() or [type(error).__name__])[0]
                    if error is not None else "no answer")
     delay = 1.0
     while True:
-        drop_connection(alias)
+        if before_try is not None:
+            before_try()
         if stop is not None and stop():
             return False
         sleep(delay)
-        if database_answers(alias):
-            logger.warning("%s: database back after %.0f s", who, time.monotonic() - started)
+        if answers():
+            logger.warning("%s: %s back after %.0f s", who, what, time.monotonic() - started)
             return True
         if give_up_after is not None and time.monotonic() - started >= give_up_after:
-            logger.error("%s: database still unavailable after %.0f s", who,
+            logger.error("%s: %s still unavailable after %.0f s", who, what,
                          time.monotonic() - started)
             return False
         delay = min(delay * 2, BACKOFF_MAX)

@@ -142,8 +142,8 @@ class HandBack(BaseException):  # noqa: N818 - not an error: the task is given b
 class ChoeurWorker(Worker):
     """django-tasks-db's worker, with two changes:
 
-    - a task that met a database outage is not failed: once the database is back it is handed
-      back to the queue (ready again) and runs again;
+    - a task that met a database or file store outage is not failed: once it is back the
+      task is handed back to the queue (ready again) and runs again;
     - a bounded stop. Its SIGTERM/SIGINT lets the current task finish; here, if the task has
       not finished `CHOEUR_WORKER_STOP_GRACE_SECONDS` later (or at a second signal), it is
       interrupted — its open transaction rolls back — and handed back to the queue
@@ -183,25 +183,26 @@ class ChoeurWorker(Worker):
         if isinstance(exc, HandBack):
             leases.hand_back(db_task_result)
             return
-        if not outage.is_outage(exc):
+        if not outage.is_passing(exc):
             DBTaskResult.set_failed(db_task_result, exc)
             return
-        if outage.wait_for_database(exc, who=f"task {db_task_result.task_path}",
-                                    stop=lambda: not self.running):
+        if outage.wait_for(exc, who=f"task {db_task_result.task_path}",
+                           stop=lambda: not self.running):
             hand_back(db_task_result)
-        # Stopped while the database is away: the row stays RUNNING for the lease rule
-        # (`core.leases`: requeued by another worker once this one's heartbeat is stale).
+        # Stopped while the database (or the store) is away: the row stays RUNNING for the
+        # lease rule (`core.leases`: requeued by another worker once this one's heartbeat is
+        # stale).
 
 
 def hand_back(db_task_result: DBTaskResult) -> bool:
-    """A RUNNING task ready again (its run was cut short by a database outage)."""
+    """A RUNNING task ready again (its run was cut short by a database or store outage)."""
     with transaction.atomic():
         handed = DBTaskResult.objects.filter(
             pk=db_task_result.pk, status=TaskResultStatus.RUNNING).update(
             status=TaskResultStatus.READY, started_at=None)
     if handed:
         db_task_result.status = TaskResultStatus.READY
-        logger.warning("task %s (%s) handed back to the queue after a database outage",
+        logger.warning("task %s (%s) handed back to the queue after an outage",
                        db_task_result.pk, db_task_result.task_path)
     return bool(handed)
 

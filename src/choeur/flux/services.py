@@ -300,9 +300,10 @@ def integrate(flux_id: int, *, resume: bool = False) -> Flux | None:
             with transaction.atomic():
                 _conclude(flux)
     except Exception as exc:
-        if outage.is_outage(exc):
-            # Nothing can be written while the database is away: no incident, the caller
-            # (the task: `flux.tasks.integrate_flux`) waits for it and `hand_back`s the flux.
+        if outage.is_passing(exc):
+            # Nothing can be written while the database or the file store is away: no
+            # incident, the caller (the task: `flux.tasks.integrate_flux`) waits for it and
+            # `hand_back`s the flux.
             raise
         logger.exception("integration of flux %s failed", flux.numero)
         with transaction.atomic():
@@ -312,9 +313,10 @@ def integrate(flux_id: int, *, resume: bool = False) -> Flux | None:
 
 
 def hand_back(flux_id: int) -> bool:
-    """After a database outage stopped its integration: the flux claimed « en cours » is
-    claimable again at once, without costing an attempt (the invoices already integrated —
-    whole batches — are skipped when it resumes). Not the 30-minute stale rule."""
+    """After an outage (database, file store) stopped its integration: the flux claimed
+    « en cours » is claimable again at once, without costing an attempt (the invoices
+    already integrated — whole batches — are skipped when it resumes). Not the 30-minute
+    stale rule."""
     with transaction.atomic():
         return bool(Flux.objects.filter(pk=flux_id, status=EtatFlux.EN_COURS).update(
             status=EtatFlux.EN_ATTENTE, status_at=clock.now(), attempts=F("attempts") - 1))

@@ -11,10 +11,10 @@ INTEGRATION_PRIORITY = 10
 
 @queue.task(priority=INTEGRATION_PRIORITY, takes_context=True)
 def integrate_flux(context, flux_id: int) -> str:
-    """Integrate a flux; when the database goes away in the middle, wait for it (1, 2, 4…
-    10 s between tries) and resume the same flux at once when it is back — no half-hour
-    « en cours ». Run again after its worker died or gave it back (`core.leases`), it
-    resumes the flux that run left « en cours » instead of refusing it."""
+    """Integrate a flux; when the database or the file store goes away in the middle, wait
+    for it (1, 2, 4… 10 s between tries) and resume the same flux at once when it is back —
+    no half-hour « en cours », no incident. Run again after its worker died or gave it back
+    (`core.leases`), it resumes the flux that run left « en cours » instead of refusing it."""
     from choeur.core import leases, outage
     from choeur.flux import services
 
@@ -25,10 +25,9 @@ def integrate_flux(context, flux_id: int) -> str:
         try:
             flux = services.integrate(flux_id, resume=resume)
         except Exception as exc:
-            if not outage.is_outage(exc):
+            if not outage.is_passing(exc):
                 raise
-            back = outage.wait_for_database(exc, who=f"flux {flux_id}",
-                                            give_up_after=OUTAGE_WAIT)
+            back = outage.wait_for(exc, who=f"flux {flux_id}", give_up_after=OUTAGE_WAIT)
             if back:
                 services.hand_back(flux_id)
             attempt += 1

@@ -37,8 +37,8 @@ def route_invoices(invoice_ids: list[int]) -> None:
             services.route_many(invoice_ids, certificates)
         return
     except Exception as exc:
-        if outage.is_outage(exc):
-            raise  # the worker waits for the database and hands the task back
+        if outage.is_passing(exc):
+            raise  # the worker waits for the database (or the store), hands the task back
         logger.exception("routing of a batch of %s invoices failed, routing them one by one",
                          len(invoice_ids))
     for invoice_id in invoice_ids:
