@@ -28,6 +28,7 @@ from pathlib import Path
 import pytest
 
 from tests import test_serve
+from tests.processes import seed_script, stop, with_bench
 from tests.test_serve import choeur, free_port, healthz, wait_for
 
 serve_env = test_serve.serve_env  # its fixture: a database of its own on the PostgreSQL run
@@ -40,19 +41,14 @@ pytestmark = [
                "own data directory, so they cannot share a SQLite file)"),
 ]
 
-BENCH = Path(__file__).resolve().parents[1] / "bench"
 BUCKET = "choeur-nodes"
 PREFIX = "instance-1"
 ACCESS, SECRET = "nodes-access-key", "nodes-secret-key"
 JSON = "application/json;charset=utf-8"
 
-SEED = f"""
-import base64, sys
-sys.path.insert(0, {str(BENCH)!r})
-import api as bench
-supplier, account = bench.ingestion_world()
-print("TEMPLATE", base64.b64encode(bench.template_cii(supplier, account)).decode())
-"""
+SEED = seed_script("""
+print("TEMPLATE", base64.b64encode(template).decode())
+""")
 
 TASKS = """
 import time
@@ -103,16 +99,6 @@ def start(kind, env):
     return subprocess.Popen([sys.executable, "-m", "choeur", *args], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)
-
-
-def stop(process):
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            return process.communicate(timeout=30)[0]
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-    return process.communicate()[0]
 
 
 class Wire:
@@ -219,14 +205,12 @@ def files_under(folder: Path) -> list[Path]:
 def test_a_flux_deposited_on_one_node_is_processed_by_a_worker_and_downloaded_from_another(
         serve_env, s3, smtp, tmp_path):
     endpoint, bucket = s3
-    shared = {**serve_env,
+    shared = {**with_bench(serve_env),
               "CHOEUR_EMAIL_URL": f"smtp://127.0.0.1:{smtp.server_address[1]}",
               "CHOEUR_STORAGE": f"s3://{ACCESS}:{SECRET}@{BUCKET}/{PREFIX}"
                                 f"?endpoint_url={endpoint}&region=us-east-1",
               # Tokens and sessions are signed with the secret key: every node has the same.
-              "CHOEUR_SECRET_KEY": "multi-node-test-secret-key-0123456789-abcdefghijklmnop",
-              "PYTHONPATH": os.pathsep.join(filter(None, [os.environ.get("PYTHONPATH"),
-                                                          str(BENCH.parent)]))}
+              "CHOEUR_SECRET_KEY": "multi-node-test-secret-key-0123456789-abcdefghijklmnop"}
     nodes = {name: {**shared, "CHOEUR_DATA_DIR": str(tmp_path / name),
                     "CHOEUR_PORT": str(free_port())}
              for name in ("web-a", "web-b", "worker-1", "worker-2")}

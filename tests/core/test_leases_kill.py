@@ -10,28 +10,21 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
 from tests import test_serve
+from tests.processes import seed_script, stop, with_bench
 from tests.test_serve import choeur, wait_for
 
 serve_env = test_serve.serve_env  # its fixture: a data directory (a database on PostgreSQL)
 
 pytestmark = pytest.mark.slow
 
-BENCH = Path(__file__).resolve().parents[2] / "bench"
-
-SEED = f"""
-import sys
-sys.path.insert(0, {str(BENCH)!r})
-import api as bench
-supplier, account = bench.ingestion_world()
-template = bench.template_cii(supplier, account)
+SEED = seed_script("""
 name, content = bench.batches(template, "KILL", 3, 3)[0]
 print("FLUX", bench.Wire().deposit(name, content))
-"""
+""")
 
 STATE = """
 from django_tasks_db.models import DBTaskResult
@@ -61,21 +54,10 @@ def worker(env, delay: float):
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 
 
-def stop(process):
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
 @pytest.fixture
 def deposited(serve_env):
     """The processes' environment, and the number of a flux of three invoices deposited."""
-    env = {**serve_env, "PYTHONPATH": os.pathsep.join(
-        filter(None, [os.environ.get("PYTHONPATH"), str(BENCH.parent)]))}
+    env = with_bench(serve_env)
     assert choeur("migrate", env=env).returncode == 0
     seeded = choeur("manage", "shell", "-v", "0", "-c", SEED, env=env, timeout=180)
     assert seeded.returncode == 0, seeded.stderr

@@ -24,27 +24,21 @@ from pathlib import Path
 import pytest
 
 from tests import test_serve
+from tests.processes import seed_script, stop, with_bench
 from tests.test_serve import choeur, healthz, wait_for
 
 serve_env = test_serve.serve_env  # its fixture: a data directory (a database on PostgreSQL)
 
 pytestmark = pytest.mark.slow
 
-BENCH = Path(__file__).resolve().parents[2] / "bench"
-
-SEED = f"""
-import json, sys
-sys.path.insert(0, {str(BENCH)!r})
-import api as bench
-supplier, account = bench.ingestion_world()
-template = bench.template_cii(supplier, account)
+SEED = seed_script("""
 files = bench.batches(template, TAG, COUNT, SIZE)
 for n, (name, content) in enumerate(files):
     open(BATCH_PATH + str(n), "wb").write(content)
-print("WORLD", json.dumps({{"client_id": bench.CLIENT_ID, "client_secret": bench.CLIENT_SECRET,
+print("WORLD", json.dumps({"client_id": bench.CLIENT_ID, "client_secret": bench.CLIENT_SECRET,
                            "login": bench.TECH_LOGIN, "password": bench.TECH_PASSWORD,
-                           "names": [name for name, _ in files]}}))
-"""
+                           "names": [name for name, _ in files]}))
+""")
 
 
 def state(env):
@@ -73,16 +67,6 @@ def start(*args, env):
     return subprocess.Popen([sys.executable, "-m", "choeur", *args], env=env,  # noqa: S603
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
-
-
-def stop(process):
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 def children(pid: int) -> list[int]:
@@ -153,11 +137,6 @@ def seed(env, directory: Path, tag: str, count: int, size: int):
                             if line.startswith("WORLD ")))
     return world, [(name, Path(f"{prefix}{n}").read_bytes())
                    for n, name in enumerate(world["names"])]
-
-
-def with_bench(env: dict) -> dict:
-    return {**env, "PYTHONPATH": os.pathsep.join(
-        filter(None, [os.environ.get("PYTHONPATH"), str(BENCH.parent)]))}
 
 
 @pytest.fixture
