@@ -83,3 +83,29 @@ def test_copy_verified_streams_a_file_whole():
     target = io.BytesIO()
     assert storage.copy_verified(blob.sha256, target) == len(data)
     assert target.getvalue() == data
+
+
+def test_put_many_stores_each_file_once_synced_and_whole():
+    """A batch (a flux's invoices, a routing's certificates): every file under its sha256,
+    duplicates once, the files already there untouched, no temporary file left; and a
+    folder emptied behind the process's back is made again."""
+    first = storage.put(DATA)
+    path = storages["blobs"].path(first.storage_name)
+    mtime = os.stat(path).st_mtime_ns
+    contents = [b"facture %d\n" % n * 50 for n in range(70)] + [DATA, b"facture 3\n" * 50]
+    names = storage.put_many(contents, "application/xml")
+    assert names == [hashlib.sha256(c).hexdigest() for c in contents]
+    assert os.stat(path).st_mtime_ns == mtime
+    assert Blob.objects.count() == 71
+    for name, content in zip(names, contents, strict=True):
+        assert storage.read(name) == content
+        folder = os.path.dirname(storages["blobs"].path(Blob(sha256=name).storage_name))
+        assert not [f for f in os.listdir(folder) if f.startswith(".tmp-")]
+
+    gone = names[5]
+    gone_path = storages["blobs"].path(Blob(sha256=gone).storage_name)
+    os.unlink(gone_path)
+    os.rmdir(os.path.dirname(gone_path))  # (its fan-out folder holds it alone)
+    Blob.objects.filter(sha256=gone).delete()
+    assert storage.put_many([contents[5]]) == [gone]
+    assert storage.read(gone) == contents[5]

@@ -59,11 +59,30 @@ def local_path(storage, name: str) -> str | None:
         return None
 
 
+#: The fan-out folders this process has seen exist (at most 65,536): no mkdir per file.
+_folders: set[str] = set()
+
+
+def _temp_beside(final: str) -> tuple[int, str]:
+    """A new temporary file in the final name's folder, made when this process has not seen
+    it yet (or no longer finds it: a restored or emptied data directory)."""
+    folder = os.path.dirname(final)
+    if folder not in _folders:
+        os.makedirs(folder, exist_ok=True)
+        _folders.add(folder)
+    try:
+        return tempfile.mkstemp(dir=folder, prefix=".tmp-")
+    except FileNotFoundError:
+        _folders.discard(folder)
+        os.makedirs(folder, exist_ok=True)
+        _folders.add(folder)
+        return tempfile.mkstemp(dir=folder, prefix=".tmp-")
+
+
 def _publish_local(final: str, spool: BinaryIO) -> None:
     """Write next to the final name, then link(): readers see the whole file or nothing, and a
     concurrent writer of the same bytes loses the race harmlessly."""
-    os.makedirs(os.path.dirname(final), exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(final), prefix=".tmp-")
+    fd, tmp = _temp_beside(final)
     try:
         with os.fdopen(fd, "wb") as fh:
             while chunk := spool.read(CHUNK):
@@ -107,6 +126,37 @@ def put(source: bytes | BinaryIO, content_type: str = "", max_size: int | None =
     return blob
 
 
+def _publish_local_many(files: list[tuple[str, bytes]]) -> None:
+    """`_publish_local` for a batch of small files: all written, then all synced, then all
+    linked. The first fsync commits the file system's journal with the others' data in it,
+    so the next ones find little left to do (one sync a file in a row cost ~0.4 ms each)."""
+    for start in range(0, len(files), 64):  # a bounded number of open files
+        written = []
+        try:
+            for final, content in files[start:start + 64]:
+                fd, tmp = _temp_beside(final)
+                written.append((fd, tmp, final))
+                _write_all(fd, content)
+                os.fchmod(fd, 0o640)
+            for fd, _tmp, _final in written:
+                os.fsync(fd)
+            for _fd, tmp, final in written:
+                try:
+                    os.link(tmp, final)
+                except FileExistsError:
+                    pass
+        finally:
+            for fd, tmp, _final in written:
+                os.close(fd)
+                os.unlink(tmp)
+
+
+def _write_all(fd: int, content: bytes) -> None:
+    view = memoryview(content)
+    while view:
+        view = view[os.write(fd, view):]
+
+
 def put_many(contents: list[bytes], content_type: str = "") -> list[str]:
     """`put()` for a batch of small files (a flux's invoices): the same files, their Blob rows
     in one insert. Returns their sha256, in order."""
@@ -114,6 +164,7 @@ def put_many(contents: list[bytes], content_type: str = "") -> list[str]:
     now = clock.now()
     rows: dict[str, Blob] = {}
     names = []
+    local: list[tuple[str, bytes]] = []
     for content in contents:
         sha256 = hashlib.sha256(content).hexdigest()
         names.append(sha256)
@@ -121,7 +172,14 @@ def put_many(contents: list[bytes], content_type: str = "") -> list[str]:
             continue
         blob = Blob(sha256=sha256, size=len(content), content_type=content_type, created_at=now)
         rows[sha256] = blob
-        _write_once(storage, blob.storage_name, io.BytesIO(content))
+        if storage.exists(blob.storage_name):
+            continue
+        final = local_path(storage, blob.storage_name)
+        if final is None:
+            _write_once(storage, blob.storage_name, io.BytesIO(content))
+        else:
+            local.append((final, content))
+    _publish_local_many(local)
     Blob.objects.bulk_create(rows.values(), ignore_conflicts=True)
     return names
 

