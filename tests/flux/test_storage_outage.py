@@ -146,6 +146,52 @@ def test_an_integration_cut_by_a_store_outage_waits_and_resumes_without_an_incid
         "FA-S3-0", "FA-S3-1", "FA-S3-2"]
 
 
+def test_a_store_outage_met_while_storing_a_batch_refuses_no_invoice(
+        wire, invoice_file, run_tasks, monkeypatch):
+    """The store fails where it really does — writing the batch's files (botocore's errors
+    are no OSError) — twice: the batch is not taken for the invoices' fault (no one-by-one
+    refusal), the flux waits and resumes, every invoice accepted."""
+    from choeur.core import outage, storage
+    from choeur.flux.models import EtatFlux
+    from choeur.invoicing.models import Invoice
+
+    from .conftest import tar_gz
+
+    batch = tar_gz([(f"f{i}.xml", invoice_file("cii", number=f"FA-PUT-{i}")) for i in range(3)])
+    response = wire.post("factures/v1/deposer/flux", deposit_body(batch, "lot.tar.gz"))
+    assert response.status_code == 200, response.content
+    real_many, real_one = storage.put_many, storage.put
+    failures = {"left": 2}
+
+    def flaky(real):
+        def write(*args, **kwargs):
+            if failures["left"]:
+                failures["left"] -= 1
+                raise botocore.EndpointConnectionError(endpoint_url="http://s3.example:9000")
+            return real(*args, **kwargs)
+        return write
+
+    monkeypatch.setattr(storage, "put_many", flaky(real_many))
+    monkeypatch.setattr(storage, "put", flaky(real_one))
+    monkeypatch.setattr(outage, "sleep", lambda seconds: None)
+    monkeypatch.setattr(outage, "storage_answers", lambda: True)
+    [result] = [r for r in run_tasks() if r.task_path.endswith("integrate_flux")]
+
+    assert result.status == "SUCCESSFUL" and result.return_value == EtatFlux.INTEGRE
+    flux = Flux.objects.get()
+    assert flux.integrated_count == 3 and flux.technical_errors == []
+    assert not flux.items.filter(accepted=False).exists()
+    assert sorted(Invoice.objects.values_list("number", flat=True)) == [
+        "FA-PUT-0", "FA-PUT-1", "FA-PUT-2"]
+
+
+def test_a_store_refusing_a_request_for_good_is_no_outage():
+    """501 Not Implemented (a header the store will never take): waiting would hand the same
+    task back for ever."""
+    assert not is_storage_outage(client_error("NotImplemented", 501))
+    assert is_storage_outage(client_error("ServiceUnavailable", 503))
+
+
 def test_any_other_task_meeting_a_store_outage_is_handed_back_not_failed(monkeypatch):
     """An e-mail's delivery (any task) that meets the store's outage: the worker waits for the
     store, then the task is ready again, not failed."""
@@ -168,3 +214,32 @@ def test_any_other_task_meeting_a_store_outage_is_handed_back_not_failed(monkeyp
     worker._worker("worker-1", "*", 0, True).run_task(result)
     result.refresh_from_db()
     assert result.status == TaskResultStatus.READY and result.traceback == ""
+
+
+def test_a_task_meeting_an_outage_on_every_run_is_failed_at_last(monkeypatch):
+    """A store that answers the probe but fails the task's request each time: handed back
+    `PASSING_RUNS` times at most, then failed — not a task looping for ever."""
+    from django.db import transaction
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from choeur.core import mail, outage, worker
+
+    with transaction.atomic():
+        mail.send_mail("a@example.fr", "Objet", "Corps")
+    result = DBTaskResult.objects.get()
+
+    def always_busy(email_id):
+        raise client_error("SlowDown", 503)
+
+    monkeypatch.setattr(mail, "deliver", always_busy)
+    monkeypatch.setattr(outage, "sleep", lambda seconds: None)
+    runner = worker._worker("worker-1", "*", 0, True)
+    for run in range(worker.PASSING_RUNS):
+        result.claim(f"worker-{run}")
+        runner.run_task(result)
+        result.refresh_from_db()
+        if result.status != TaskResultStatus.READY:
+            break
+    assert result.status == TaskResultStatus.FAILED
+    assert len(result.worker_ids) == worker.PASSING_RUNS

@@ -270,6 +270,29 @@ def test_certificate_of_a_name_beyond_windows_1252_embeds_its_font(world):
 
 
 @pytest.mark.django_db
+def test_certificate_values_never_add_lines_nor_leave_the_page(world):
+    """A name made of new lines (99 characters of « A\\n ») and a service code of tabs and
+    control characters: each value is one line of printable text, the fingerprint and the
+    notice stay on the page."""
+    supplier = world.supplier
+    supplier.company_name = "A\n" * 49 + "Z"
+    supplier.save()
+    world.service.code = "\t\x01SERV\x07" + "\n" * 60 + "ICE"
+    world.service.save()
+    certificate = documents.render_certificate(make_invoice(world))
+    page = pypdf.PdfReader(io.BytesIO(certificate)).pages[0]
+    text = re.sub(r"\s+", " ", page.extract_text())  # (the name wraps)
+    assert " ".join(["A"] * 49 + ["Z"]) in text
+    assert "SERV ICE" in text and "\x01" not in text and "\x07" not in text
+    assert MAIN_SHA in re.sub(r"\s+", "", text)
+    assert "communiquée avec la facture" in text
+    positions = []
+    page.extract_text(visitor_text=lambda t, cm, tm, *_: positions.append(tm[5]) if t.strip()
+                      else None)
+    assert min(positions) > 0  # nothing drawn below the page
+
+
+@pytest.mark.django_db
 def test_certificate_needs_a_deposit(world):
     invoice = make_invoice(world, deposited_at=None, status="BROUILLON")
     with pytest.raises(ValueError):

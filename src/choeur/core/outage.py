@@ -55,6 +55,9 @@ def is_outage(exc: BaseException | None) -> bool:
 _STORE_LOST = ("EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError",
                "ConnectionClosedError", "ProxyConnectionError", "ConnectionError",
                "HTTPClientError")
+#: HTTP statuses of a store that cannot serve for a moment; not 501 or 505 (a request the
+#: store will never take: waiting for it would hand the same task back for ever).
+_STORE_BUSY_STATUSES = (500, 502, 503, 504)
 #: S3 error codes of a store that is there but cannot serve for a moment.
 _STORE_BUSY = ("SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout",
                "503 Slow Down")
@@ -71,7 +74,7 @@ def is_storage_outage(exc: BaseException | None) -> bool:
             response = getattr(exc, "response", None) or {}
             code = str(response.get("Error", {}).get("Code", ""))
             status = response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
-            if code in _STORE_BUSY or status >= 500:
+            if code in _STORE_BUSY or status in _STORE_BUSY_STATUSES:
                 return True
         exc, seen = exc.__cause__ or exc.__context__, seen + 1
     return False

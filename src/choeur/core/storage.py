@@ -145,10 +145,22 @@ def _publish_local_many(files: list[tuple[str, bytes]]) -> None:
                     os.link(tmp, final)
                 except FileExistsError:
                     pass
+            # The new names too (the first sync commits the journal for the others): a Blob
+            # row committed next never names a file a power cut could take back.
+            for folder in {os.path.dirname(final) for _fd, _tmp, final in written}:
+                _sync_folder(folder)
         finally:
             for fd, tmp, _final in written:
                 os.close(fd)
                 os.unlink(tmp)
+
+
+def _sync_folder(folder: str) -> None:
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _write_all(fd: int, content: bytes) -> None:

@@ -139,6 +139,10 @@ class HandBack(BaseException):  # noqa: N818 - not an error: the task is given b
     """Raised in the running task when the worker must stop before the task ends."""
 
 
+#: Runs after which a task that meets an outage each time is failed, not handed back again.
+PASSING_RUNS = 20
+
+
 class ChoeurWorker(Worker):
     """django-tasks-db's worker, with two changes:
 
@@ -183,7 +187,9 @@ class ChoeurWorker(Worker):
         if isinstance(exc, HandBack):
             leases.hand_back(db_task_result)
             return
-        if not outage.is_passing(exc):
+        if not outage.is_passing(exc) or len(db_task_result.worker_ids) >= PASSING_RUNS:
+            # (A task that met an "outage" on each of its runs meets something else: a
+            # store refusing one request for good while it answers the probe.)
             DBTaskResult.set_failed(db_task_result, exc)
             return
         if outage.wait_for(exc, who=f"task {db_task_result.task_path}",

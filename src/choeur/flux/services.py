@@ -455,7 +455,9 @@ def _deposit_ordinary(flux: Flux, actor, files: dict[int, batch_deposit.File]) -
         pass  # a number taken meanwhile: one by one tells which invoice lost
     except (DatabaseError, OSError):
         raise  # the database's or storage's trouble, not an invoice's: an incident
-    except Exception:
+    except Exception as exc:
+        if outage.is_passing(exc):
+            raise  # an object store away (botocore's errors are no OSError): wait, resume
         logger.exception("flux %s: batch deposit failed, depositing one by one", flux.numero)
     return {p: _deposit_one(flux, actor, p, files[p]) for p in positions}
 
@@ -470,7 +472,9 @@ def _deposit_one(flux: Flux, actor, position: int, file) -> batch_deposit.Outcom
         return batch_deposit.Outcome(error=exc)
     except (DatabaseError, OSError):
         raise  # the database's or storage's trouble, not the invoice's: an incident, retried
-    except Exception:
+    except Exception as exc:
+        if outage.is_passing(exc):
+            raise  # the object store away: the flux waits for it, no invoice refused
         # This invoice makes Choeur fail: retrying would fail the same way and hold the rest
         # of the flux up for good. Refused alone, logged.
         logger.exception("flux %s: invoice %d refused after an internal error", flux.numero,

@@ -48,6 +48,7 @@ from __future__ import annotations
 import functools
 import io
 import re
+import unicodedata
 from datetime import UTC
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -439,6 +440,16 @@ def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
     return lines
 
 
+_BREAKS = re.compile(r"[ \t\n\r\x0b\x0c\x1c-\x1f\x85\u2028\u2029]+")
+
+
+def _plain(value) -> str:
+    """One line of printable text: runs of white space (new lines, tabs) as one space, other
+    control and format characters left out, so that a value never adds lines of its own."""
+    text = _BREAKS.sub(" ", str(value)).strip()  # (not NBSP: amounts keep theirs)
+    return "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")
+
+
 def _fonts_for(texts: list[str]) -> tuple[str, str]:
     """(regular, bold): the standard Helvetica when Windows-1252 holds every text."""
     try:
@@ -486,23 +497,24 @@ def render_certificate(invoice) -> bytes:
         ("Montant TVA", _money(invoice.total_tva, currency)),
         ("Montant TTC", _money(invoice.total_ttc, currency)),
     ]
+    rows = [(name, _plain(value)) for name, value in rows]
+    number = _plain(invoice.number)
     intro = ("Choeur certifie avoir reçu la demande de paiement décrite ci-dessous, déposée "
              f"le {at} (heure de Paris).")
     notice = ("L'empreinte SHA-256 identifie le document de facture déposé : tout document "
               "dont l'empreinte diffère n'est pas celui qui a été déposé. Ce certificat est "
               "produit à l'identique à chaque demande ; son empreinte est l'empreinte du "
               "certificat de dépôt communiquée avec la facture.")
-    footer = f"Choeur — certificat de dépôt de la facture {invoice.number} " \
-             f"(identifiant {invoice.pk})"
+    footer = f"Choeur — certificat de dépôt de la facture {number} (identifiant {invoice.pk})"
     regular, bold = _fonts_for([value for _, value in rows] + [footer])
 
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=(_PAGE_W, _PAGE_H), invariant=1, pageCompression=1,
                     initialFontName=regular, lang="fr-FR")
     canvas.setDateFormatter(lambda *_: stamp)
-    canvas.setTitle(f"Certificat de dépôt — {invoice.number}")
+    canvas.setTitle(f"Certificat de dépôt — {number}")
     canvas.setAuthor("Choeur")
-    canvas.setSubject(f"{kind} {invoice.number} — {supplier}")
+    canvas.setSubject(f"{kind} {number} — {_plain(supplier)}")
     canvas.setCreator("Choeur")
     canvas.setProducer("Choeur")
 
