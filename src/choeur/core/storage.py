@@ -67,16 +67,14 @@ def _temp_beside(final: str) -> tuple[int, str]:
     """A new temporary file in the final name's folder, made when this process has not seen
     it yet (or no longer finds it: a restored or emptied data directory)."""
     folder = os.path.dirname(final)
-    if folder not in _folders:
-        os.makedirs(folder, exist_ok=True)
-        _folders.add(folder)
-    try:
-        return tempfile.mkstemp(dir=folder, prefix=".tmp-")
-    except FileNotFoundError:
-        _folders.discard(folder)
-        os.makedirs(folder, exist_ok=True)
-        _folders.add(folder)
-        return tempfile.mkstemp(dir=folder, prefix=".tmp-")
+    if folder in _folders:
+        try:
+            return tempfile.mkstemp(dir=folder, prefix=".tmp-")
+        except FileNotFoundError:
+            pass  # removed since: made again below
+    os.makedirs(folder, exist_ok=True)
+    _folders.add(folder)
+    return tempfile.mkstemp(dir=folder, prefix=".tmp-")
 
 
 def _publish_local(final: str, spool: BinaryIO) -> None:
@@ -184,12 +182,10 @@ def put_many(contents: list[bytes], content_type: str = "") -> list[str]:
             continue
         blob = Blob(sha256=sha256, size=len(content), content_type=content_type, created_at=now)
         rows[sha256] = blob
-        if storage.exists(blob.storage_name):
-            continue
         final = local_path(storage, blob.storage_name)
-        if final is None:
+        if final is None:  # an object store: one HEAD, then one PUT if missing
             _write_once(storage, blob.storage_name, io.BytesIO(content))
-        else:
+        elif not storage.exists(blob.storage_name):
             local.append((final, content))
     _publish_local_many(local)
     Blob.objects.bulk_create(rows.values(), ignore_conflicts=True)

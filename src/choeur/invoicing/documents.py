@@ -416,27 +416,26 @@ def _wrap_fixed(text: str, font: str, size: float, width: float) -> tuple[str, .
 
 
 def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
-    """`text` in lines no wider than `width` points, cut at spaces, or inside a word too
-    long for a line of its own."""
+    """One line of text (`_plain`) in lines no wider than `width` points, cut at spaces, or
+    inside a word too long for a line of its own."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     lines: list[str] = []
-    for paragraph in text.split("\n"):
-        line = ""
-        for word in paragraph.split(" "):
-            candidate = f"{line} {word}" if line else word
-            if stringWidth(candidate, font, size) <= width:
-                line = candidate
-                continue
-            if line:
-                lines.append(line)
-            while stringWidth(word, font, size) > width:  # a word wider than the column
-                cut = max(1, next((i for i in range(len(word), 0, -1)
-                                   if stringWidth(word[:i], font, size) <= width), 1))
-                lines.append(word[:cut])
-                word = word[cut:]
-            line = word
-        lines.append(line)
+    line = ""
+    for word in text.split(" "):
+        candidate = f"{line} {word}" if line else word
+        if stringWidth(candidate, font, size) <= width:
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        while stringWidth(word, font, size) > width:  # a word wider than the column
+            cut = next((i for i in range(len(word), 0, -1)
+                        if stringWidth(word[:i], font, size) <= width), 1)
+            lines.append(word[:cut])
+            word = word[cut:]
+        line = word
+    lines.append(line)
     return lines
 
 
