@@ -35,8 +35,10 @@ from choeur.api.factures import (
     own_structure_id,
     required,
     search_page,
+    status_code,
     supplier_row,
     supplier_to_process_row,
+    tallied,
     type_facture,
     with_flux_numbers,
 )
@@ -250,6 +252,12 @@ def soumettre(request, payload: fs.SoumettreFactureParam):
 # --- rechercher/fournisseur ---------------------------------------------------------------------
 
 
+#: The supplier search's criteria the invoice tally counts (api/factures.tallied), paging and
+#: options with them.
+_TALLIED = {"idUtilisateurCourant", "idFournisseur", "idServiceFournisseur", "statutCourant",
+            "rechercheSirenDestinataire", "rechercheFactureParFournisseur", "recupererTaille"}
+
+
 @router.post("/rechercher/fournisseur", operation_id="rechercherFactureParFournisseur",
              exclude_none=True,
              response={200: fs.WsRetourRechercherFactureParFournisseur, ERRORS: ErrorOut})
@@ -280,8 +288,13 @@ def rechercher_fournisseur(request, payload: fs.RechercherFactureParFournisseurP
         found = found.filter(rejet_traite=payload.rejetTraite)
     # The invoice table alone: the rows' structures, services and accounts come after, by
     # primary key (with_related); a sort on one of them joins that one.
+    total = None
+    if tallied(payload, _TALLIED):
+        statuses = [status_code("statutCourant", s) for s in payload.statutCourant or []]
+        total = lambda: queries.issued_total(  # noqa: E731 (read only for a full page)
+            actor, statuses=statuses or None, service=payload.idServiceFournisseur)
     rows, paging = search_page(with_flux_numbers(found), payload.rechercheFactureParFournisseur,
-                               sizes=bool(payload.recupererTaille))
+                               sizes=bool(payload.recupererTaille), total=total)
     return ok(parametresRetour=paging, listeFactures=[
         supplier_row(invoice, with_size=bool(payload.recupererTaille)) for invoice in rows])
 
@@ -294,7 +307,9 @@ def rechercher_atraiter_fournisseur(request, payload: fs.RechercherATraiterParFo
     actor = request.auth
     own_structure_id(actor, payload.idStructure)
     found = queries.issued_invoices(actor).filter(status__in=SUPPLIER_TO_PROCESS)
-    rows, paging = search_page(found, payload.rechercheFactureATraiterParFournisseur)
+    rows, paging = search_page(
+        found, payload.rechercheFactureATraiterParFournisseur,
+        total=lambda: queries.issued_total(actor, statuses=SUPPLIER_TO_PROCESS))
     return ok(parametresRetour=paging,
               listeFactures=[supplier_to_process_row(invoice) for invoice in rows])
 

@@ -30,6 +30,7 @@ from choeur.api.factures import (
     required,
     search_page,
     status_code,
+    tallied,
     type_dp,
     type_facture,
 )
@@ -47,6 +48,13 @@ MAX_DOWNLOAD = services.MAX_DOSSIER
 #: Invoices in one download, as on the portal.
 MAX_GROUP = 50
 FORMATS = ["ZIP", "PDF", "XML"]
+
+
+#: The recipient search's criteria the invoice tally counts (api/factures.tallied), paging
+#: and options with them.
+_TALLIED = {"idUtilisateurCourant", "idDestinataire", "typeDemandePaiement", "idServiceExecutant",
+            "statutCourant", "factureTelechargeeParDestinataire", "rechercheSirenFournisseur",
+            "paramRecherche", "recupererTaille"}
 
 
 @router.post("/rechercher/recipiendaire", operation_id="rechercherFactureRecipiendaire",
@@ -68,8 +76,14 @@ def rechercher_recipiendaire(request, payload: fs.RechercherFactureRecipiendaire
             found = found.filter(supplier_service_id__in=criterion.listeIdService)
     if payload.factureTelechargeeParDestinataire is not None:
         found = found.filter(downloaded_by_recipient=payload.factureTelechargeeParDestinataire)
+    total = None
+    if tallied(payload, _TALLIED) and type_dp(payload.typeDemandePaiement):
+        statuses = [status_code("statutCourant", s) for s in payload.statutCourant or []]
+        total = lambda: queries.received_total(  # noqa: E731 (read only for a full page)
+            actor, statuses=statuses or None, service=payload.idServiceExecutant,
+            downloaded=payload.factureTelechargeeParDestinataire)
     rows, paging = search_page(found, payload.paramRecherche,
-                               sizes=bool(payload.recupererTaille))
+                               sizes=bool(payload.recupererTaille), total=total)
     if not rows:
         return no_result(NO_RESULT_CODE, NO_RESULT_LIBELLE, listeFactures=[], **paging)
     return ok(listeFactures=[recipient_row(invoice, bool(payload.recupererTaille))
@@ -84,8 +98,10 @@ def rechercher_atraiter_recipiendaire(request,
     actor = request.auth
     own_structure_id(actor, payload.idStructure)
     found = queries.received_invoices(actor).filter(status__in=RECIPIENT_TO_PROCESS)
-    rows, paging = search_page(found, payload.parametreRechercheFactureATraiterParRecipiendaire,
-                               sizes=bool(payload.recupererTaille))
+    rows, paging = search_page(
+        found, payload.parametreRechercheFactureATraiterParRecipiendaire,
+        sizes=bool(payload.recupererTaille),
+        total=lambda: queries.received_total(actor, statuses=RECIPIENT_TO_PROCESS))
     return ok(parametresRetour=paging, listeFactures=[
         recipient_row(invoice, bool(payload.recupererTaille)) for invoice in rows])
 

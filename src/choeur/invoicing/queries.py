@@ -18,10 +18,24 @@ from django.db.models.functions import StrIndex, Upper
 from django.db.models.lookups import GreaterThan
 
 from choeur.core.errors import NotFound
+from choeur.invoicing import tally
 from choeur.invoicing.models import Invoice
 from choeur.invoicing.statuses import RECIPIENT_VISIBLE, Status
 from choeur.organisations import permissions
 from choeur.organisations.models import Espace
+
+
+def scope_parts(user, espace: str, service_field: str | None) -> list[tuple[int, list | None]]:
+    """(structure id, the services the user is limited to, or None for the whole structure)
+    for every structure where `user` sees `espace`: what _scope selects, for the invoice tally
+    (invoicing/tally.py) to count the same invoices."""
+    parts = []
+    for structure in _visible_structures(user):
+        if not permissions.can_see(user, structure, espace):
+            continue
+        services = permissions.services_of(user, structure) if service_field else None
+        parts.append((structure.pk, list(services) if services else None))
+    return parts
 
 
 def _scope(user, espace: str, structure_field: str, service_field: str | None) -> Q | None:
@@ -33,14 +47,12 @@ def _scope(user, espace: str, structure_field: str, service_field: str | None) -
     fetch and sort all their invoices before showing the first page.
     """
     whole, limited = [], []
-    for structure in _visible_structures(user):
-        if not permissions.can_see(user, structure, espace):
-            continue
-        services = permissions.services_of(user, structure) if service_field else None
+    for structure_id, services in scope_parts(user, espace, service_field):
         if services:
-            limited.append(Q(**{structure_field: structure, f"{service_field}__in": services}))
+            limited.append(Q(**{f"{structure_field}_id": structure_id,
+                                f"{service_field}__in": services}))
         else:
-            whole.append(structure.pk)
+            whole.append(structure_id)
     clauses = limited
     if whole:
         clauses = [Q(**{f"{structure_field}_id__in": whole}) if len(whole) > 1
@@ -75,6 +87,28 @@ def received_invoices(user) -> QuerySet[Invoice]:
     if scope is None:
         return Invoice.objects.none()
     return Invoice.objects.filter(scope, status__in=RECIPIENT_VISIBLE)
+
+
+def _statuses(shown, wanted) -> list[str]:
+    return [s for s in shown if wanted is None or s in set(wanted)]
+
+
+def issued_total(user, *, statuses=None, service: int | None = None) -> int:
+    """How many invoices issued_invoices(user) holds, of one of `statuses` and of the supplier's
+    `service` if given: read from the tally, not counted (a supplier may have 600,000)."""
+    return tally.count(tally.SUPPLIER, scope_parts(user, Espace.FACTURES_EMISES,
+                                                   "supplier_service"),
+                       statuses=_statuses([s for s in Status if s != Status.SUPPRIMEE], statuses),
+                       service=service)
+
+
+def received_total(user, *, statuses=None, service: int | None = None,
+                   downloaded: bool | None = None) -> int:
+    """How many invoices received_invoices(user) holds, with these criteria (issued_total)."""
+    return tally.count(tally.RECIPIENT, scope_parts(user, Espace.FACTURES_RECUES,
+                                                    "recipient_service"),
+                       statuses=_statuses(RECIPIENT_VISIBLE, statuses), service=service,
+                       downloaded=downloaded)
 
 
 def invoices_to_validate(user) -> QuerySet[Invoice]:

@@ -67,3 +67,11 @@ def sweep_uploads() -> int:
     from choeur.invoicing import services
 
     return services.sweep_uploads()
+
+
+@queue.task()
+def fold_tally() -> int:
+    """PostgreSQL: the invoice tally's deltas moved into it (invoicing/tally.py)."""
+    from choeur.invoicing import tally
+
+    return tally.fold()
