@@ -494,6 +494,8 @@ def stage_costs(wire: Wire, template: bytes, tag: str, args) -> dict:
         if profiler is not None:
             profiler.disable()
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+            if os.environ.get("CHOEUR_BENCH_PROFILE_DUMP"):  # for pstats or snakeviz
+                profiler.dump_stats(os.environ["CHOEUR_BENCH_PROFILE_DUMP"])
         app, wall = time.process_time() - app, time.perf_counter() - wall
         db = None if db is None else backend_cpu() - db
         figures[label] = {"app": app * 1000 / count, "wall": wall * 1000 / count,
