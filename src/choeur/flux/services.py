@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import Count, F, Q
 
 from choeur import formats
 from choeur.core import audit, clock, outage, queue, storage
@@ -539,9 +539,9 @@ def _identify(content: bytes, exc: ChoeurError, model=None) -> tuple[str, str, s
 
 
 def _conclude(flux: Flux) -> None:
-    items = flux.items.all()
-    integrated = items.filter(accepted=True).count()
-    rejected = items.filter(accepted=False).count()
+    counts = flux.items.aggregate(integrated=Count("pk", filter=Q(accepted=True)),
+                                  rejected=Count("pk", filter=Q(accepted=False)))
+    integrated, rejected = counts["integrated"], counts["rejected"]
     if integrated and not rejected:
         status = EtatFlux.INTEGRE
     elif integrated:

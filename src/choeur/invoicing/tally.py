@@ -37,6 +37,8 @@ KEY = "side, structure_id, service_id, status, downloaded"
 SIDES = (("S", "supplier_id", "supplier_service_id", "false"),
          ("R", "recipient_id", "recipient_service_id", "downloaded_by_recipient"))
 SUPPLIER, RECIPIENT = "S", "R"
+#: The advisory lock one fold (or a rebuild) holds at a time.
+_FOLD_LOCK = "hashtext('choeur.invoicing.tally')"
 
 
 def _key(row: str, side: str, structure: str, service: str, downloaded: str) -> list[str]:
@@ -144,6 +146,7 @@ def _rebuild(conn) -> None:
     writes (PostgreSQL), so that no change falls between the count and the deltas' removal."""
     with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
         if conn.vendor == "postgresql":
+            cursor.execute(f"SELECT pg_advisory_xact_lock({_FOLD_LOCK})")  # no fold meanwhile
             cursor.execute(f"LOCK TABLE {INVOICES} IN SHARE MODE")
         cursor.execute(f"DELETE FROM {DELTA}")  # noqa: S608 (constant names)
         cursor.execute(f"DELETE FROM {TALLY}")  # noqa: S608 (constant names)
@@ -208,7 +211,7 @@ def fold() -> int:
     if connection.vendor != "postgresql":
         return 0
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_xact_lock(hashtext('choeur.invoicing.tally'))")
+        cursor.execute(f"SELECT pg_try_advisory_xact_lock({_FOLD_LOCK})")
         if not cursor.fetchone()[0]:
             return 0
         cursor.execute(

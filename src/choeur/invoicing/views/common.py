@@ -71,11 +71,13 @@ def invoice_list(request, queryset, *, template, to_process, partner, statuses_s
                 r"[\d\s]+", criteria["partenaire"]) else criteria["partenaire"].strip()
             # The partners first, then their invoices by id: PostgreSQL then knows how many
             # invoices each one has (a join on the name leaves it guessing, and a wrong guess
-            # sorts thousands of rows). A search that matches very many partners keeps the
-            # subquery.
+            # sorts thousands of rows: a frequent word such as « Conseil » matched 1,964
+            # suppliers at 10 M invoices, whose 54,735 invoices to a ministry were read and
+            # sorted for one page, 255 ms, where walking the ministry's list in its order takes
+            # 5 ms). A search that matches more than `at_most` partners keeps the subquery.
             partners = Invoice._meta.get_field(partner).related_model.objects.filter(
                 Q(identifier__startswith=value) | Q(company_name__icontains=value))
-            at_most = 1000
+            at_most = 5000
             ids = list(partners.order_by().values_list("pk", flat=True)[:at_most + 1])
             queryset = queryset.filter(**{f"{partner}_id__in": ids if len(ids) <= at_most
                                           else partners.values("pk")})
