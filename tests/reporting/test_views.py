@@ -6,7 +6,7 @@ import pytest
 
 from choeur.invoicing.models import StatusChange
 from choeur.invoicing.statuses import Status
-from choeur.reporting import charts
+from choeur.reporting import charts, queries, tables
 
 pytestmark = pytest.mark.django_db
 
@@ -124,6 +124,21 @@ def test_supplier_csv(client, world, supplier_user):
     assert text.split("\r\n")[:2] == [
         "Destinataire;Identifiant;Factures payées;Délai moyen (jours)",
         f"{world.recipient.company_name};{world.recipient.identifier};1;10,0"]
+
+
+def test_a_long_table_shows_its_first_rows_and_leaves_the_rest_to_its_csv(
+        client, world, supplier_user, monkeypatch):
+    monkeypatch.setattr(tables, "PAGE_ROWS", 1)
+    client.force_login(supplier_user)
+    page = client.get("/tableau-de-bord/fournisseur/?du=2026-01-01&au=2026-04-30"
+                      ).content.decode()
+    assert 'data-testid="dashboard-more-statuts"' in page  # more than one status
+    rows = len(queries.by_status(supplier_user, queries.filters(
+        supplier_user, queries.SUPPLIER, start="2026-01-01", end="2026-04-30")))
+    assert f"Et {rows - 1} autre" in page
+    text = client.get("/tableau-de-bord/fournisseur/statuts.csv?du=2026-01-01&au=2026-04-30"
+                      ).content.decode("utf-8-sig")
+    assert len(text.strip().split("\r\n")) == rows + 1  # every row in the CSV, and its head
 
 
 def test_chart_labels_are_escaped_and_accessible():

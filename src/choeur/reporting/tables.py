@@ -20,6 +20,10 @@ from django.utils.translation import gettext as _
 from choeur.invoicing.statuses import Status
 from choeur.reporting import errors, queries
 
+#: Rows a table shows on the page; the rest are in its CSV (a supplier's payment delays have
+#: a row per recipient: thousands for a big one, 200 ms of HTML at 10 M invoices).
+PAGE_ROWS = 50
+
 
 @dataclass
 class Table:
@@ -27,6 +31,14 @@ class Table:
     title: str
     headers: list[str]
     rows: list[list] = field(default_factory=list)
+
+    @property
+    def shown(self) -> list[list]:
+        return self.rows[:PAGE_ROWS]
+
+    @property
+    def not_shown(self) -> int:
+        return max(len(self.rows) - PAGE_ROWS, 0)
 
 
 def step_label(key: str) -> str:

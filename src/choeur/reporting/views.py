@@ -77,7 +77,8 @@ def _charts(side, figures) -> dict:
         "paiements": charts.rows(
             payments, title=_("Délai moyen de paiement par destinataire (jours)"),
             desc=_("Barres horizontales : délai moyen du dépôt à la mise en paiement, "
-                   "destinataires les plus lents d'abord (15 au plus ; tous dans le tableau).")),
+                   "destinataires les plus lents d'abord (15 au plus ; tous dans le fichier "
+                   "CSV).")),
     }
 
 
