@@ -28,7 +28,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import Avg, Count, F, QuerySet, Sum
+from django.db.models import Avg, Count, F, Q, QuerySet, Sum
 
 from choeur.core import clock
 from choeur.invoicing.models import Invoice
@@ -308,17 +308,19 @@ def late_payments(actor, f: Filters, today: date | None = None) -> dict | None:
     if not has_payment_dates():
         return None
     today = today or clock.today()
-    due = (invoices(actor, f).filter(payment_due_on__isnull=False, payment_due_on__lt=today)
-           .exclude(status=Status.REJETEE))
-    paid = (due.filter(paid_on__isnull=False, paid_on__gt=F("payment_due_on"))
+    # One read of the period for both: the groups without a payment day are the unpaid ones.
+    late = (invoices(actor, f).filter(payment_due_on__isnull=False, payment_due_on__lt=today)
+            .exclude(status=Status.REJETEE)
+            .filter(Q(paid_on__isnull=True) | Q(paid_on__gt=F("payment_due_on")))
             .values_list("payment_due_on", "paid_on")
             .annotate(count=Count("*"), amount=Sum("amount_due")).order_by())
-    unpaid = (due.filter(paid_on__isnull=True).values_list("payment_due_on")
-              .annotate(count=Count("*"), amount=Sum("amount_due")).order_by())
-    return {"paid_late": _late_summary([((paid_on - day).days, n, amount)
-                                        for day, paid_on, n, amount in paid]),
-            "unpaid_overdue": _late_summary([((today - day).days, n, amount)
-                                             for day, n, amount in unpaid])}
+    paid, unpaid = [], []
+    for day, paid_on, n, amount in late:
+        if paid_on is None:
+            unpaid.append(((today - day).days, n, amount))
+        else:
+            paid.append(((paid_on - day).days, n, amount))
+    return {"paid_late": _late_summary(paid), "unpaid_overdue": _late_summary(unpaid)}
 
 
 def _late_summary(groups: list[tuple[int, int, Decimal]]) -> dict:
