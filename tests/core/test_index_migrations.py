@@ -42,7 +42,8 @@ STATE_INDEXES = {
                           "inv_to_acknowledge", "inv_supplier_deposit", "inv_supplier_inv_date",
                           "inv_deposee", "inv_supplier_to_process_dep",
                           "inv_recipient_to_process_dep",
-                          "inv_recipient_not_downloaded", "inv_to_acknowledge_all"],
+                          "inv_recipient_not_dl_visible", "inv_recipient_visible_dep",
+                          "inv_to_acknowledge_all"],
     "webhooks_delivery": ["webhook_delivery_age"],
 }
 #: Indexes only PostgreSQL gets (AddPostgreSQLIndex).
@@ -52,9 +53,9 @@ POSTGRESQL_INDEXES = {
                                 "org_public_identifier_prefix", "org_public_postcode_prefix",
                                 "org_public_identifier_upper", "org_public_postcode_upper"],
 }
-#: Dropped by invoicing 0002 (online on PostgreSQL).
+#: Dropped by invoicing 0002 and 0014 (online on PostgreSQL).
 DROPPED = ["inv_supplier_recent", "inv_recipient_recent", "inv_recipient_status",
-           "inv_supplier_status"]
+           "inv_supplier_status", "inv_recipient_not_downloaded"]
 
 INDEX_STATEMENT = re.compile(
     r'^(CREATE (?:UNIQUE )?INDEX|DROP INDEX)\b(?P<rest>.*?)(?: ON "?(?P<table>\w+)"?|;|$)',
