@@ -349,8 +349,10 @@ def payment_times(actor, f: Filters) -> list[dict]:
     rows = (invoices(actor, f).filter(days_to_payment__isnull=False).values("recipient_id")
             .annotate(count=Count("*"), mean=Avg("days_to_payment")).order_by())
     per = {row["recipient_id"]: row for row in rows}
-    names = {s.pk: s for s in Structure.objects.filter(pk__in=list(per))}
-    result = [{"recipient": names[pk].company_name, "identifier": names[pk].identifier,
+    # Two columns, not the structures: a big supplier has thousands of recipients.
+    names = {pk: (name, identifier) for pk, name, identifier in Structure.objects.filter(
+        pk__in=list(per)).values_list("pk", "company_name", "identifier")}
+    result = [{"recipient": names[pk][0], "identifier": names[pk][1],
                "count": row["count"], "mean_days": round(row["mean"], 1)}
               for pk, row in per.items() if pk in names]
     return sorted(result, key=lambda row: (-row["mean_days"], row["recipient"]))
