@@ -609,10 +609,8 @@ class InterestRate(models.Model):
         return f"{self.valid_from} → {self.valid_until or '…'} : {self.ecb_rate} %"
 
 
-class InvoiceTally(models.Model):
-    """How many invoices a structure has on one side, per service, status and « téléchargée »
-    flag: the wire searches' `total` (invoicing/tally.py). Kept by database triggers, never
-    written by the application."""
+class _TallyKey(models.Model):
+    """A tally row's key and count (invoicing/tally.py KEY, n)."""
 
     side = models.CharField(max_length=1)  # tally.SUPPLIER or tally.RECIPIENT
     structure_id = models.BigIntegerField()
@@ -620,6 +618,15 @@ class InvoiceTally(models.Model):
     status = models.CharField(max_length=60)
     downloaded = models.BooleanField()  # the recipient's flag; always False on the supplier side
     n = models.BigIntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class InvoiceTally(_TallyKey):
+    """How many invoices a structure has on one side, per service, status and « téléchargée »
+    flag: the wire searches' `total` (invoicing/tally.py). Kept by database triggers, never
+    written by the application."""
 
     class Meta:
         constraints = [models.UniqueConstraint(
@@ -630,16 +637,9 @@ class InvoiceTally(models.Model):
         return f"{self.side} {self.structure_id}/{self.service_id} {self.status}: {self.n}"
 
 
-class InvoiceTallyDelta(models.Model):
+class InvoiceTallyDelta(_TallyKey):
     """PostgreSQL: changes to the tally not yet folded into it (tally.fold), appended by the
     invoices' statement triggers so that concurrent transactions never wait on a counter."""
-
-    side = models.CharField(max_length=1)
-    structure_id = models.BigIntegerField()
-    service_id = models.BigIntegerField()
-    status = models.CharField(max_length=60)
-    downloaded = models.BooleanField()
-    n = models.BigIntegerField()
 
     class Meta:
         indexes = [models.Index(fields=["side", "structure_id"], name="invoice_tally_delta")]
