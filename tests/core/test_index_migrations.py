@@ -43,6 +43,7 @@ STATE_INDEXES = {
                           "inv_deposee", "inv_supplier_to_process_dep",
                           "inv_recipient_to_process_dep",
                           "inv_recipient_not_dl_visible", "inv_recipient_visible_dep",
+                          "inv_supplier_deposited",
                           "inv_to_acknowledge_all"],
     "webhooks_delivery": ["webhook_delivery_age"],
 }
