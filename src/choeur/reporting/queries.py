@@ -351,7 +351,7 @@ def payment_times(actor, f: Filters) -> list[dict]:
     per = {row["recipient_id"]: row for row in rows}
     # Two columns, not the structures: a big supplier has thousands of recipients.
     names = {pk: (name, identifier) for pk, name, identifier in Structure.objects.filter(
-        pk__in=list(per)).values_list("pk", "company_name", "identifier")}
+        pk__in=list(per)).order_by().values_list("pk", "company_name", "identifier")}
     result = [{"recipient": names[pk][0], "identifier": names[pk][1],
                "count": row["count"], "mean_days": round(row["mean"], 1)}
               for pk, row in per.items() if pk in names]
