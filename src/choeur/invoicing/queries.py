@@ -90,7 +90,11 @@ def received_invoices(user) -> QuerySet[Invoice]:
 
 
 def _statuses(shown, wanted) -> list[str]:
-    return [s for s in shown if wanted is None or s in set(wanted)]
+    """The statuses of `shown` among `wanted` (all of them when None)."""
+    if wanted is None:
+        return list(shown)
+    wanted = set(wanted)
+    return [s for s in shown if s in wanted]
 
 
 def issued_total(user, *, statuses=None, service: int | None = None) -> int:

@@ -9,15 +9,15 @@ One row per (side, structure, service, status, downloaded) in `InvoiceTally`, ke
 database itself, so no code path that writes invoices (deposit, routing, bulk updates,
 recycling, purge, a raw load) can forget it:
 
-- SQLite: row triggers add and take away one on the tally's rows (an upsert): SQLite has
-  one writer at a time, so there is nothing to wait for.
+- SQLite: row triggers add one on the tally's rows (an upsert) and take one away (an
+  UPDATE): SQLite has one writer at a time, so there is nothing to wait for.
 - PostgreSQL: statement triggers append the statement's changes, grouped, to
   `InvoiceTallyDelta`, and `fold()` (a timer) moves them into the tally. An upsert there would
   hold the ministry's counter row until the batch's commit: the workers integrating its flux
   side by side would wait for each other, and lock its rows in different orders (deadlocks).
   Appending waits for nothing; a count reads the tally and the deltas not yet folded.
 
-Installed by migration 0013 (`install`, then `rebuild`); `ensure_after_migrate` puts back the
+Installed by migration 0013 (`install`, then `backfill`); `ensure_after_migrate` puts back the
 SQLite triggers a later table rebuild of the invoices would drop, and rebuilds the tally.
 """
 
@@ -37,6 +37,9 @@ KEY = "side, structure_id, service_id, status, downloaded"
 SIDES = (("S", "supplier_id", "supplier_service_id", "false"),
          ("R", "recipient_id", "recipient_service_id", "downloaded_by_recipient"))
 SUPPLIER, RECIPIENT = "S", "R"
+#: The invoice columns a key reads: an update that changes none of them moves nothing.
+WATCHED = ("status", "supplier_id", "supplier_service_id", "recipient_id",
+           "recipient_service_id", "downloaded_by_recipient")
 #: The advisory lock one fold (or a rebuild) holds at a time.
 _FOLD_LOCK = "hashtext('choeur.invoicing.tally')"
 
@@ -68,9 +71,7 @@ def _sqlite_take(row: str) -> str:
         for side in SIDES)
 
 
-_CHANGED = " OR ".join(f"old.{column} IS NOT new.{column}" for column in (
-    "status", "supplier_id", "supplier_service_id", "recipient_id", "recipient_service_id",
-    "downloaded_by_recipient"))
+_CHANGED = " OR ".join(f"old.{column} IS NOT new.{column}" for column in WATCHED)
 
 SQLITE_TRIGGERS = {
     "invoicing_tally_ai": (
@@ -97,9 +98,7 @@ def _grouped(rows: str, sign: str, where: str = "") -> str:
         for side in SIDES)
 
 
-_PG_CHANGED = " OR ".join(f"o.{column} IS DISTINCT FROM r.{column}" for column in (
-    "status", "supplier_id", "supplier_service_id", "recipient_id", "recipient_service_id",
-    "downloaded_by_recipient"))
+_PG_CHANGED = " OR ".join(f"o.{column} IS DISTINCT FROM r.{column}" for column in WATCHED)
 
 _PG_FUNCTIONS = {
     "invoicing_tally_inserted": f"INSERT INTO {DELTA} ({KEY}, n) {_grouped('new_rows', '')};",  # noqa: S608 (constant names)
