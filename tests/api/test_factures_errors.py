@@ -89,6 +89,35 @@ def test_a_failed_soumettre_leaves_nothing(wire, supplier, buyer):
     assert Invoice.objects.count() == count
 
 
+def test_amounts_beyond_decimal_19_6_once_multiplied_are_refused(wire, supplier, buyer):
+    """Each figure fits decimal(19,6), their product or sum does not (found by schemathesis:
+    a 500 that left SQLite a total it could not read back). A coded refusal, nothing kept."""
+    pdf_id = deposer_pdf(wire)
+    count = Invoice.objects.count()
+    line = {"lignePosteNumero": 1, "lignePosteDenomination": "Ramettes",
+            "lignePosteQuantite": "9999999999999.996", "lignePosteMontantUnitaireHT": "-6005",
+            "lignePosteTauxTvaManuel": 20}
+    many = {**line, "lignePosteQuantite": "1", "lignePosteMontantUnitaireHT": "9999999999999"}
+    cases = [
+        ({"lignePoste": [line], "ligneTva": None, "montantTotal": None}, "INV_LINE_INVALID"),
+        # Two lines of 9,999,999,999,999 each: the base and the totals overflow.
+        ({"lignePoste": [many, {**many, "lignePosteNumero": 2}], "ligneTva": None,
+          "montantTotal": None}, "INV_AMOUNTS_INCONSISTENT"),
+        # VAT at 20 % on the largest base: the total TTC overflows.
+        ({"lignePoste": [many], "ligneTva": None, "montantTotal": None},
+         "INV_AMOUNTS_INCONSISTENT"),
+    ]
+    for mode in ("DEPOT_PDF_API", "SAISIE_API"):
+        for overrides, code in cases:
+            body = soumettre_body(supplier, buyer, pdf_id, **overrides)
+            body["modeDepot"] = mode
+            response = wire.post("factures/v1/soumettre", body)
+            assert response.status_code == 400, (overrides, response.content)
+            assert response.json()["libelle"].startswith(code), response.json()
+            assert "13" in response.json()["libelle"]
+    assert Invoice.objects.count() == count
+
+
 def test_another_structures_invoice_is_not_found_and_nothing_leaks(
         wire, buyer_wire, victim_wire, victim, victim_invoice, buyer):
     secret_pdf = deposer_pdf(victim_wire, "secret")

@@ -53,6 +53,12 @@ class WireAPI(NinjaAPI):
                     body["required"] = _requires_something(json_body["schema"], schemas)
         return document
 
+    def get_root_path(self, path_params: dict) -> str:
+        # The routes carry their whole path (`cpro/...`, `api/oauth/token`) and are mounted
+        # at the site's root (choeur/urls.py, behind a look-ahead ninja's reverse of its
+        # empty « api-root » route cannot satisfy).
+        return "/"
+
 
 def _requires_something(schema: dict, schemas: dict) -> bool:
     if "$ref" in schema:

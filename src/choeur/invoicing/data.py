@@ -9,6 +9,8 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
+#: Every amount is stored as decimal(19,6), as Chorus Pro's: 13 digits before the point.
+MAX_AMOUNT = Decimal("1e13")
 
 
 def money(value: Decimal) -> Decimal:

@@ -19,6 +19,7 @@ from django.db.models import Q, QuerySet
 from choeur.core import audit, clock
 from choeur.core.errors import Conflict, NotFound, PermissionRefused
 from choeur.invoicing import errors
+from choeur.invoicing.data import MAX_AMOUNT
 from choeur.invoicing.lifecycle import acting_user
 from choeur.invoicing.models import Engagement
 from choeur.invoicing.notifications import reverse
@@ -32,7 +33,6 @@ NUMBER = re.compile(r"[A-Za-z0-9\-_/.]{1,50}")
 CURRENCY = re.compile(r"[A-Z]{3}")
 MAX_LABEL = 255
 MAX_REASON = 500  # Engagement.state_reason
-MAX_AMOUNT = Decimal("1e13")  # decimal(19,6): 13 digits before the point
 State = Engagement.State
 
 

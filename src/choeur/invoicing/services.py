@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from choeur.core import audit, clock, queue, storage
 from choeur.core.errors import NotFound, PermissionRefused
 from choeur.invoicing import errors, lifecycle, records
-from choeur.invoicing.data import CENT, InvoiceData, LineData, Totals, VatLineData
+from choeur.invoicing.data import CENT, MAX_AMOUNT, InvoiceData, LineData, Totals, VatLineData
 from choeur.invoicing.lookups import cached_lookups, once_per_batch
 from choeur.invoicing.models import (
     Attachment,
@@ -208,7 +208,35 @@ MAX_DESIGNATION = 8000
 def amounts(data: InvoiceData) -> tuple[list[VatLineData], Totals]:
     """The VAT lines and totals of the invoice: as given, computed where not given."""
     vat_lines = data.vat_lines if data.vat_lines is not None else data.computed_vat_lines()
-    return vat_lines, data.totals or replace(data, vat_lines=vat_lines).computed_totals()
+    totals = data.totals or replace(data, vat_lines=vat_lines).computed_totals()
+    check_bounds(data, vat_lines, totals)
+    return vat_lines, totals
+
+
+def check_bounds(data: InvoiceData, vat_lines: list[VatLineData], totals: Totals) -> None:
+    """Every amount stored fits decimal(19,6), as Chorus Pro's: each figure sent may fit
+    while a product or a sum of them does not (a quantity of 10^12 at 10^4 euros). Refused,
+    never cut: the stored amount would not be the one computed (and a database would
+    refuse the row or, SQLite, keep a value it cannot read back)."""
+    for index, line in enumerate(data.lines, start=1):
+        total = line.total_ht if line.total_ht is not None else line.computed_total()
+        if abs(Decimal(total)) >= MAX_AMOUNT:
+            raise errors.LineInvalid(
+                line=index, detail_fr=f"montant de {total}, au-delà de 13 chiffres avant la "
+                                      f"virgule.",
+                detail_en=f"amount of {total}, beyond 13 digits before the decimal point.")
+    named = [(f"base HT à {v.rate} %", f"base at {v.rate} %", v.base_ht) for v in vat_lines]
+    named += [(f"TVA à {v.rate} %", f"VAT at {v.rate} %", v.amount) for v in vat_lines]
+    named += [("total HT", "total without VAT", totals.total_ht),
+              ("total TVA", "total VAT", totals.total_tva),
+              ("total TTC", "total with VAT", totals.total_ttc),
+              ("montant à payer", "amount due", totals.amount_due)]
+    for label_fr, label_en, amount in named:
+        if abs(Decimal(amount)) >= MAX_AMOUNT:
+            raise errors.AmountsInconsistent(
+                detail_fr=f"{label_fr} de {amount}, au-delà de 13 chiffres avant la virgule.",
+                detail_en=f"{label_en} of {amount}, beyond 13 digits before the decimal "
+                          f"point.")
 
 
 def check_amounts(data: InvoiceData) -> tuple[list[VatLineData], Totals]:
@@ -237,6 +265,8 @@ def check_amounts(data: InvoiceData) -> tuple[list[VatLineData], Totals]:
     vat_lines = data.vat_lines if data.vat_lines is not None else data.computed_vat_lines()
     expected = replace(data, vat_lines=vat_lines).computed_totals()
     totals = data.totals or expected
+    check_bounds(data, vat_lines, totals)
+    check_bounds(data, vat_lines, expected)
     for name, label_fr, label_en in (("total_ht", "total HT", "total without VAT"),
                                      ("total_tva", "total TVA", "total VAT"),
                                      ("total_ttc", "total TTC", "total with VAT")):
