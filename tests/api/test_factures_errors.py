@@ -91,31 +91,60 @@ def test_a_failed_soumettre_leaves_nothing(wire, supplier, buyer):
 
 def test_amounts_beyond_decimal_19_6_once_multiplied_are_refused(wire, supplier, buyer):
     """Each figure fits decimal(19,6), their product or sum does not (found by schemathesis:
-    a 500 that left SQLite a total it could not read back). A coded refusal, nothing kept."""
+    a 500 that left SQLite a total it could not read back; and, with both figures at their
+    largest, a product the cents' rounding could not hold). A coded refusal, nothing kept."""
     pdf_id = deposer_pdf(wire)
     count = Invoice.objects.count()
     line = {"lignePosteNumero": 1, "lignePosteDenomination": "Ramettes",
             "lignePosteQuantite": "9999999999999.996", "lignePosteMontantUnitaireHT": "-6005",
             "lignePosteTauxTvaManuel": 20}
+    largest = {**line, "lignePosteQuantite": "9999999999999.999999",
+               "lignePosteMontantUnitaireHT": "9999999999999.999999"}
     many = {**line, "lignePosteQuantite": "1", "lignePosteMontantUnitaireHT": "9999999999999"}
     cases = [
-        ({"lignePoste": [line], "ligneTva": None, "montantTotal": None}, "INV_LINE_INVALID"),
-        # Two lines of 9,999,999,999,999 each: the base and the totals overflow.
-        ({"lignePoste": [many, {**many, "lignePosteNumero": 2}], "ligneTva": None,
-          "montantTotal": None}, "INV_AMOUNTS_INCONSISTENT"),
+        ([line], "ligne 1, quantité × prix − remise de -60049999999999975.980"),
+        ([largest], "ligne 1, quantité × prix − remise de 99999999999999999980000000"),
+        # Two lines of 9,999,999,999,999 each: their VAT base overflows.
+        ([many, {**many, "lignePosteNumero": 2}], "base HT à 20 % de 19999999999998.00"),
         # VAT at 20 % on the largest base: the total TTC overflows.
-        ({"lignePoste": [many], "ligneTva": None, "montantTotal": None},
-         "INV_AMOUNTS_INCONSISTENT"),
+        ([many], "total TTC de 11999999999998.80"),
     ]
     for mode in ("DEPOT_PDF_API", "SAISIE_API"):
-        for overrides, code in cases:
-            body = soumettre_body(supplier, buyer, pdf_id, **overrides)
+        for lines, detail in cases:
+            body = soumettre_body(supplier, buyer, pdf_id, lignePoste=lines, ligneTva=None,
+                                  montantTotal=None)
             body["modeDepot"] = mode
             response = wire.post("factures/v1/soumettre", body)
-            assert response.status_code == 400, (overrides, response.content)
-            assert response.json()["libelle"].startswith(code), response.json()
-            assert "13" in response.json()["libelle"]
+            assert response.status_code == 400, (lines, response.content)
+            libelle = response.json()["libelle"]
+            assert libelle.startswith("INV_AMOUNT_TOO_LARGE"), libelle
+            assert detail in libelle and "13 chiffres" in libelle, libelle
     assert Invoice.objects.count() == count
+
+
+def test_a_files_line_figures_are_bounded_too():
+    """A structured file may give a price of 19 digits (BR-FR-DEC-02/03) with a small line
+    total: stored as it is, it would break decimal(19,6). Refused before anything is
+    computed from it."""
+    from decimal import Decimal
+
+    from choeur.invoicing import errors, services
+    from choeur.invoicing.data import InvoiceData, LineData
+
+    def data(**figures):
+        values = {"quantity": Decimal("0.04"), "unit_price": Decimal("4350"),
+                  "vat_rate": Decimal(20), "total_ht": Decimal("174.00"), **figures}
+        return InvoiceData(lines=[LineData(designation="Ramettes", **values)])
+
+    services.check_line_bounds(data())
+    for figures, label in (({"unit_price": Decimal("4350000000000000")}, "prix unitaire"),
+                           ({"quantity": Decimal("1E+14")}, "quantité"),
+                           ({"discount": Decimal("-1E+13")}, "remise"),
+                           ({"total_ht": Decimal("1E+13")}, "montant HT")):
+        with pytest.raises(errors.AmountTooLarge) as caught:
+            services.check_amounts(data(**figures))
+        message = caught.value.message("fr")
+        assert f"ligne 1, {label} de " in message and "E+" not in message, message
 
 
 def test_another_structures_invoice_is_not_found_and_nothing_leaks(

@@ -229,6 +229,17 @@ class AmountsInconsistent(InvoicingError):
     message_en = "The amounts are not consistent: {detail_en}"
 
 
+class AmountTooLarge(InvoicingError):
+    """A figure, or a product or sum of figures, beyond decimal(19,6): Choeur stores amounts
+    as Chorus Pro does, and refuses rather than cut."""
+
+    code = "INV_AMOUNT_TOO_LARGE"
+    message_fr = ("Montant hors limites : {detail_fr} (au plus 13 chiffres avant la virgule "
+                  "et 6 après)")
+    message_en = ("Amount out of bounds: {detail_en} (at most 13 digits before the decimal "
+                  "point and 6 after)")
+
+
 class LinesMissing(InvoicingError):
     code = "INV_LINES_MISSING"
     bt = "BG-25"

@@ -207,24 +207,43 @@ MAX_DESIGNATION = 8000
 
 def amounts(data: InvoiceData) -> tuple[list[VatLineData], Totals]:
     """The VAT lines and totals of the invoice: as given, computed where not given."""
+    check_line_bounds(data)
     vat_lines = data.vat_lines if data.vat_lines is not None else data.computed_vat_lines()
     totals = data.totals or replace(data, vat_lines=vat_lines).computed_totals()
-    check_bounds(data, vat_lines, totals)
+    check_bounds(vat_lines, totals)
     return vat_lines, totals
 
 
-def check_bounds(data: InvoiceData, vat_lines: list[VatLineData], totals: Totals) -> None:
-    """Every amount stored fits decimal(19,6), as Chorus Pro's: each figure sent may fit
-    while a product or a sum of them does not (a quantity of 10^12 at 10^4 euros). Refused,
-    never cut: the stored amount would not be the one computed (and a database would
-    refuse the row or, SQLite, keep a value it cannot read back)."""
+def _too_large(amount) -> bool:
+    return abs(Decimal(amount)) >= MAX_AMOUNT
+
+
+def check_line_bounds(data: InvoiceData) -> None:
+    """Every figure of a line, and its total, fits decimal(19,6) (as Chorus Pro stores them):
+    each figure sent may fit while their product does not (a quantity of 10^12 at 10^4
+    euros), or a file may give a price of 19 digits (the French rules allow them). Refused,
+    never cut: the stored amount would not be the one given, and a database would refuse the
+    row or, SQLite, keep a value it cannot read back. Checked before any total is computed
+    from them (the cents' rounding cannot hold more than 28 digits)."""
     for index, line in enumerate(data.lines, start=1):
-        total = line.total_ht if line.total_ht is not None else line.computed_total()
-        if abs(Decimal(total)) >= MAX_AMOUNT:
-            raise errors.LineInvalid(
-                line=index, detail_fr=f"montant de {total}, au-delà de 13 chiffres avant la "
-                                      f"virgule.",
-                detail_en=f"amount of {total}, beyond 13 digits before the decimal point.")
+        figures = [("quantité", "quantity", line.quantity),
+                   ("prix unitaire", "unit price", line.unit_price),
+                   ("remise", "discount", line.discount)]
+        if line.total_ht is not None:
+            figures.append(("montant HT", "amount", line.total_ht))
+        else:  # unrounded: its magnitude is all that counts here
+            figures.append(("quantité × prix − remise", "quantity × price − discount",
+                            Decimal(line.quantity) * Decimal(line.unit_price)
+                            - Decimal(line.discount or 0)))
+        for label_fr, label_en, amount in figures:
+            if amount is not None and _too_large(amount):
+                raise errors.AmountTooLarge(
+                    detail_fr=f"ligne {index}, {label_fr} de {Decimal(amount):f}",
+                    detail_en=f"line {index}, {label_en} of {Decimal(amount):f}")
+
+
+def check_bounds(vat_lines: list[VatLineData], totals: Totals) -> None:
+    """The VAT breakdown and the totals fit decimal(19,6) too (check_line_bounds)."""
     named = [(f"base HT à {v.rate} %", f"base at {v.rate} %", v.base_ht) for v in vat_lines]
     named += [(f"TVA à {v.rate} %", f"VAT at {v.rate} %", v.amount) for v in vat_lines]
     named += [("total HT", "total without VAT", totals.total_ht),
@@ -232,17 +251,16 @@ def check_bounds(data: InvoiceData, vat_lines: list[VatLineData], totals: Totals
               ("total TTC", "total with VAT", totals.total_ttc),
               ("montant à payer", "amount due", totals.amount_due)]
     for label_fr, label_en, amount in named:
-        if abs(Decimal(amount)) >= MAX_AMOUNT:
-            raise errors.AmountsInconsistent(
-                detail_fr=f"{label_fr} de {amount}, au-delà de 13 chiffres avant la virgule.",
-                detail_en=f"{label_en} of {amount}, beyond 13 digits before the decimal "
-                          f"point.")
+        if _too_large(amount):
+            raise errors.AmountTooLarge(detail_fr=f"{label_fr} de {Decimal(amount):f}",
+                                        detail_en=f"{label_en} of {Decimal(amount):f}")
 
 
 def check_amounts(data: InvoiceData) -> tuple[list[VatLineData], Totals]:
     """Lines, VAT breakdown and totals agree (to the cent). Computed where not given."""
     if not data.lines:
         raise errors.LinesMissing()
+    check_line_bounds(data)
     for index, line in enumerate(data.lines, start=1):
         if not (line.designation or "").strip():
             raise errors.LineInvalid(line=index, detail_fr="la désignation est obligatoire.",
@@ -265,8 +283,8 @@ def check_amounts(data: InvoiceData) -> tuple[list[VatLineData], Totals]:
     vat_lines = data.vat_lines if data.vat_lines is not None else data.computed_vat_lines()
     expected = replace(data, vat_lines=vat_lines).computed_totals()
     totals = data.totals or expected
-    check_bounds(data, vat_lines, totals)
-    check_bounds(data, vat_lines, expected)
+    check_bounds(vat_lines, totals)
+    check_bounds(vat_lines, expected)
     for name, label_fr, label_en in (("total_ht", "total HT", "total without VAT"),
                                      ("total_tva", "total TVA", "total VAT"),
                                      ("total_ttc", "total TTC", "total with VAT")):
