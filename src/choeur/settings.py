@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "choeur.qualification",
     "choeur.travaux",
     "choeur.aide",
+    "choeur.formation",
     "choeur.sollicitations",
     "choeur.chat",
     "choeur.archives",

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("choeur.invoicing.urls")),
     path("", include("choeur.travaux.urls")),
     path("", include("choeur.aide.urls")),
+    path("", include("choeur.formation.urls")),
     path("", include("choeur.sollicitations.urls")),
     path("", include("choeur.chat.urls")),
     path("", include("choeur.messaging.urls")),

@@ -19,6 +19,8 @@ PUBLIC = {
     # The assistant « Besoin d'aide ? » (its page without JavaScript; it looks invoices up only
     # in the asking user's own scope).
     "/aide/assistant/",
+    # « Formation »: the course's guides (texts of the law, the platform's own tables).
+    "/formation/",
     # The OpenAPI description of the wire API (public, like the Swagger files it follows).
     "/cpro/openapi.json",
     # « Contacter le support » for whoever cannot sign in, and its confirmation (which shows

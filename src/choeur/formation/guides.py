@@ -1,0 +1,138 @@
+"""The course's guides (issue 20): one Markdown file a module in formation/guides/, read and
+checked once, rendered in the reader's language.
+
+A guide file is a front matter between two `---` lines (`module`: a slug of modules.MODULES,
+`title_fr`, `title_en`), the French text, a line `::: en`, the English text, in the help
+articles' Markdown subset (aide/markup.py: headings, lists, links to portal pages by URL
+name). A line holding only `[[name]]` is one of formation/blocks.py's generated parts (the
+statuses, the cadres, the échéancier), drawn from the code's tables. A file that breaks these
+rules is refused with its name, its line and what is wrong (`GuideInvalid`): the guides are
+read when the section is first shown, and by the test suite.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.utils import translation
+from django.utils.safestring import SafeString, mark_safe
+
+from choeur.aide import markup
+from choeur.formation import blocks
+from choeur.formation.modules import BY_SLUG, MODULES, Module
+
+GUIDES_DIR = Path(__file__).resolve().parent / "guides"
+FIELDS = {"module", "title_fr", "title_en"}
+_BLOCK = re.compile(r"^\[\[([a-z0-9-]+)\]\]$")
+ENGLISH = "::: en"
+
+
+class GuideInvalid(ValueError):
+    """A guide file that cannot be read: which file, which line, what is wrong."""
+
+    def __init__(self, path: Path, line: int, problem: str) -> None:
+        super().__init__(f"{path.name}, ligne {line} : {problem}")
+        self.path, self.line, self.problem = path, line, problem
+
+
+@dataclass(frozen=True)
+class Guide:
+    module: Module
+    title_fr: str
+    title_en: str
+    body_fr: str
+    body_en: str
+
+    @property
+    def slug(self) -> str:
+        return self.module.slug
+
+    def title(self, language: str | None = None) -> str:
+        return self.title_en if _english(language) else self.title_fr
+
+    def render(self, language: str | None = None) -> SafeString:
+        """The guide's text as HTML, its blocks generated now (from the code as it runs)."""
+        english = _english(language)
+        body = self.body_en if english else self.body_fr
+        parts, text = [], []
+        for line in body.splitlines():
+            found = _BLOCK.match(line.strip())
+            if found:
+                parts.append(markup.render("\n".join(text)))
+                parts.append(blocks.BLOCKS[found.group(1)]("en" if english else "fr"))
+                text = []
+            else:
+                text.append(line)
+        parts.append(markup.render("\n".join(text)))
+        return mark_safe("".join(parts))  # noqa: S308 (markup and blocks escape everything)
+
+    def blocks(self) -> set[str]:
+        """The generated parts both languages' texts name."""
+        return {found.group(1) for body in (self.body_fr, self.body_en)
+                for found in map(_BLOCK.match, map(str.strip, body.splitlines())) if found}
+
+
+def _english(language: str | None) -> bool:
+    return (language or translation.get_language() or "fr").startswith("en")
+
+
+def parse(path: Path) -> Guide:
+    """One guide file, checked (GuideInvalid otherwise)."""
+    try:
+        source = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise GuideInvalid(path, 0, f"illisible ({exc})") from None
+    lines = source.splitlines()
+    if not lines or lines[0].strip() != "---":
+        raise GuideInvalid(path, 1, "le fichier doit commencer par « --- »")
+    try:
+        end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
+    except StopIteration:
+        raise GuideInvalid(path, 1, "l'en-tête n'est pas fermé par « --- »") from None
+    fields: dict[str, str] = {}
+    for number in range(1, end):
+        key, sep, value = lines[number].partition(":")
+        if not sep or key.strip() not in FIELDS:
+            raise GuideInvalid(path, number + 1, f"champ inconnu « {key.strip()} » (admis : "
+                                                 f"{', '.join(sorted(FIELDS))})")
+        fields[key.strip()] = value.strip()
+    missing = FIELDS - {key for key, value in fields.items() if value}
+    if missing:
+        raise GuideInvalid(path, 1, f"champ(s) manquant(s) : {', '.join(sorted(missing))}")
+    module = BY_SLUG.get(fields["module"])
+    if module is None:
+        raise GuideInvalid(path, 1, f"module inconnu « {fields['module']} »")
+    if path.stem != module.slug:
+        raise GuideInvalid(path, 1, f"le fichier d'un guide porte le nom de son module "
+                                    f"({module.slug}.md)")
+    body = lines[end + 1:]
+    splits = [i for i, line in enumerate(body) if line.strip() == ENGLISH]
+    if len(splits) != 1:
+        raise GuideInvalid(path, end + 2, f"une ligne « {ENGLISH} » et une seule sépare le "
+                                          f"français de l'anglais")
+    for offset, line in enumerate(body):
+        found = _BLOCK.match(line.strip())
+        if found and found.group(1) not in blocks.BLOCKS:
+            raise GuideInvalid(path, end + 2 + offset,
+                               f"bloc inconnu « {found.group(1)} » (admis : "
+                               f"{', '.join(sorted(blocks.BLOCKS))})")
+    french, english = "\n".join(body[:splits[0]]), "\n".join(body[splits[0] + 1:])
+    if not french.strip() or not english.strip():
+        raise GuideInvalid(path, end + 2, "le texte français et le texte anglais sont "
+                                          "obligatoires")
+    return Guide(module, fields["title_fr"], fields["title_en"], french.strip(),
+                 english.strip())
+
+
+@functools.cache
+def all_guides() -> tuple[Guide, ...]:
+    """Every guide, in the modules' order (read once a process)."""
+    found = {guide.slug: guide for guide in map(parse, sorted(GUIDES_DIR.glob("*.md")))}
+    return tuple(found[module.slug] for module in MODULES if module.slug in found)
+
+
+def guide(slug: str) -> Guide | None:
+    return next((g for g in all_guides() if g.slug == slug), None)
