@@ -28,3 +28,23 @@ def test_reading_the_first_two_modules(page):
     expect(statuses).to_contain_text("Mise à disposition du destinataire")
     statuses.scroll_into_view_if_needed()
     shoot(page, "formation-2-statuts")
+
+
+def test_answering_the_first_modules_quiz(page):
+    page.goto("/formation/cadre-juridique/")
+    page.get_by_test_id("formation-quiz-link").click()
+    form = page.get_by_test_id("quiz-form")
+    form.locator("fieldset[data-question='portail-exclusif']").get_by_label(
+        "Oui, si le PDF est signé").check()
+    form.locator("fieldset[data-question='echeancier-micro']").get_by_label(
+        "1er janvier 2020").check()
+    shoot(page, "formation-3-quiz")
+    page.get_by_role("button", name="Valider mes réponses").click()
+    expect(page.get_by_test_id("quiz-score")).to_contain_text("Votre score : 1 sur 6.")
+    corrections = page.get_by_test_id("quiz-corrections")
+    expect(corrections.locator("li.quiz-wrong[data-question='portail-exclusif']")).to_contain_text(
+        "Décret n° 2016-1478 du 2 novembre 2016, art. 4")
+    expect(corrections.locator("li.quiz-right")).to_have_count(1)
+    shoot(page, "formation-4-quiz-corrections")
+    page.get_by_role("link", name="Recommencer").click()
+    expect(page.get_by_test_id("quiz-form")).to_be_visible()

@@ -1,7 +1,26 @@
 from django.apps import AppConfig
+from django.core import checks
 
 
 class FormationConfig(AppConfig):
     name = "choeur.formation"
     label = "formation"
     verbose_name = "Formation"
+
+    def ready(self):
+        checks.register(check_course_files)
+
+
+def check_course_files(app_configs=None, **kwargs):
+    """`choeur check`: every guide and quiz file readable, a trainer's quizzes included (one
+    that is not is left out of the section, and said here with its line and reason)."""
+    from choeur.formation import guides, quizzes
+
+    found = []
+    for path in sorted(guides.GUIDES_DIR.glob("*.md")):
+        try:
+            guides.parse(path)
+        except guides.GuideInvalid as exc:
+            found.append(f"{path.parent}/{exc}")
+    found += quizzes.problems()
+    return [checks.Error(problem, id="formation.E001") for problem in found]

@@ -7,4 +7,5 @@ app_name = "formation"
 urlpatterns = [
     path("formation/", views.index, name="index"),
     path("formation/<slug:slug>/", views.guide, name="guide"),
+    path("formation/<slug:slug>/quiz/", views.quiz, name="quiz"),
 ]
