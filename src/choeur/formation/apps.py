@@ -14,7 +14,7 @@ class FormationConfig(AppConfig):
 def check_course_files(app_configs=None, **kwargs):
     """`choeur check`: every guide and quiz file readable, a trainer's quizzes included (one
     that is not is left out of the section, and said here with its line and reason)."""
-    from choeur.formation import guides, quizzes
+    from choeur.formation import exercises, guides, quizzes
 
     found = []
     for path in sorted(guides.GUIDES_DIR.glob("*.md")):
@@ -23,4 +23,9 @@ def check_course_files(app_configs=None, **kwargs):
         except guides.GuideInvalid as exc:
             found.append(f"{path.parent}/{exc}")
     found += quizzes.problems()
+    for path in sorted(exercises.EXERCISES_DIR.glob("*.toml")):
+        try:
+            exercises.parse(path)
+        except exercises.ExerciseInvalid as exc:
+            found.append(f"{path.parent}/{exc}")
     return [checks.Error(problem, id="formation.E001") for problem in found]

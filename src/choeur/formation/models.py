@@ -28,3 +28,24 @@ class QuizAttempt(models.Model):
 
     def __str__(self):
         return f"{self.user_id} {self.module} {self.score}/{self.total}"
+
+
+class ExerciseProgress(models.Model):
+    """Where a trainee stands on an exercise: started (again, when reset) at, done at; the
+    checks that failed since the start. Only what is done since `started_at` counts."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="exercise_progress")
+    exercise = models.SlugField(_("exercice"), max_length=60)
+    started_at = models.DateTimeField(_("commencé le"), default=clock.now)
+    done_at = models.DateTimeField(_("réussi le"), null=True, blank=True)
+    failed_checks = models.PositiveIntegerField(_("vérifications échouées"), default=0)
+
+    class Meta:
+        verbose_name = _("progression d'un exercice")
+        verbose_name_plural = _("progressions des exercices")
+        constraints = [models.UniqueConstraint(fields=["user", "exercise"],
+                                               name="formation_one_progress")]
+
+    def __str__(self):
+        return f"{self.user_id} {self.exercise}"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from choeur.formation import quizzes
-from choeur.formation.models import QuizAttempt
+from choeur.core import audit, clock
+from choeur.formation import checks, exercises, quizzes
+from choeur.formation.models import ExerciseProgress, QuizAttempt
 
 
 @dataclass(frozen=True)
@@ -50,3 +51,58 @@ def scores(user) -> dict[str, dict]:
         if score * entry["best"][1] > entry["best"][0] * total:
             entry["best"] = (score, total)
     return found
+
+
+# --- Exercises ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Verdict:
+    progress: ExerciseProgress
+    missing: tuple[str, str] | None  # (French, English) when not done; None when done
+
+    @property
+    def done(self) -> bool:
+        return self.missing is None
+
+
+class NoMatelas(Exception):
+    """Every exercise starts from the trainee's matelas de données: generate it first."""
+
+
+def start_exercise(user, found: exercises.Exercise) -> ExerciseProgress:
+    """Start the exercise, or start it again (a reset): only what is done from now counts.
+    In the caller's transaction (rule 2)."""
+    progress, _created = ExerciseProgress.objects.select_for_update().get_or_create(
+        user=user, exercise=found.id)
+    progress.started_at, progress.done_at, progress.failed_checks = clock.now(), None, 0
+    progress.save()
+    audit.record(user, "formation.exercise_started", None, exercise=found.id)
+    return progress
+
+
+def verify_exercise(user, found: exercises.Exercise) -> Verdict:
+    """Run the exercise's check on the trainee's data since they started it (started now if
+    they had not). Done: kept with its date; not done: counted, and what is missing said.
+    In the caller's transaction (rule 2)."""
+    progress = ExerciseProgress.objects.select_for_update().filter(
+        user=user, exercise=found.id).first()
+    if progress is None:
+        progress = ExerciseProgress.objects.create(user=user, exercise=found.id)
+    if progress.done_at is not None:
+        return Verdict(progress, None)
+    try:
+        missing = checks.CHECKS[found.check](user, progress.started_at)
+    except checks.NoMatelas:
+        raise NoMatelas from None
+    if missing is None:
+        progress.done_at = clock.now()
+    else:
+        progress.failed_checks += 1
+    progress.save(update_fields=["done_at", "failed_checks"])
+    return Verdict(progress, missing)
+
+
+def progress_of(user) -> dict[str, ExerciseProgress]:
+    if user is None or not user.is_authenticated:
+        return {}
+    return {p.exercise: p for p in ExerciseProgress.objects.filter(user=user)}

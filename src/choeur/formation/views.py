@@ -3,19 +3,28 @@ the help centre is."""
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404
-from django.shortcuts import render
-from django.views.decorators.http import require_http_methods, require_safe
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from choeur.formation import guides, quizzes, services
+from choeur.formation import exercises, guides, quizzes, services
 
 
 @require_safe
 def index(request):
     found = services.scores(request.user)
+    from django.conf import settings
+
     return render(request, "formation/index.html", {"modules": [
         (guide, quizzes.quiz(guide.slug), found.get(guide.slug))
-        for guide in guides.all_guides()]})
+        for guide in guides.all_guides()],
+        "exercises_here": settings.CHOEUR_ENVIRONMENT == "qualification"})
 
 
 @require_safe
@@ -54,3 +63,67 @@ def quiz(request, slug):
         return render(request, "formation/quiz_result.html", {"quiz": found, "result": result})
     return render(request, "formation/quiz.html", {
         "quiz": found, "score": services.scores(request.user).get(slug)})
+
+
+def _exercises_here():
+    """The exercises are done in the qualification portal (its matelas, its simulator): a
+    production instance has none (404, as the qualification pages)."""
+    from choeur.qualification import clock_control, errors
+
+    try:
+        clock_control.require_qualification()
+    except errors.QualificationOnly:
+        raise Http404() from None
+
+
+@login_required
+@require_safe
+def exercise_list(request):
+    _exercises_here()
+    from choeur.qualification import matelas
+
+    progress = services.progress_of(request.user)
+    # The last failed check's reason, shown once beside its exercise.
+    missing = {e.id: request.session.pop(f"formation.missing.{e.id}", None)
+               for e in exercises.all_exercises()}
+    return render(request, "formation/exercises.html", {
+        "rows": [(e, progress.get(e.id), missing[e.id]) for e in exercises.all_exercises()],
+        "has_matelas": matelas.latest(request.user) is not None,
+    })
+
+
+@login_required
+@require_POST
+def exercise_start(request, ident):
+    _exercises_here()
+    found = exercises.exercise(ident)
+    if found is None:
+        raise Http404
+    with transaction.atomic():
+        services.start_exercise(request.user, found)
+    messages.success(request, _("Exercice commencé : seul ce que vous faites à partir de "
+                                "maintenant compte."))
+    return redirect(f"{reverse('formation:exercises')}#exercice-{found.id}")
+
+
+@login_required
+@require_POST
+def exercise_verify(request, ident):
+    _exercises_here()
+    found = exercises.exercise(ident)
+    if found is None:
+        raise Http404
+    try:
+        with transaction.atomic():
+            verdict = services.verify_exercise(request.user, found)
+    except services.NoMatelas:
+        messages.error(request, _("Chaque exercice part de votre matelas de données : "
+                                  "générez-le d'abord."))
+        return redirect("qualification:matelas")
+    if verdict.done:
+        messages.success(request, _("Exercice réussi : {title}.").format(title=found.title()))
+    else:
+        english = translation.get_language().startswith("en")
+        request.session[f"formation.missing.{found.id}"] = verdict.missing[1 if english else 0]
+        messages.error(request, _("Pas encore : {title}.").format(title=found.title()))
+    return redirect(f"{reverse('formation:exercises')}#exercice-{found.id}")

@@ -1,0 +1,161 @@
+"""Exercises in a simulated situation (issue 20): stated as tasks, checked on the trainee's own
+matelas de données, each first failing its check (with what is missing and a hint), then
+passing once the trainee did it; restartable; qualification only; a file naming an unknown
+check is refused at load."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+from django.test import Client
+
+from choeur.core.worker import run_ready
+from choeur.formation import exercises
+from choeur.formation.apps import check_course_files
+from choeur.formation.models import ExerciseProgress
+from choeur.invoicing import services
+from choeur.invoicing.models import Invoice, ModeDepot
+from choeur.invoicing.statuses import Status
+from choeur.qualification import matelas
+from tests.invoicing.conftest import invoice_data, pdf_bytes, run
+from tests.qualification.conftest import qualification  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.django_db
+
+EXERCISE = """module = "portail-de-qualification"
+[[exercises]]
+id = "essai"
+title_fr = "Titre"
+title_en = "Title"
+task_fr = "Tâche."
+task_en = "Task."
+hint_fr = "Indice."
+hint_en = "Hint."
+check = "suspension_piece_manquante"
+"""
+
+
+def test_the_shipped_exercises_load_and_their_pages_exist():
+    from django.urls import reverse
+
+    found = exercises.all_exercises()
+    assert [e.id for e in found] == ["facture-code-service", "suspendre-piece-manquante",
+                                     "completer-facture-suspendue"]
+    for exercise in found:
+        assert exercise.page and reverse(exercise.page)
+
+
+@pytest.mark.parametrize(("change", "problem"), [
+    (lambda s: s.replace('check = "suspension_piece_manquante"', 'check = "deviner"'),
+     "exercice « essai » : vérification inconnue « deviner » (admises : "),
+    (lambda s: s.replace('module = "portail-de-qualification"', 'module = "x"'),
+     "module inconnu « x »"),
+    (lambda s: s.replace('hint_en = "Hint."\n', ""), "« hint_en » manquant"),
+    (lambda s: s + 'note = "?"\n', "clé(s) inconnue(s) : note"),
+])
+def test_a_broken_exercise_file_is_refused_with_a_clear_message(tmp_path, change, problem):
+    path = tmp_path / "essai.toml"
+    path.write_text(change(EXERCISE), encoding="utf-8")
+    with pytest.raises(exercises.ExerciseInvalid) as caught:
+        exercises.parse(path)
+    assert str(caught.value).startswith("essai.toml, ") and problem in str(caught.value)
+
+
+def test_the_system_checks_read_every_course_file():
+    assert check_course_files() == []
+
+
+@pytest.fixture
+def trainee(qualification, user):
+    with transaction.atomic():
+        data = matelas.generate(user, seed=42)
+    client = Client()
+    client.force_login(user)
+    return user, data, client
+
+
+def _verify(client, ident):
+    response = client.post(f"/formation/exercices/{ident}/verifier/", follow=True)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_three_exercises_each_failing_then_passing(trainee):
+    user, data, client = trainee
+    for ident in ("facture-code-service", "suspendre-piece-manquante",
+                  "completer-facture-suspendue"):
+        client.post(f"/formation/exercices/{ident}/commencer/")
+    recipient = data.recipient("code_service")
+
+    # 1. Deposit to the recipient requiring a service code: first nothing, then a draft.
+    page = _verify(client, "facture-code-service")
+    assert "Pas encore" in page and f"aucune facture envoyée à « " in page
+    assert "ce destinataire exige un code service" in page and "Indice :" in page
+    bank = data.supplier.bank_accounts.first()
+    fields = {"recipient_identifier": recipient.structure.identifier,
+              "recipient_service_code": recipient.services[0], "engagement_number": "",
+              "bank_account_id": bank.pk, "number": "EX-001"}
+    draft = run(services.save_draft, user, data.supplier, invoice_data(**fields),
+                mode_depot=ModeDepot.DEPOT_PDF_PORTAIL, document=("f.pdf", pdf_bytes()))
+    assert "votre facture n° EX-001 est encore en brouillon" in _verify(
+        client, "facture-code-service")
+    run(services.send, user, draft)
+    run_ready()
+    assert "Exercice réussi" in _verify(client, "facture-code-service")
+
+    # 2. Suspend it as the recipient, with a reason.
+    assert "aucune suspension faite par vous" in _verify(client, "suspendre-piece-manquante")
+    invoice = Invoice.objects.get(pk=draft.pk)
+    assert invoice.status == Status.MISE_A_DISPOSITION
+    run(services.process, user, invoice, Status.SUSPENDUE, "Pièce manquante : bon de livraison")
+    assert "Exercice réussi" in _verify(client, "suspendre-piece-manquante")
+
+    # 3. Complete it as the supplier.
+    assert "pas encore complétée" in _verify(client, "completer-facture-suspendue")
+    run(services.complete, user, Invoice.objects.get(pk=draft.pk), "Bon de livraison joint")
+    assert "Exercice réussi" in _verify(client, "completer-facture-suspendue")
+
+    progress = {p.exercise: p for p in ExerciseProgress.objects.filter(user=user)}
+    assert all(p.done_at for p in progress.values())
+    assert progress["facture-code-service"].failed_checks == 2
+    page = client.get("/formation/exercices/").content.decode()
+    assert page.count('data-testid="exercise-done"') == 3
+
+
+def test_restarting_counts_only_what_is_done_after(trainee):
+    user, data, client = trainee
+    client.post("/formation/exercices/suspendre-piece-manquante/commencer/")
+    ExerciseProgress.objects.filter(user=user).update(done_at=None)
+    client.post("/formation/exercices/suspendre-piece-manquante/commencer/")
+    progress = ExerciseProgress.objects.get(user=user)
+    assert progress.done_at is None and progress.failed_checks == 0
+    assert "déposez-en une d" in _verify(client, "suspendre-piece-manquante")
+
+
+def test_without_a_matelas_the_trainee_is_sent_to_generate_it(qualification, user):
+    client = Client()
+    client.force_login(user)
+    page = client.get("/formation/exercices/").content.decode()
+    assert 'data-testid="exercises-no-matelas"' in page
+    response = client.post("/formation/exercices/facture-code-service/verifier/")
+    assert response.status_code == 302 and response["Location"] == "/qualification/matelas/"
+
+
+def test_exercises_are_the_qualification_portals(client, user):
+    client.force_login(user)
+    assert client.get("/formation/exercices/").status_code == 404
+    assert client.post("/formation/exercices/facture-code-service/commencer/").status_code == 404
+    assert "portail de qualification" in client.get("/formation/").content.decode()
+
+
+def test_exercises_need_a_signed_in_trainee_and_csrf(qualification, user):
+    assert Client().get("/formation/exercices/").status_code == 302
+    csrf_client = Client(enforce_csrf_checks=True)
+    csrf_client.force_login(user)
+    assert csrf_client.post(
+        "/formation/exercices/facture-code-service/commencer/").status_code == 403
+    assert not ExerciseProgress.objects.exists()
+    client = Client()
+    client.force_login(user)
+    assert client.post("/formation/exercices/inconnu/verifier/").status_code == 404
+    assert client.get("/formation/exercices/facture-code-service/verifier/").status_code == 405
