@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - the qualification fixture, used by name
 """Exercises in a simulated situation (issue 20): stated as tasks, checked on the trainee's own
 matelas de données, each first failing its check (with what is missing and a hint), then
 passing once the trainee did it; restartable; qualification only; a file naming an unknown
