@@ -89,8 +89,9 @@ def test_three_exercises_each_failing_then_passing(trainee):
     recipient = data.recipient("code_service")
 
     # 1. Deposit to the recipient requiring a service code: first nothing, then a draft.
-    page = _verify(client, "facture-code-service")
-    assert "Pas encore" in page and f"aucune facture envoyée à « " in page
+    page = _verify(client, "facture-code-service").replace("&#x27;", "'")
+    name = recipient.structure.company_name
+    assert "Pas encore" in page and f"aucune facture envoyée à « {name} »" in page
     assert "ce destinataire exige un code service" in page and "Indice :" in page
     bank = data.supplier.bank_accounts.first()
     fields = {"recipient_identifier": recipient.structure.identifier,
