@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - the qualification fixture, used by name
 """In a real chromium: « Formation » from the page's footer, the legal frame's guide with its
 timeline, the next module with the statuses drawn from the transition table."""
 
@@ -5,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from choeur.invoicing.statuses import INVOICE_STATUSES
+from tests.qualification.conftest import qualification  # noqa: F401 (fixture)
 from tests.web.screens import shoot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -48,3 +50,86 @@ def test_answering_the_first_modules_quiz(page):
     shoot(page, "formation-4-quiz-corrections")
     page.get_by_role("link", name="Recommencer").click()
     expect(page.get_by_test_id("quiz-form")).to_be_visible()
+
+
+def _check(page, ident: str):
+    card = page.locator(f"li[data-exercise='{ident}']")
+    card.get_by_role("button", name="Vérifier").click()
+    return page.locator(f"li[data-exercise='{ident}']")
+
+
+def test_three_exercises_each_failing_then_passing_in_the_portal(page, qualification, user):
+    """A trainee with their matelas does three exercises in the portal itself: each check first
+    fails (what is missing, a hint), then passes once the trainee did it."""
+    import io
+    import re
+    import zipfile
+
+    from django.db import transaction
+
+    from choeur.core.worker import run_ready
+    from choeur.qualification import matelas
+    from tests.conftest import PASSWORD
+    from tests.organisations.test_browser_organisation import log_in
+    from tests.qualification.test_browser_trainee import _deposit, _switch_to
+
+    with transaction.atomic():
+        data = matelas.generate(user, seed=7)
+    recipient = data.recipient("code_service").structure.company_name
+    supplier = data.supplier.company_name
+    log_in(page, user.email, PASSWORD)
+    page.goto("/formation/")
+    page.get_by_test_id("formation-exercises-link").click()
+    for ident in ("facture-code-service", "suspendre-piece-manquante",
+                  "completer-facture-suspendue"):
+        page.locator(f"li[data-exercise='{ident}']").get_by_role("button",
+                                                                 name="Commencer").click()
+
+    # 1. Deposit to the recipient that requires a service code.
+    card = _check(page, "facture-code-service")
+    expect(card.get_by_test_id("exercise-hint")).to_contain_text(
+        "ce destinataire exige un code service")
+    shoot(page, "formation-5-exercise-hint")
+    with page.expect_download() as download:
+        page.goto("/qualification/matelas/")
+        page.get_by_role("link", name="Télécharger les factures d'exemple (ZIP)").click()
+    archive = zipfile.ZipFile(io.BytesIO(open(download.value.path(), "rb").read()))
+    index = archive.read("index.csv").decode().splitlines()
+    name = next(line.split(",")[0] for line in index
+                if ",code_service," in line and "IN_INTEGRE" in line and "facturx" in line)
+    _deposit(page, supplier, name, archive.read(name))
+    expect(page.get_by_role("status")).to_contain_text("en cours de transmission")
+    for _ in range(3):
+        run_ready()
+    page.goto("/formation/exercices/")
+    expect(_check(page, "facture-code-service").get_by_test_id("exercise-done")).to_be_visible()
+
+    # 2. Suspend it as the recipient.
+    expect(_check(page, "suspendre-piece-manquante").get_by_test_id(
+        "exercise-hint")).to_contain_text("aucune suspension faite par vous")
+    _switch_to(page, recipient)
+    page.get_by_role("navigation", name="Navigation principale").get_by_role(
+        "link", name=re.compile("^Factures reçues")).click()
+    page.locator("table tbody tr").first.get_by_role("link").first.click()
+    page.get_by_label("Nouveau statut").select_option(label="Suspendue")
+    page.get_by_label("Commentaire ou motif").fill("Pièce manquante : bon de livraison")
+    page.get_by_role("button", name="Enregistrer le traitement").click()
+    expect(page.get_by_role("status")).to_be_visible()
+    page.goto("/formation/exercices/")
+    expect(_check(page, "suspendre-piece-manquante").get_by_test_id(
+        "exercise-done")).to_be_visible()
+
+    # 3. Complete it as the supplier.
+    expect(_check(page, "completer-facture-suspendue").get_by_test_id(
+        "exercise-hint")).to_contain_text("pas encore complétée")
+    _switch_to(page, supplier)
+    page.get_by_role("navigation", name="Navigation principale").get_by_role(
+        "link", name=re.compile("^Factures émises")).click()
+    page.locator("table tbody tr", has_text="Suspendue").first.get_by_role("link").first.click()
+    page.get_by_label("Votre réponse").fill("Bon de livraison joint")
+    page.get_by_role("button", name="Compléter la facture").click()
+    page.goto("/formation/exercices/")
+    expect(_check(page, "completer-facture-suspendue").get_by_test_id(
+        "exercise-done")).to_be_visible()
+    expect(page.get_by_test_id("exercise-done")).to_have_count(3)
+    shoot(page, "formation-6-exercises-done")

@@ -45,16 +45,17 @@ def invoice_to_service_code_recipient(user, since: datetime) -> Missing:
     if sent.filter(recipient_service__isnull=False).exists():
         return None
     draft = mine.filter(status=Status.BROUILLON).order_by("-pk").first()
+    # Its own services (the default FACTURES_PUBLIQUES is not one a trainee should pick).
+    examples = ", ".join([code for code in recipient.services
+                          if code != "FACTURES_PUBLIQUES"][:2]) or "—"
     if draft is not None:
         return (f"votre facture n° {draft.number or '(sans numéro)'} est encore en brouillon : "
                 f"envoyez-la.", f"your invoice No {draft.number or '(no number)'} is still a "
                                 f"draft: send it.")
     return (f"aucune facture envoyée à « {recipient.structure.company_name} » depuis le début "
-            f"de l'exercice ; ce destinataire exige un code service (par exemple "
-            f"{', '.join(recipient.services[:2]) or '—'}).",
+            f"de l'exercice ; ce destinataire exige un code service (par exemple {examples}).",
             f"no invoice sent to « {recipient.structure.company_name} » since the exercise "
-            f"started; this recipient requires a service code (for instance "
-            f"{', '.join(recipient.services[:2]) or '—'}).")
+            f"started; this recipient requires a service code (for instance {examples}).")
 
 
 def _recipients(data) -> list:
