@@ -139,8 +139,32 @@ def test_without_a_matelas_the_trainee_is_sent_to_generate_it(qualification, use
     client.force_login(user)
     page = client.get("/formation/exercices/").content.decode()
     assert 'data-testid="exercises-no-matelas"' in page
+    client.post("/formation/exercices/facture-code-service/commencer/")
     response = client.post("/formation/exercices/facture-code-service/verifier/")
     assert response.status_code == 302 and response["Location"] == "/qualification/matelas/"
+
+
+def test_checking_before_starting_says_to_start(trainee):
+    user, data, client = trainee
+    page = client.post("/formation/exercices/facture-code-service/verifier/",
+                       follow=True).content.decode()
+    assert "Commencez d&#x27;abord l&#x27;exercice" in page
+    assert not ExerciseProgress.objects.exists()
+
+
+def test_a_draft_saved_before_the_start_and_sent_after_counts(trainee):
+    user, data, client = trainee
+    recipient = data.recipient("code_service")
+    fields = {"recipient_identifier": recipient.structure.identifier,
+              "recipient_service_code": recipient.services[0], "engagement_number": "",
+              "bank_account_id": data.supplier.bank_accounts.first().pk, "number": "EX-002"}
+    draft = run(services.save_draft, user, data.supplier, invoice_data(**fields),
+                mode_depot=ModeDepot.DEPOT_PDF_PORTAIL, document=("f.pdf", pdf_bytes()))
+    client.post("/formation/exercices/facture-code-service/commencer/")
+    assert "votre facture n° EX-002 est encore en brouillon" in _verify(
+        client, "facture-code-service")
+    run(services.send, user, draft)
+    assert "Exercice réussi" in _verify(client, "facture-code-service")
 
 
 def test_exercises_are_the_qualification_portals(client, user):

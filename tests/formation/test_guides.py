@@ -100,6 +100,8 @@ def test_the_echeancier_draws_every_milestone_and_lists_it():
     (lambda s: s.replace("title_en: Title\n", ""), "champ(s) manquant(s) : title_en"),
     (lambda s: s.replace("Text.\n", ""), "le texte anglais sont obligatoires"),
     (lambda s: s.replace("---\nmodule", "module", 1), "commencer par « --- »"),
+    (lambda s: s.replace("title_en: Title\n", "title_en: Title\ntitle_fr: Autre\n"),
+     "champ « title_fr » donné deux fois"),
 ])
 def test_a_broken_guide_is_refused_with_its_file_line_and_reason(tmp_path, change, problem):
     path = tmp_path / "cadre-juridique.md"
@@ -108,6 +110,15 @@ def test_a_broken_guide_is_refused_with_its_file_line_and_reason(tmp_path, chang
         guides.parse(path)
     assert problem in str(caught.value)
     assert str(caught.value).startswith("cadre-juridique.md, ligne ")
+
+
+def test_a_header_problem_names_its_own_line(tmp_path):
+    path = tmp_path / "cadre-juridique.md"
+    path.write_text(GUIDE.replace("module: cadre-juridique", "module: nulle-part")
+                    .replace("---\nmodule", "---\ntitle_fr: T\nmodule", 1)
+                    .replace("title_fr: Titre\n", ""), encoding="utf-8")
+    with pytest.raises(guides.GuideInvalid, match="ligne 3 : module inconnu"):
+        guides.parse(path)
 
 
 def test_a_guide_is_named_after_its_module(tmp_path):

@@ -59,6 +59,9 @@ def test_the_shipped_quizzes_load():
      "clé(s) inconnue(s) : source"),
     (lambda s: s.replace('reference = "Décret n° 2016-1478"\n', ""), "« reference » manquant"),
     (lambda s: s.replace('id = "une"', 'id = "Une Question"'), "« id » manquant ou invalide"),
+    (lambda s: s.replace('id = "une"', 'id = "une\\n"'), "« id » manquant ou invalide"),
+    (lambda s: s.replace('module = "cadre-juridique"', 'module = ["cadre-juridique"]'),
+     "module inconnu"),
     (lambda s: s + s[s.index("[[questions]]"):], "question « une » : identifiant déjà pris"),
     (lambda s: s.replace("multiple = false", 'multiple = "non"'), "« multiple » vaut true"),
     (lambda s: s.replace('title_fr = "Quiz"', 'title_fr = "Quiz'), "TOML invalide"),
@@ -109,6 +112,33 @@ def test_a_broken_trainers_quiz_is_left_out_and_said_by_the_checks(tmp_path, set
         quizzes.all_quizzes.cache_clear()
     settings.DATA_DIR = tmp_path / "nothing"
     assert check_course_files() == []
+
+
+def test_a_trainers_file_saved_with_a_bom_is_read(tmp_path):
+    path = tmp_path / "cadre-juridique.toml"
+    path.write_bytes("\ufeff".encode() + QUIZ.encode())
+    assert quizzes.parse(path).questions[0].id == "une"
+
+
+@pytest.mark.django_db
+def test_a_trainers_quiz_for_a_module_without_a_guide_is_listed(client, tmp_path, settings):
+    settings.DATA_DIR = tmp_path
+    own = tmp_path / "formation" / "quizzes"
+    own.mkdir(parents=True)
+    write(own, QUIZ.replace('module = "cadre-juridique"', 'module = "modes-d-acces"')
+          .replace('title_fr = "Quiz"', 'title_fr = "Quiz des accès"'), "modes-d-acces.toml")
+    # And a broken one, whose module is not even a name: left out, never a 500.
+    write(own, QUIZ.replace('module = "cadre-juridique"', 'module = {a = 1}'),
+          "decouvrir-chorus-pro.toml")
+    quizzes.all_quizzes.cache_clear()
+    try:
+        page = client.get("/formation/").content.decode()
+        assert "Module 3 — Quiz des accès" in page and "/formation/modes-d-acces/quiz/" in page
+        assert client.get("/formation/modes-d-acces/quiz/").status_code == 200
+        assert client.get("/formation/decouvrir-chorus-pro/quiz/").status_code == 200
+        assert quizzes.quiz("decouvrir-chorus-pro").source == "choeur"
+    finally:
+        quizzes.all_quizzes.cache_clear()
 
 
 def test_grading_ignores_answers_that_do_not_exist(tmp_path):

@@ -23,9 +23,16 @@ def check_course_files(app_configs=None, **kwargs):
         except guides.GuideInvalid as exc:
             found.append(f"{path.parent}/{exc}")
     found += quizzes.problems()
+    seen: set[str] = set()
     for path in sorted(exercises.EXERCISES_DIR.glob("*.toml")):
         try:
-            exercises.parse(path)
+            listed = exercises.parse(path)
         except exercises.ExerciseInvalid as exc:
             found.append(f"{path.parent}/{exc}")
+            continue
+        for exercise in listed:
+            if exercise.id in seen:
+                found.append(f"{path}, exercice « {exercise.id} » : identifiant déjà pris par "
+                             f"un autre exercice")
+            seen.add(exercise.id)
     return [checks.Error(problem, id="formation.E001") for problem in found]

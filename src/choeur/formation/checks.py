@@ -39,9 +39,10 @@ def invoice_to_service_code_recipient(user, since: datetime) -> Missing:
     if recipient is None:
         return ("votre matelas n'a plus de destinataire « code service ».",
                 "your data set has no « code service » recipient any more.")
-    mine = Invoice.objects.filter(supplier=data.supplier, recipient=recipient.structure,
-                                  created_at__gte=since)
-    sent = mine.exclude(status__in=[Status.BROUILLON, Status.SUPPRIMEE])
+    mine = Invoice.objects.filter(supplier=data.supplier, recipient=recipient.structure)
+    # Sent since the start (a draft saved before and sent after counts: the task is to send).
+    sent = mine.filter(deposited_at__gte=since).exclude(
+        status__in=[Status.BROUILLON, Status.SUPPRIMEE])
     if sent.filter(recipient_service__isnull=False).exists():
         return None
     draft = mine.filter(status=Status.BROUILLON).order_by("-pk").first()

@@ -74,7 +74,7 @@ class Exercise:
 def parse(path: Path) -> list[Exercise]:
     """One exercise file, checked (ExerciseInvalid otherwise)."""
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError) as exc:
         raise ExerciseInvalid(path, "fichier", f"illisible ({exc})") from None
     except tomllib.TOMLDecodeError as exc:
@@ -82,7 +82,7 @@ def parse(path: Path) -> list[Exercise]:
     unknown = sorted(set(raw) - FILE_KEYS)
     if unknown:
         raise ExerciseInvalid(path, "en-tête", f"clé(s) inconnue(s) : {', '.join(unknown)}")
-    module = BY_SLUG.get(raw.get("module"))
+    module = BY_SLUG.get(raw.get("module")) if isinstance(raw.get("module"), str) else None
     if module is None:
         raise ExerciseInvalid(path, "en-tête", f"module inconnu « {raw.get('module')} »")
     listed = raw.get("exercises")
@@ -98,7 +98,7 @@ def parse(path: Path) -> list[Exercise]:
             raise ExerciseInvalid(path, where, f"clé(s) inconnue(s) : {', '.join(unknown)} "
                                                f"(admises : {', '.join(sorted(EXERCISE_KEYS))})")
         ident = item.get("id")
-        if not isinstance(ident, str) or not _ID.match(ident):
+        if not isinstance(ident, str) or not _ID.fullmatch(ident):
             raise ExerciseInvalid(path, where, "« id » manquant ou invalide (a-z, 0-9, tirets)")
         where = f"exercice « {ident} »"
         values = {}
@@ -111,10 +111,21 @@ def parse(path: Path) -> list[Exercise]:
             raise ExerciseInvalid(path, where, f"vérification inconnue « {values['check']} » "
                                                f"(admises : {', '.join(sorted(checks.CHECKS))})")
         page = item.get("page", "")
-        if not isinstance(page, str):
-            raise ExerciseInvalid(path, where, "« page » est le nom d'une page du portail")
+        if not isinstance(page, str) or (page and not _page_exists(page)):
+            raise ExerciseInvalid(path, where, f"« page » : aucune page du portail ne s'appelle "
+                                               f"« {page} »")
         found.append(Exercise(ident, module, page=page.strip(), **values))
     return found
+
+
+def _page_exists(name: str) -> bool:
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        reverse(name)
+    except NoReverseMatch:
+        return False
+    return True
 
 
 @functools.cache

@@ -93,21 +93,26 @@ def parse(path: Path) -> Guide:
     except StopIteration:
         raise GuideInvalid(path, 1, "l'en-tête n'est pas fermé par « --- »") from None
     fields: dict[str, str] = {}
+    line_of: dict[str, int] = {}
     for number in range(1, end):
         key, sep, value = lines[number].partition(":")
-        if not sep or key.strip() not in FIELDS:
-            raise GuideInvalid(path, number + 1, f"champ inconnu « {key.strip()} » (admis : "
+        key = key.strip()
+        if not sep or key not in FIELDS:
+            raise GuideInvalid(path, number + 1, f"champ inconnu « {key} » (admis : "
                                                  f"{', '.join(sorted(FIELDS))})")
-        fields[key.strip()] = value.strip()
+        if key in fields:
+            raise GuideInvalid(path, number + 1, f"champ « {key} » donné deux fois")
+        fields[key], line_of[key] = value.strip(), number + 1
     missing = FIELDS - {key for key, value in fields.items() if value}
     if missing:
-        raise GuideInvalid(path, 1, f"champ(s) manquant(s) : {', '.join(sorted(missing))}")
+        raise GuideInvalid(path, end + 1, f"champ(s) manquant(s) : "
+                                          f"{', '.join(sorted(missing))}")
     module = BY_SLUG.get(fields["module"])
     if module is None:
-        raise GuideInvalid(path, 1, f"module inconnu « {fields['module']} »")
+        raise GuideInvalid(path, line_of["module"], f"module inconnu « {fields['module']} »")
     if path.stem != module.slug:
-        raise GuideInvalid(path, 1, f"le fichier d'un guide porte le nom de son module "
-                                    f"({module.slug}.md)")
+        raise GuideInvalid(path, line_of["module"], f"le fichier d'un guide porte le nom de "
+                                                    f"son module ({module.slug}.md)")
     body = lines[end + 1:]
     splits = [i for i, line in enumerate(body) if line.strip() == ENGLISH]
     if len(splits) != 1:

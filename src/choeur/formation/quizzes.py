@@ -133,13 +133,14 @@ def _keys(path: Path, where: str, table, allowed: set[str]) -> None:
 def parse(path: Path, source: str = "choeur") -> Quiz:
     """One quiz file, checked (QuizInvalid otherwise)."""
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: a file saved by Notepad-like editors starts with a BOM.
+        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError) as exc:
         raise QuizInvalid(path, "fichier", f"illisible ({exc})") from None
     except tomllib.TOMLDecodeError as exc:
         raise QuizInvalid(path, "fichier", f"TOML invalide ({exc})") from None
     _keys(path, "en-tête", raw, QUIZ_KEYS)
-    module = BY_SLUG.get(raw.get("module"))
+    module = BY_SLUG.get(raw.get("module")) if isinstance(raw.get("module"), str) else None
     if module is None:
         raise QuizInvalid(path, "en-tête", f"module inconnu « {raw.get('module')} »")
     if path.stem != module.slug:
@@ -155,7 +156,7 @@ def parse(path: Path, source: str = "choeur") -> Quiz:
         where = f"question {number}"
         _keys(path, where, item, QUESTION_KEYS)
         ident = item.get("id")
-        if not isinstance(ident, str) or not _ID.match(ident):
+        if not isinstance(ident, str) or not _ID.fullmatch(ident):
             raise QuizInvalid(path, where, "« id » manquant ou invalide (a-z, 0-9, tirets)")
         where = f"question « {ident} »"
         if ident in seen:

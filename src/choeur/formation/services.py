@@ -69,6 +69,10 @@ class NoMatelas(Exception):
     """Every exercise starts from the trainee's matelas de données: generate it first."""
 
 
+class NotStarted(Exception):
+    """« Vérifier » before « Commencer »: only what is done after the start counts."""
+
+
 def start_exercise(user, found: exercises.Exercise) -> ExerciseProgress:
     """Start the exercise, or start it again (a reset): only what is done from now counts.
     In the caller's transaction (rule 2)."""
@@ -81,13 +85,13 @@ def start_exercise(user, found: exercises.Exercise) -> ExerciseProgress:
 
 
 def verify_exercise(user, found: exercises.Exercise) -> Verdict:
-    """Run the exercise's check on the trainee's data since they started it (started now if
-    they had not). Done: kept with its date; not done: counted, and what is missing said.
+    """Run the exercise's check on the trainee's data since they started it (NotStarted if they
+    have not). Done: kept with its date; not done: counted, and what is missing said.
     In the caller's transaction (rule 2)."""
     progress = ExerciseProgress.objects.select_for_update().filter(
         user=user, exercise=found.id).first()
     if progress is None:
-        progress = ExerciseProgress.objects.create(user=user, exercise=found.id)
+        raise NotStarted
     if progress.done_at is not None:
         return Verdict(progress, None)
     try:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from choeur.formation import exercises, guides, quizzes, services
+from choeur.formation.modules import MODULES
 
 
 @require_safe
@@ -21,9 +22,10 @@ def index(request):
     found = services.scores(request.user)
     from django.conf import settings
 
+    # Every module with a guide or a quiz (a trainer may write a quiz before its guide).
     return render(request, "formation/index.html", {"modules": [
-        (guide, quizzes.quiz(guide.slug), found.get(guide.slug))
-        for guide in guides.all_guides()],
+        (module, guides.guide(module.slug), quizzes.quiz(module.slug), found.get(module.slug))
+        for module in MODULES if guides.guide(module.slug) or quizzes.quiz(module.slug)],
         "exercises_here": settings.CHOEUR_ENVIRONMENT == "qualification"})
 
 
@@ -46,7 +48,7 @@ def guide(request, slug):
 _INDEX_DIGITS = 2
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def quiz(request, slug):
     """The module's quiz: the questions (GET), then the answer sheet graded with each
     question's explanation and reference (POST). A signed-in trainee's attempts are kept and
@@ -59,10 +61,13 @@ def quiz(request, slug):
             int(value) for value in request.POST.getlist(f"q-{question.id}")[:quizzes.MAX_ANSWERS]
             if value.isascii() and value.isdigit() and len(value) <= _INDEX_DIGITS)
             for question in found.questions}
-        result = services.answer_quiz(request.user, found, chosen)
-        return render(request, "formation/quiz_result.html", {"quiz": found, "result": result})
+        with transaction.atomic():
+            result = services.answer_quiz(request.user, found, chosen)
+        return render(request, "formation/quiz_result.html", {
+            "quiz": found, "result": result, "has_guide": guides.guide(slug) is not None})
     return render(request, "formation/quiz.html", {
-        "quiz": found, "score": services.scores(request.user).get(slug)})
+        "quiz": found, "score": services.scores(request.user).get(slug),
+        "has_guide": guides.guide(slug) is not None})
 
 
 def _exercises_here():
@@ -116,6 +121,10 @@ def exercise_verify(request, ident):
     try:
         with transaction.atomic():
             verdict = services.verify_exercise(request.user, found)
+    except services.NotStarted:
+        messages.error(request, _("Commencez d'abord l'exercice : seul ce que vous faites "
+                                  "ensuite compte."))
+        return redirect(f"{reverse('formation:exercises')}#exercice-{found.id}")
     except services.NoMatelas:
         messages.error(request, _("Chaque exercice part de votre matelas de données : "
                                   "générez-le d'abord."))
