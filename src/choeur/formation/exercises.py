@@ -23,14 +23,11 @@ from __future__ import annotations
 
 import functools
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.utils import translation
-
 from choeur.formation import checks
-from choeur.formation.modules import BY_SLUG, MODULES, Module
+from choeur.formation.modules import MODULES, Module, english, read_data_file
 
 EXERCISES_DIR = Path(__file__).resolve().parent / "exercises"
 FILE_KEYS = {"module", "exercises"}
@@ -43,9 +40,6 @@ class ExerciseInvalid(ValueError):
     def __init__(self, path: Path, where: str, problem: str) -> None:
         super().__init__(f"{path.name}, {where} : {problem}")
 
-
-def _english(language: str | None) -> bool:
-    return (language or translation.get_language() or "fr").startswith("en")
 
 
 @dataclass(frozen=True)
@@ -62,29 +56,21 @@ class Exercise:
     page: str = ""
 
     def title(self, language: str | None = None) -> str:
-        return self.title_en if _english(language) else self.title_fr
+        return self.title_en if english(language) else self.title_fr
 
     def task(self, language: str | None = None) -> str:
-        return self.task_en if _english(language) else self.task_fr
+        return self.task_en if english(language) else self.task_fr
 
     def hint(self, language: str | None = None) -> str:
-        return self.hint_en if _english(language) else self.hint_fr
+        return self.hint_en if english(language) else self.hint_fr
 
 
 def parse(path: Path) -> list[Exercise]:
     """One exercise file, checked (ExerciseInvalid otherwise)."""
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ExerciseInvalid(path, "fichier", f"illisible ({exc})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ExerciseInvalid(path, "fichier", f"TOML invalide ({exc})") from None
+    raw, module = read_data_file(path, ExerciseInvalid)
     unknown = sorted(set(raw) - FILE_KEYS)
     if unknown:
         raise ExerciseInvalid(path, "en-tête", f"clé(s) inconnue(s) : {', '.join(unknown)}")
-    module = BY_SLUG.get(raw.get("module")) if isinstance(raw.get("module"), str) else None
-    if module is None:
-        raise ExerciseInvalid(path, "en-tête", f"module inconnu « {raw.get('module')} »")
     listed = raw.get("exercises")
     if not isinstance(listed, list) or not listed:
         raise ExerciseInvalid(path, "en-tête", "aucun exercice ([[exercises]])")

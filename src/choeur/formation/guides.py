@@ -17,12 +17,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 
 from choeur.aide import markup
 from choeur.formation import blocks
-from choeur.formation.modules import BY_SLUG, MODULES, Module
+from choeur.formation.modules import BY_SLUG, MODULES, Module, english
 
 GUIDES_DIR = Path(__file__).resolve().parent / "guides"
 FIELDS = {"module", "title_fr", "title_en"}
@@ -51,18 +50,18 @@ class Guide:
         return self.module.slug
 
     def title(self, language: str | None = None) -> str:
-        return self.title_en if _english(language) else self.title_fr
+        return self.title_en if english(language) else self.title_fr
 
     def render(self, language: str | None = None) -> SafeString:
         """The guide's text as HTML, its blocks generated now (from the code as it runs)."""
-        english = _english(language)
-        body = self.body_en if english else self.body_fr
+        in_english = english(language)
+        body = self.body_en if in_english else self.body_fr
         parts, text = [], []
         for line in body.splitlines():
             found = _BLOCK.match(line.strip())
             if found:
                 parts.append(markup.render("\n".join(text)))
-                parts.append(blocks.BLOCKS[found.group(1)]("en" if english else "fr"))
+                parts.append(blocks.BLOCKS[found.group(1)]("en" if in_english else "fr"))
                 text = []
             else:
                 text.append(line)
@@ -74,9 +73,6 @@ class Guide:
         return {found.group(1) for body in (self.body_fr, self.body_en)
                 for found in map(_BLOCK.match, map(str.strip, body.splitlines())) if found}
 
-
-def _english(language: str | None) -> bool:
-    return (language or translation.get_language() or "fr").startswith("en")
 
 
 def parse(path: Path) -> Guide:
@@ -124,12 +120,12 @@ def parse(path: Path) -> Guide:
             raise GuideInvalid(path, end + 2 + offset,
                                f"bloc inconnu « {found.group(1)} » (admis : "
                                f"{', '.join(sorted(blocks.BLOCKS))})")
-    french, english = "\n".join(body[:splits[0]]), "\n".join(body[splits[0] + 1:])
-    if not french.strip() or not english.strip():
+    text_fr, text_en = "\n".join(body[:splits[0]]), "\n".join(body[splits[0] + 1:])
+    if not text_fr.strip() or not text_en.strip():
         raise GuideInvalid(path, end + 2, "le texte français et le texte anglais sont "
                                           "obligatoires")
-    return Guide(module, fields["title_fr"], fields["title_en"], french.strip(),
-                 english.strip())
+    return Guide(module, fields["title_fr"], fields["title_en"], text_fr.strip(),
+                 text_en.strip())
 
 
 @functools.cache

@@ -3,7 +3,11 @@ them, one guide a module (formation/guides/<slug>.md)."""
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
+
+from django.utils import translation
 
 
 @dataclass(frozen=True)
@@ -27,3 +31,25 @@ MODULES = (
            "Chorus Pro day to day: accounts, invoices, works"),
 )
 BY_SLUG = {module.slug: module for module in MODULES}
+
+
+def english(language: str | None = None) -> bool:
+    """Whether a guide, quiz or exercise is read in English: the language given, else the
+    page's (the portal is French first)."""
+    return (language or translation.get_language() or "fr").startswith("en")
+
+
+def read_data_file(path: Path, invalid) -> tuple[dict, Module]:
+    """A quiz's or exercises' TOML file and the module it names, or `invalid(path, where,
+    problem)` raised (QuizInvalid, ExerciseInvalid). utf-8-sig: a file saved by a Notepad-like
+    editor starts with a BOM."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise invalid(path, "fichier", f"illisible ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise invalid(path, "fichier", f"TOML invalide ({exc})") from None
+    module = BY_SLUG.get(raw.get("module")) if isinstance(raw.get("module"), str) else None
+    if module is None:
+        raise invalid(path, "en-tête", f"module inconnu « {raw.get('module')} »")
+    return raw, module

@@ -31,14 +31,12 @@ from __future__ import annotations
 import functools
 import logging
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.utils import translation
 
-from choeur.formation.modules import BY_SLUG, MODULES, Module
+from choeur.formation.modules import MODULES, Module, english, read_data_file
 
 logger = logging.getLogger("choeur.formation")
 QUIZZES_DIR = Path(__file__).resolve().parent / "quizzes"
@@ -62,9 +60,6 @@ def trainer_dir() -> Path:
     return Path(settings.DATA_DIR) / "formation" / "quizzes"
 
 
-def _english(language: str | None) -> bool:
-    return (language or translation.get_language() or "fr").startswith("en")
-
 
 @dataclass(frozen=True)
 class Answer:
@@ -73,7 +68,7 @@ class Answer:
     correct: bool
 
     def text(self, language: str | None = None) -> str:
-        return self.text_en if _english(language) else self.text_fr
+        return self.text_en if english(language) else self.text_fr
 
 
 @dataclass(frozen=True)
@@ -88,10 +83,10 @@ class Question:
     answers: tuple[Answer, ...]
 
     def text(self, language: str | None = None) -> str:
-        return self.text_en if _english(language) else self.text_fr
+        return self.text_en if english(language) else self.text_fr
 
     def explanation(self, language: str | None = None) -> str:
-        return self.explanation_en if _english(language) else self.explanation_fr
+        return self.explanation_en if english(language) else self.explanation_fr
 
     @property
     def correct(self) -> frozenset[int]:
@@ -111,7 +106,7 @@ class Quiz:
         return self.module.slug
 
     def title(self, language: str | None = None) -> str:
-        return self.title_en if _english(language) else self.title_fr
+        return self.title_en if english(language) else self.title_fr
 
 
 def _text(path: Path, where: str, table: dict, key: str) -> str:
@@ -132,17 +127,8 @@ def _keys(path: Path, where: str, table, allowed: set[str]) -> None:
 
 def parse(path: Path, source: str = "choeur") -> Quiz:
     """One quiz file, checked (QuizInvalid otherwise)."""
-    try:
-        # utf-8-sig: a file saved by Notepad-like editors starts with a BOM.
-        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise QuizInvalid(path, "fichier", f"illisible ({exc})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise QuizInvalid(path, "fichier", f"TOML invalide ({exc})") from None
+    raw, module = read_data_file(path, QuizInvalid)
     _keys(path, "en-tête", raw, QUIZ_KEYS)
-    module = BY_SLUG.get(raw.get("module")) if isinstance(raw.get("module"), str) else None
-    if module is None:
-        raise QuizInvalid(path, "en-tête", f"module inconnu « {raw.get('module')} »")
     if path.stem != module.slug:
         raise QuizInvalid(path, "en-tête", f"le fichier d'un quiz porte le nom de son module "
                                            f"({module.slug}.toml)")

@@ -81,6 +81,14 @@ def _exercises_here():
         raise Http404() from None
 
 
+def _exercise(ident: str) -> exercises.Exercise:
+    _exercises_here()
+    found = exercises.exercise(ident)
+    if found is None:
+        raise Http404
+    return found
+
+
 @login_required
 @require_safe
 def exercise_list(request):
@@ -100,10 +108,7 @@ def exercise_list(request):
 @login_required
 @require_POST
 def exercise_start(request, ident):
-    _exercises_here()
-    found = exercises.exercise(ident)
-    if found is None:
-        raise Http404
+    found = _exercise(ident)
     with transaction.atomic():
         services.start_exercise(request.user, found)
     messages.success(request, _("Exercice commencé : seul ce que vous faites à partir de "
@@ -114,10 +119,7 @@ def exercise_start(request, ident):
 @login_required
 @require_POST
 def exercise_verify(request, ident):
-    _exercises_here()
-    found = exercises.exercise(ident)
-    if found is None:
-        raise Http404
+    found = _exercise(ident)
     try:
         with transaction.atomic():
             verdict = services.verify_exercise(request.user, found)
