@@ -32,7 +32,8 @@ def rows(html: str, attribute: str) -> list[str]:
 
 def test_every_guide_loads_in_the_modules_order():
     found = guides.all_guides()
-    assert [g.slug for g in found][:2] == ["cadre-juridique", "decouvrir-chorus-pro"]
+    assert [g.slug for g in found][:3] == ["cadre-juridique", "decouvrir-chorus-pro",
+                                           "modes-d-acces"]
     for guide in found:
         assert guide.title("fr") and guide.title("en")
         assert guide.render("fr") != guide.render("en")

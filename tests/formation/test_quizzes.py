@@ -125,16 +125,18 @@ def test_a_trainers_quiz_for_a_module_without_a_guide_is_listed(client, tmp_path
     settings.DATA_DIR = tmp_path
     own = tmp_path / "formation" / "quizzes"
     own.mkdir(parents=True)
-    write(own, QUIZ.replace('module = "cadre-juridique"', 'module = "modes-d-acces"')
-          .replace('title_fr = "Quiz"', 'title_fr = "Quiz des accès"'), "modes-d-acces.toml")
+    write(own, QUIZ.replace('module = "cadre-juridique"', 'module = "portail-de-production"')
+          .replace('title_fr = "Quiz"', 'title_fr = "Quiz de production"'),
+          "portail-de-production.toml")
     # And a broken one, whose module is not even a name: left out, never a 500.
     write(own, QUIZ.replace('module = "cadre-juridique"', 'module = {a = 1}'),
           "decouvrir-chorus-pro.toml")
     quizzes.all_quizzes.cache_clear()
     try:
         page = client.get("/formation/").content.decode()
-        assert "Module 3 — Quiz des accès" in page and "/formation/modes-d-acces/quiz/" in page
-        assert client.get("/formation/modes-d-acces/quiz/").status_code == 200
+        assert "Module 5 — Quiz de production" in page
+        assert "/formation/portail-de-production/quiz/" in page
+        assert client.get("/formation/portail-de-production/quiz/").status_code == 200
         assert client.get("/formation/decouvrir-chorus-pro/quiz/").status_code == 200
         assert quizzes.quiz("decouvrir-chorus-pro").source == "choeur"
     finally:
