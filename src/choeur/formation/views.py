@@ -1,8 +1,10 @@
-"""« Formation »: the course's guides, one a module, open to everyone (signed in or not), as
-the help centre is."""
+"""« Formation »: the course's guides and quizzes, one a module, open to everyone (signed in
+or not) as the help centre is; the exercises, for a signed-in trainee of a qualification
+instance."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -20,8 +22,6 @@ from choeur.formation.modules import MODULES
 @require_safe
 def index(request):
     found = services.scores(request.user)
-    from django.conf import settings
-
     # Every module with a guide or a quiz (a trainer may write a quiz before its guide).
     return render(request, "formation/index.html", {"modules": [
         (module, guides.guide(module.slug), quizzes.quiz(module.slug), found.get(module.slug))
