@@ -584,12 +584,14 @@ def snapshot() -> None:
 def run(*, structure: str | None = None, files: bool = False,
         since: date | datetime | None = None) -> Report:
     """Verify the archives (read only). `structure`: an identifier (SIRET…); `since`: a date
-    (from its midnight UTC) or an instant; `files`: re-hash the stored files too."""
+    (from its midnight in France, the day `clock.today()` and the portal give: from midnight
+    UTC, today's date was « in the future » for the first hour or two of a French day) or an
+    instant; `files`: re-hash the stored files too."""
     from choeur.archives import errors
 
     report = Report()
     if isinstance(since, date) and not isinstance(since, datetime):
-        since = datetime.combine(since, dtime.min, tzinfo=UTC)
+        since = datetime.combine(since, dtime.min, tzinfo=clock.PARIS)
     if since is not None and since > clock.now():
         raise errors.SinceInFuture(since=since.date().isoformat())
     target = None
