@@ -27,7 +27,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from choeur.formation import checks
-from choeur.formation.modules import MODULES, Module, english, read_data_file
+from choeur.formation.modules import (
+    MODULES,
+    Module,
+    check_keys,
+    english,
+    read_data_file,
+)
 
 EXERCISES_DIR = Path(__file__).resolve().parent / "exercises"
 FILE_KEYS = {"module", "exercises"}
@@ -68,21 +74,14 @@ class Exercise:
 def parse(path: Path) -> list[Exercise]:
     """One exercise file, checked (ExerciseInvalid otherwise)."""
     raw, module = read_data_file(path, ExerciseInvalid)
-    unknown = sorted(set(raw) - FILE_KEYS)
-    if unknown:
-        raise ExerciseInvalid(path, "en-tête", f"clé(s) inconnue(s) : {', '.join(unknown)}")
+    check_keys(path, "en-tête", raw, FILE_KEYS, ExerciseInvalid)
     listed = raw.get("exercises")
     if not isinstance(listed, list) or not listed:
         raise ExerciseInvalid(path, "en-tête", "aucun exercice ([[exercises]])")
     found = []
     for number, item in enumerate(listed, start=1):
         where = f"exercice {number}"
-        if not isinstance(item, dict):
-            raise ExerciseInvalid(path, where, "une table TOML est attendue")
-        unknown = sorted(set(item) - EXERCISE_KEYS)
-        if unknown:
-            raise ExerciseInvalid(path, where, f"clé(s) inconnue(s) : {', '.join(unknown)} "
-                                               f"(admises : {', '.join(sorted(EXERCISE_KEYS))})")
+        check_keys(path, where, item, EXERCISE_KEYS, ExerciseInvalid)
         ident = item.get("id")
         if not isinstance(ident, str) or not _ID.fullmatch(ident):
             raise ExerciseInvalid(path, where, "« id » manquant ou invalide (a-z, 0-9, tirets)")

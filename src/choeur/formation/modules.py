@@ -53,3 +53,14 @@ def read_data_file(path: Path, invalid) -> tuple[dict, Module]:
     if module is None:
         raise invalid(path, "en-tête", f"module inconnu « {raw.get('module')} »")
     return raw, module
+
+
+def check_keys(path: Path, where: str, table, allowed: set[str], invalid) -> None:
+    """A TOML table of a quiz or exercises file holds only the keys its format knows (a typo,
+    « explication_fr », would otherwise be silently ignored): `invalid(...)` raised if not."""
+    if not isinstance(table, dict):
+        raise invalid(path, where, "une table TOML est attendue")
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        raise invalid(path, where, f"clé(s) inconnue(s) : {', '.join(unknown)} (admises : "
+                                   f"{', '.join(sorted(allowed))})")

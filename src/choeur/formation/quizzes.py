@@ -36,7 +36,13 @@ from pathlib import Path
 
 from django.conf import settings
 
-from choeur.formation.modules import MODULES, Module, english, read_data_file
+from choeur.formation.modules import (
+    MODULES,
+    Module,
+    check_keys,
+    english,
+    read_data_file,
+)
 
 logger = logging.getLogger("choeur.formation")
 QUIZZES_DIR = Path(__file__).resolve().parent / "quizzes"
@@ -116,19 +122,10 @@ def _text(path: Path, where: str, table: dict, key: str) -> str:
     return value.strip()
 
 
-def _keys(path: Path, where: str, table, allowed: set[str]) -> None:
-    if not isinstance(table, dict):
-        raise QuizInvalid(path, where, "une table TOML est attendue")
-    unknown = sorted(set(table) - allowed)
-    if unknown:
-        raise QuizInvalid(path, where, f"clé(s) inconnue(s) : {', '.join(unknown)} (admises : "
-                                       f"{', '.join(sorted(allowed))})")
-
-
 def parse(path: Path, source: str = "choeur") -> Quiz:
     """One quiz file, checked (QuizInvalid otherwise)."""
     raw, module = read_data_file(path, QuizInvalid)
-    _keys(path, "en-tête", raw, QUIZ_KEYS)
+    check_keys(path, "en-tête", raw, QUIZ_KEYS, QuizInvalid)
     if path.stem != module.slug:
         raise QuizInvalid(path, "en-tête", f"le fichier d'un quiz porte le nom de son module "
                                            f"({module.slug}.toml)")
@@ -140,7 +137,7 @@ def parse(path: Path, source: str = "choeur") -> Quiz:
     questions, seen = [], set()
     for number, item in enumerate(listed, start=1):
         where = f"question {number}"
-        _keys(path, where, item, QUESTION_KEYS)
+        check_keys(path, where, item, QUESTION_KEYS, QuizInvalid)
         ident = item.get("id")
         if not isinstance(ident, str) or not _ID.fullmatch(ident):
             raise QuizInvalid(path, where, "« id » manquant ou invalide (a-z, 0-9, tirets)")
@@ -159,7 +156,7 @@ def parse(path: Path, source: str = "choeur") -> Quiz:
         answers = []
         for index, answer in enumerate(answers_raw, start=1):
             at = f"{where}, réponse {index}"
-            _keys(path, at, answer, ANSWER_KEYS)
+            check_keys(path, at, answer, ANSWER_KEYS, QuizInvalid)
             if not isinstance(answer.get("correct", False), bool):
                 raise QuizInvalid(path, at, "« correct » vaut true ou false")
             answers.append(Answer(_text(path, at, answer, "text_fr"),
