@@ -430,6 +430,19 @@ def cmd_unlock(args, cfg: config.Config) -> int:
     return 0
 
 
+def cmd_formateur(args, cfg: config.Config) -> int:
+    from django.db import transaction
+
+    from choeur.formation import sessions
+
+    with transaction.atomic():
+        user = sessions.set_trainer("cli", args.email, not args.retirer)
+    if user is None:
+        return _fail(f"{args.email}: no account has this login address.", 1)
+    print(f"{user.email}: {'trainer' if user.is_trainer else 'no longer a trainer'}.")
+    return 0
+
+
 def cmd_check(args, cfg: config.Config) -> int:
     from django.core.management import call_command
     from django.core.management.base import SystemCheckError
@@ -809,6 +822,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("unlock", help="lift the login lock-out of an e-mail address")
     p.add_argument("email", help="login e-mail address")
     p.set_defaults(handler=cmd_unlock)
+
+    p = sub.add_parser("formateur", help="let an account open training sessions (the "
+                       "trainer's view of « Formation »), or take that right back")
+    p.add_argument("email", help="login e-mail address of the account")
+    p.add_argument("--retirer", action="store_true", help="take the trainer's right back")
+    p.set_defaults(handler=cmd_formateur)
 
     p = sub.add_parser("check", help="show the configuration and check database and worker")
     p.set_defaults(handler=cmd_check)

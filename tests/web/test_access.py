@@ -54,6 +54,9 @@ OWN = {
     # « Contacter un agent »: any signed-in user may ask for one (its own conversations
     # only); a conversation is walked with real ids in tests/chat/test_views.py.
     "/direct/",
+    # « Rejoindre une session de formation »: the code form (with the invitation link's code
+    # filled in, never looked up), and the sessions the user joined.
+    "/formation/rejoindre/", "/formation/rejoindre/1/",
 }
 
 

@@ -78,8 +78,8 @@ class UserAdmin(DjangoUserAdmin):
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (_("Identité"), {"fields": ("first_name", "last_name", "phone", "contact_email")}),
-        (_("Droits"), {"fields": ("is_active", "is_staff", "is_support_agent", "is_superuser",
-                                "groups")}),
+        (_("Droits"), {"fields": ("is_active", "is_staff", "is_support_agent", "is_trainer",
+                                "is_superuser", "groups")}),
         (_("Sécurité"), {"fields": ("failed_login_count", "locked_until",
                                     "recovery_failed_count", "recovery_locked_until",
                                     "secret_question_1", "secret_question_2",

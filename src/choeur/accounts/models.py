@@ -75,6 +75,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=False,
         help_text=_("Traite les sollicitations adressées au support de la plateforme."),
     )
+    is_trainer = models.BooleanField(
+        _("formateur"),
+        default=False,
+        help_text=_("Ouvre des sessions de formation et suit les stagiaires qui les "
+                    "rejoignent."),
+    )
     date_joined = models.DateTimeField(_("date de création"), default=clock.now)
     terms_accepted_at = models.DateTimeField(
         _("conditions générales acceptées le"), null=True, blank=True

@@ -41,10 +41,15 @@ def scores(user) -> dict[str, dict]:
     """The user's best and last score per module, and how many attempts."""
     if user is None or not user.is_authenticated:
         return {}
+    return tally(QuizAttempt.objects.filter(user=user).order_by("created_at", "pk")
+                 .values_list("module", "score", "total"))
+
+
+def tally(attempts) -> dict[str, dict]:
+    """(module, score, total) rows, oldest first → per module {"best": (score, total),
+    "last": (score, total), "attempts": n}; the best is the highest ratio, the first of equals."""
     found: dict[str, dict] = {}
-    for module, score, total in (QuizAttempt.objects.filter(user=user)
-                                 .order_by("created_at", "pk")
-                                 .values_list("module", "score", "total")):
+    for module, score, total in attempts:
         entry = found.setdefault(module, {"best": (score, total), "attempts": 0})
         entry["attempts"] += 1
         entry["last"] = (score, total)

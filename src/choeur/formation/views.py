@@ -15,7 +15,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from choeur.formation import exercises, guides, quizzes, services
+from choeur.formation import exercises, guides, quizzes, services, sessions
 from choeur.formation.modules import MODULES
 
 
@@ -26,7 +26,9 @@ def index(request):
     return render(request, "formation/index.html", {"modules": [
         (module, guides.guide(module.slug), quizzes.quiz(module.slug), found.get(module.slug))
         for module in MODULES if guides.guide(module.slug) or quizzes.quiz(module.slug)],
-        "exercises_here": settings.CHOEUR_ENVIRONMENT == "qualification"})
+        "exercises_here": settings.CHOEUR_ENVIRONMENT == "qualification",
+        "is_trainer": sessions.is_trainer(request.user),
+        "joined": sessions.joined_sessions(request.user)})
 
 
 @require_safe
