@@ -58,28 +58,83 @@ def _check(page, ident: str):
     return page.locator(f"li[data-exercise='{ident}']")
 
 
-def test_three_exercises_each_failing_then_passing_in_the_portal(page, qualification, user):
-    """A trainee with their matelas does three exercises in the portal itself: each check first
-    fails (what is missing, a hint), then passes once the trainee did it."""
+def _answer_rightly(page, slug: str) -> int:
+    """Tick the right answers of the module's quiz (read from its file) and send them."""
+    from choeur.formation import quizzes
+
+    found = quizzes.quiz(slug)
+    form = page.get_by_test_id("quiz-form")
+    for question in found.questions:
+        fieldset = form.locator(f"fieldset[data-question='{question.id}']")
+        for index in sorted(question.correct):
+            fieldset.locator(f"input[value='{index}']").check()
+    page.get_by_role("button", name="Valider mes réponses").click()
+    total = len(found.questions)
+    expect(page.get_by_test_id("quiz-score")).to_contain_text(
+        f"Votre score : {total} sur {total}.")
+    return total
+
+
+def test_a_session_from_the_trainers_side_and_the_trainees(page, browser, live_server,
+                                                           qualification, run_tasks):
+    """The issue's « done when »: a trainer opens a session; a trainee registers, joins with
+    the code, answers the module-1 quiz, generates the matelas and does three exercises in
+    the portal, each check first failing (what is missing, a hint), then passing; the
+    trainer's page shows it all, and exports it."""
     import io
     import re
     import zipfile
 
-    from django.db import transaction
-
-    from choeur.core.worker import run_ready
+    from choeur.accounts.models import User
     from choeur.qualification import matelas
+    from tests.accounts.helpers import STRONG
     from tests.conftest import PASSWORD
-    from tests.organisations.test_browser_organisation import log_in
+    from tests.organisations.test_browser_organisation import log_in, register_and_activate
     from tests.qualification.test_browser_trainee import _deposit, _switch_to
 
-    with transaction.atomic():
-        data = matelas.generate(user, seed=7)
+    User.objects.create_user(email="formatrice@example.fr", password=PASSWORD,
+                             first_name="Ada", last_name="Lovelace", is_trainer=True)
+    room = browser.new_context(locale="fr-FR", base_url=live_server.url)
+    room.set_default_timeout(10_000)
+    trainer = room.new_page()
+    log_in(trainer, "formatrice@example.fr", PASSWORD)
+    trainer.goto("/formation/")
+    trainer.get_by_test_id("formation-sessions-link").click()
+    trainer.get_by_label("Intitulé").fill("Chorus Pro — prise en main")
+    trainer.get_by_label("Date").fill("2026-12-08")
+    trainer.get_by_label("Lieu").fill("Salle Condorcet")
+    trainer.get_by_role("button", name="Ouvrir la session").click()
+    code = trainer.get_by_test_id("session-code").inner_text()
+    assert re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}", code)
+    expect(trainer.get_by_test_id("session-empty")).to_be_visible()
+    shoot(trainer, "formation-7-session-opened")
+
+    # The trainee: an account of their own, then the session's code.
+    register_and_activate(page, run_tasks, "lea.stagiaire@example.fr", "Léa", "Stagiaire")
+    log_in(page, "lea.stagiaire@example.fr", STRONG)
+    page.goto("/formation/")
+    page.get_by_test_id("formation-join-link").click()
+    page.get_by_label("Code de la session").fill(code.lower().replace("-", " "))
+    page.get_by_role("button", name="Rejoindre").click()
+    expect(page.get_by_role("status")).to_contain_text(
+        "Vous avez rejoint la session « Chorus Pro — prise en main »")
+    expect(page.get_by_test_id("formation-joined")).to_contain_text("Chorus Pro — prise en main")
+
+    # Module 1's quiz.
+    page.goto("/formation/cadre-juridique/quiz/")
+    questions = _answer_rightly(page, "cadre-juridique")
+
+    # The matelas, generated in the portal.
+    page.goto("/qualification/matelas/")
+    page.get_by_test_id("generate-matelas").click()
+    expect(page.get_by_role("status")).to_be_visible()
+    run_tasks()
+    user = User.objects.get(email="lea.stagiaire@example.fr")
+    data = matelas.latest(user)
     recipient = data.recipient("code_service").structure.company_name
     supplier = data.supplier.company_name
-    log_in(page, user.email, PASSWORD)
-    page.goto("/formation/")
-    page.get_by_test_id("formation-exercises-link").click()
+
+    page.goto("/formation/exercices/")
     for ident in ("facture-code-service", "suspendre-piece-manquante",
                   "completer-facture-suspendue"):
         page.locator(f"li[data-exercise='{ident}']").get_by_role("button",
@@ -100,7 +155,7 @@ def test_three_exercises_each_failing_then_passing_in_the_portal(page, qualifica
     _deposit(page, supplier, name, archive.read(name))
     expect(page.get_by_role("status")).to_contain_text("en cours de transmission")
     for _ in range(3):
-        run_ready()
+        run_tasks()
     page.goto("/formation/exercices/")
     expect(_check(page, "facture-code-service").get_by_test_id("exercise-done")).to_be_visible()
 
@@ -133,3 +188,26 @@ def test_three_exercises_each_failing_then_passing_in_the_portal(page, qualifica
         "exercise-done")).to_be_visible()
     expect(page.get_by_test_id("exercise-done")).to_have_count(3)
     shoot(page, "formation-6-exercises-done")
+
+    # The trainer's page shows it all.
+    trainer.reload()
+    row = trainer.locator("tr[data-trainee='lea.stagiaire@example.fr']")
+    expect(row).to_contain_text("Léa Stagiaire")
+    expect(row.get_by_test_id("trainee-matelas")).to_contain_text("généré le")
+    expect(row.locator("td[data-quiz='cadre-juridique']")).to_have_text(
+        f"{questions}/{questions}")
+    expect(row.get_by_test_id("trainee-exercises")).to_have_text("3/3")
+    shoot(trainer, "formation-8-session-results")
+    row.get_by_role("link", name="Léa Stagiaire").click()
+    expect(trainer.get_by_test_id("trainee-exercises").locator("td", has_text="réussi le")
+           ).to_have_count(3)
+    trainer.go_back()
+    with trainer.expect_download() as download:
+        trainer.get_by_test_id("session-csv").click()
+    text = open(download.value.path(), encoding="utf-8-sig").read()
+    assert "inscrit;Stagiaire;Léa;lea.stagiaire@example.fr;" in text
+    assert f";{questions}/{questions};" in text and ";3/3;" in text
+    with trainer.expect_download() as download:
+        trainer.get_by_test_id("session-pdf").click()
+    assert open(download.value.path(), "rb").read().startswith(b"%PDF-")
+    room.close()

@@ -147,6 +147,8 @@ FAMILIES = {
     "QUAL": Family("l'environnement de qualification", "the qualification environment",
                    ("environnement-de-qualification", "matelas-de-donnees")),
     "WEBHOOK": Family("les webhooks", "webhooks", ("comptes-techniques-et-clients-oauth2",)),
+    "FORM": Family("la formation et ses sessions", "training and its sessions",
+                   ("sessions-de-formation",)),
     "AIDE": Family("le centre d'aide", "the help centre", ()),
     "CORE": Family("le fonctionnement général du portail", "the portal in general", ()),
 }

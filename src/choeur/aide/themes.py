@@ -26,6 +26,7 @@ THEMES = (
     Theme("travaux", "Factures de travaux", "Works invoices"),
     Theme("raccordements", "API, flux et raccordements", "API, flux and connections"),
     Theme("qualification", "Environnement de qualification", "Qualification environment"),
+    Theme("formation", "Formation", "Training"),
     Theme("erreurs", "Codes d'erreur", "Error codes"),
 )
 BY_SLUG = {theme.slug: theme for theme in THEMES}

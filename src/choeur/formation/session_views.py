@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -61,6 +62,8 @@ def _session_page(request, pk, invite_form=None, status=200):
     return render(request, "formation/sessions/detail.html", {
         "results": found, "session": found.session,
         "code": sessions.format_code(found.session.code),
+        "link": request.build_absolute_uri(reverse("formation:join_code",
+                                                   args=[found.session.code])),
         "rows": [(t, [(q.slug, t.quizzes.get(q.slug)) for q in found.quizzes])
                  for t in found.trainees],
         "invite_form": invite_form or InviteForm(),

@@ -83,6 +83,7 @@ def to_pdf(found: Results) -> bytes:
     session = found.session
     base = ParagraphStyle("base", fontName="ChoeurVera", fontSize=8.5, leading=10.5)
     label = ParagraphStyle("label", parent=base, fontName="ChoeurVera-Bold")
+    head = ParagraphStyle("head", parent=label, fontSize=8, leading=10)
     title = ParagraphStyle("title", parent=base, fontName="ChoeurVera-Bold", fontSize=15,
                            leading=19)
     grid = colors.Color(0.6, 0.6, 0.6)
@@ -94,10 +95,16 @@ def to_pdf(found: Results) -> bytes:
         facts.insert(1, f"<b>Lieu :</b> {_esc(session.place)}")
     story = [Paragraph("Feuille d'émargement et de résultats", title),
              Paragraph(_esc(session.title), label), Spacer(1, 2 * mm),
-             Paragraph(" — ".join(facts), base), Spacer(1, 5 * mm)]
+             Paragraph(" — ".join(facts), base), Spacer(1, 2 * mm)]
+    if found.quizzes:
+        story.append(Paragraph(
+            "Quiz : le meilleur score du stagiaire au quiz du module ("
+            + " ; ".join(f"M{q.module.number} : {_esc(q.module.title_fr)}" for q in found.quizzes)
+            + ").", base))
+    story.append(Spacer(1, 4 * mm))
 
     quiz_heads = [f"Quiz M{q.module.number}" for q in found.quizzes]
-    table = [[Paragraph(h, label) for h in ("N°", "Nom, prénom", "Adresse électronique",
+    table = [[Paragraph(h, head) for h in ("N°", "Nom, prénom", "Adresse électronique",
                                              *quiz_heads, "Exercices", "Signature")]]
     for number, trainee in enumerate(found.trainees, start=1):
         user = trainee.user
@@ -112,10 +119,10 @@ def to_pdf(found: Results) -> bytes:
     # 261 mm between the margins: the e-mail column gives way to the quizzes' (six at most);
     # the signature takes the rest, 40 mm at least.
     quizzes_width = 15 * mm * len(quiz_heads)
-    email = min(80 * mm, 261 * mm - 80 * mm - 40 * mm - quizzes_width)
-    signature = 261 * mm - 80 * mm - email - quizzes_width
+    email = min(80 * mm, 261 * mm - 82 * mm - 40 * mm - quizzes_width)
+    signature = 261 * mm - 82 * mm - email - quizzes_width
     sheet = Table(table, colWidths=[10 * mm, 50 * mm, email, *([15 * mm] * len(quiz_heads)),
-                                    20 * mm, signature],
+                                    22 * mm, signature],
                   repeatRows=1)
     sheet.setStyle(TableStyle([
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -130,12 +137,6 @@ def to_pdf(found: Results) -> bytes:
         story += [Spacer(1, 5 * mm), Paragraph(
             "Invités n'ayant pas encore rejoint la session : " + _esc(
                 ", ".join(i.email for i in found.waiting)), base)]
-    if found.quizzes:
-        story += [Spacer(1, 3 * mm), Paragraph(
-            "Quiz : meilleur score du stagiaire. "
-            + " ; ".join(f"M{q.module.number} = {_esc(q.title('fr'))}" for q in found.quizzes)
-            + ".", base)]
-
     stamp = session.created_at.astimezone(UTC).strftime("D:%Y%m%d%H%M%S+00'00'")
     buffer = io.BytesIO()
 
