@@ -78,7 +78,8 @@ def test_the_cadre_lists_are_the_codes(language):
 def test_the_guides_name_the_generated_parts():
     slugs = {g.slug: g for g in guides.all_guides()}
     assert slugs["cadre-juridique"].blocks() == {"echeancier"}
-    assert slugs["decouvrir-chorus-pro"].blocks() == {"statuts", "cadres", "cadres-travaux"}
+    assert slugs["decouvrir-chorus-pro"].blocks() == {"cycle-de-vie", "statuts", "cadres",
+                                                      "cadres-travaux"}
     html = slugs["decouvrir-chorus-pro"].render("fr")
     assert rows(html, "data-status") == list(INVOICE_STATUSES)
 

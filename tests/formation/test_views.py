@@ -19,7 +19,7 @@ def test_a_guide_is_shown_with_its_generated_parts_and_its_neighbours(client):
     response = client.get("/formation/decouvrir-chorus-pro/")
     assert response.status_code == 200
     page = response.content.decode()
-    assert page.count("data-status=") == len(INVOICE_STATUSES)
+    assert page.count("<tr data-status=") == len(INVOICE_STATUSES)
     assert "Mise à disposition du destinataire" in page
     assert 'rel="prev"' in page and "/formation/cadre-juridique/" in page
     assert 'href="/structures/"' in page  # the portal's page, reversed

@@ -16,7 +16,14 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from choeur.invoicing.models import Cadre, TravauxCadre
-from choeur.invoicing.statuses import INVOICE_STATUSES, TABLE, TERMINAL, Role, Status
+from choeur.invoicing.statuses import (
+    INVOICE_STATUSES,
+    TABLE,
+    TERMINAL,
+    TRAVAUX_ONLY,
+    Role,
+    Status,
+)
 
 
 def _in(language: str, text) -> str:
@@ -182,7 +189,65 @@ def cadres_travaux(language: str) -> SafeString:
     return _cadres(language, TravauxCadre, "formation-cadres-travaux")
 
 
+# --- Diagrams from the transition table (formation/diagrams.py) -----------------------------
+
+
+def cycle_de_vie(language: str) -> SafeString:
+    """The lifecycle of an ordinary invoice: every status of INVOICE_STATUSES, every move of
+    the table between them."""
+    from choeur.formation import diagrams
+
+    english = language == "en"
+    return diagrams.draw(
+        "formation-cycle-de-vie",
+        "Invoice lifecycle" if english else "Cycle de vie d'une facture",
+        ("Diagram: each status of an invoice and the moves between them, by who makes them; "
+         "the table below lists the same." if english else
+         "Schéma : chaque statut d'une facture et les passages de l'un à l'autre, selon qui "
+         "les fait ; le tableau qui suit donne les mêmes."),
+        Status.BROUILLON, INVOICE_STATUSES, INVOICE_ROLES, language, final=TERMINAL,
+        note=("The recipient may skip processing steps: from « Made available » straight to "
+              "« Payment made », for instance." if english else
+              "Le destinataire peut sauter des étapes du traitement : de « Mise à disposition "
+              "» directement à « Mise en paiement », par exemple."))
+
+
+#: The works pieces' statuses the table moves (a status it never names is not drawn).
+def _travaux_statuses() -> tuple[str, ...]:
+    named = {s for t in TABLE if t.role in TRAVAUX_ROLES for s in (t.source, t.target)}
+    return tuple(s for s in (Status.BROUILLON, *TRAVAUX_ONLY, Status.DEPOSEE) if s in named)
+
+
+TRAVAUX_ROLES = (Role.SUPPLIER, Role.MOE, Role.MOA, Role.SYSTEM)
+
+
+def circuit_travaux(language: str) -> SafeString:
+    """A works piece between the supplier, the maître d'œuvre and the maître d'ouvrage: the
+    table's moves among the works statuses, from the draft to its deposit to the paying
+    service."""
+    from choeur.formation import diagrams
+
+    english = language == "en"
+    return diagrams.draw(
+        "formation-circuit-travaux",
+        "A works piece's circuit" if english else "Circuit d'une pièce de travaux",
+        ("Diagram: the statuses of a works piece (projet de décompte, état d'acompte, "
+         "décompte général) and the moves between them, by who makes them." if english else
+         "Schéma : les statuts d'une pièce de travaux (projet de décompte, état d'acompte, "
+         "décompte général) et les passages de l'un à l'autre, selon qui les fait."),
+        Status.BROUILLON, _travaux_statuses(), TRAVAUX_ROLES, language,
+        final=(Status.ASSOCIEE, Status.DEPOSEE, Status.REFUSEE_MOE, Status.REFUSEE_MOA,
+               Status.REFUSEE_FOURNISSEUR, Status.REMPLACEE_PAR_A22),
+        note=("« Associated »: the next piece (the MOE's état d'acompte, the MOA's) answers "
+              "it; the last piece is deposited to the paying service as an invoice." if english
+              else "« Associée » : la pièce suivante (l'état d'acompte de la MOE, celui de la "
+                   "MOA) lui répond ; la dernière pièce est déposée au service payeur comme "
+                   "une facture."))
+
+
 BLOCKS: dict[str, Callable[[str], SafeString]] = {
+    "cycle-de-vie": cycle_de_vie,
+    "circuit-travaux": circuit_travaux,
     "echeancier": echeancier,
     "statuts": statuts,
     "cadres": cadres,
