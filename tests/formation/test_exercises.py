@@ -10,6 +10,7 @@ import pytest
 from django.db import transaction
 from django.test import Client
 
+from choeur.accounts.models import User
 from choeur.core.worker import run_ready
 from choeur.formation import exercises
 from choeur.formation.apps import check_course_files
@@ -41,6 +42,9 @@ def test_the_shipped_exercises_load_and_their_pages_exist():
 
     found = exercises.all_exercises()
     assert [e.id for e in found] == ["facture-code-service", "suspendre-piece-manquante",
+                                     "completer-facture-suspendue",
+                                     "rattachement-service-achats", "etat-acompte-projet-recu"]
+    assert [e.id for e in found][:3] == ["facture-code-service", "suspendre-piece-manquante",
                                      "completer-facture-suspendue"]
     for exercise in found:
         assert exercise.page and reverse(exercise.page)
@@ -185,3 +189,74 @@ def test_exercises_need_a_signed_in_trainee_and_csrf(qualification, user):
     client.force_login(user)
     assert client.post("/formation/exercices/inconnu/verifier/").status_code == 404
     assert client.get("/formation/exercices/facture-code-service/verifier/").status_code == 405
+
+
+def test_attaching_to_a_purchasing_service_fails_then_passes(trainee):
+    """« Rattachez-vous au service Achats »: a hospital of the annuaire nobody manages yet; the
+    trainee's request naming its ACHATS service makes them its gestionnaire (qualification)."""
+    from choeur.organisations import services as organisations
+    from choeur.organisations.models import Rattachement
+
+    user, data, client = trainee
+    with transaction.atomic():
+        hospital = organisations.create_public_structure(
+            "test", "26750045200011", {"company_name": "Centre hospitalier de Melun"})
+        achats = organisations.add_service("test", hospital, "ACHATS",
+                                           {"name": "Direction des achats"})
+        pharma = organisations.add_service("test", hospital, "PHARMA", {"name": "Pharmacie"})
+    client.post("/formation/exercices/rattachement-service-achats/commencer/")
+    page = _verify(client, "rattachement-service-achats").replace("&#x27;", "'")
+    assert "aucune demande de rattachement depuis le début" in page
+    assert "(service ACHATS)" in page
+    # A request naming another service does not count.
+    other_user = User.objects.create_user(email="autre@example.fr", password="x")
+    with transaction.atomic():
+        organisations.request_rattachement(other_user, hospital, [pharma.pk])
+    with transaction.atomic():
+        organisations.request_rattachement(user, hospital, [pharma.pk])
+    mine = Rattachement.objects.get(user=user, structure=hospital)
+    assert mine.status == Rattachement.Status.EN_COURS_DE_VALIDATION
+    assert "ne vise pas le service Achats" in _verify(client, "rattachement-service-achats")
+    Rattachement.objects.filter(user=user, structure=hospital).delete()
+    with transaction.atomic():
+        organisations.request_rattachement(user, hospital, [achats.pk])
+    assert "attend la décision de son gestionnaire" in _verify(
+        client, "rattachement-service-achats")
+    pending = Rattachement.objects.get(user=user, structure=hospital)
+    with transaction.atomic():
+        organisations.validate_rattachements(other_user, hospital, [pending.pk])
+    assert "Exercice réussi" in _verify(client, "rattachement-service-achats")
+
+
+def test_the_etat_d_acompte_of_the_projet_received_fails_then_passes(trainee):
+    from decimal import Decimal
+
+    from choeur.invoicing.data import InvoiceData, LineData
+    from choeur.travaux import services as travaux
+
+    user, data, client = trainee
+    run_ready()  # the matelas's works dossiers, as the worker builds them
+    data = matelas.latest(user)
+    waiting = next(row for row in data.travaux if row.stage == "mensuel_attente_moe")
+    client.post("/formation/exercices/etat-acompte-projet-recu/commencer/")
+    page = _verify(client, "etat-acompte-projet-recu")
+    assert "attend l" in page and waiting.dossier.number in page
+    with transaction.atomic():
+        travaux.deposit_etat_acompte(user, waiting.dossier.pk, InvoiceData(lines=[LineData(
+            designation="Admis", quantity=Decimal(1), unit_price=Decimal("1000"),
+            vat_rate=Decimal(20), unit="LS")]))
+    assert "Exercice réussi" in _verify(client, "etat-acompte-projet-recu")
+
+
+def test_the_matelas_own_etats_d_acompte_do_not_count(qualification, user):
+    """A matelas generated after the start builds its dossiers acting as its user: the
+    état d'acompte it deposits itself is not the trainee's."""
+    client = Client()
+    client.force_login(user)
+    with transaction.atomic():
+        matelas.generate(user, seed=3)
+    client.post("/formation/exercices/etat-acompte-projet-recu/commencer/")
+    with transaction.atomic():
+        matelas.generate(user, seed=4)
+    run_ready()
+    assert "Pas encore" in _verify(client, "etat-acompte-projet-recu")

@@ -300,3 +300,61 @@ def test_choeur_formateur_grants_and_takes_back(user, capsys):
     Args.email = "personne@example.fr"
     assert cmd_formateur(Args, None) == 1
     assert AuditEvent.objects.filter(action__startswith="formation.trainer_").count() == 2
+
+
+def test_a_title_on_several_lines_is_refused(trainer):
+    response = _client(trainer).post("/formation/sessions/", {
+        "title": "Intro\r\nBcc: x@example.fr", "date": clock.today().isoformat()})
+    assert response.status_code == 400 and "FORM_SESSION_INVALID" in response.content.decode()
+    assert not TrainingSession.objects.exists()
+
+
+def test_invitations_are_bounded_per_trainer_and_per_address(trainer, monkeypatch):
+    monkeypatch.setattr(sessions, "MAX_INVITATIONS_A_DAY", 3)
+    with transaction.atomic():
+        first = sessions.create_session(trainer, "Un", clock.today())
+        second = sessions.create_session(trainer, "Deux", clock.today())
+        sessions.invite(trainer, first.pk, ["a@example.fr", "b@example.fr"])
+    client = _client(trainer)
+    response = client.post(f"/formation/sessions/{second.pk}/inviter/",
+                           {"addresses": "c@example.fr d@example.fr"})
+    assert response.status_code == 400 and "24 heures" in response.content.decode()
+    monkeypatch.setattr(sessions, "MAX_INVITATIONS_A_DAY", 100)
+    for title in ("Trois", "Quatre"):
+        with transaction.atomic():
+            other = sessions.create_session(trainer, title, clock.today())
+            sessions.invite(trainer, other.pk, ["a@example.fr"])
+    response = client.post(f"/formation/sessions/{second.pk}/inviter/",
+                           {"addresses": "a@example.fr"})
+    assert response.status_code == 400
+    assert "a@example.fr a déjà reçu 3 invitations" in response.content.decode().replace(
+        "&#x27;", "'")
+    assert OutgoingEmail.objects.filter(to=["a@example.fr"]).count() == 3
+
+
+def test_inviting_to_a_session_closed_meanwhile_says_so(trainer, session):
+    client = _client(trainer)
+    client.post(f"/formation/sessions/{session.pk}/cloture/")
+    page = client.post(f"/formation/sessions/{session.pk}/inviter/",
+                       {"addresses": "lea@example.fr"}, follow=True).content.decode()
+    assert "FORM_SESSION_CLOSED" in page and not Invitation.objects.exists()
+
+
+def test_a_former_trainers_sessions_take_nobody_new(trainer, session, user):
+    with transaction.atomic():
+        sessions.set_trainer("test", trainer.email, False)
+    response = _client(user).post("/formation/rejoindre/", {"code": session.code})
+    assert response.status_code == 400 and not Participant.objects.exists()
+
+
+def test_a_deactivated_trainee_is_no_longer_listed_and_leaving_is_audited(trainer, session,
+                                                                          user):
+    other = _user("autre@example.fr")
+    with transaction.atomic():
+        sessions.join(user, session.code)
+        sessions.join(other, session.code)
+    User.objects.filter(pk=other.pk).update(is_active=False)
+    assert [t.user.pk for t in sessions.results(trainer, session.pk).trainees] == [user.pk]
+    _client(user).post(f"/formation/sessions/{session.pk}/quitter/")
+    event = AuditEvent.objects.get(action="formation.session_left")
+    assert event.object_id == str(session.pk)

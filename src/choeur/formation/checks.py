@@ -101,7 +101,101 @@ def complete_suspended_invoice(user, since: datetime) -> Missing:
                                           "it in « Invoices issued » and complete it.")
 
 
+def _achats(services) -> object:
+    """The services an « Achats » task means: code ACHATS, or « achat » in the name."""
+    from django.db.models import Q
+
+    return services.filter(Q(code__iexact="ACHATS") | Q(name__icontains="achat"))
+
+
+def attach_to_purchasing_service(user, since: datetime) -> Missing:
+    """« Rattachez-vous au service Achats »: a rattachement asked since the start, to a service
+    « Achats » of a structure, and validated (by its gestionnaire; in qualification, a public
+    structure nobody managed yet makes the first requester its gestionnaire at once)."""
+    from choeur.organisations.models import Rattachement, Service
+
+    asked = Rattachement.objects.filter(user=user, requested_at__gte=since).select_related(
+        "structure").order_by("-requested_at", "-pk")
+    achats = [r for r in asked if _achats(r.services.all()).exists()]
+    if any(r.status == Rattachement.Status.VALIDEE for r in achats):
+        return None
+    pending = next((r for r in achats
+                    if r.status == Rattachement.Status.EN_COURS_DE_VALIDATION), None)
+    if pending is not None:
+        name = pending.structure.company_name
+        return (f"votre demande de rattachement à « {name} » attend la décision de son "
+                f"gestionnaire : il la valide dans « Mes structures ».",
+                f"your rattachement request to « {name} » waits for its gestionnaire's "
+                f"decision: they approve it in « My structures ».")
+    if asked:
+        name = asked[0].structure.company_name
+        return (f"votre demande à « {name} » ne vise pas le service Achats : demandez-en une "
+                f"autre en cochant ce service.",
+                f"your request to « {name} » does not name the purchasing service: ask "
+                f"again, ticking that service.")
+    example = _achats(Service.objects.filter(structure__is_active=True)).exclude(
+        structure__rattachements__user=user).select_related("structure").order_by("pk").first()
+    if example is None:
+        return ("aucune structure de cette instance n'a de service Achats : l'administrateur "
+                "peuple l'annuaire de qualification (choeur annuaire-qualification).",
+                "no structure of this instance has a purchasing service: the administrator "
+                "fills the qualification annuaire (choeur annuaire-qualification).")
+    return (f"aucune demande de rattachement depuis le début de l'exercice : cherchez par "
+            f"exemple « {example.structure.company_name} » (service {example.code}) et "
+            f"demandez votre rattachement en cochant ce service.",
+            f"no rattachement request since the exercise started: look for instance for "
+            f"« {example.structure.company_name} » (service {example.code}) and ask to be "
+            f"attached, ticking that service.")
+
+
+#: The matelas's works stages left waiting for its maître d'œuvre (matelas_travaux.STAGES).
+WAITING_FOR_MOE = ("mensuel_attente_moe", "mensuel_cotraitant")
+#: The piece an état d'acompte answers (a final projet is answered by the MOE's A17).
+MONTHLY_PROJET = "PROJET_DECOMPTE_MENSUEL"
+
+
+def etat_acompte_for_received_projet(user, since: datetime) -> Missing:
+    """« Déposez l'état d'acompte du projet de décompte reçu »: as the matelas's maître
+    d'œuvre, a projet de décompte answered with its état d'acompte (the projet moves from
+    « Mise à disposition de la MOE » to « Associée »)."""
+    from choeur.qualification.models import GeneratedMatelas
+
+    data = _matelas(user)
+    moe = [entry.structure for entry in data.of_role("maitre_oeuvre")]
+    # The matelas builds its dossiers acting as its user: an état d'acompte it deposited
+    # (a matelas generated after the start) is not the trainee's.
+    built = [item["dossier"] for travaux in GeneratedMatelas.objects.filter(user=user)
+             .values_list("travaux", flat=True) for item in travaux or ()
+             if item.get("stage") not in WAITING_FOR_MOE]
+    done = StatusChange.objects.filter(
+        actor=user, at__gte=since, status=Status.ASSOCIEE,
+        previous=Status.MISE_A_DISPOSITION_MOE, invoice__piece__dossier__moe__in=moe,
+        invoice__piece__kind=MONTHLY_PROJET).exclude(invoice__piece__dossier__in=built)
+    if done.exists():
+        return None
+    waiting = Invoice.objects.filter(status=Status.MISE_A_DISPOSITION_MOE,
+                                     piece__dossier__moe__in=moe,
+                                     piece__kind=MONTHLY_PROJET).select_related(
+        "piece__dossier").order_by("pk").first()
+    if waiting is None:
+        return ("aucun projet de décompte n'attend votre maîtrise d'œuvre : déposez-en un "
+                "comme fournisseur (« Factures de travaux »), ou attendez que le matelas "
+                "finisse de préparer ses dossiers.",
+                "no projet de décompte waits for your maître d'œuvre: deposit one as the "
+                "supplier (« Works invoices »), or wait until the data set's dossiers are "
+                "ready.")
+    dossier = waiting.piece.dossier.number
+    return (f"le projet de décompte n° {waiting.number} du dossier {dossier} attend l'état "
+            f"d'acompte de la maîtrise d'œuvre : ouvrez le dossier dans « Factures de travaux "
+            f"» et déposez-le.",
+            f"the projet de décompte No {waiting.number} of dossier {dossier} waits for the "
+            f"maître d'œuvre's état d'acompte: open the dossier in « Works invoices » and "
+            f"deposit it.")
+
+
 CHECKS: dict[str, Callable[[object, datetime], Missing]] = {
+    "rattachement_service_achats": attach_to_purchasing_service,
+    "etat_acompte_projet_recu": etat_acompte_for_received_projet,
     "facture_destinataire_code_service": invoice_to_service_code_recipient,
     "suspension_piece_manquante": suspend_for_missing_piece,
     "completer_facture_suspendue": complete_suspended_invoice,

@@ -48,3 +48,12 @@ class InvitationsInvalid(ChoeurError):
     code = "FORM_INVITATIONS_INVALID"
     message_fr = "Invitations : {problem}. Rien n'a été envoyé."
     message_en = "Invitations: {problem_en}. Nothing was sent."
+
+
+class SessionClosed(ChoeurError):
+    code = "FORM_SESSION_CLOSED"
+    http_status = 409
+    message_fr = ("La session « {title} » est close : rouvrez-la pour inviter d'autres "
+                  "stagiaires. Rien n'a été envoyé.")
+    message_en = ("The session « {title} » is closed: reopen it to invite more trainees. "
+                  "Nothing was sent.")

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -18,10 +19,11 @@ from choeur.accounts import throttle
 from choeur.formation import errors, sessions, sheets
 from choeur.formation.forms import InviteForm, JoinForm, SessionForm
 
-#: Wrong codes per throttle window: per user, and per client address (a room of trainees
-#: behind one address mistyping their code must not lock each other out).
+#: Wrong codes per throttle window: per user, and per client address — room for a class of
+#: thirty behind one address mistyping their code a few times each, not for a guesser's many
+#: accounts. At a limit even the right code waits: letting it through would tell it apart.
 CODE_FAILURES_USER = 10
-CODE_FAILURES_ADDRESS = 40
+CODE_FAILURES_ADDRESS = 100
 
 
 def _trainer_only(view):
@@ -89,6 +91,9 @@ def session_invite(request, pk):
                                           sessions.parse_addresses(form.cleaned_data["addresses"]))
         except errors.InvitationsInvalid as exc:
             form.add_error("addresses", f"{exc.message()} [{exc.code}]")
+        except errors.SessionClosed as exc:  # closed from another tab: no form is shown
+            messages.error(request, f"{exc.message()} [{exc.code}]")
+            return redirect("formation:session", pk=pk)
         else:
             if invited.sent:
                 messages.success(request, _("Invitation envoyée à : {addresses}.").format(
@@ -190,7 +195,7 @@ def join(request, code=""):
                                        if created else
                                        _("Vous êtes déjà inscrit à la session « {title} » du "
                                          "{date}.")).format(
-                title=session.title, date=session.date.strftime("%d/%m/%Y")))
+                title=session.title, date=date_format(session.date, "SHORT_DATE_FORMAT")))
             return redirect("formation:index")
     return render(request, "formation/sessions/join.html", {
         "form": form, "joined": sessions.joined_sessions(request.user)}, status=status)

@@ -16,6 +16,7 @@ user and per address besides (views: accounts.throttle).
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -24,7 +25,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Count, Max, Q
 from django.urls import reverse
 
 from choeur.accounts.models import normalise_email
@@ -42,8 +43,11 @@ from choeur.formation.models import (
 #: No 0/O, 1/I/L: a code read aloud or copied from a slide is typed right.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
-#: Addresses a trainer may invite in one session (an instance is no mailing service).
+#: Addresses a trainer may invite in one session, and in all their sessions over a day; the
+#: times one address is invited over a day, by anyone (an instance is no mailing service).
 MAX_INVITATIONS = 300
+MAX_INVITATIONS_A_DAY = 300
+MAX_INVITED_A_DAY = 3
 MAX_TITLE = 200
 #: A session is dated within this far from today (a typo of the year is refused).
 DATE_RANGE = timedelta(days=2 * 366)
@@ -94,6 +98,12 @@ def set_trainer(actor, email: str, allowed: bool = True):
 
 def _checked(title: str, day: date, place: str) -> tuple[str, str]:
     title, place = (title or "").strip(), (place or "").strip()
+    if any(unicodedata.category(ch).startswith("C") for ch in title + place):
+        # A line break in an e-mail's subject is refused at delivery (header injection).
+        raise errors.SessionInvalid(problem="l'intitulé et le lieu tiennent sur une ligne, "
+                                            "sans caractère de contrôle.",
+                                    problem_en="the title and the place fit on one line, "
+                                               "without control characters.")
     if not title or len(title) > MAX_TITLE:
         raise errors.SessionInvalid(problem=f"un intitulé de 1 à {MAX_TITLE} caractères est "
                                             f"attendu.",
@@ -186,8 +196,7 @@ def invite(trainer, pk, addresses: list[str]) -> Invited:
     transaction: a refusal sends nothing)."""
     session = session_of(trainer, pk, for_update=True)
     if session.closed_at is not None:
-        raise errors.InvitationsInvalid(problem="la session est close",
-                                        problem_en="the session is closed")
+        raise errors.SessionClosed(title=session.title)
     known = set(session.invitations.filter(email__in=addresses).values_list("email", flat=True))
     result = Invited(already=[a for a in addresses if a in known])
     fresh = [a for a in addresses if a not in known]
@@ -195,6 +204,23 @@ def invite(trainer, pk, addresses: list[str]) -> Invited:
         raise errors.InvitationsInvalid(
             problem=f"une session compte au plus {MAX_INVITATIONS} invitations",
             problem_en=f"a session holds at most {MAX_INVITATIONS} invitations")
+    day = clock.now() - timedelta(days=1)
+    if Invitation.objects.filter(session__trainer=trainer, invited_at__gte=day).count() + len(
+            fresh) > MAX_INVITATIONS_A_DAY:
+        raise errors.InvitationsInvalid(
+            problem=f"un formateur envoie au plus {MAX_INVITATIONS_A_DAY} invitations en "
+                    f"24 heures",
+            problem_en=f"a trainer sends at most {MAX_INVITATIONS_A_DAY} invitations in "
+                       f"24 hours")
+    crowded = sorted(Invitation.objects.filter(email__in=fresh, invited_at__gte=day)
+                     .values("email").annotate(times=Count("pk"))
+                     .filter(times__gte=MAX_INVITED_A_DAY).values_list("email", flat=True))
+    if crowded:
+        raise errors.InvitationsInvalid(
+            problem=f"{', '.join(crowded[:5])} a déjà reçu {MAX_INVITED_A_DAY} invitations "
+                    f"en 24 heures",
+            problem_en=f"{', '.join(crowded[:5])} already received {MAX_INVITED_A_DAY} "
+                       f"invitations in 24 hours")
     link = settings.CHOEUR_BASE_URL.rstrip("/") + reverse("formation:join_code",
                                                           args=[session.code])
     trainer_name = trainer.get_full_name() or trainer.email
@@ -232,7 +258,10 @@ def open_session(code: str) -> TrainingSession:
     wanted = normalise_code(code)
     if len(wanted) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in wanted):
         raise errors.CodeUnknown()
-    session = TrainingSession.objects.filter(code=wanted, closed_at__isnull=True).first()
+    # A trainer whose right was taken back follows nobody new.
+    session = TrainingSession.objects.filter(
+        Q(trainer__is_trainer=True) | Q(trainer__is_superuser=True), code=wanted,
+        closed_at__isnull=True, trainer__is_active=True).first()
     if session is None:
         raise errors.CodeUnknown()
     return session
@@ -252,10 +281,12 @@ def join(user, code: str) -> tuple[Participant, bool]:
 
 def leave(user, pk) -> None:
     """Leave a session: its trainer no longer sees your progress."""
-    deleted, _ = Participant.objects.filter(session_id=pk, user=user).delete()
-    if not deleted:
+    joined = Participant.objects.filter(session_id=pk, user=user).select_related(
+        "session").first()
+    if joined is None:
         raise NotFound(object_label="Session de formation")
-    audit.record(user, "formation.session_left", None, session=int(pk))
+    joined.delete()
+    audit.record(user, "formation.session_left", joined.session)
 
 
 def joined_sessions(user) -> list[TrainingSession]:
@@ -304,18 +335,21 @@ def results(trainer, pk) -> Results:
     """Every trainee of the trainer's session with their progress (a handful of queries,
     whatever the number of trainees)."""
     session = session_of(trainer, pk)
-    participants = list(session.participants.select_related("user")
+    # A deactivated account is nobody's trainee any more (it cannot sign in to leave).
+    participants = list(session.participants.filter(user__is_active=True).select_related("user")
                         .order_by("user__last_name", "user__first_name", "user__email"))
     users = [p.user_id for p in participants]
+    listed_quizzes, listed_exercises = quizzes.all_quizzes(), exercises.all_exercises()
     return Results(
         session=session,
-        trainees=_trainees(participants, users),
+        trainees=_trainees(participants, users, {q.slug for q in listed_quizzes},
+                           {e.id for e in listed_exercises}),
         waiting=list(session.invitations.exclude(
             email__in=[normalise_email(p.user.email) for p in participants]).exclude(
             email__in=[normalise_email(p.user.contact_email) for p in participants
                        if p.user.contact_email]).order_by("email")),
-        quizzes=quizzes.all_quizzes(),
-        exercises=exercises.all_exercises())
+        quizzes=listed_quizzes,
+        exercises=listed_exercises)
 
 
 def trainee(trainer, pk, user_pk) -> tuple[Results, Trainee, list[QuizAttempt]]:
@@ -329,18 +363,22 @@ def trainee(trainer, pk, user_pk) -> tuple[Results, Trainee, list[QuizAttempt]]:
     return found, wanted, attempts
 
 
-def _trainees(participants: list[Participant], users: list[int]) -> list[Trainee]:
+def _trainees(participants: list[Participant], users: list[int], quiz_modules: set[str],
+              exercise_ids: set[str]) -> list[Trainee]:
+    """Their progress on the quizzes and exercises shipped now (one a release renamed or a
+    trainer's file dropped is not counted: never « 4/3 »)."""
     from choeur.qualification.models import GeneratedMatelas
 
     matelas = dict(GeneratedMatelas.objects.filter(user__in=users).values("user")
                    .annotate(last=Max("created_at")).values_list("user", "last"))
     attempts: dict[int, list] = defaultdict(list)
-    for user, *row in (QuizAttempt.objects.filter(user__in=users).order_by("created_at", "pk")
+    for user, *row in (QuizAttempt.objects.filter(user__in=users, module__in=quiz_modules)
+                       .order_by("created_at", "pk")
                        .values_list("user", "module", "score", "total")):
         attempts[user].append(row)
     done: dict[int, dict[str, datetime | None]] = defaultdict(dict)
     failed: dict[int, dict[str, int]] = defaultdict(dict)
-    for progress in ExerciseProgress.objects.filter(user__in=users):
+    for progress in ExerciseProgress.objects.filter(user__in=users, exercise__in=exercise_ids):
         done[progress.user_id][progress.exercise] = progress.done_at
         failed[progress.user_id][progress.exercise] = progress.failed_checks
     return [Trainee(p, matelas.get(p.user_id), services.tally(attempts[p.user_id]),

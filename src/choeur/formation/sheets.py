@@ -108,9 +108,10 @@ def to_pdf(found: Results) -> bytes:
                                              *quiz_heads, "Exercices", "Signature")]]
     for number, trainee in enumerate(found.trainees, start=1):
         user = trainee.user
-        name = f"{user.last_name.upper()} {user.first_name}".strip() or "—"
+        # Cut each part on its own: a long surname must not push the first name out.
+        name = f"{user.last_name[:50].upper()} {user.first_name[:30]}".strip() or "—"
         table.append([
-            str(number), Paragraph(_esc(name[:80]), base), Paragraph(_esc(user.email), base),
+            str(number), Paragraph(_esc(name), base), Paragraph(_esc(user.email), base),
             *(_score(trainee, q.slug) or "—" for q in found.quizzes),
             f"{trainee.exercises_done}/{len(found.exercises)}", ""])
     if not found.trainees:
