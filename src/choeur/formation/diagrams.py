@@ -26,9 +26,9 @@ from django.utils.safestring import SafeString, mark_safe
 
 from choeur.invoicing.statuses import TABLE, Role, Status
 
-BOX_W, BOX_H = 176, 34
-LAYER_H = 62
-COLUMN_W = 196
+BOX_W, BOX_H = 184, 36
+LAYER_H = 64
+COLUMN_W = 204
 LANE_W = 22
 MARGIN = 24
 SWEEPS = 6
@@ -255,7 +255,7 @@ def draw(ident: str, title: str, description: str, start: str, statuses: tuple[s
         kind = " diagram-final" if status in final else (" diagram-start" if status == start
                                                          else "")
         text = "".join(
-            f'<tspan x="{x:.1f}" dy="{0 if index == 0 else 12}">{escape(line)}</tspan>'
+            f'<tspan x="{x:.1f}" dy="{0 if index == 0 else 13}">{escape(line)}</tspan>'
             for index, line in enumerate(lines))
         top = y - (6 if len(lines) == 2 else 0) + 4
         parts.append(f'<g class="diagram-status{kind}" data-status="{escape(status)}">'
