@@ -260,3 +260,28 @@ def test_the_matelas_own_etats_d_acompte_do_not_count(qualification, user):
         matelas.generate(user, seed=4)
     run_ready()
     assert "Pas encore" in _verify(client, "etat-acompte-projet-recu")
+
+
+def test_a_rattachement_made_by_someone_else_or_refused_is_not_done(trainee):
+    from choeur.organisations import services as organisations
+
+    user, data, client = trainee
+    with transaction.atomic():
+        hospital = organisations.create_public_structure(
+            "test", "26750045200011", {"company_name": "Centre hospitalier de Melun"})
+        achats = organisations.add_service("test", hospital, "ACHATS",
+                                           {"name": "Direction des achats"})
+    boss = User.objects.create_user(email="chef@example.fr", password="x")
+    with transaction.atomic():
+        organisations.request_rattachement(boss, hospital)  # its gestionnaire principal
+    client.post("/formation/exercices/rattachement-service-achats/commencer/")
+    with transaction.atomic():
+        attached = organisations.attach_user(boss, hospital, user.email, [achats.pk])
+    assert attached.status == "VALIDEE"
+    assert "Pas encore" in _verify(client, "rattachement-service-achats")
+    with transaction.atomic():
+        organisations.detach_user(boss, hospital, attached.pk)
+        asked = organisations.request_rattachement(user, hospital, [achats.pk])
+        organisations.refuse_rattachements(boss, hospital, [asked.pk], "Inconnu du service")
+    page = _verify(client, "rattachement-service-achats").replace("&#x27;", "'")
+    assert "n'a pas abouti" in page

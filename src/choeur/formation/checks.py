@@ -109,32 +109,50 @@ def _achats(services) -> object:
 
 
 def attach_to_purchasing_service(user, since: datetime) -> Missing:
-    """« Rattachez-vous au service Achats »: a rattachement asked since the start, to a service
-    « Achats » of a structure, and validated (by its gestionnaire; in qualification, a public
-    structure nobody managed yet makes the first requester its gestionnaire at once)."""
-    from choeur.organisations.models import Rattachement, Service
+    """« Rattachez-vous au service Achats »: a rattachement the trainee asked for since the
+    start, to a service « Achats » of a public structure, and validated (by its gestionnaire;
+    in qualification, a public structure nobody managed yet makes the first requester its
+    gestionnaire at once). One a gestionnaire made for them (« Rattacher un utilisateur »)
+    is not theirs."""
+    from choeur.core.models import AuditEvent
+    from choeur.organisations.models import Rattachement, Service, Structure
 
-    asked = Rattachement.objects.filter(user=user, requested_at__gte=since).select_related(
-        "structure").order_by("-requested_at", "-pk")
-    achats = [r for r in asked if _achats(r.services.all()).exists()]
+    asked = list(Rattachement.objects.filter(
+        user=user, requested_at__gte=since, structure__kind=Structure.Kind.PUBLIQUE)
+        .select_related("structure").prefetch_related("services")
+        .order_by("-requested_at", "-pk"))
+    requested = {int(pk) for pk in AuditEvent.objects.filter(
+        action="organisations.rattachement_requested", actor_id=str(user.pk),
+        object_id__in=[str(r.pk) for r in asked]).values_list("object_id", flat=True)}
+    asked = [r for r in asked if r.pk in requested or r.decided_by_id == user.pk]
+    achats = [r for r in asked if any(_is_achats(service) for service in r.services.all())]
     if any(r.status == Rattachement.Status.VALIDEE for r in achats):
         return None
-    pending = next((r for r in achats
-                    if r.status == Rattachement.Status.EN_COURS_DE_VALIDATION), None)
-    if pending is not None:
-        name = pending.structure.company_name
-        return (f"votre demande de rattachement à « {name} » attend la décision de son "
-                f"gestionnaire : il la valide dans « Mes structures ».",
-                f"your rattachement request to « {name} » waits for its gestionnaire's "
-                f"decision: they approve it in « My structures ».")
+    if achats:
+        latest = achats[0]
+        name = latest.structure.company_name
+        if latest.status == Rattachement.Status.EN_COURS_DE_VALIDATION:
+            return (f"votre demande de rattachement à « {name} » attend la décision de son "
+                    f"gestionnaire : il la valide dans « Mes structures ».",
+                    f"your rattachement request to « {name} » waits for its gestionnaire's "
+                    f"decision: they approve it in « My structures ».")
+        return (f"votre demande de rattachement à « {name} » n'a pas abouti "
+                f"({latest.get_status_display()}) : demandez-en une à une autre structure.",
+                f"your rattachement request to « {name} » did not succeed "
+                f"({latest.status}): ask another structure.")
     if asked:
         name = asked[0].structure.company_name
         return (f"votre demande à « {name} » ne vise pas le service Achats : demandez-en une "
                 f"autre en cochant ce service.",
                 f"your request to « {name} » does not name the purchasing service: ask "
                 f"again, ticking that service.")
-    example = _achats(Service.objects.filter(structure__is_active=True)).exclude(
-        structure__rattachements__user=user).select_related("structure").order_by("pk").first()
+    candidates = _achats(Service.objects.current().filter(
+        structure__is_active=True, structure__kind=Structure.Kind.PUBLIQUE)).exclude(
+        structure__rattachements__user=user).select_related("structure")
+    # Nobody manages it yet: the first trainee to ask becomes its gestionnaire at once, the
+    # next ones would wait for them.
+    example = (candidates.filter(structure__principal_assigned_at__isnull=True).order_by("pk")
+               .first() or candidates.order_by("pk").first())
     if example is None:
         return ("aucune structure de cette instance n'a de service Achats : l'administrateur "
                 "peuple l'annuaire de qualification (choeur annuaire-qualification).",
@@ -148,8 +166,10 @@ def attach_to_purchasing_service(user, since: datetime) -> Missing:
             f"attached, ticking that service.")
 
 
-#: The matelas's works stages left waiting for its maître d'œuvre (matelas_travaux.STAGES).
-WAITING_FOR_MOE = ("mensuel_attente_moe", "mensuel_cotraitant")
+def _is_achats(service) -> bool:
+    return service.code.upper() == "ACHATS" or "achat" in service.name.lower()
+
+
 #: The piece an état d'acompte answers (a final projet is answered by the MOE's A17).
 MONTHLY_PROJET = "PROJET_DECOMPTE_MENSUEL"
 
@@ -158,6 +178,7 @@ def etat_acompte_for_received_projet(user, since: datetime) -> Missing:
     """« Déposez l'état d'acompte du projet de décompte reçu »: as the matelas's maître
     d'œuvre, a projet de décompte answered with its état d'acompte (the projet moves from
     « Mise à disposition de la MOE » to « Associée »)."""
+    from choeur.qualification import matelas_travaux
     from choeur.qualification.models import GeneratedMatelas
 
     data = _matelas(user)
@@ -166,7 +187,7 @@ def etat_acompte_for_received_projet(user, since: datetime) -> Missing:
     # (a matelas generated after the start) is not the trainee's.
     built = [item["dossier"] for travaux in GeneratedMatelas.objects.filter(user=user)
              .values_list("travaux", flat=True) for item in travaux or ()
-             if item.get("stage") not in WAITING_FOR_MOE]
+             if item.get("stage") not in matelas_travaux.WAITING_FOR_MOE]
     done = StatusChange.objects.filter(
         actor=user, at__gte=since, status=Status.ASSOCIEE,
         previous=Status.MISE_A_DISPOSITION_MOE, invoice__piece__dossier__moe__in=moe,

@@ -37,7 +37,7 @@ from choeur.organisations import permissions
 from choeur.organisations.models import BankAccount, Espace, IdentifierType, Service, Structure
 
 NUMBER = re.compile(r"[A-Za-z0-9\-_/+]{1,20}")
-VALIDATION_DELAY = timedelta(days=15)  # R2393-34-1 CCP: the titulaire has 15 days
+VALIDATION_DELAY = timedelta(days=15)  # R2193-12 CCP: the titulaire has 15 days
 MAX_ATTACHMENT = 10 * 1024 * 1024  # 10 MB each
 MAX_DOSSIER = 120 * 1024 * 1024  # 120 MB for the invoice and all its attachments
 MAX_ATTACHMENT_NAME = 50

@@ -50,6 +50,9 @@ STAGES = {
                                  "titulaire (A8)"),
     "final_dgd_signe": _("Final : décompte général et définitif signé, au service payeur"),
 }
+#: The stages left waiting for the maître d'œuvre's état d'acompte: the pieces the matelas
+#: answered itself (acting as its user) are in the other stages (formation/checks.py).
+WAITING_FOR_MOE = ("mensuel_attente_moe", "mensuel_cotraitant")
 REFUSAL_REASON = "Travaux du lot non constatés sur le chantier à la date du projet."
 
 

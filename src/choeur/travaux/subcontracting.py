@@ -5,7 +5,7 @@ A sous-traitant paid directly deposits its projet de décompte mensuel (A10,
 `typeFactureTravaux` DP_DE_SOUSTRAITANT_TRAVAUX) naming the titulaire of the marché, the
 maître d'œuvre (MOE) and the maître d'ouvrage (MOA): a new monthly dossier whose piece waits
 for the titulaire (A_VALIDER_1, the level-1 validation of invoicing's A9). The titulaire has
-15 days from the deposit (R2393-34-1 CCP, as invoicing's `VALIDATION_DELAY`) to accept it —
+15 days from the deposit (R2193-12 CCP, as invoicing's `VALIDATION_DELAY`) to accept it —
 VALIDEE_1, then MISE_A_DISPOSITION_MOE: the MOE's 7 days and the délai global de paiement
 start then, and the monthly circuit goes on (the MOE's A15, the MOA's A19, the paying
 service) — or to refuse it with a reason (REFUSEE_1, the circuit stops). Silent, a reminder
@@ -40,7 +40,7 @@ from choeur.organisations.models import Espace, Structure
 from choeur.travaux import errors, final, notifications, queries, services
 from choeur.travaux.models import Actor, Dossier, Piece, TypeFactureTravaux
 
-#: The titulaire's delay to accept or refuse its sous-traitant's projet (R2393-34-1 CCP).
+#: The titulaire's delay to accept or refuse its sous-traitant's projet (R2193-12 CCP).
 TITULAIRE_DELAY = invoicing.VALIDATION_DELAY
 #: Its reminder, this long before the end.
 TITULAIRE_REMINDER_BEFORE = timedelta(days=3)
