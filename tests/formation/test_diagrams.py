@@ -83,3 +83,10 @@ def test_the_guide_shows_the_lifecycle(client):
     page = client.get("/formation/decouvrir-chorus-pro/").content.decode()
     assert 'data-testid="formation-cycle-de-vie"' in page
     assert "<title id=\"formation-cycle-de-vie-t\">Cycle de vie d&#x27;une facture</title>" in page
+
+
+def test_the_moves_are_also_given_as_text():
+    html = str(blocks.circuit_travaux("fr"))
+    assert "<summary>Les passages, en texte</summary>" in html
+    assert "Mise à disposition de la MOE → Associée (pièce suivante déposée) (Maîtrise d" in (
+        html.replace("&#x27;", "'"))

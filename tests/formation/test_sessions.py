@@ -183,6 +183,7 @@ def test_a_trainer_sees_only_their_sessions_and_their_trainees(trainer, session,
     assert mine.get(f"/formation/sessions/{session.pk}/stagiaires/{user.pk}/").status_code == 200
     listed = mine.get("/formation/sessions/").content.decode()
     assert "Chorus Pro — prise en main" in listed and "Autre" not in listed
+    assert [s.trainee_count for s in sessions.trainer_sessions(trainer)] == [1]
 
 
 def _progress(user):

@@ -311,6 +311,14 @@ def draw(ident: str, title: str, description: str, start: str, statuses: tuple[s
               "En pointillés : un passage qui remonte le circuit — une réponse ou une "
               "correction, un nouvel acheminement, un traitement repris.")
     notes = f"<p class='diagram-note'>{escape(dashed)}{' ' + escape(note) if note else ''}</p>"
+    # The same moves as text, for whoever does not see the drawing.
+    listed = "".join(
+        f"<li>{escape(_label(edge.source, language))} → {escape(_label(edge.target, language))}"
+        f" ({escape(', '.join(ROLE_NAMES[r][1 if english else 0] for r in edge.roles))})</li>"
+        for edge in edges)
+    notes += (f"<details class='diagram-moves'><summary>"
+              f"{'The moves, as text' if english else 'Les passages, en texte'}</summary>"
+              f"<ul>{listed}</ul></details>")
     return mark_safe(  # noqa: S308 (every value escaped above)
         f'<figure class="formation-figure diagram-figure">{"".join(parts)}'
         f'<figcaption><ul class="diagram-legend">{legend}</ul>{notes}</figcaption></figure>')

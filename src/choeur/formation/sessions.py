@@ -140,7 +140,8 @@ def create_session(trainer, title: str, day: date, place: str = "") -> TrainingS
 
 def trainer_sessions(trainer) -> list[TrainingSession]:
     _require_trainer(trainer)
-    return list(TrainingSession.objects.filter(trainer=trainer))
+    return list(TrainingSession.objects.filter(trainer=trainer).annotate(
+        trainee_count=Count("participants", filter=Q(participants__user__is_active=True))))
 
 
 def session_of(trainer, pk, *, for_update: bool = False) -> TrainingSession:
