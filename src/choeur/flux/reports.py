@@ -7,7 +7,6 @@ reportlab's invariant mode, dates from the flux), in French as Chorus Pro's repo
 from __future__ import annotations
 
 import io
-from datetime import UTC
 
 from django.utils import translation
 
@@ -51,10 +50,9 @@ def render_cr(flux: Flux) -> bytes:
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    from choeur.formats.writers import _esc, _register_fonts
+    from choeur.formats.writers import _esc, _register_fonts, page_footer
 
     _register_fonts()
-    stamp = flux.status_at.astimezone(UTC).strftime("D:%Y%m%d%H%M%S+00'00'")
     with translation.override("fr"):
         status = str(flux.get_status_display())
         channel = str(flux.get_channel_display())
@@ -127,13 +125,7 @@ def render_cr(flux: Flux) -> bytes:
                                "à la fin de son intégration.", base))
 
     buffer = io.BytesIO()
-
-    def decorate(canvas, doc):
-        canvas.setDateFormatter(lambda *_: stamp)
-        canvas.setFont("ChoeurVera", 7)
-        canvas.setFillColor(colors.Color(0.4, 0.4, 0.4))
-        canvas.drawString(18 * mm, 10 * mm, f"Choeur — compte rendu du flux {flux.numero} — "
-                                            f"page {doc.page}")
+    decorate = page_footer(flux.status_at, f"Choeur — compte rendu du flux {flux.numero}", 10)
 
     document = SimpleDocTemplate(
         buffer, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=18 * mm,

@@ -16,7 +16,6 @@ from yet (its other columns empty). Dates are the French time, YYYY-MM-DD HH:MM.
 from __future__ import annotations
 
 import io
-from datetime import UTC
 
 from choeur.core import clock
 from choeur.formation.sessions import Results, Trainee, format_code
@@ -77,7 +76,7 @@ def to_pdf(found: Results) -> bytes:
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    from choeur.formats.writers import _esc, _register_fonts
+    from choeur.formats.writers import _esc, _register_fonts, page_footer
 
     _register_fonts()
     session = found.session
@@ -138,17 +137,9 @@ def to_pdf(found: Results) -> bytes:
         story += [Spacer(1, 5 * mm), Paragraph(
             "Invités n'ayant pas encore rejoint la session : " + _esc(
                 ", ".join(i.email for i in found.waiting)), base)]
-    stamp = session.created_at.astimezone(UTC).strftime("D:%Y%m%d%H%M%S+00'00'")
     buffer = io.BytesIO()
-
-    def decorate(canvas, doc):
-        canvas.setDateFormatter(lambda *_: stamp)
-        canvas.setFont("ChoeurVera", 7)
-        canvas.setFillColor(colors.Color(0.4, 0.4, 0.4))
-        canvas.drawString(18 * mm, 8 * mm, f"Choeur — {session.title[:90]} — "
-                                           f"{session.date.strftime('%d/%m/%Y')} — page "
-                                           f"{doc.page}")
-
+    decorate = page_footer(session.created_at, f"Choeur — {session.title[:90]} — "
+                                               f"{session.date.strftime('%d/%m/%Y')}", 8)
     document = SimpleDocTemplate(
         buffer, pagesize=landscape(A4), leftMargin=18 * mm, rightMargin=18 * mm,
         topMargin=15 * mm, bottomMargin=15 * mm, title=f"Émargement — {session.title}",

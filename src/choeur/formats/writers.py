@@ -913,6 +913,26 @@ def _day(value: date | None, language: str) -> str:
     return value.strftime("%d/%m/%Y") if language == "fr" else value.isoformat()
 
 
+def page_footer(at, text: str, bottom_mm: float):
+    """A page decorator for reportlab's SimpleDocTemplate: the document's dates fixed to `at`
+    (with its invariant mode: the same bytes for the same content) and a grey footer
+    « text — page N » on every page (the flux's compte rendu, a session's sheet)."""
+    from datetime import UTC
+
+    from reportlab.lib import colors
+    from reportlab.lib.units import mm
+
+    stamp = at.astimezone(UTC).strftime("D:%Y%m%d%H%M%S+00'00'")
+
+    def decorate(canvas, doc):
+        canvas.setDateFormatter(lambda *_: stamp)
+        canvas.setFont("ChoeurVera", 7)
+        canvas.setFillColor(colors.Color(0.4, 0.4, 0.4))
+        canvas.drawString(18 * mm, bottom_mm * mm, f"{text} — page {doc.page}")
+
+    return decorate
+
+
 def _esc(text: str | None) -> str:
     from xml.sax.saxutils import escape
 
