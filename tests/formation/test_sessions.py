@@ -359,3 +359,16 @@ def test_a_deactivated_trainee_is_no_longer_listed_and_leaving_is_audited(traine
     _client(user).post(f"/formation/sessions/{session.pk}/quitter/")
     event = AuditEvent.objects.get(action="formation.session_left")
     assert event.object_id == str(session.pk)
+
+
+def test_the_trainers_and_the_trainees_pages_speak_english(trainer, session, user):
+    client = _client(trainer)
+    client.cookies["django_language"] = "en"
+    listed = client.get("/formation/sessions/").content.decode()
+    assert "My training sessions" in listed and "Open the session" in listed
+    page = client.get(f"/formation/sessions/{session.pk}/").content.decode()
+    assert "Attendance and result sheet (PDF)" in page and "Session code:" in page
+    trainee = _client(user)
+    trainee.cookies["django_language"] = "en"
+    joined = trainee.post("/formation/rejoindre/", {"code": session.code}, follow=True)
+    assert "You joined the session" in joined.content.decode()
