@@ -121,10 +121,12 @@ def session_close(request, pk):
 @require_safe
 def session_trainee(request, pk, user_pk):
     found, trainee, attempts = sessions.trainee(request.user, pk, user_pk)
+    titles = {q.slug: q.title() for q in found.quizzes}
     return render(request, "formation/sessions/trainee.html", {
         "results": found, "session": found.session, "trainee": trainee,
-        "attempts": attempts,
-        "quiz_titles": {q.slug: q.title() for q in found.quizzes},
+        # A quiz no longer shipped is named by its module's slug.
+        "attempts": [(attempt, titles.get(attempt.module, attempt.module))
+                     for attempt in attempts],
         "exercise_rows": [(e, e.id in trainee.exercises, trainee.exercises.get(e.id),
                            trainee.failed_checks.get(e.id, 0)) for e in found.exercises],
     })

@@ -326,7 +326,7 @@ class Trainee:
 class Results:
     session: TrainingSession
     trainees: list[Trainee]
-    #: Invitations no user with that address joined from.
+    #: Invitations no user with that address joined from (not read for one trainee's page).
     waiting: list[Invitation]
     quizzes: tuple[quizzes.Quiz, ...]
     exercises: tuple[exercises.Exercise, ...]
@@ -339,37 +339,45 @@ def results(trainer, pk) -> Results:
     # A deactivated account is nobody's trainee any more (it cannot sign in to leave).
     participants = list(session.participants.filter(user__is_active=True).select_related("user")
                         .order_by("user__last_name", "user__first_name", "user__email"))
-    users = [p.user_id for p in participants]
-    listed_quizzes, listed_exercises = quizzes.all_quizzes(), exercises.all_exercises()
-    return Results(
-        session=session,
-        trainees=_trainees(participants, users, {q.slug for q in listed_quizzes},
-                           {e.id for e in listed_exercises}),
-        waiting=list(session.invitations.exclude(
-            email__in=[normalise_email(p.user.email) for p in participants]).exclude(
-            email__in=[normalise_email(p.user.contact_email) for p in participants
-                       if p.user.contact_email]).order_by("email")),
-        quizzes=listed_quizzes,
-        exercises=listed_exercises)
+    found = _results(session, participants)
+    found.waiting = list(session.invitations.exclude(
+        email__in=[normalise_email(p.user.email) for p in participants]).exclude(
+        email__in=[normalise_email(p.user.contact_email) for p in participants
+                   if p.user.contact_email]).order_by("email"))
+    return found
 
 
 def trainee(trainer, pk, user_pk) -> tuple[Results, Trainee, list[QuizAttempt]]:
     """One trainee of the trainer's session, with every quiz attempt; a user who did not
-    join it is a 404 (as one who does not exist)."""
-    found = results(trainer, pk)
-    wanted = next((t for t in found.trainees if str(t.user.pk) == str(user_pk)), None)
-    if wanted is None:
-        raise NotFound(object_label="Stagiaire")
-    attempts = list(QuizAttempt.objects.filter(user=wanted.user).order_by("-created_at", "-pk"))
-    return found, wanted, attempts
+    join it is a 404 (as one who does not exist). Only that trainee's progress is read."""
+    session = session_of(trainer, pk)
+    try:
+        participant = session.participants.select_related("user").get(
+            user_id=int(user_pk), user__is_active=True)
+    except (Participant.DoesNotExist, TypeError, ValueError):
+        raise NotFound(object_label="Stagiaire") from None
+    found = _results(session, [participant])
+    attempts = list(QuizAttempt.objects.filter(user=participant.user)
+                    .order_by("-created_at", "-pk"))
+    return found, found.trainees[0], attempts
 
 
-def _trainees(participants: list[Participant], users: list[int], quiz_modules: set[str],
+def _results(session: TrainingSession, participants: list[Participant]) -> Results:
+    listed_quizzes, listed_exercises = quizzes.all_quizzes(), exercises.all_exercises()
+    return Results(
+        session=session,
+        trainees=_trainees(participants, {q.slug for q in listed_quizzes},
+                           {e.id for e in listed_exercises}),
+        waiting=[], quizzes=listed_quizzes, exercises=listed_exercises)
+
+
+def _trainees(participants: list[Participant], quiz_modules: set[str],
               exercise_ids: set[str]) -> list[Trainee]:
     """Their progress on the quizzes and exercises shipped now (one a release renamed or a
     trainer's file dropped is not counted: never « 4/3 »)."""
     from choeur.qualification.models import GeneratedMatelas
 
+    users = [p.user_id for p in participants]
     matelas = dict(GeneratedMatelas.objects.filter(user__in=users).values("user")
                    .annotate(last=Max("created_at")).values_list("user", "last"))
     attempts: dict[int, list] = defaultdict(list)
