@@ -119,13 +119,16 @@ def attach_to_purchasing_service(user, since: datetime) -> Missing:
 
     asked = list(Rattachement.objects.filter(
         user=user, requested_at__gte=since, structure__kind=Structure.Kind.PUBLIQUE)
-        .select_related("structure").prefetch_related("services")
+        .select_related("structure")
         .order_by("-requested_at", "-pk"))
     requested = {int(pk) for pk in AuditEvent.objects.filter(
         action="organisations.rattachement_requested", actor_id=str(user.pk),
         object_id__in=[str(r.pk) for r in asked]).values_list("object_id", flat=True)}
     asked = [r for r in asked if r.pk in requested or r.decided_by_id == user.pk]
-    achats = [r for r in asked if any(_is_achats(service) for service in r.services.all())]
+    with_achats = set(Rattachement.objects.filter(
+        pk__in=[r.pk for r in asked], services__in=_achats(Service.objects.all()))
+        .values_list("pk", flat=True))
+    achats = [r for r in asked if r.pk in with_achats]
     if any(r.status == Rattachement.Status.VALIDEE for r in achats):
         return None
     if achats:
@@ -164,10 +167,6 @@ def attach_to_purchasing_service(user, since: datetime) -> Missing:
             f"no rattachement request since the exercise started: look for instance for "
             f"« {example.structure.company_name} » (service {example.code}) and ask to be "
             f"attached, ticking that service.")
-
-
-def _is_achats(service) -> bool:
-    return service.code.upper() == "ACHATS" or "achat" in service.name.lower()
 
 
 #: The piece an état d'acompte answers (a final projet is answered by the MOE's A17).
